@@ -1,0 +1,99 @@
+"""Evidence numbers (物证编号): one printed format for labels, tags, scans and the API.
+
+``K RRRRRR YYYY SSSSSS CC``, without spaces:
+
+* ``K``       kind letter: ``F`` firearm, ``A`` ammunition lot, ``B`` bullet sample,
+              ``C`` cartridge-case sample;
+* ``RRRRRR``  the owning unit's 6-digit region code (GB/T 2260, or a local 2299xx code);
+* ``YYYY``    year of intake in China Standard Time;
+* ``SSSSSS``  sequence, gapless per unit and year and shared by all kinds;
+* ``CC``      ISO/IEC 7064 MOD 97-10 check digits over the whole string,
+              letters mapped A=10 … Z=35 as in IBAN.
+
+Everything after the letter is digits, so Code 128 packs the number in code set C. MOD 97-10 detects
+every single-character substitution and every transposition of adjacent characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from custody.errors import InvalidEvidenceNumber
+
+
+class ItemKind(StrEnum):
+    """What an item is; its value is the letter that starts its evidence number."""
+
+    FIREARM = "F"  # 枪支
+    AMMUNITION = "A"  # 弹药
+    BULLET_SAMPLE = "B"  # 弹头样本
+    CASING_SAMPLE = "C"  # 弹壳样本
+
+
+_SHAPE = re.compile(r"[A-Z][0-9]{18}")
+_REGION = re.compile(r"[0-9]{6}")
+_LENGTH = 19
+
+
+def _digits(text: str) -> str:
+    return "".join(str(int(ch, 36)) for ch in text)
+
+
+def check_digits(body: str) -> str:
+    """The two MOD 97-10 check digits for ``body`` (letter, region, year, sequence)."""
+    return f"{98 - int(_digits(body) + '00') % 97:02d}"
+
+
+def is_valid_mod97(text: str) -> bool:
+    """True when ``text`` (body followed by its two check digits) satisfies MOD 97-10."""
+    return int(_digits(text)) % 97 == 1
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceNumber:
+    kind: ItemKind
+    region_code: str
+    year: int
+    sequence: int
+
+    def __post_init__(self) -> None:
+        if not _REGION.fullmatch(self.region_code):
+            raise InvalidEvidenceNumber(f"region code must be 6 digits, got {self.region_code!r}")
+        if not 1000 <= self.year <= 9999:
+            raise InvalidEvidenceNumber(f"year must have 4 digits, got {self.year}")
+        if not 1 <= self.sequence <= 999_999:
+            raise InvalidEvidenceNumber(f"sequence must be 1 … 999999, got {self.sequence}")
+
+    @property
+    def body(self) -> str:
+        return f"{self.kind.value}{self.region_code}{self.year:04d}{self.sequence:06d}"
+
+    def __str__(self) -> str:
+        body = self.body
+        return body + check_digits(body)
+
+    @classmethod
+    def parse(cls, text: str) -> EvidenceNumber:
+        """Parse a printed number; accepts lower case and surrounding spaces, nothing else.
+
+        Raises :class:`InvalidEvidenceNumber` saying what is wrong (shape, kind letter or check digits).
+        """
+        if not isinstance(text, str):
+            raise InvalidEvidenceNumber("an evidence number is text")
+        candidate = text.strip().upper()
+        if len(candidate) != _LENGTH or not _SHAPE.fullmatch(candidate):
+            raise InvalidEvidenceNumber(
+                f"{text.strip()!r} is not an evidence number: expected a kind letter and 18 digits, "
+                "e.g. F220100202600012787"
+            )
+        try:
+            kind = ItemKind(candidate[0])
+        except ValueError:
+            raise InvalidEvidenceNumber(
+                f"{candidate!r}: unknown kind letter {candidate[0]!r} (F, A, B or C)"
+            ) from None
+        if not is_valid_mod97(candidate):
+            raise InvalidEvidenceNumber(f"{candidate!r}: check digits do not match (mistyped or misread)")
+        return cls(kind, candidate[1:7], int(candidate[7:11]), int(candidate[11:17]))

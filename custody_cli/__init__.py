@@ -1,0 +1,1 @@
+"""The `custody` command: the one package that wires the others together."""

@@ -1,0 +1,14 @@
+"""`custody sim …`: start the simulated devices by hand."""
+
+from __future__ import annotations
+
+import click
+
+from custody_cli.lazy import LazyGroup
+
+SIMULATORS: dict[str, str] = {}
+
+
+@click.group(cls=LazyGroup, lazy_subcommands=SIMULATORS)
+def sim() -> None:
+    """Simulated hardware (barcode scanner on a pseudo-terminal, virtual RFID tag behind vpcd)."""

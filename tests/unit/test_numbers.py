@@ -1,0 +1,70 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custody.errors import InvalidEvidenceNumber
+from custody.numbers import EvidenceNumber, ItemKind
+
+numbers = st.builds(
+    EvidenceNumber,
+    kind=st.sampled_from(list(ItemKind)),
+    region_code=st.from_regex(r"\A[0-9]{6}\Z"),
+    year=st.integers(1000, 9999),
+    sequence=st.integers(1, 999_999),
+)
+
+
+def test_known_numbers_carry_their_check_digits():
+    assert str(EvidenceNumber(ItemKind.FIREARM, "220100", 2026, 127)) == "F220100202600012787"
+    assert str(EvidenceNumber(ItemKind.AMMUNITION, "220100", 2026, 128)) == "A220100202600012844"
+
+
+@given(numbers)
+def test_round_trip(number):
+    assert EvidenceNumber.parse(str(number)) == number
+
+
+@given(numbers)
+def test_parse_accepts_lower_case_and_surrounding_spaces(number):
+    assert EvidenceNumber.parse(f"  {str(number).lower()}\t") == number
+
+
+@given(numbers, st.data())
+def test_every_single_substitution_is_detected(number, data):
+    text = str(number)
+    position = data.draw(st.integers(0, len(text) - 1))
+    alphabet = "FABC" if position == 0 else "0123456789"
+    replacement = data.draw(st.sampled_from([c for c in alphabet if c != text[position]]))
+    with pytest.raises(InvalidEvidenceNumber):
+        EvidenceNumber.parse(text[:position] + replacement + text[position + 1 :])
+
+
+@given(numbers, st.data())
+def test_every_adjacent_transposition_is_detected(number, data):
+    text = str(number)
+    position = data.draw(st.integers(1, len(text) - 2))
+    a, b = text[position], text[position + 1]
+    if a == b:
+        return
+    with pytest.raises(InvalidEvidenceNumber):
+        EvidenceNumber.parse(text[:position] + b + a + text[position + 2 :])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "F22010020260001278",
+        "F2201002026000127877",
+        "X220100202600012787",
+        "F22010O202600012787",
+        "F 220100202600012787",
+        "F220100202600012788",
+        "F-220100202600012787",
+        "F22010０202600012787",
+    ],
+)
+def test_malformed_numbers_are_refused_with_a_reason(text):
+    with pytest.raises(InvalidEvidenceNumber) as refused:
+        EvidenceNumber.parse(text)
+    assert str(refused.value)
