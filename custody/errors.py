@@ -1,7 +1,8 @@
 """The custody domain's exception family.
 
-Every refusal of the domain is a :class:`CustodyError`; entry points (CLI, HTTP) map each class to a
-stable message or problem type and never need to look inside other exceptions.
+Every refusal of the domain is a :class:`CustodyError`, raised before anything is written (or with the
+transaction rolled back), so a refusal never leaves a partial record. Entry points (CLI, HTTP) map each
+class by its ``code`` to a stable message or problem type and never need to look inside other exceptions.
 """
 
 from __future__ import annotations
@@ -14,8 +15,71 @@ class CustodyError(Exception):
 
 
 class InvalidInput(CustodyError):
+    """A request that is malformed or misses a field; ``field`` names it where one is to blame."""
+
     code = "invalid-input"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InvalidEvidenceNumber(InvalidInput):
     code = "invalid-evidence-number"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="evidence_no")
+
+
+class NotFound(CustodyError):
+    """The thing does not exist, or lies outside the caller's scope (the two are not told apart)."""
+
+    code = "not-found"
+
+
+class UnknownItem(NotFound):
+    code = "unknown-item"
+
+
+class UnknownCase(NotFound):
+    code = "unknown-case"
+
+
+class UnknownUnit(NotFound):
+    code = "unknown-unit"
+
+
+class UnknownUser(NotFound):
+    code = "unknown-user"
+
+
+class AlreadyExists(CustodyError):
+    code = "already-exists"
+
+
+class NotPermitted(CustodyError):
+    """The acting user lacks the role, or the act lies outside the user's unit."""
+
+    code = "not-permitted"
+
+
+class IllegalTransition(CustodyError):
+    """The act is not allowed from the item's current lifecycle state."""
+
+    code = "illegal-transition"
+
+
+class TransitionRefused(CustodyError):
+    """The act is allowed from this state, but one of its conditions does not hold."""
+
+    code = "transition-refused"
+
+
+class StaleVersion(CustodyError):
+    """The item changed since the caller read it: read it again and decide again."""
+
+    code = "conflict"
+
+
+class LedgerError(CustodyError):
+    code = "ledger-error"

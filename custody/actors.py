@@ -1,0 +1,58 @@
+"""Who acts: a user with a unit, a department and roles; and the unit tree that scopes what they see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from custody.errors import NotPermitted
+from custody.model import Department, Role
+
+PROVINCE_CODE = "220000"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: int
+    username: str
+    full_name: str
+    unit_code: str
+    department: Department
+    roles: frozenset[Role]
+
+    def has_any(self, roles: Iterable[Role]) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+class UnitTree:
+    """The police hierarchy: a unit sees itself and every unit below it; the province sees all."""
+
+    def __init__(self, parents: Mapping[str, str | None]) -> None:
+        self._parents = dict(parents)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._parents
+
+    def ancestors(self, code: str) -> list[str]:
+        """``code`` itself, then its parent, up to the root."""
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self._parents.get(current)
+        return chain
+
+    def within(self, code: str, scope: str) -> bool:
+        """True when ``code`` is ``scope`` or lies below it."""
+        return scope in self.ancestors(code)
+
+    def below(self, scope: str) -> set[str]:
+        """``scope`` and every unit under it."""
+        return {code for code in self._parents if self.within(code, scope)}
+
+
+def require_role(actor: Actor, roles: Iterable[Role], act: str) -> None:
+    allowed = frozenset(roles)
+    if not actor.has_any(allowed):
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise NotPermitted(f"{actor.username} may not {act}: needs role {names}")

@@ -1,0 +1,92 @@
+"""Appending to the ledger and reading it back, on SQLite and PostgreSQL.
+
+Appends happen only inside the writer's transaction (SQLite's write lock, or PostgreSQL's ledger advisory
+lock, is held), so the head read here is the head the new event links to and ``seq`` stays gapless.
+Verification streams raw driver rows (a server-side cursor on PostgreSQL) and never loads the ledger whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
+
+from custody.db.tables import CustodyEvent
+from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, Verification, bad_value, event_hash, verify_rows
+
+_events = CustodyEvent.__table__
+_SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM custody_events ORDER BY seq"  # noqa: S608 - constants
+
+
+def read_head(conn: Connection) -> Head:
+    row = conn.execute(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1)).first()
+    return Head(0, GENESIS_HASH) if row is None else Head(row[0], row[1])
+
+
+def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:
+    """Append one event (every hashed column but ``seq`` and ``prev_hash``); return the new head."""
+    head = read_head(conn)
+    row = {
+        "seq": head.seq + 1,
+        "prev_hash": head.hash,
+        "recorded_at_us": fields["recorded_at_us"],
+        "event_type": fields["event_type"],
+        "item_id": fields.get("item_id"),
+        "case_id": fields.get("case_id"),
+        "actor_id": fields["actor_id"],
+        "unit_code": fields["unit_code"],
+        "station": fields.get("station") or "",
+        "device": fields.get("device") or "",
+        "witness_id": fields.get("witness_id"),
+        "item_version": fields.get("item_version"),
+        "payload": fields["payload"],
+    }
+    for name in ("station", "device", "unit_code", "event_type"):
+        if "\x1f" in row[name] or "\x00" in row[name]:
+            raise ValueError(f"{name} may not contain control characters U+001F or U+0000")
+    row["hash"] = event_hash([row[c] for c in ALL_COLUMNS[:-1]])
+    conn.execute(_events.insert(), row)
+    return Head(row["seq"], row["hash"])
+
+
+def _raw_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            cursor = raw.driver_connection.cursor(name="custody_verify")  # type: ignore[union-attr]
+            cursor.itersize = 10_000
+        else:
+            cursor = raw.cursor()
+        cursor.execute(_SELECT_ALL)
+        yield from cursor
+        cursor.close()
+    finally:
+        raw.close()
+
+
+def verify_ledger(engine: Engine, expect_head: Head | None = None) -> Verification:
+    """Recompute the whole chain from the rows exactly as the driver returns them."""
+    last_seq = [0]
+
+    def tracked() -> Iterator[tuple[Any, ...]]:
+        for row in _raw_rows(engine):
+            last_seq[0] = row[0]
+            yield row
+
+    try:
+        return verify_rows(tracked(), expect_head)
+    except (UnicodeDecodeError, ValueError) as undecodable:
+        return bad_value(last_seq[0] + 1, f"a stored value cannot be read ({undecodable})")
+    except Exception as error:
+        if "decode" in str(error).lower():
+            return bad_value(last_seq[0] + 1, f"a stored value cannot be read ({error})")
+        raise
+
+
+def iter_events(conn: Connection, item_id: int | None = None) -> Iterator[Any]:
+    query = select(_events).order_by(_events.c.seq)
+    if item_id is not None:
+        query = query.where(_events.c.item_id == item_id)
+    yield from conn.execute(query)

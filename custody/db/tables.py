@@ -1,0 +1,150 @@
+"""Tables of the custody database (SQLAlchemy 2 typed declarative mapping).
+
+The schema is created only by the Alembic migrations in ``custody/db/migrations``; these classes describe
+it for queries. ``custody_events`` is the ledger: append-only (database triggers refuse UPDATE, DELETE and
+TRUNCATE) and stored as plain integers and text so that its hash chain is computed over the values exactly
+as the database returns them (see :mod:`custody.ledger`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite STRICT tables accept only INTEGER/TEXT/...; PostgreSQL wants BIGINT for microsecond times.
+BigInt = Integer().with_variant(BigInteger(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Unit(Base):
+    """A police unit (公安机关): the province, a city/prefecture, a county, or a special bureau."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(Text)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    department: Mapped[str] = mapped_column(String(32))
+    roles: Mapped[str] = mapped_column(Text)  # comma-separated Role values, sorted
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at_us: Mapped[int] = mapped_column(BigInt)
+
+
+class Case(Base):
+    """A criminal case (案件) that owns items; its status is changed only by ledger events."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    title: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    judgment_no: Mapped[str | None] = mapped_column(Text)
+    judgment_date: Mapped[str | None] = mapped_column(String(10))  # ISO date
+    opened_at_us: Mapped[int] = mapped_column(BigInt)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Item(Base):
+    """A firearm, an ammunition lot or a ballistic sample.
+
+    The row is the current state, derived from the item's events; ``custody ledger replay`` rebuilds it
+    from the ledger and reports any difference.
+    """
+
+    __tablename__ = "items"
+    __table_args__ = (
+        Index("ix_items_unit_state", "unit_code", "state"),
+        Index("ix_items_serial", "serial_number"),
+        Index("ix_items_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evidence_no: Mapped[str] = mapped_column(String(19), unique=True)
+    kind: Mapped[str] = mapped_column(String(1))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    registered_at_us: Mapped[int] = mapped_column(BigInt)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # firearm
+    firearm_type: Mapped[str | None] = mapped_column(Text)
+    make_model: Mapped[str | None] = mapped_column(Text)
+    serial_number: Mapped[str | None] = mapped_column(Text)
+    calibre: Mapped[str | None] = mapped_column(Text)
+    fires_standard_ammunition: Mapped[bool | None] = mapped_column(Boolean)
+    # source and flow of the gun (来源流向)
+    source_maker: Mapped[str | None] = mapped_column(Text)
+    source_workshop: Mapped[str | None] = mapped_column(Text)
+    source_route: Mapped[str | None] = mapped_column(Text)
+    source_seller: Mapped[str | None] = mapped_column(Text)
+    source_notes: Mapped[str | None] = mapped_column(Text)
+    # ammunition lot
+    quantity_rounds: Mapped[int | None] = mapped_column(Integer)
+    headstamp_lot: Mapped[str | None] = mapped_column(Text)
+    # ballistic sample
+    sample_of_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    # check-out
+    checkout_purpose: Mapped[str | None] = mapped_column(String(16))
+    checked_out_to: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[str | None] = mapped_column(String(10))  # ISO date, China Standard Time
+    # sealed storage, filled by later lifecycle steps
+    custodian_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class NumberSequence(Base):
+    """The gapless evidence-number sequence per unit and intake year."""
+
+    __tablename__ = "number_sequences"
+    __table_args__ = (UniqueConstraint("unit_code", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    last_sequence: Mapped[int] = mapped_column(Integer)
+
+
+class CustodyEvent(Base):
+    """One act in the custody ledger. Columns in hash order; see :mod:`custody.ledger`."""
+
+    __tablename__ = "custody_events"
+    __table_args__ = (
+        Index("ix_custody_events_item", "item_id", "seq"),
+        Index("ix_custody_events_case", "case_id", "seq"),
+        {"sqlite_strict": True},
+    )
+
+    seq: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[str] = mapped_column(Text)
+    recorded_at_us: Mapped[int] = mapped_column(BigInt)
+    event_type: Mapped[str] = mapped_column(Text)
+    item_id: Mapped[int | None] = mapped_column(BigInt, ForeignKey("items.id"))
+    case_id: Mapped[int | None] = mapped_column(BigInt, ForeignKey("cases.id"))
+    actor_id: Mapped[int] = mapped_column(BigInt, ForeignKey("users.id"))
+    unit_code: Mapped[str] = mapped_column(Text)
+    station: Mapped[str] = mapped_column(Text)
+    device: Mapped[str] = mapped_column(Text)
+    witness_id: Mapped[int | None] = mapped_column(BigInt, ForeignKey("users.id"))
+    item_version: Mapped[int | None] = mapped_column(BigInt)
+    payload: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(Text)
+
+
+EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in CustodyEvent.__table__.columns)

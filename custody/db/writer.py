@@ -1,0 +1,121 @@
+"""Group commit: one writer connection, a savepoint per act, every caller answered after the commit.
+
+Callers from many threads hand an act (a function of a write connection) to :meth:`Writer.submit`, which
+blocks until the transaction holding that act has committed, then returns the act's result or raises its
+refusal. The writer takes whatever acts are waiting, runs each inside its own savepoint (a refused act
+rolls back to its savepoint and leaves the others alone) and commits them together: SQLite's fsync per
+commit is shared by the batch. On PostgreSQL the batch's transaction first takes the ledger's advisory
+lock, so writers in other processes append to the chain one at a time.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import Connection
+
+from custody.db.engine import WRITE_OPTION, is_sqlite
+
+T = TypeVar("T")
+Act = Callable[[Connection], Any]
+
+# Key of the PostgreSQL advisory lock that serialises appends to the custody ledger.
+LEDGER_LOCK_KEY = 0x637573746F6479  # "custody"
+_STOP = object()
+
+
+class Writer:
+    def __init__(self, engine: Engine, max_batch: int = 64) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.batches = 0
+        self.acts = 0
+
+    def submit(self, act: Callable[[Connection], T]) -> T:
+        """Run ``act`` in a write transaction; return once it is committed (or raise its error)."""
+        future: Future[T] = Future()
+        self._ensure_started()
+        self._queue.put((act, future))
+        return future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(_STOP)
+            thread.join()
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="custody-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        conn: Connection | None = None
+        try:
+            while True:
+                batch = self._next_batch()
+                if batch is None:
+                    return
+                try:
+                    if conn is None:
+                        conn = self._engine.connect()
+                        conn.execution_options(**{WRITE_OPTION: True})
+                    self._commit(conn, batch)
+                except Exception as failed:  # noqa: BLE001 - connection lost: fail the batch, reconnect
+                    for _act, future in batch:
+                        if not future.done():
+                            future.set_exception(failed)
+                    if conn is not None:
+                        conn.invalidate()
+                        conn.close()
+                    conn = None
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _next_batch(self) -> list[tuple[Act, Future[Any]]] | None:
+        first = self._queue.get()
+        if first is _STOP:
+            return None
+        batch = [first]
+        while len(batch) < self._max_batch:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is _STOP:
+                self._queue.put(_STOP)
+                break
+            batch.append(nxt)
+        return batch
+
+    def _commit(self, conn: Connection, batch: list[tuple[Act, Future[Any]]]) -> None:
+        outcomes: list[tuple[Future[Any], bool, Any]] = []
+        with conn.begin():
+            if not is_sqlite(conn):
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
+            for act, future in batch:
+                try:
+                    with conn.begin_nested():
+                        outcomes.append((future, True, act(conn)))
+                except Exception as refused:  # noqa: BLE001 - handed to the caller, who re-raises it
+                    outcomes.append((future, False, refused))
+        self.batches += 1
+        self.acts += len(batch)
+        for future, ok, value in outcomes:
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)

@@ -1,0 +1,87 @@
+"""What a clerk enters at intake (登记), validated before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from custody.errors import InvalidInput
+
+_CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"}
+
+
+def clean_text(value: Any, name: str, *, required: bool = False) -> str | None:
+    """Strip a text field; refuse control characters and, if required, emptiness."""
+    if value is None:
+        if required:
+            raise InvalidInput(f"{name} is required", field=name)
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text", field=name)
+    value = value.strip()
+    if any(ch in _CONTROL for ch in value):
+        raise InvalidInput(f"{name} contains control characters", field=name)
+    if required and not value:
+        raise InvalidInput(f"{name} is required", field=name)
+    return value or None
+
+
+@dataclass(frozen=True)
+class SourceAndFlow:
+    """Where a seized gun came from (来源流向): maker, workshop, smuggling route, seller, notes."""
+
+    maker: str | None = None
+    workshop: str | None = None
+    route: str | None = None
+    seller: str | None = None
+    notes: str | None = None
+
+    def columns(self) -> dict[str, str | None]:
+        return {f"source_{k}": clean_text(v, f"source_{k}") for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class FirearmIntake:
+    firearm_type: str  # e.g. 手枪 pistol, 步枪 rifle, 猎枪 shotgun, 自制枪 home-made
+    make_model: str
+    serial_number: str
+    calibre: str
+    fires_standard_ammunition: bool  # 可发射制式子弹
+    source: SourceAndFlow = SourceAndFlow()
+    description: str = ""
+
+    def columns(self) -> dict[str, Any]:
+        if not isinstance(self.fires_standard_ammunition, bool):
+            raise InvalidInput("fires_standard_ammunition must be true or false", "fires_standard_ammunition")
+        return {
+            "firearm_type": clean_text(self.firearm_type, "firearm_type", required=True),
+            "make_model": clean_text(self.make_model, "make_model", required=True),
+            "serial_number": clean_text(self.serial_number, "serial_number", required=True),
+            "calibre": clean_text(self.calibre, "calibre", required=True),
+            "fires_standard_ammunition": self.fires_standard_ammunition,
+            "description": clean_text(self.description, "description") or "",
+            **self.source.columns(),
+        }
+
+
+@dataclass(frozen=True)
+class AmmunitionIntake:
+    calibre: str
+    quantity_rounds: int
+    headstamp_lot: str = ""
+    source: SourceAndFlow = SourceAndFlow()
+    description: str = ""
+
+    def columns(self) -> dict[str, Any]:
+        quantity = self.quantity_rounds
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+            raise InvalidInput(
+                "quantity_rounds must be a whole number of rounds, 1 or more", "quantity_rounds"
+            )
+        return {
+            "calibre": clean_text(self.calibre, "calibre", required=True),
+            "quantity_rounds": quantity,
+            "headstamp_lot": clean_text(self.headstamp_lot, "headstamp_lot"),
+            "description": clean_text(self.description, "description") or "",
+            **self.source.columns(),
+        }

@@ -1,0 +1,75 @@
+"""The domain's vocabulary: roles, departments, item states, event types, case status.
+
+Chinese terms appear once, here, beside their English names.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CLERK = "clerk"  # 物证管理员, evidence clerk
+    INVESTIGATOR = "investigator"  # 刑侦, criminal investigation
+    CUSTODIAN = "custodian"  # 治安, sealed-storage custodian
+    AUDITOR = "auditor"  # 督察, inspection / audit
+    DESTRUCTION_OFFICER = "destruction_officer"  # 省厅治安总队, provincial destruction officer
+    STATISTICS = "statistics"  # leadership office, statistics reader
+    ADMIN = "admin"  # administrator
+
+
+class Department(StrEnum):
+    PUBLIC_ORDER = "public_order"  # 治安
+    CRIMINAL_INVESTIGATION = "criminal_investigation"  # 刑侦
+    POLICE_STATION = "police_station"  # 派出所
+    INSPECTION = "inspection"  # 督察
+    PROVINCIAL_PUBLIC_ORDER = "provincial_public_order"  # 省厅治安总队
+    EVIDENCE_ROOM = "evidence_room"  # 物证室
+    OFFICE = "office"  # 办公室 (leadership office, statistics, administration)
+
+
+class UnitLevel(StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # 案件办结
+    JUDGED = "judged"  # 法院审判后
+
+
+class ItemState(StrEnum):
+    """Where an item stands in its lifecycle."""
+
+    REGISTERED = "registered"  # in case custody
+    CHECKED_OUT = "checked_out"  # at the lab or in court
+    HANDED_OVER = "handed_over"  # handed over to sealed storage (移交治安部门)
+    SEALED = "sealed"  # 封存
+    NOMINATED = "nominated"  # nominated for destruction (报请销毁)
+    APPROVED = "approved"  # in an approved provincial destruction batch
+    DESTROYED = "destroyed"  # 销毁
+
+
+class EventType(StrEnum):
+    """Every act recorded in the custody ledger."""
+
+    # acts on cases (no item)
+    CASE_OPENED = "case_opened"
+    CASE_CLOSED = "case_closed"
+    CASE_JUDGED = "case_judged"
+    # acts on items
+    REGISTERED = "registered"  # intake (登记)
+    TRANSFERRED = "transferred"  # to another unit
+    CHECKED_OUT = "checked_out"
+    RETURNED = "returned"
+    HANDED_OVER = "handed_over"  # to the same-level 治安 department for sealed storage
+    CORRECTED = "corrected"  # a correction of an earlier record; the earlier record stays
+    COUNTED = "counted"  # ammunition recount
+    CONSUMED = "consumed"  # ammunition used up (e.g. test firing)
+
+
+class CheckoutPurpose(StrEnum):
+    LAB = "lab"  # examination
+    COURT = "court"
