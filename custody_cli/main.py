@@ -11,7 +11,16 @@ import click
 
 from custody_cli.lazy import LazyGroup
 
-COMMAND_GROUPS: dict[str, str] = {}
+COMMAND_GROUPS: dict[str, str] = {
+    "db": "custody_cli.db:db",
+    "unit": "custody_cli.unit:unit",
+    "user": "custody_cli.user:user",
+    "case": "custody_cli.case:case",
+    "item": "custody_cli.item:item",
+    "ledger": "custody_cli.ledger:ledger",
+    "demo": "custody_cli.demo:demo",
+    "sim": "custody_cli.sim:sim",
+}
 
 
 @click.group(cls=LazyGroup, lazy_subcommands=COMMAND_GROUPS)

@@ -1,0 +1,126 @@
+"""Demo data: the province's units, a few users per role, three cases in two cities and about twenty
+firearms and ammunition lots with transfers, check-outs and returns, all recorded through the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from custody.actors import Actor
+from custody.errors import UnknownUser
+from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
+from custody.model import Department, EventType, Role
+from custody.services import Custody
+from custody.units import read_units
+
+USERS: list[tuple[str, str, str, Department, set[Role]]] = [
+    ("admin", "系统管理员", "220000", Department.OFFICE, {Role.ADMIN}),
+    (
+        "prov-destruction",
+        "省厅销毁专员",
+        "220000",
+        Department.PROVINCIAL_PUBLIC_ORDER,
+        {Role.DESTRUCTION_OFFICER},
+    ),
+    ("prov-stats", "省厅统计员", "220000", Department.OFFICE, {Role.STATISTICS}),
+    ("cc-clerk", "长春物证管理员王敏", "220100", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("cc-investigator", "长春刑侦李强", "220100", Department.CRIMINAL_INVESTIGATION, {Role.INVESTIGATOR}),
+    ("cc-custodian", "长春治安赵刚", "220100", Department.PUBLIC_ORDER, {Role.CUSTODIAN}),
+    ("cc-auditor", "长春督察孙丽", "220100", Department.INSPECTION, {Role.AUDITOR}),
+    ("ng-clerk", "南关物证管理员周杰", "220102", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("ng-custodian", "南关治安吴涛", "220102", Department.PUBLIC_ORDER, {Role.CUSTODIAN}),
+    ("jl-clerk", "吉林市物证管理员郑爽", "220200", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("jl-investigator", "吉林市刑侦冯伟", "220200", Department.CRIMINAL_INVESTIGATION, {Role.INVESTIGATOR}),
+    ("jl-custodian", "吉林市治安陈晨", "220200", Department.PUBLIC_ORDER, {Role.CUSTODIAN}),
+]
+
+CASES = [
+    ("cc-clerk", "长公刑字〔2026〕101号", "220100", "非法持有枪支案"),
+    ("ng-clerk", "长南公刑字〔2026〕017号", "220102", "私制枪支弹药案"),
+    ("jl-clerk", "吉市公刑字〔2026〕055号", "220200", "走私枪支弹药案"),
+]
+
+FIREARMS = [
+    ("手枪", "54式", "5401123", "7.62mm", True, SourceAndFlow(maker="国营工厂", route="非法转让")),
+    ("手枪", "64式", "6409871", "7.65mm", True, SourceAndFlow(seller="王某", notes="从网上购买")),
+    ("步枪", "56式半自动", "5612002", "7.62mm", True, SourceAndFlow(route="境外走私")),
+    ("猎枪", "双管猎枪", "LQ-77821", "12号", False, SourceAndFlow(workshop="私人作坊")),
+    ("自制枪", "钢珠枪", "无编号-1", "4.5mm", False, SourceAndFlow(workshop="地下作坊", seller="张某")),
+    ("手枪", "77式", "7700345", "7.62mm", True, SourceAndFlow(maker="国营工厂")),
+    ("气枪", "秃鹰", "TY-2231", "5.5mm", False, SourceAndFlow(route="网购邮寄")),
+]
+
+AMMUNITION = [
+    ("7.62mm", 50, "71-83"),
+    ("7.65mm", 24, "11-91"),
+    ("12号", 10, "猎弹"),
+    ("5.5mm", 200, "铅弹"),
+]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    loaded: bool
+    items: list[str]
+
+
+def load_demo(custody: Custody) -> DemoSummary:
+    """Load the demo once; a second run changes nothing and says so."""
+    try:
+        custody.actor("cc-clerk")
+    except UnknownUser:
+        pass
+    else:
+        return DemoSummary(False, [])
+    custody.import_units(read_units())
+    actors: dict[str, Actor] = {}
+    for username, name, unit, department, roles in USERS:
+        actors[username] = custody.add_user(username, name, unit, department, roles)
+    numbers: list[str] = []
+    for n, (clerk, case_no, unit, title) in enumerate(CASES):
+        custody.open_case(actors[clerk], case_no, title, unit)
+        for i, (kind, model, serial, calibre, fires, source) in enumerate(FIREARMS):
+            if i % 2 == n % 2 or i == n:
+                item = custody.register_firearm(
+                    actors[clerk],
+                    case_no,
+                    FirearmIntake(kind, model, f"{serial}-{n}", calibre, fires, source),
+                )
+                numbers.append(item["evidence_no"])
+        for calibre, rounds, headstamp in AMMUNITION[n:]:
+            item = custody.register_ammunition(
+                actors[clerk], case_no, AmmunitionIntake(calibre, rounds, headstamp)
+            )
+            numbers.append(item["evidence_no"])
+    _movements(custody, actors)
+    return DemoSummary(True, numbers)
+
+
+def _movements(custody: Custody, people: dict[str, Actor]) -> None:
+    cc = custody.case(CASES[0][1])["items"]
+    ng = custody.case(CASES[1][1])["items"]
+    jl = custody.case(CASES[2][1])["items"]
+    # Changchun: a firearm to the lab and back, another to court (still out).
+    first = custody.check_out(
+        people["cc-clerk"], cc[0]["evidence_no"], 1, "lab", "长春刑侦技术室", "2099-12-31"
+    )
+    custody.return_item(people["cc-clerk"], first["evidence_no"], first["version"], "检验完毕")
+    custody.check_out(
+        people["cc-clerk"], cc[1]["evidence_no"], 1, "court", "长春市中级人民法院", "2099-06-30"
+    )
+    # Nanguan: one item transferred up to the city bureau; the case is closed and an item handed over.
+    custody.transfer(people["ng-clerk"], ng[0]["evidence_no"], 1, "220100", "移送市局")
+    custody.close_case(people["ng-clerk"], CASES[1][1])
+    custody.hand_over(people["ng-clerk"], ng[1]["evidence_no"], 1, "ng-custodian")
+    # Jilin City: a lab check-out and return, a recount of an ammunition lot.
+    out = custody.check_out(
+        people["jl-clerk"], jl[0]["evidence_no"], 1, "lab", "吉林市刑侦技术室", "2099-01-15"
+    )
+    custody.return_item(people["jl-clerk"], out["evidence_no"], out["version"])
+    ammo = next(i for i in jl if i["kind"] == "A")
+    custody.act(
+        people["jl-clerk"],
+        ammo["evidence_no"],
+        EventType.COUNTED,
+        ammo["version"],
+        {"quantity": ammo["quantity_rounds"] - 2, "reason": "清点发现少2发, 已查明为登记笔误"},
+    )

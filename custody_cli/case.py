@@ -1,0 +1,58 @@
+"""`custody case …`: open, close and judge cases."""
+
+from __future__ import annotations
+
+import click
+
+from custody_cli.context import acting_user, emit, reports_errors, services
+
+
+@click.group()
+def case() -> None:
+    """Cases (案件): open → closed, or judged."""
+
+
+@case.command("open")
+@click.argument("case_no")
+@click.option("--title", default="")
+@click.option("--unit", "unit_code", help="Owning unit (default: the acting user's unit).")
+@reports_errors
+def open_command(case_no: str, title: str, unit_code: str | None) -> None:
+    """Open a case."""
+    with services() as custody:
+        opened = custody.open_case(acting_user(custody), case_no, title, unit_code)
+    emit({"case_no": opened["case_no"], "unit_code": opened["unit_code"], "status": opened["status"]})
+
+
+@case.command("close")
+@click.argument("case_no")
+@reports_errors
+def close_command(case_no: str) -> None:
+    """Record that a case is closed (案件办结)."""
+    with services() as custody:
+        closed = custody.close_case(acting_user(custody), case_no)
+    emit({"case_no": closed["case_no"], "status": closed["status"]})
+
+
+@case.command("judge")
+@click.argument("case_no")
+@click.option("--judgment", "judgment_no", required=True, help="Judgment number.")
+@click.option("--date", "judgment_date", required=True, help="Judgment date, YYYY-MM-DD.")
+@reports_errors
+def judge_command(case_no: str, judgment_no: str, judgment_date: str) -> None:
+    """Record the court's judgment of a case."""
+    with services() as custody:
+        judged = custody.judge_case(acting_user(custody), case_no, judgment_no, judgment_date)
+    emit({"case_no": judged["case_no"], "status": judged["status"], "judgment_no": judged["judgment_no"]})
+
+
+@case.command("show")
+@click.argument("case_no")
+@reports_errors
+def show_command(case_no: str) -> None:
+    """A case and its items."""
+    with services() as custody:
+        found = custody.case(case_no)
+    emit({k: found[k] for k in ("case_no", "unit_code", "title", "status", "judgment_no", "judgment_date")})
+    for item in found["items"]:
+        emit({k: item[k] for k in ("evidence_no", "kind", "state", "version", "unit_code")})

@@ -1,0 +1,234 @@
+"""`custody item …`: register items and record their movements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from custody.model import CheckoutPurpose, EventType
+from custody_cli.context import acting_user, emit, reports_errors, services
+
+SUMMARY = ("evidence_no", "kind", "state", "version", "unit_code", "case_no")
+
+
+@click.group()
+def item() -> None:
+    """Items: firearms, ammunition lots, ballistic samples."""
+
+
+@item.group("register")
+def register() -> None:
+    """Register (登记) a seized item at intake; prints its evidence number."""
+
+
+def _source_options(command: Any) -> Any:
+    for name in ("notes", "seller", "route", "workshop", "maker"):
+        command = click.option(f"--source-{name}", default=None, help=f"Source and flow: {name}.")(command)
+    return command
+
+
+@register.command("firearm")
+@click.option("--case", "case_no", required=True)
+@click.option("--type", "firearm_type", required=True, help="e.g. 手枪 pistol, 步枪 rifle, 自制枪 home-made.")
+@click.option("--make-model", required=True)
+@click.option("--serial", "serial_number", required=True)
+@click.option("--calibre", required=True)
+@click.option(
+    "--fires-standard/--no-fires-standard",
+    "fires_standard",
+    required=True,
+    help="Can it fire standard-issue ammunition (可发射制式子弹)?",
+)
+@click.option("--description", default="")
+@_source_options
+@reports_errors
+def register_firearm(
+    case_no: str,
+    firearm_type: str,
+    make_model: str,
+    serial_number: str,
+    calibre: str,
+    fires_standard: bool,
+    description: str,
+    **source: str | None,
+) -> None:
+    """Register a firearm."""
+    from custody.intake import FirearmIntake, SourceAndFlow
+
+    intake = FirearmIntake(
+        firearm_type,
+        make_model,
+        serial_number,
+        calibre,
+        fires_standard,
+        SourceAndFlow(**{k.removeprefix("source_"): v for k, v in source.items()}),
+        description,
+    )
+    with services() as custody:
+        registered = custody.register_firearm(acting_user(custody), case_no, intake)
+    emit({k: registered[k] for k in SUMMARY})
+
+
+@register.command("ammo")
+@click.option("--case", "case_no", required=True)
+@click.option("--calibre", required=True)
+@click.option("--rounds", "quantity", type=int, required=True, help="Quantity in rounds.")
+@click.option("--headstamp", "headstamp_lot", default="", help="Headstamp or lot.")
+@click.option("--description", default="")
+@_source_options
+@reports_errors
+def register_ammo(
+    case_no: str, calibre: str, quantity: int, headstamp_lot: str, description: str, **source: str | None
+) -> None:
+    """Register an ammunition lot."""
+    from custody.intake import AmmunitionIntake, SourceAndFlow
+
+    intake = AmmunitionIntake(
+        calibre,
+        quantity,
+        headstamp_lot,
+        SourceAndFlow(**{k.removeprefix("source_"): v for k, v in source.items()}),
+        description,
+    )
+    with services() as custody:
+        registered = custody.register_ammunition(acting_user(custody), case_no, intake)
+    emit({k: registered[k] for k in SUMMARY})
+
+
+@item.command("show")
+@click.argument("evidence_no")
+@reports_errors
+def show(evidence_no: str) -> None:
+    """An item's state and full history: one JSON line for the item, then one per event."""
+    with services() as custody:
+        found = custody.item(evidence_no)
+    history = found.pop("history")
+    emit({k: v for k, v in found.items() if v is not None})
+    for event in history:
+        emit(event)
+
+
+def _act(
+    evidence_no: str,
+    version: int | None,
+    event: EventType,
+    payload: dict[str, Any],
+    witness: str | None = None,
+) -> None:
+    with services() as custody:
+        actor = acting_user(custody)
+        current = version if version is not None else custody.item(evidence_no, actor)["version"]
+        after = custody.act(actor, evidence_no, event, current, payload, witness=witness)
+    emit({k: after.get(k) for k in SUMMARY if k in after})
+
+
+_version = click.option(
+    "--version",
+    "version",
+    type=int,
+    default=None,
+    help="The item version you read; refused if the item changed since (default: current).",
+)
+
+
+@item.command("transfer")
+@click.argument("evidence_no")
+@click.option("--to", "to_unit", required=True, help="Receiving unit code.")
+@click.option("--reason", default="")
+@_version
+@reports_errors
+def transfer(evidence_no: str, to_unit: str, reason: str, version: int | None) -> None:
+    """Transfer an item to another unit."""
+    _act(evidence_no, version, EventType.TRANSFERRED, {"to_unit": to_unit, "reason": reason})
+
+
+@item.command("checkout")
+@click.argument("evidence_no")
+@click.option("--purpose", type=click.Choice([p.value for p in CheckoutPurpose]), required=True)
+@click.option("--to", "to", required=True, help="Who takes it (name, lab, court).")
+@click.option("--due", "due_date", required=True, help="Due back, YYYY-MM-DD (China Standard Time).")
+@_version
+@reports_errors
+def checkout(evidence_no: str, purpose: str, to: str, due_date: str, version: int | None) -> None:
+    """Check an item out to the lab or to court."""
+    _act(evidence_no, version, EventType.CHECKED_OUT, {"purpose": purpose, "to": to, "due_date": due_date})
+
+
+@item.command("return")
+@click.argument("evidence_no")
+@click.option("--note", default="")
+@_version
+@reports_errors
+def return_(evidence_no: str, note: str, version: int | None) -> None:
+    """Record a checked-out item's return."""
+    _act(evidence_no, version, EventType.RETURNED, {"note": note})
+
+
+@item.command("handover")
+@click.argument("evidence_no")
+@click.option("--receiver", required=True, help="Username of the same-level public-order custodian.")
+@click.option("--witness", default=None, help="Username of a witness.")
+@_version
+@reports_errors
+def handover(evidence_no: str, receiver: str, witness: str | None, version: int | None) -> None:
+    """Hand an item of a closed or judged case over to sealed storage (移交治安部门封存)."""
+    _act(evidence_no, version, EventType.HANDED_OVER, {"receiver": receiver}, witness)
+
+
+@item.command("correct")
+@click.argument("evidence_no")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    required=True,
+    metavar="FIELD=VALUE",
+    help="A corrected field, e.g. --set serial_number=A123 (true/false for flags).",
+)
+@click.option("--reason", required=True)
+@click.option("--corrects-seq", type=int, default=None, help="The ledger seq of the record being corrected.")
+@_version
+@reports_errors
+def correct(
+    evidence_no: str, assignments: tuple[str, ...], reason: str, corrects_seq: int | None, version: int | None
+) -> None:
+    """Record a correction; the corrected record stays in the ledger."""
+    from custody.errors import InvalidInput
+
+    changes: dict[str, Any] = {}
+    for assignment in assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep:
+            raise InvalidInput(f"--set takes FIELD=VALUE, got {assignment!r}", "changes")
+        changes[name] = (
+            {"true": True, "false": False}.get(value.lower(), value)
+            if name == "fires_standard_ammunition"
+            else value
+        )
+    _act(
+        evidence_no,
+        version,
+        EventType.CORRECTED,
+        {"changes": changes, "reason": reason, "corrects_seq": corrects_seq},
+    )
+
+
+@item.command("count")
+@click.argument("evidence_no")
+@click.option("--rounds", "quantity", type=int, required=True, help="Rounds counted.")
+@click.option("--reason", required=True)
+@_version
+@reports_errors
+def count(evidence_no: str, quantity: int, reason: str, version: int | None) -> None:
+    """Record a recount of an ammunition lot."""
+    _act(evidence_no, version, EventType.COUNTED, {"quantity": quantity, "reason": reason})
+
+
+@item.command("overdue")
+@reports_errors
+def overdue() -> None:
+    """Checked-out items past their due date, one JSON line each."""
+    with services() as custody:
+        for row in custody.overdue():
+            emit(row)

@@ -1,0 +1,32 @@
+"""`custody unit …`: the police units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from custody_cli.context import reports_errors, services
+
+
+@click.group()
+def unit() -> None:
+    """Police units (province, cities/prefectures, counties, special bureaus)."""
+
+
+@unit.command("import")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with code,parent,name_zh,name_en,level,note (default: the province's units).",
+)
+@reports_errors
+def import_command(path: Path | None) -> None:
+    """Import the units; units already known are left as they are."""
+    from custody.units import read_units
+
+    rows = read_units(path)
+    with services() as custody:
+        added = custody.import_units(rows)
+    click.echo(f"{added} units added, {len(rows) - added} already known")
