@@ -20,7 +20,8 @@ from labels.errors import InvalidLabel
 QUIET_ZONE_MODULES = 10
 
 _START = {103: ">9", 104: ">:", 105: ">;"}  # ZPL start code invocations: A, B, C
-_SHIFT_TO = {99: "C", 100: "B", 101: "A"}
+# Code-set switches by current set; 100 in set B and 101 in set A are FNC4, 99 in set C is "99".
+_SWITCHES = {"A": {99: "C", 100: "B"}, "B": {99: "C", 101: "A"}, "C": {100: "B", 101: "A"}}
 _ZPL_SWITCH = {"A": ">7", "B": ">6", "C": ">5"}
 _STOP = charset.STOP + "11"  # python-barcode's stop character plus its final bar
 _BARS = re.compile("1+")
@@ -48,21 +49,15 @@ class Symbol:
         parts = [_START[self.values[0]]]
         code_set = "ABC"[self.values[0] - 103]
         for value in self.values[1:-1]:
-            if (
-                value in _SHIFT_TO
-                and not (code_set == "B" and value == 100)
-                and not (code_set == "A" and value == 101)
-            ):
-                code_set = _SHIFT_TO[value]
+            if value in _SWITCHES[code_set]:
+                code_set = _SWITCHES[code_set][value]
                 parts.append(_ZPL_SWITCH[code_set])
-            elif code_set == "C" and value < 100:
+            elif code_set == "C":
                 parts.append(f"{value:02d}")
             elif code_set == "B" and value < 95:
                 parts.append(chr(value + 32))
             else:
-                raise InvalidLabel(
-                    f"{self.text!r} needs Code 128 characters this printer output does not carry"
-                )
+                raise InvalidLabel(f"{self.text!r} needs Code 128 characters the ZPL output does not carry")
         return "".join(parts)
 
 

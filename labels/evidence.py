@@ -42,6 +42,10 @@ def check_evidence_number(text: str, kinds: str = "FABC", *, what: str = "eviden
     if text[0] not in kinds:
         expected = ", ".join(f"{k} ({KIND_TEXT[k]})" for k in kinds)
         raise InvalidLabel(f"{what} {text!r} has kind letter {text[0]!r}; expected {expected}")
+    if text[7:11] < "1000" or text[11:17] == "000000":
+        raise InvalidLabel(
+            f"{what} {text!r} has year {text[7:11]} or sequence {text[11:17]}, which are never issued"
+        )
     if _mod97(text) != 1:
         raise InvalidLabel(f"{what} {text!r}: check digits do not match (mistyped or misread); not printed")
     return text

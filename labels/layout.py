@@ -203,14 +203,17 @@ def arrange(face: Face, layout: Layout, font: LabelFont) -> Placement:
     )
     top += style.bar_height + style.gap
     texts.append(_line(face.readable, top, style.number, centred=True, layout=layout, font=font))
+    if top + style.number > layout.label_height - style.padding + 1e-6:
+        raise DoesNotFit(f"layout {layout.name} is too short for the barcode and its number")
     top += style.number * LEADING
+    pitch = style.text * LEADING
+    room = int((layout.label_height - style.padding - style.text - top) / pitch + 1e-6) + 1
+    if len(face.details) > room:
+        raise DoesNotFit(
+            f"{len(face.details)} lines below the barcode do not fit on layout {layout.name} "
+            f"(room for {room})"
+        )
     for detail in face.details:
         texts.append(_line(detail, top, style.text, centred=False, layout=layout, font=font))
-        top += style.text * LEADING
-    bottom = texts[-1].top + texts[-1].size
-    if bottom > layout.label_height - style.padding + 1e-6:
-        raise DoesNotFit(
-            f"{len(face.details)} detail lines do not fit on layout {layout.name}: the text ends at "
-            f"{bottom:.1f} mm of {layout.label_height:.1f} mm"
-        )
+        top += pitch
     return Placement(tuple(texts), bars)
