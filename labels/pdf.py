@@ -61,6 +61,7 @@ def render_pdf(
         pagesize=(layout.page_width * mm, layout.page_height * mm),
         pageCompression=1,
         invariant=1,
+        initialFontName=font.name,
     )
     canvas.setTitle(title)
     canvas.setCreator("custody-tracker labels")
