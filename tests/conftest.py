@@ -1,0 +1,130 @@
+"""Fixtures shared by the whole suite: databases (SQLite and PostgreSQL) with the schema from the
+migrations, the province's units and a cast of users, and a deterministic clock.
+
+Every database test runs on both back ends. PostgreSQL must be reachable (``scripts/test`` starts it);
+an unreachable server fails the run, it is never skipped. Each test gets its own database, copied from a
+template migrated once per worker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from custody.clock import FixedClock
+from custody.db.migrate import upgrade
+from custody.model import Department, Role
+from custody.services import Custody
+from custody.units import read_units
+
+PG_URL = os.environ.get("CUSTODY_TEST_PG_URL", "postgresql+psycopg://custody:custody@127.0.0.1:5432/test")
+START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 China Standard Time
+
+# username, full name, unit, department, roles
+CAST: list[tuple[str, str, str, Department, set[Role]]] = [
+    ("admin", "管理员", "220000", Department.OFFICE, {Role.ADMIN}),
+    ("ng-clerk", "南关物证管理员", "220102", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("ng-clerk2", "南关物证管理员二", "220102", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("ng-custodian", "南关治安", "220102", Department.PUBLIC_ORDER, {Role.CUSTODIAN}),
+    ("ng-investigator", "南关刑侦", "220102", Department.CRIMINAL_INVESTIGATION, {Role.INVESTIGATOR}),
+    ("cc-clerk", "长春物证管理员", "220100", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("cc-custodian", "长春治安", "220100", Department.PUBLIC_ORDER, {Role.CUSTODIAN}),
+    ("kc-clerk", "宽城物证管理员", "220103", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("jl-clerk", "吉林市物证管理员", "220200", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("prov-clerk", "省厅物证管理员", "220000", Department.EVIDENCE_ROOM, {Role.CLERK}),
+    ("ng-auditor", "南关督察", "220102", Department.INSPECTION, {Role.AUDITOR}),
+]
+
+
+def _populate(url: str) -> None:
+    custody = Custody.open(url, FixedClock(START))
+    try:
+        upgrade(custody.engine)
+        custody.import_units(read_units())
+        for username, name, unit, department, roles in CAST:
+            custody.add_user(username, name, unit, department, roles)
+    finally:
+        custody.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "custody.sqlite"
+    _populate(f"sqlite:///{path}")
+    return path
+
+
+class PostgresServer:
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=2)
+
+    def database_url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None) -> str:
+        name = f"custody_t_{uuid.uuid4().hex[:12]}"
+        clause = f" TEMPLATE {template}" if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}{clause}"))
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer(PG_URL)
+    try:
+        with server.admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - turned into a failure that says what to do
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_URL} (scripts/test starts it): {error}", pytrace=False
+        )
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: PostgresServer) -> Iterator[str]:
+    name = postgres.create()
+    _populate(postgres.database_url(name))
+    yield name
+    postgres.drop(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database with the schema, the units and :data:`CAST`, on each back end."""
+    if request.param == "sqlite":
+        path = tmp_path / "custody.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = server.create(template=request.getfixturevalue("postgres_template"))
+    yield server.database_url(name)
+    server.drop(name)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def custody(database_url: str, clock: FixedClock) -> Iterator[Custody]:
+    service = Custody.open(database_url, clock)
+    yield service
+    service.close()
