@@ -6,7 +6,9 @@ import click
 
 from custody_cli.lazy import LazyGroup
 
-SIMULATORS: dict[str, str] = {}
+SIMULATORS: dict[str, str] = {
+    "tag": "custody_cli.sim_tag:sim_tag",
+}
 
 
 @click.group(cls=LazyGroup, lazy_subcommands=SIMULATORS)

@@ -133,4 +133,3 @@ def write_ndef_message(reader: StorageCardReader, layout: Type2Layout, message: 
 def _data_area_size(cc: CapabilityContainer, layout: Type2Layout) -> int:
     physical = layout.data_pages * PAGE_SIZE
     return min(cc.data_area_size, physical) if physical else cc.data_area_size
-
