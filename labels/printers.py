@@ -49,9 +49,10 @@ class CupsPrinter:
     lp: str = "lp"
 
     def send(self, data: bytes) -> None:
-        command = [self.lp, "-d", self.queue]
-        if self.server:
+        command = [self.lp]
+        if self.server:  # before -d: lp looks the queue up as soon as it reads -d
             command += ["-h", self.server]
+        command += ["-d", self.queue]
         if self.raw:
             command += ["-o", "raw"]
         try:

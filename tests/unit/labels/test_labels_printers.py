@@ -66,14 +66,8 @@ def test_cups_gets_the_bytes_on_stdin_raw_for_the_named_queue_and_server(tmp_pat
     lp = fake_lp(tmp_path, f'echo "$@" > {tmp_path}/args\ncat > {tmp_path}/stdin\necho "request id is Q-1"\n')
     CupsPrinter("Zebra_GK420", server="127.0.0.1:16310", lp=str(lp)).send(JOB)
     assert (tmp_path / "stdin").read_bytes() == JOB
-    assert (tmp_path / "args").read_text().split() == [
-        "-d",
-        "Zebra_GK420",
-        "-h",
-        "127.0.0.1:16310",
-        "-o",
-        "raw",
-    ]
+    arguments = (tmp_path / "args").read_text().split()
+    assert arguments == ["-h", "127.0.0.1:16310", "-d", "Zebra_GK420", "-o", "raw"]
 
 
 def test_cups_filters_the_job_when_asked_not_to_send_it_raw(tmp_path):
