@@ -103,9 +103,13 @@ class Custody:
 
     # ------------------------------------------------------------------------------ units and users
 
-    def units(self) -> UnitTree:
+    def units(self, conn: Connection | None = None) -> UnitTree:
+        """The unit tree (cached; ``conn``: read it on this connection, e.g. inside an act)."""
         if self._tree is None:
-            with self.engine.connect() as conn:
+            if conn is None:
+                with self.engine.connect() as own:
+                    rows = own.execute(select(_units.c.code, _units.c.parent_code)).all()
+            else:
                 rows = conn.execute(select(_units.c.code, _units.c.parent_code)).all()
             self._tree = UnitTree({code: parent for code, parent in rows})
         return self._tree
@@ -271,7 +275,7 @@ class Custody:
     def _load_case(self, conn: Connection, viewer: Actor | None, case_no: str) -> dict[str, Any]:
         row = conn.execute(select(_cases).where(_cases.c.case_no == case_no)).mappings().first()
         if row is None or (
-            viewer is not None and not self.units().within(row["unit_code"], viewer.unit_code)
+            viewer is not None and not self.units(conn).within(row["unit_code"], viewer.unit_code)
         ):
             raise UnknownCase(f"unknown case {case_no}")
         return dict(row)
@@ -457,7 +461,7 @@ class Custody:
     def _load_item(self, conn: Connection, viewer: Actor | None, number: str) -> dict[str, Any]:
         row = conn.execute(select(_items).where(_items.c.evidence_no == number)).mappings().first()
         if row is None or (
-            viewer is not None and not self.units().within(row["unit_code"], viewer.unit_code)
+            viewer is not None and not self.units(conn).within(row["unit_code"], viewer.unit_code)
         ):
             raise UnknownItem(f"unknown item {number}")
         return dict(row)
