@@ -93,7 +93,7 @@ def bare(rows: list[Values]) -> bytes:
     return buffer.getvalue()
 
 
-def _best(run: Callable[[list[Values]], bytes], rows: list[Values], times: list[float]) -> bytes:
+def _timed(run: Callable[[list[Values]], bytes], rows: list[Values], times: list[float]) -> bytes:
     started = time.perf_counter()
     pdf = run(rows)
     times.append(time.perf_counter() - started)
@@ -111,8 +111,8 @@ def main(argv: list[str]) -> int:
     ours_times: list[float] = []
     bare_times: list[float] = []
     for _ in range(max(1, args.repeat)):
-        pdf = _best(ours, rows, ours_times)
-        floor_pdf = _best(bare, rows, bare_times)
+        pdf = _timed(ours, rows, ours_times)
+        floor_pdf = _timed(bare, rows, bare_times)
     if args.out:
         with open(args.out, "wb") as target:
             target.write(pdf)
