@@ -54,8 +54,8 @@ class Symbol:
                 parts.append(_ZPL_SWITCH[code_set])
             elif code_set == "C":
                 parts.append(f"{value:02d}")
-            elif code_set == "B" and value < 95:
-                parts.append(chr(value + 32))
+            elif code_set == "B" and value < 95 and chr(value + 32) not in "^~":
+                parts.append("><" if value == 30 else chr(value + 32))  # ">" starts an invocation
             else:
                 raise InvalidLabel(f"{self.text!r} needs Code 128 characters the ZPL output does not carry")
         return "".join(parts)

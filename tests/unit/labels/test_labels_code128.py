@@ -89,6 +89,12 @@ def test_evidence_number_packs_its_digits_in_code_set_c():
     assert symbol.zpl_data() == ">:F>5220100202600012787"
 
 
+def test_a_greater_than_sign_is_escaped_for_zpl_and_carets_are_refused():
+    assert encode("A>B").zpl_data() == ">:A><B"
+    with pytest.raises(InvalidLabel, match="ZPL"):
+        encode("A^B").zpl_data()
+
+
 @pytest.mark.parametrize("text", ["", "长春", "é", "A\nB"])
 def test_text_outside_printable_ascii_is_refused(text):
     with pytest.raises(InvalidLabel, match="Code 128"):
