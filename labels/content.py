@@ -9,7 +9,7 @@ look at the label class, so every label type prints on every layout.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from labels.errors import InvalidLabel
 from labels.evidence import KIND_TEXT, check_code, check_evidence_number
@@ -41,8 +41,9 @@ def _lines(values: tuple[str, ...] | list[str], what: str) -> tuple[str, ...]:
 
 
 def _date(value: date, what: str) -> date:
-    if not isinstance(value, date):
-        raise InvalidLabel(f"{what} must be a date, got {type(value).__name__}")
+    if not isinstance(value, date) or isinstance(value, datetime):
+        # A datetime would need a time zone to become the day printed; the caller knows it, labels do not.
+        raise InvalidLabel(f"{what} must be a date (the local day), got {type(value).__name__}")
     return value
 
 

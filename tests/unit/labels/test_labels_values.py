@@ -1,6 +1,6 @@
 """Label values are checked when built: what cannot be printed correctly is refused with a reason."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
@@ -109,6 +109,7 @@ def test_details_must_be_lines_not_one_string():
         ItemLabel(FIREARM, "J1", "长春市公安局", DAY, "五四式手枪")  # type: ignore[arg-type]
 
 
-def test_intake_date_must_be_a_date():
+@pytest.mark.parametrize("day", ["2026-03-01", datetime(2026, 3, 1, 9, 30, tzinfo=UTC)])
+def test_intake_date_must_be_a_day_not_text_or_a_moment(day):
     with pytest.raises(InvalidLabel, match="intake date must be a date"):
-        ItemLabel(FIREARM, "J1", "长春市公安局", "2026-03-01")  # type: ignore[arg-type]
+        ItemLabel(FIREARM, "J1", "长春市公安局", day)
