@@ -6,7 +6,7 @@ draws the same bars (from python-barcode's encoder) and the same strings at fixe
 same page size, with no checks and no layout logic. Both use the same registered font, loaded
 before timing. The figure is the best of ``--repeat`` runs of each, alternated.
 
-    python -m bench labels [--count 1000] [--repeat 3] [--out labels.pdf]
+    python -m bench labels [--count 1000] [--repeat 5] [--out labels.pdf]
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _timed(run: Callable[[list[Values]], bytes], rows: list[Values], times: list
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench labels", description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="labels in the PDF (default 1000)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each, best counts (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each, best counts (default 5)")
     parser.add_argument("--out", help="also write our PDF to this file")
     args = parser.parse_args(argv)
     rows = values(args.count)

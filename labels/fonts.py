@@ -36,8 +36,10 @@ class LabelFont:
     def check(self, text: str, *, what: str = "text") -> str:
         """Return ``text`` if every character has a glyph; otherwise say which one does not."""
         glyphs = self._glyphs
+        if glyphs.issuperset(map(ord, text)):
+            return text
         for ch in text:
-            if ord(ch) not in glyphs or unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}:
+            if ord(ch) not in glyphs:
                 raise MissingGlyph(
                     f"{what} {text!r}: character {ch!r} (U+{ord(ch):04X}) has no glyph in font "
                     f"{self.name}; refusing to print an empty box"
@@ -63,7 +65,12 @@ def load_font(
         raise LabelError(f"label font {path} (subfont {subfont}) cannot be embedded: {error}") from error
     pdfmetrics.registerFont(ttf)
     face = ttf.face
-    glyphs = frozenset(code for code, glyph in face.charToGlyph.items() if glyph)
+    # Control and format characters print nothing visible even where the font maps them.
+    glyphs = frozenset(
+        code
+        for code, glyph in face.charToGlyph.items()
+        if glyph and unicodedata.category(chr(code)) not in {"Cc", "Cf", "Zl", "Zp", "Cs", "Co"}
+    )
     return LabelFont(
         name=name,
         ttf=ttf,
