@@ -70,7 +70,7 @@ def every_kind_of_label():
             DAY,
         ),
         SealLabel("S2201-0042", "治安支队封存库 A-03-2", DAY, "王伟", "长春市公安局"),
-        LocationLabel("220100-S1-R2-03-07", "长春市公安局封存库", "2号库房", "03", "07"),
+        LocationLabel("9902-R2-03-07", "长春市公安局封存库", "2号库房", "03", "07"),  # leading 99: code set C
     ]
 
 
