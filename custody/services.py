@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from custody import lifecycle
@@ -21,6 +21,7 @@ from custody.actors import PROVINCE_CODE, Actor, UnitTree, require_role
 from custody.clock import Clock, SystemClock, china_date, from_us
 from custody.db.engine import make_engine
 from custody.db.ledger_store import append_event, read_head, verify_ledger
+from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import Case, CustodyEvent, Item, NumberSequence, Unit, User
 from custody.db.writer import Writer
 from custody.errors import (
@@ -47,6 +48,16 @@ _units = Unit.__table__
 _events = CustodyEvent.__table__
 _sequences = NumberSequence.__table__
 
+# Statements built once: the hot paths (intake, acts) only bind parameters to them.
+_USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
+_CASE_BY_NUMBER = Prepared(select(_cases).where(_cases.c.case_no == bindparam("case_no")))
+_ITEM_BY_NUMBER = select(_items).where(_items.c.evidence_no == bindparam("evidence_no"))
+_SEQUENCE_WHERE = (_sequences.c.unit_code == bindparam("unit"), _sequences.c.year == bindparam("yr"))
+_LAST_SEQUENCE = Prepared(select(_sequences.c.last_sequence).where(*_SEQUENCE_WHERE))
+_BUMP_SEQUENCE = Prepared(update(_sequences).where(*_SEQUENCE_WHERE).values(last_sequence=bindparam("last")))
+_FIRST_SEQUENCE = PreparedInsert(_sequences)
+_INSERT_ITEM = PreparedInsert(_items, _items.c.id)
+
 CASE_ROLES = frozenset({Role.CLERK, Role.INVESTIGATOR})
 INTAKE_ROLES = frozenset({Role.CLERK})
 
@@ -69,7 +80,7 @@ class _Lookups:
         self._conn = conn
 
     def user(self, username: str) -> Actor | None:
-        row = self._conn.execute(select(_users).where(_users.c.username == username)).mappings().first()
+        row = self._conn.execute(_USER_BY_NAME, {"username": username}).mappings().first()
         return None if row is None or not row["active"] else actor_from_row(row)
 
     def unit_exists(self, code: str) -> bool:
@@ -273,7 +284,9 @@ class Custody:
         return self.writer.submit(act)
 
     def _load_case(self, conn: Connection, viewer: Actor | None, case_no: str) -> dict[str, Any]:
-        row = conn.execute(select(_cases).where(_cases.c.case_no == case_no)).mappings().first()
+        cursor = _CASE_BY_NUMBER.run(conn, {"case_no": case_no})
+        found = cursor.fetchone()
+        row = None if found is None else dict(zip([d[0] for d in cursor.description], found, strict=True))
         if row is None or (
             viewer is not None and not self.units(conn).within(row["unit_code"], viewer.unit_code)
         ):
@@ -329,7 +342,7 @@ class Custody:
             }
             values = {k: v for k, v in payload.items() if k != "case_no"}
             values.update(case_id=case["id"], state=ItemState.REGISTERED.value, version=1)
-            item_id = conn.execute(insert(_items).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+            item_id = _INSERT_ITEM.run(conn, values).fetchone()[0]  # type: ignore[index]
             self._append(
                 conn,
                 actor,
@@ -349,14 +362,15 @@ class Custody:
     @staticmethod
     def _next_sequence(conn: Connection, unit_code: str, year: int) -> int:
         """Next evidence-number sequence of a unit and year: gapless, as it is taken under the write lock."""
-        where = (_sequences.c.unit_code == unit_code, _sequences.c.year == year)
-        last = conn.execute(select(_sequences.c.last_sequence).where(*where)).scalar_one_or_none()
-        if last is None:
-            conn.execute(insert(_sequences).values(unit_code=unit_code, year=year, last_sequence=1))
+        key = {"unit": unit_code, "yr": year}
+        found = _LAST_SEQUENCE.run(conn, key).fetchone()
+        if found is None:
+            _FIRST_SEQUENCE.run(conn, {"unit_code": unit_code, "year": year, "last_sequence": 1})
             return 1
+        last = found[0]
         if last >= 999_999:
             raise TransitionRefused(f"unit {unit_code} has used every evidence number of {year}")
-        conn.execute(update(_sequences).where(*where).values(last_sequence=last + 1))
+        _BUMP_SEQUENCE.run(conn, {**key, "last": last + 1})
         return last + 1
 
     # ------------------------------------------------------------------------------------ transitions
@@ -459,7 +473,7 @@ class Custody:
     # ------------------------------------------------------------------------------------------ reads
 
     def _load_item(self, conn: Connection, viewer: Actor | None, number: str) -> dict[str, Any]:
-        row = conn.execute(select(_items).where(_items.c.evidence_no == number)).mappings().first()
+        row = conn.execute(_ITEM_BY_NUMBER, {"evidence_no": number}).mappings().first()
         if row is None or (
             viewer is not None and not self.units(conn).within(row["unit_code"], viewer.unit_code)
         ):

@@ -13,15 +13,18 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
+from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import CustodyEvent
 from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, Verification, bad_value, event_hash, verify_rows
 
 _events = CustodyEvent.__table__
+_HEAD = Prepared(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1))
+_INSERT = PreparedInsert(_events)
 _SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM custody_events ORDER BY seq"  # noqa: S608 - constants
 
 
 def read_head(conn: Connection) -> Head:
-    row = conn.execute(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1)).first()
+    row = _HEAD.run(conn, {}).fetchone()
     return Head(0, GENESIS_HASH) if row is None else Head(row[0], row[1])
 
 
@@ -47,7 +50,7 @@ def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:
         if "\x1f" in row[name] or "\x00" in row[name]:
             raise ValueError(f"{name} may not contain control characters U+001F or U+0000")
     row["hash"] = event_hash([row[c] for c in ALL_COLUMNS[:-1]])
-    conn.execute(_events.insert(), row)
+    _INSERT.run(conn, row)
     return Head(row["seq"], row["hash"])
 
 

@@ -1,0 +1,63 @@
+"""Statements compiled once per dialect and run on the DBAPI cursor: the write hot path.
+
+SQLAlchemy builds and compiles each statement (with the right parameter style for SQLite or PostgreSQL);
+running it then skips the per-call work of the Core execution layer, which on an intake costs several
+times the database's own work. Only used for simple statements whose parameters need no type processing
+(integers, text, booleans).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ClauseElement
+
+
+class Prepared:
+    def __init__(self, statement: ClauseElement) -> None:
+        self._statement = statement
+        self._compiled: dict[str, tuple[str, Sequence[str] | None, dict[str, Any]]] = {}
+
+    def _sql(self, conn: Connection) -> tuple[str, Sequence[str] | None, dict[str, Any]]:
+        name = conn.dialect.name
+        found = self._compiled.get(name)
+        if found is None:
+            compiled = self._statement.compile(dialect=conn.dialect)
+            order = compiled.positiontup if conn.dialect.positional else None
+            # values fixed in the statement itself (e.g. LIMIT 1); the others come with each call
+            fixed = {name: b.value for name, b in compiled.binds.items() if b.value is not None and not b.required}
+            found = (str(compiled), list(order) if order is not None else None, fixed)
+            self._compiled[name] = found
+        return found
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """Execute with ``params``; return the DBAPI cursor (``fetchone()`` for RETURNING or SELECT)."""
+        sql, order, fixed = self._sql(conn)
+        if fixed:
+            params = {**fixed, **params}
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql, [params[k] for k in order] if order is not None else params)
+        return cursor
+
+
+class PreparedInsert:
+    """An INSERT … RETURNING whose column list follows the keys given (compiled once per key set)."""
+
+    def __init__(self, table: Any, returning: Any = None) -> None:
+        self._table = table
+        self._returning = returning
+        self._by_keys: dict[tuple[str, ...], Prepared] = {}
+
+    def run(self, conn: Connection, values: Mapping[str, Any]) -> Any:
+        keys = tuple(values)
+        prepared = self._by_keys.get(keys)
+        if prepared is None:
+            from sqlalchemy import bindparam, insert
+
+            statement = insert(self._table).values({k: bindparam(k) for k in keys})
+            if self._returning is not None:
+                statement = statement.returning(self._returning)
+            prepared = self._by_keys[keys] = Prepared(statement)
+        return prepared.run(conn, values)
