@@ -2,11 +2,12 @@
 
 It blocks in ``SCardGetStatusChange`` on all readers plus the ``\\\\?PnP?\\Notification`` pseudo-reader
 (readers added or removed), with a timeout so that retries and stopping never wait long. On a new
-tag it reads the tag whole (:func:`~devices.rfid.frontend.read_tag`); a read that fails is retried a
-few times and then reported as one :class:`DeviceError`, never as an arrival. pcsc-lite keeps an
-event counter in each reader state, so a tag swapped between two polls still reads as a removal and
-an arrival. When pcscd goes away the monitor reports it once, reports its tags and readers as gone,
-and reconnects until pcscd is back.
+tag it reads the tag whole (:func:`~devices.rfid.frontend.read_tag`). A read that fails is retried a
+few times, then reported as one :class:`DeviceError` (never as an arrival) and retried slowly while
+the tag stays: vpcd, like any reader that polls, can miss a tag that leaves and comes straight back.
+pcsc-lite keeps an event counter in each reader state, so a tag swapped between two polls still reads
+as a removal and an arrival. When pcscd goes away (or the context breaks) the monitor reports it
+once, reports its tags and readers as gone, and reconnects until pcscd is back.
 """
 
 from __future__ import annotations
@@ -114,10 +115,12 @@ class TagMonitor:
                 with self._context_lock:
                     self._context = context
                 self._sync_readers(context)
-                self._outage_reported = False
             self._step(self._context)
-        except PcscUnavailable as error:
-            self._service_lost(error)
+        except RfidError as error:  # pcscd went away, or the context broke: start again with a new one
+            self._lose_context(error)
+            self._stopping.wait(self._reconnect_interval)
+        except Exception as exc:  # noqa: BLE001 - the monitor thread must outlive any surprise
+            self._lose_context(DriverFault(f"{type(exc).__name__}: {exc}"))
             self._stopping.wait(self._reconnect_interval)
 
     def _step(self, context: PcscContext) -> None:
@@ -126,6 +129,7 @@ class TagMonitor:
         timeout = max(0.0, min(due) - now) if due else self._poll_interval
         request = [self._notification, *(slot.state for slot in self._slots.values())]
         changed = context.wait_for_change(request, timeout)
+        self._outage_reported = False
         if self._stopping.is_set():
             return
         if changed is None:
@@ -158,7 +162,8 @@ class TagMonitor:
         self._families.forget(slot.name)
         self._emit(ReaderRemoved(slot.name, self._clock()))
 
-    def _service_lost(self, error: PcscUnavailable) -> None:
+    def _lose_context(self, error: RfidError) -> None:
+        """Report the loss once per outage; the tags and readers seen through the context are gone."""
         if not self._outage_reported:
             self._outage_reported = True
             self._emit(DeviceError(error, self._clock()))
@@ -202,7 +207,7 @@ class TagMonitor:
         slot.gave_up = False
 
     def _retrying(self, slot: _Slot) -> bool:
-        return bool(slot.failures) and not slot.gave_up and slot.state.present
+        return (bool(slot.failures) or slot.gave_up) and slot.state.present
 
     def _read_slot(self, context: PcscContext, slot: _Slot) -> None:
         try:
@@ -216,15 +221,18 @@ class TagMonitor:
             self._failed(slot, DriverFault(f"{type(exc).__name__}: {exc}", reader=slot.name))
             return
         slot.failures.clear()
+        slot.gave_up = False
         slot.reading = reading
         self._emit(TagArrived(reading, self._clock()))
 
     def _failed(self, slot: _Slot, error: RfidError) -> None:
-        slot.failures.append(error)
-        if len(slot.failures) >= self._read_attempts:
-            self._give_up(slot, removed=False)
-        else:
-            slot.retry_at = self._clock() + self._retry_interval
+        """Retry soon, a few times; then report once, and go on retrying slowly while the tag stays."""
+        if not slot.gave_up:
+            slot.failures.append(error)
+            if len(slot.failures) >= self._read_attempts:
+                self._give_up(slot, removed=False)
+        soon = slot.failures and not slot.gave_up
+        slot.retry_at = self._clock() + (self._retry_interval if soon else self._poll_interval)
 
     def _give_up(self, slot: _Slot, *, removed: bool) -> None:
         failures, slot.failures = slot.failures, []

@@ -41,6 +41,7 @@ _SERVICE_GONE = {
     scard.SCARD_E_SERVICE_STOPPED,
     scard.SCARD_F_COMM_ERROR,
 }
+_ACCESS_DENIED = scard.SCARD_W_SECURITY_VIOLATION
 _READER_GONE = {scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE, _NO_READERS}
 _TAG_GONE = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD}
 
@@ -59,6 +60,9 @@ def error_for(hresult: int, action: str, *, reader: str | None = None, connected
     text = f"{action}: {scard.SCardGetErrorMessage(hresult)} (0x{code:08X})"
     if code in _SERVICE_GONE:
         return PcscUnavailable(f"{text}; is pcscd running?", reader=reader)
+    if code == _ACCESS_DENIED and not connected:
+        # pcsc-lite answers a call blocked while pcscd exits with this too, not only a polkit refusal.
+        return PcscUnavailable(f"{text}; pcscd went away or refuses this user", reader=reader)
     if code in _READER_GONE:
         return ReaderUnavailable(text, reader=reader)
     if code in _TAG_GONE:

@@ -156,10 +156,18 @@ def test_failed_read_is_retried_and_not_reported_when_the_retry_succeeds() -> No
 
 def test_read_failing_every_attempt_is_one_error_and_no_arrival() -> None:
     clock = Clock()
-    pcscd = ScriptedPcscd([{R0: present(1)}, "timeout", "timeout", "timeout", "timeout"], clock)
+    pcscd = ScriptedPcscd([{R0: present(1)}, "timeout", "timeout", {R0: empty(2)}], clock)
     reads = Reads(*(CommunicationError("garbled") for _ in range(3)))
     assert run(pcscd, reads, clock) == ["reader_added Virt", "error communication"]
     assert reads.count == 3
+
+
+def test_tag_that_stays_after_failed_reads_is_retried_slowly_and_arrives_once_readable() -> None:
+    clock = Clock()
+    pcscd = ScriptedPcscd([{R0: present(1)}, "timeout", "timeout", "timeout", "timeout", "timeout"], clock)
+    reads = Reads(*(CommunicationError("garbled") for _ in range(4)), reading(UID_A))
+    assert run(pcscd, reads, clock) == ["reader_added Virt", "error communication", "arrived 04AA"]
+    assert reads.count == 5
 
 
 def test_tag_leaving_during_the_read_is_one_removal_error_and_nothing_else() -> None:
