@@ -28,7 +28,9 @@ def baseline(path: Path, n: int) -> float:
     start = time.perf_counter()
     for i in range(n):
         con.execute("BEGIN")
-        con.execute("INSERT INTO events (item, payload) VALUES (?, ?)", (f"A{i:018d}", '{"calibre":"7.62mm"}'))
+        con.execute(
+            "INSERT INTO events (item, payload) VALUES (?, ?)", (f"A{i:018d}", '{"calibre":"7.62mm"}')
+        )
         con.execute("COMMIT")
     elapsed = time.perf_counter() - start
     con.close()
@@ -77,12 +79,22 @@ def main(argv: list[str]) -> int:
         rate, per_commit = ours(Path(tmp) / "custody.sqlite", args.n, args.threads)
     ratio = rate / base
     print(f"intake: {args.n} durable events, {args.threads} caller threads, SQLite WAL synchronous=FULL")
-    table([
-        ("raw sqlite3 INSERT+COMMIT loop", f"{base:,.0f} rows/s"),
-        ("custody service (group commit)", f"{rate:,.0f} events/s"),
-        ("events per commit (mean)", f"{per_commit:.1f}"),
-        ("ratio (ours / baseline)", f"{ratio:.2f}  (goal >= 0.5)"),
-    ])
-    result("intake", round(rate, 1), "events/s", round(base, 1), round(ratio, 3),
-           n=args.n, threads=args.threads, events_per_commit=round(per_commit, 2))
+    table(
+        [
+            ("raw sqlite3 INSERT+COMMIT loop", f"{base:,.0f} rows/s"),
+            ("custody service (group commit)", f"{rate:,.0f} events/s"),
+            ("events per commit (mean)", f"{per_commit:.1f}"),
+            ("ratio (ours / baseline)", f"{ratio:.2f}  (goal >= 0.5)"),
+        ]
+    )
+    result(
+        "intake",
+        round(rate, 1),
+        "events/s",
+        round(base, 1),
+        round(ratio, 3),
+        n=args.n,
+        threads=args.threads,
+        events_per_commit=round(per_commit, 2),
+    )
     return 0

@@ -99,12 +99,16 @@ class _Bad(Exception):
         self.reason = reason
 
 
-def verify_rows(rows: Iterable[Sequence[Any]], expect_head: Head | None = None) -> Verification:
+def verify_rows(
+    rows: Iterable[Sequence[Any]],
+    expect_head: Head | None = None,
+    unreadable: tuple[type[BaseException], ...] = (UnicodeDecodeError,),
+) -> Verification:
     """Check a stream of event rows (in :data:`ALL_COLUMNS` order, ordered by seq).
 
     Streams: memory does not grow with the ledger. Reports the first bad seq: a gap, a broken link, a
-    hash that does not match the contents, or (with ``expect_head``) a head that is not in the chain or
-    events cut off the end.
+    hash that does not match the contents, a row the driver cannot read (``unreadable`` errors raised
+    while fetching), or (with ``expect_head``) a head that is not in the chain or events cut off the end.
     """
     expected = 1
     prev = GENESIS_HASH
@@ -132,6 +136,9 @@ def verify_rows(rows: Iterable[Sequence[Any]], expect_head: Head | None = None) 
             expected += 1
     except _Bad as bad:
         return Verification(False, bad.seq - 1, Head(bad.seq - 1, prev), bad.seq, bad.reason)
+    except unreadable as error:
+        reason = f"seq {expected}: a stored value cannot be read ({error})"
+        return Verification(False, expected - 1, Head(expected - 1, prev), expected, reason)
     head = Head(expected - 1, prev)
     if expect_head is not None and head.seq < expect_head.seq:
         return Verification(
@@ -142,8 +149,3 @@ def verify_rows(rows: Iterable[Sequence[Any]], expect_head: Head | None = None) 
             f"seq {head.seq + 1} missing: the ledger ends at {head.seq}, expected head {expect_head.seq}",
         )
     return Verification(True, head.seq, head)
-
-
-def bad_value(seq: int, reason: str) -> Verification:
-    """A verification failed because a stored value could not be read (e.g. not valid UTF-8)."""
-    return Verification(False, seq - 1, Head(seq - 1, ""), seq, f"seq {seq}: {reason}")

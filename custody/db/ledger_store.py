@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import CustodyEvent
-from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, Verification, bad_value, event_hash, verify_rows
+from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, Verification, event_hash, verify_rows
 
 _events = CustodyEvent.__table__
 _HEAD = Prepared(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1))
@@ -71,21 +71,12 @@ def _raw_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
 
 def verify_ledger(engine: Engine, expect_head: Head | None = None) -> Verification:
     """Recompute the whole chain from the rows exactly as the driver returns them."""
-    last_seq = [0]
+    unreadable: tuple[type[BaseException], ...] = (UnicodeDecodeError,)
+    if engine.dialect.name == "sqlite":
+        import sqlite3
 
-    def tracked() -> Iterator[tuple[Any, ...]]:
-        for row in _raw_rows(engine):
-            last_seq[0] = row[0]
-            yield row
-
-    try:
-        return verify_rows(tracked(), expect_head)
-    except (UnicodeDecodeError, ValueError) as undecodable:
-        return bad_value(last_seq[0] + 1, f"a stored value cannot be read ({undecodable})")
-    except Exception as error:
-        if "decode" in str(error).lower():
-            return bad_value(last_seq[0] + 1, f"a stored value cannot be read ({error})")
-        raise
+        unreadable += (sqlite3.OperationalError,)  # "Could not decode to UTF-8 column ..."
+    return verify_rows(_raw_rows(engine), expect_head, unreadable)
 
 
 def iter_events(conn: Connection, item_id: int | None = None) -> Iterator[Any]:

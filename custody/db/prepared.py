@@ -27,7 +27,9 @@ class Prepared:
             compiled = self._statement.compile(dialect=conn.dialect)
             order = compiled.positiontup if conn.dialect.positional else None
             # values fixed in the statement itself (e.g. LIMIT 1); the others come with each call
-            fixed = {name: b.value for name, b in compiled.binds.items() if b.value is not None and not b.required}
+            fixed = {
+                name: b.value for name, b in compiled.binds.items() if b.value is not None and not b.required
+            }
             found = (str(compiled), list(order) if order is not None else None, fixed)
             self._compiled[name] = found
         return found
