@@ -66,14 +66,14 @@ class TagHandle:
         return self.identity.uid
 
     @property
-    def type(self) -> TagType:
+    def tag_type(self) -> TagType:
         return self.identity.type
 
     def read_ndef(self) -> tuple[NdefStatus, str | None]:
-        if not self.type.type2:
+        if not self.tag_type.type2:
             return "not_type2", None
         try:
-            message = read_ndef_message(self.reader, self.type, self.identity.header)
+            message = read_ndef_message(self.reader, self.tag_type, self.identity.header)
         except NotNdefTag:
             return "not_formatted", None
         except NdefFormatError:
@@ -87,7 +87,7 @@ class TagHandle:
         return ("text", text) if text is not None else ("no_text_record", None)
 
     def read_tamper(self) -> TamperStatus | None:
-        return read_tamper(self.reader) if self.type.tamper else None
+        return read_tamper(self.reader) if self.tag_type.tamper else None
 
     def read(self) -> TagReading:
         ndef, text = self.read_ndef()
@@ -106,9 +106,9 @@ class TagHandle:
 
     def write_text(self, text: str) -> TagReading:
         """Write ``text`` as the tag's one NDEF Text record, then read the tag back and compare."""
-        if not self.type.type2:
-            raise NotNdefTag(f"a {self.type.name} does not hold NDEF here", reader=self.connection.reader)
-        write_ndef_message(self.reader, self.type, encode_text(text))
+        if not self.tag_type.type2:
+            raise NotNdefTag(f"a {self.tag_type.name} does not hold NDEF here", reader=self.connection.reader)
+        write_ndef_message(self.reader, self.tag_type, encode_text(text))
         self.identity = TagIdentity(
             self.identity.uid, self.identity.atr, self.identity.type, self.identity.identified_by
         )

@@ -140,9 +140,9 @@ class TagMonitor:
         readers_changed = bool(changed[0].state & STATE_CHANGED)
         self._notification = changed[0].settled()
         for state in changed[1:]:
-            slot = self._slots.get(state.name)
-            if slot is not None:
-                self._update(context, slot, state.settled())
+            watched = self._slots.get(state.name)
+            if watched is not None:
+                self._update(context, watched, state.settled())
         if readers_changed or any(state.gone for state in changed[1:]):
             self._sync_readers(context)
 

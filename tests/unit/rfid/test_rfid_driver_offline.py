@@ -31,7 +31,11 @@ def _handle(connection: Any) -> TagHandle:
 def test_ntag_identified_by_get_version_with_its_7_byte_uid() -> None:
     _, connection = make_tag("ntag216")
     handle = _handle(connection)
-    assert (handle.uid, handle.type.name, handle.identity.identified_by) == (UID7, "NTAG216", "get_version")
+    assert (handle.uid, handle.tag_type.name, handle.identity.identified_by) == (
+        UID7,
+        "NTAG216",
+        "get_version",
+    )
 
 
 def test_reading_a_tag_gives_uid_type_and_text() -> None:
@@ -62,14 +66,14 @@ def test_reader_without_direct_transmit_falls_back_to_the_capability_container()
     _, connection = make_tag("ntag215", text=NUMBER, family="generic")
     handle = _handle(connection)
     assert isinstance(handle.reader, StorageCardReader) and not isinstance(handle.reader, Acr122Reader)
-    assert (handle.type.name, handle.identity.identified_by) == ("NTAG215", "capability_container")
+    assert (handle.tag_type.name, handle.identity.identified_by) == ("NTAG215", "capability_container")
     assert handle.read().text == NUMBER
 
 
 def test_tag_silent_to_get_version_is_identified_by_its_capability_container() -> None:
     _, connection = make_tag("ntag213", text=NUMBER, answers_get_version=False)
     handle = _handle(connection)
-    assert (handle.type.name, handle.identity.identified_by, handle.read().text) == (
+    assert (handle.tag_type.name, handle.identity.identified_by, handle.read().text) == (
         "NTAG213",
         "capability_container",
         NUMBER,
@@ -115,7 +119,7 @@ def test_tamper_unreadable_without_native_commands_is_not_a_clean_seal() -> None
     _, connection = make_tag("ntag213tt", family="generic")
     handle = _handle(connection)
     # The CC cannot tell a 213 TT from a 213: without GET_VERSION the tamper feature is invisible.
-    assert handle.type.name == "NTAG213" and handle.read().tamper is None
+    assert handle.tag_type.name == "NTAG213" and handle.read().tamper is None
 
 
 @pytest.mark.parametrize("kind", ["ntag213", "ntag215", "ntag216", "ntag213tt"])
