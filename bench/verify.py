@@ -135,10 +135,10 @@ def main(argv: list[str]) -> int:
     )
     result(
         "verify",
-        round(best_ours, 3),
+        round(best_ours, 6),
         "s",
-        round(best_bare, 3),
-        round(ratio, 3),
+        round(best_bare, 6),
+        round(ratio, 4),
         events=args.n,
         peak_mb=round(peak, 1),
     )

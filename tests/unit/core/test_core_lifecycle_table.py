@@ -1,0 +1,42 @@
+"""The lifecycle table is data: every act has a source state, roles, and leaves destroyed items alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from custody.actors import Actor, UnitTree, require_role
+from custody.errors import NotPermitted
+from custody.lifecycle import TRANSITIONS, Transition, transition
+from custody.model import Department, EventType, ItemState, Role
+
+
+def test_every_item_act_has_roles_and_source_states():
+    for event, t in TRANSITIONS.items():
+        assert t.event is event and t.roles and t.sources
+
+
+def test_nothing_but_a_correction_happens_to_a_destroyed_item():
+    assert [e for e, t in TRANSITIONS.items() if ItemState.DESTROYED in t.sources] == [EventType.CORRECTED]
+
+
+def test_check_out_and_return_are_each_others_inverse():
+    out, back = TRANSITIONS[EventType.CHECKED_OUT], TRANSITIONS[EventType.RETURNED]
+    assert out.target in back.sources and back.target in out.sources
+
+
+def test_a_transition_cannot_be_registered_twice():
+    with pytest.raises(ValueError, match="twice"):
+        transition(Transition(EventType.RETURNED, frozenset(), None, frozenset({Role.CLERK})))
+
+
+def test_unit_tree_scopes_down_not_up():
+    tree = UnitTree({"220000": None, "220100": "220000", "220102": "220100", "220200": "220000"})
+    assert tree.within("220102", "220000") and tree.within("220102", "220100")
+    assert not tree.within("220100", "220102") and not tree.within("220102", "220200")
+    assert tree.below("220100") == {"220100", "220102"}
+
+
+def test_require_role_names_the_missing_role():
+    auditor = Actor(1, "a", "A", "220102", Department.INSPECTION, frozenset({Role.AUDITOR}))
+    with pytest.raises(NotPermitted, match="clerk"):
+        require_role(auditor, {Role.CLERK}, "transfer")
