@@ -78,6 +78,7 @@ class VirtualTag:
         self.apdu_count = 0
         self._lock = threading.RLock()
         self._present = False
+        self._session = 0  # each presence has its own link thread; an old one never dials again
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._cut_reads: int | None = None
@@ -99,10 +100,13 @@ class VirtualTag:
             if self._present:
                 return time.monotonic()
             self._present = True
+            self._session += 1
             self.polled.clear()
             self.left.clear()
             at = time.monotonic()
-            self._thread = threading.Thread(target=self._run, name=f"virtual-tag-{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(self._session,), name=f"virtual-tag-{self.port}", daemon=True
+            )
             self._thread.start()
             return at
 
@@ -152,15 +156,18 @@ class VirtualTag:
 
     # -- the link to vpcd
 
-    def _run(self) -> None:
-        while self._present:
+    def _wanted(self, session: int) -> bool:
+        return self._present and self._session == session
+
+    def _run(self, session: int) -> None:
+        while self._wanted(session):
             try:
                 link = socket.create_connection((self.host, self.port), timeout=2)
             except OSError:
                 time.sleep(_REDIAL_INTERVAL)  # vpcd not listening (pcscd stopped): dial again
                 continue
             with self._lock:
-                if not self._present:
+                if not self._wanted(session):
                     link.close()
                     return
                 link.settimeout(None)
