@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from custody import lifecycle
@@ -41,12 +41,12 @@ from custody.ledger import Head, Verification, canonical_payload
 from custody.model import CaseStatus, Department, EventType, ItemState, Role
 from custody.numbers import EvidenceNumber, ItemKind
 
-_items = Item.__table__
-_cases = Case.__table__
-_users = User.__table__
-_units = Unit.__table__
-_events = CustodyEvent.__table__
-_sequences = NumberSequence.__table__
+_items = cast(Table, Item.__table__)
+_cases = cast(Table, Case.__table__)
+_users = cast(Table, User.__table__)
+_units = cast(Table, Unit.__table__)
+_events = cast(Table, CustodyEvent.__table__)
+_sequences = cast(Table, NumberSequence.__table__)
 
 # Statements built once: the hot paths (intake, acts) only bind parameters to them.
 _USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
@@ -62,7 +62,7 @@ CASE_ROLES = frozenset({Role.CLERK, Role.INVESTIGATOR})
 INTAKE_ROLES = frozenset({Role.CLERK})
 
 
-def actor_from_row(row: Mapping[str, Any]) -> Actor:
+def actor_from_row(row: Mapping[str, Any] | Any) -> Actor:
     return Actor(
         id=row["id"],
         username=row["username"],
@@ -342,7 +342,7 @@ class Custody:
             }
             values = {k: v for k, v in payload.items() if k != "case_no"}
             values.update(case_id=case["id"], state=ItemState.REGISTERED.value, version=1)
-            item_id = _INSERT_ITEM.run(conn, values).fetchone()[0]  # type: ignore[index]
+            item_id = _INSERT_ITEM.run(conn, values).fetchone()[0]
             self._append(
                 conn,
                 actor,
@@ -367,7 +367,7 @@ class Custody:
         if found is None:
             _FIRST_SEQUENCE.run(conn, {"unit_code": unit_code, "year": year, "last_sequence": 1})
             return 1
-        last = found[0]
+        last = int(found[0])
         if last >= 999_999:
             raise TransitionRefused(f"unit {unit_code} has used every evidence number of {year}")
         _BUMP_SEQUENCE.run(conn, {**key, "last": last + 1})
@@ -560,7 +560,7 @@ class Custody:
         return verify_ledger(self.engine, expect_head)
 
 
-def event_view(row: Mapping[str, Any], usernames: Mapping[int, str]) -> dict[str, Any]:
+def event_view(row: Mapping[str, Any] | Any, usernames: Mapping[int, str]) -> dict[str, Any]:
     return {
         "seq": row["seq"],
         "recorded_at": from_us(row["recorded_at_us"]).isoformat(),

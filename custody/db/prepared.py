@@ -24,7 +24,7 @@ class Prepared:
         name = conn.dialect.name
         found = self._compiled.get(name)
         if found is None:
-            compiled = self._statement.compile(dialect=conn.dialect)
+            compiled: Any = self._statement.compile(dialect=conn.dialect)
             order = compiled.positiontup if conn.dialect.positional else None
             # values fixed in the statement itself (e.g. LIMIT 1); the others come with each call
             fixed = {
