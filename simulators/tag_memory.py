@@ -9,6 +9,8 @@ Written from the NXP datasheets, independently of the driver (it is the driver's
   CFG0, CFG1, PWD and PACK (read as zeros); NTAG 213 TT adds its tamper message page (2Dh);
 * READ returns 4 pages and rolls over past the last page to page 0; WRITE writes one page, ORs the
   lock bytes and the CC, and is refused (NAK) for the UID, a locked page or an address out of range;
+* a command the tag does not answer sends it back to idle: it answers nothing more until selected
+  again (a reset or power-up), which the driver must do after an unanswered GET_VERSION;
 * NTAG 213 TT measures its tamper loop at each power-up: an open loop stores the tamper message in
   permanent memory (once) and READ_TT_STATUS answers the stored message and ``C``/``O``.
 """
@@ -82,6 +84,7 @@ class TagMemory:
         self.loop_open = False
         self.loop_status = ord("I")
         self.stored_tamper_message = b"\x00" * 4
+        self.halted = False  # after a command it does not answer, the tag is idle until selected again
         self.memory = bytearray(4 * model.pages)
         if model.type2:
             self._factory_image()
@@ -104,7 +107,7 @@ class TagMemory:
 
     def read(self, page: int) -> bytes:
         """READ: 16 bytes from ``page``, rolling over to page 0; PWD and PACK read as zeros."""
-        if not self.model.type2 or not 0 <= page < self.model.pages:
+        if self.halted or not self.model.type2 or not 0 <= page < self.model.pages:
             raise Nak(f"READ {page}")
         out = bytearray()
         for n in (p % self.model.pages for p in range(page, page + 4)):
@@ -115,7 +118,7 @@ class TagMemory:
     def write(self, page: int, data: bytes) -> None:
         """WRITE one page, as the tag would: lock bytes and CC are ORed; locked pages refuse."""
         model = self.model
-        if not model.type2 or len(data) != 4 or not 2 <= page < model.pages:
+        if self.halted or not model.type2 or len(data) != 4 or not 2 <= page < model.pages:
             raise Nak(f"WRITE {page}")
         at = 4 * page
         if page == 2:
@@ -163,7 +166,9 @@ class TagMemory:
     # -- power and native commands
 
     def power_up(self) -> None:
-        """A power-up: NTAG 213 TT measures its tamper loop now, and records a first opening for good."""
+        """A power-up (or reset, which re-selects the tag): NTAG 213 TT measures its tamper loop now, and
+        records a first opening for good."""
+        self.halted = False
         if not self.model.tamper:
             return
         self.loop_status = ord("O") if self.loop_open else ord("C")
@@ -171,7 +176,13 @@ class TagMemory:
             self.stored_tamper_message = self.page(TT_MESSAGE_PAGE)
 
     def native(self, command: bytes) -> bytes | None:
-        """The tag's answer to a native command, or None when it stays silent (no answer, a timeout)."""
+        """The tag's answer to a native command, or None when it stays silent (no answer, a timeout);
+        a tag that stays silent is idle until it is selected again (see :meth:`power_up`)."""
+        answer = self._native(command) if not self.halted else None
+        self.halted = answer is None
+        return answer
+
+    def _native(self, command: bytes) -> bytes | None:
         if not command or not self.model.type2:
             return None
         if command[0] == GET_VERSION and len(command) == 1:

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from devices.rfid.atr import parse_storage_atr
-from devices.rfid.errors import CommunicationError, NdefFormatError, NotNdefTag, TagCommandError
+from devices.rfid.errors import (
+    CommunicationError,
+    NativeCommandUnsupported,
+    NdefFormatError,
+    NotNdefTag,
+    TagCommandError,
+)
 from devices.rfid.readers import StorageCardReader
 from devices.rfid.type2 import CapabilityContainer
 
@@ -112,9 +118,13 @@ def parse_tt_status(answer: bytes) -> TamperStatus:
 
 
 def read_tamper(reader: StorageCardReader) -> TamperStatus:
+    """The tamper status, or "unreadable" when the reader cannot send the command or the tag ignores it."""
     try:
         return parse_tt_status(reader.transceive(READ_TT_STATUS))
+    except NativeCommandUnsupported:
+        return TamperStatus("unreadable", None)
     except TagCommandError:
+        reader.reactivate()
         return TamperStatus("unreadable", None)
 
 
@@ -142,8 +152,11 @@ def identify(reader: StorageCardReader, atr: bytes) -> TagIdentity:
         return TagIdentity(uid, atr, _BY_ATR_NAME[described.card_name], "atr")
     try:
         version = reader.transceive(GET_VERSION)
+    except NativeCommandUnsupported:
+        version = b""
     except TagCommandError:
         version = b""
+        reader.reactivate()  # a tag that does not know the command went back to idle: select it again
     known = type_from_version(version)
     if known is not None:
         return TagIdentity(uid, atr, known, "get_version")

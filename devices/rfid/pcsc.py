@@ -126,6 +126,18 @@ class CardConnection:
             )
         return bytes(response)
 
+    def reset(self) -> None:
+        """Reset the card and stay connected: a reader re-activates (re-selects) a contactless tag."""
+        hresult, protocol = scard.SCardReconnect(
+            self._handle,
+            scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+            scard.SCARD_RESET_CARD,
+        )
+        if hresult != _OK:
+            raise error_for(hresult, "reset", reader=self.reader, connected=True)
+        self._protocol = protocol
+
     def close(self) -> None:
         scard.SCardDisconnect(self._handle, scard.SCARD_LEAVE_CARD)
 

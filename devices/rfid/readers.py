@@ -74,6 +74,10 @@ class StorageCardReader:
             raise ValueError(f"a page holds {PAGE_SIZE} bytes, got {len(data)}")
         self.command(bytes((0xFF, 0xD6, 0x00, page, PAGE_SIZE)) + data)
 
+    def reactivate(self) -> None:
+        """Select the tag again; needed after a native command it did not answer (it fell back to idle)."""
+        self.connection.reset()
+
     def transceive(self, command: bytes) -> bytes:
         """Send a native tag command (e.g. ``60`` GET_VERSION) and return the tag's answer."""
         raise NativeCommandUnsupported(

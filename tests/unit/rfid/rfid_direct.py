@@ -22,6 +22,7 @@ class DirectConnection:
         self.leave_after: int | None = None
         self.gone = False
         self.closed = False
+        self.resets = 0
 
     def transmit(self, apdu: bytes) -> bytes:
         if self.gone:
@@ -31,6 +32,11 @@ class DirectConnection:
             raise TagLeftField("transmit: response of 0 bytes, without a status word", reader=self.reader)
         self.sent.append(apdu)
         return self.firmware.respond(apdu)
+
+    def reset(self) -> None:
+        """A card reset through PC/SC: the reader selects the tag again."""
+        self.resets += 1
+        self.firmware.tag.power_up()
 
     def close(self) -> None:
         self.closed = True

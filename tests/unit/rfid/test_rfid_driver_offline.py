@@ -80,6 +80,19 @@ def test_tag_silent_to_get_version_is_identified_by_its_capability_container() -
     )
 
 
+def test_tag_silent_to_get_version_is_selected_again_before_it_is_read() -> None:
+    _, connection = make_tag("ntag215", text=NUMBER, answers_get_version=False)
+    handle = _handle(connection)
+    assert connection.resets == 1
+    assert handle.read().text == NUMBER
+
+
+def test_tag_answering_get_version_is_not_reset() -> None:
+    _, connection = make_tag("ntag215", text=NUMBER)
+    _handle(connection).read()
+    assert connection.resets == 0
+
+
 def test_generic_reader_refuses_native_commands() -> None:
     _, connection = make_tag("ntag215", family="generic")
     with pytest.raises(NativeCommandUnsupported):

@@ -128,3 +128,13 @@ def test_mifare_classic_refuses_page_reads_without_authentication() -> None:
     firmware = ReaderFirmware(card)
     assert firmware.respond(b"\xff\xca\x00\x00\x00") == bytes.fromhex("C0FFEE01") + b"\x90\x00"
     assert firmware.respond(bytes.fromhex("FFB0000410")) == b"\x63\x00"
+
+
+def test_tag_silent_to_a_command_answers_nothing_until_selected_again() -> None:
+    tag = ntag()
+    tag.answers_get_version = False
+    assert tag.native(b"\x60") is None
+    with pytest.raises(Nak):
+        tag.read(4)
+    tag.power_up()
+    assert tag.read(3)[0] == 0xE1
