@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
 
-from devices.rfid.errors import NdefFormatError, NoTagPresent, NotNdefTag, WriteNotVerified
+from devices.rfid.errors import NdefFormatError, NoTagPresent, NotNdefTag, ReaderUnavailable, WriteNotVerified
 from devices.rfid.ndef import decode_text, encode_text
 from devices.rfid.ntag import TagIdentity, TagType, TamperStatus, identify, read_tamper
 from devices.rfid.pcsc import PNP_NOTIFICATION, CardConnection, PcscContext, ReaderState
@@ -164,7 +164,8 @@ def wait_for_tag(
 ) -> str:
     """The name of a reader (matching ``reader``) with a tag on it, waiting up to ``timeout`` seconds.
 
-    Raises :class:`NoTagPresent` when none arrives in time.
+    Raises :class:`NoTagPresent` when none arrives in time, :class:`ReaderUnavailable` when no reader
+    matches at all.
     """
     deadline = clock() + timeout
     notification = ReaderState(PNP_NOTIFICATION, 0)
@@ -180,5 +181,8 @@ def wait_for_tag(
             names = matching_readers(context.readers(), reader)
             states = [known.get(name, ReaderState(name, 0)) for name in names]
         elif clock() >= deadline:
+            if not states:
+                known = ", ".join(context.readers()) or "none"
+                raise ReaderUnavailable(f"no reader matches {reader!r} (readers: {known})")
             where = f"a reader matching {reader!r}" if reader else "any reader"
             raise NoTagPresent(f"no tag on {where} within {timeout:g} s")

@@ -8,7 +8,7 @@ import pytest
 from rfid_stack import SLOT0, EventLog
 
 from devices.rfid import PcscContext, TagArrived, TagRemoved, open_tag, wait_for_tag
-from devices.rfid.errors import NoTagPresent, TagLeftField, TagLocked, TagTooSmall
+from devices.rfid.errors import NoTagPresent, ReaderUnavailable, TagLeftField, TagLocked, TagTooSmall
 from simulators.tag import VirtualTag
 
 pytestmark = [pytest.mark.devices, pytest.mark.xdist_group("pcscd")]
@@ -65,3 +65,8 @@ def test_tag_pulled_away_mid_write_reads_empty_never_half_a_number(monitor: Even
 def test_waiting_for_a_tag_on_an_empty_reader_gives_up_with_no_tag(pcscd: object) -> None:
     with PcscContext() as context, pytest.raises(NoTagPresent):
         wait_for_tag(context, SLOT0, timeout=0.5)
+
+
+def test_waiting_for_a_tag_on_a_reader_that_does_not_exist_names_the_readers(pcscd: object) -> None:
+    with PcscContext() as context, pytest.raises(ReaderUnavailable, match="Virtual PCD 00 00"):
+        wait_for_tag(context, "ACR122", timeout=0.5)
