@@ -20,6 +20,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "ledger": "custody_cli.ledger:ledger",
     "demo": "custody_cli.demo:demo",
     "sim": "custody_cli.sim:sim",
+    "label": "custody_cli.label:label",
     "tag": "custody_cli.tag:tag",
 }
 

@@ -1,0 +1,132 @@
+"""`custody label …`: print evidence labels for items of the database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from custody_cli.context import fail, reports_errors, services
+
+if TYPE_CHECKING:
+    from labels import ItemLabel
+
+
+@click.group()
+def label() -> None:
+    """Evidence labels: PDF (thermal or A4 sheets) or ZPL, to a file or a printer."""
+
+
+def item_label(item: dict[str, Any], unit_name: str) -> ItemLabel:
+    """The label values of one item row (with its ``case_no``)."""
+    from custody.clock import china_date
+    from labels import ItemLabel
+
+    if item["kind"] == "F":
+        details = (
+            f"{item['firearm_type']} {item['make_model']}",
+            f"编号 {item['serial_number']}  {item['calibre']}",
+        )
+    else:
+        details = (f"{item['calibre']}  {item['quantity_rounds']}发", item.get("headstamp_lot") or "")
+    return ItemLabel(
+        evidence_number=item["evidence_no"],
+        case_number=item["case_no"],
+        unit_name=unit_name,
+        intake_date=china_date(item["registered_at_us"]),
+        details=tuple(d for d in details if d),
+    )
+
+
+def _deliver(data: bytes, out: Path | None, printer: str | None) -> None:
+    from labels import LabelError, printer_for
+
+    if printer:
+        try:
+            printer_for(printer).send(data)
+        except LabelError as refused:
+            fail(str(refused))
+        click.echo(f"sent {len(data)} bytes to {printer}")
+    elif out:
+        out.write_bytes(data)
+        click.echo(f"wrote {out} ({len(data)} bytes)")
+    else:
+        sys.stdout.buffer.write(data)
+
+
+def _render(labels: list[ItemLabel], layout_name: str, fmt: str, start: int) -> bytes:
+    from labels import LabelError, layout_named, render_pdf, render_zpl
+
+    try:
+        layout = layout_named(layout_name)
+        if fmt == "zpl":
+            return render_zpl(labels, layout)
+        return render_pdf(labels, layout, start=start)
+    except LabelError as refused:
+        fail(str(refused))
+    raise AssertionError("unreachable")
+
+
+_layout = click.option(
+    "--layout", default="60x40", type=click.Choice(["60x40", "100x50", "a4-3x8"]), show_default=True
+)
+_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "zpl"]),
+    default=None,
+    help="Default: zpl for a .zpl file, otherwise pdf.",
+)
+_out = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+_printer = click.option(
+    "--printer", help="Printer URI: tcp://HOST:9100, cups://QUEUE, lp:QUEUE, file:///path."
+)
+
+
+def _format_for(fmt: str | None, out: Path | None) -> str:
+    return fmt or ("zpl" if out is not None and out.suffix.lower() == ".zpl" else "pdf")
+
+
+@label.command("item")
+@click.argument("evidence_no")
+@_layout
+@_format
+@_out
+@_printer
+@reports_errors
+def item_command(
+    evidence_no: str, layout: str, fmt: str | None, out: Path | None, printer: str | None
+) -> None:
+    """The label of one item; refuses a wrong check digit or an unknown item."""
+    with services() as custody:
+        item = custody.item(evidence_no)
+        unit_name = custody.unit(item["unit_code"])["name_zh"]
+    data = _render([item_label(item, unit_name)], layout, _format_for(fmt, out), 1)
+    _deliver(data, out, printer)
+
+
+@label.command("sheet")
+@click.option("--case", "case_no", required=True)
+@click.option(
+    "--start", type=int, default=1, show_default=True, help="First free position on the first sheet."
+)
+@click.option(
+    "--layout", default="a4-3x8", type=click.Choice(["60x40", "100x50", "a4-3x8"]), show_default=True
+)
+@_format
+@_out
+@_printer
+@reports_errors
+def sheet_command(
+    case_no: str, start: int, layout: str, fmt: str | None, out: Path | None, printer: str | None
+) -> None:
+    """Labels of every item of a case, on A4 sheets by default."""
+    with services() as custody:
+        case = custody.case(case_no)
+        names = {code: custody.unit(code)["name_zh"] for code in {i["unit_code"] for i in case["items"]}}
+    if not case["items"]:
+        fail(f"case {case_no} has no items")
+    labels = [item_label({**i, "case_no": case_no}, names[i["unit_code"]]) for i in case["items"]]
+    _deliver(_render(labels, layout, _format_for(fmt, out), start), out, printer)
