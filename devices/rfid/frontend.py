@@ -182,7 +182,7 @@ def wait_for_tag(
             states = [known.get(name, ReaderState(name, 0)) for name in names]
         elif clock() >= deadline:
             if not states:
-                known = ", ".join(context.readers()) or "none"
-                raise ReaderUnavailable(f"no reader matches {reader!r} (readers: {known})")
+                available = ", ".join(context.readers()) or "none"
+                raise ReaderUnavailable(f"no reader matches {reader!r} (readers: {available})")
             where = f"a reader matching {reader!r}" if reader else "any reader"
             raise NoTagPresent(f"no tag on {where} within {timeout:g} s")

@@ -25,6 +25,10 @@ from devices.rfid.readers import ReaderFamilies
 ReadTag = Callable[[PcscContext, str, ReaderFamilies], TagReading]
 
 
+class _CallbackFailed(Exception):
+    """``on_event`` raised: the application's error, not the driver's, so it ends the monitor."""
+
+
 class _Slot:
     """What the monitor knows of one reader."""
 
@@ -116,6 +120,8 @@ class TagMonitor:
                     self._context = context
                 self._sync_readers(context)
             self._step(self._context)
+        except _CallbackFailed:
+            raise
         except RfidError as error:  # pcscd went away, or the context broke: start again with a new one
             self._lose_context(error)
             self._stopping.wait(self._reconnect_interval)
@@ -249,4 +255,7 @@ class TagMonitor:
         self._emit(DeviceError(error, self._clock(), slot.name))
 
     def _emit(self, event: TagEvent) -> None:
-        self._on_event(event)
+        try:
+            self._on_event(event)
+        except Exception as exc:
+            raise _CallbackFailed(f"on_event raised {type(exc).__name__}") from exc

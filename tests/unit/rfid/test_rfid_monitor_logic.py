@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from devices.rfid.errors import CommunicationError, PcscUnavailable, RfidError, TagLeftField
 from devices.rfid.events import TagEvent
 from devices.rfid.frontend import TagReading
@@ -212,3 +214,18 @@ def test_unforeseen_failure_of_a_read_is_an_error_event_and_the_monitor_goes_on(
     pcscd = ScriptedPcscd(steps, clock)
     reads = Reads(*(IndexError("page 300") for _ in range(3)), reading(UID_B))
     assert run(pcscd, reads, clock) == ["reader_added Virt", "error driver_fault", "arrived 04BB"]
+
+
+def test_an_error_in_the_applications_callback_ends_the_monitor_rather_than_being_reported() -> None:
+    clock = Clock()
+    pcscd = ScriptedPcscd([{R0: present(1)}], clock)
+
+    def broken(event: TagEvent) -> None:
+        raise ValueError("bug in the application")
+
+    monitor = TagMonitor(broken, clock=clock, context_factory=lambda: pcscd, read=Reads(reading(UID_A)))
+    pcscd.monitor = monitor
+    with pytest.raises(Exception, match="on_event raised ValueError") as raised:
+        monitor.run()
+    assert isinstance(raised.value.__cause__, ValueError)
+    assert pcscd.closed == 1
