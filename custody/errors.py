@@ -81,5 +81,11 @@ class StaleVersion(CustodyError):
     code = "conflict"
 
 
+class IdempotencyConflict(CustodyError):
+    """An idempotency key reused for a different request."""
+
+    code = "idempotency-conflict"
+
+
 class LedgerError(CustodyError):
     code = "ledger-error"

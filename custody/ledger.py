@@ -5,7 +5,8 @@ Canonical encoding of an event (version 1), documented so an outside auditor can
 * the columns, in this order: ``seq, prev_hash, recorded_at_us, event_type, item_id, case_id, actor_id,
   unit_code, station, device, witness_id, item_version, payload`` (every column but ``hash``);
 * each value as text: integers in decimal ASCII, text as is, a NULL (only the integer columns
-  ``item_id``, ``case_id``, ``witness_id``, ``item_version`` may be NULL) as the four letters ``None``;
+  ``item_id``, ``case_id``, ``actor_id``, ``witness_id``, ``item_version`` may be NULL; ``actor_id`` is NULL
+  for what a station's device recorded) as the four letters ``None``;
 * joined with the unit separator U+001F, encoded as UTF-8; no value may contain U+001F (the payload is
   JSON, which escapes control characters, and the writer refuses them elsewhere), so the encoding is
   unambiguous;

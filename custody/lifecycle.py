@@ -37,6 +37,8 @@ class Lookups(Protocol):
 
     def item_event_type(self, item_id: int, seq: int) -> str | None: ...
 
+    def item_with_tag(self, uid: str) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Act:
@@ -214,6 +216,23 @@ def valid_correction(act: Act) -> None:
         raise TransitionRefused(f"seq {corrects} is not an event of {act.item['evidence_no']}")
 
 
+def normal_uid(value: object) -> str:
+    """A tag UID as upper-case hex: 4, 7 or 10 bytes (ISO/IEC 14443 single, double, triple size)."""
+    if not isinstance(value, str):
+        raise InvalidInput("uid must be hex text", "uid")
+    uid = value.strip().replace(":", "").upper()
+    if len(uid) not in (8, 14, 20) or any(c not in "0123456789ABCDEF" for c in uid):
+        raise InvalidInput(f"uid must be 4, 7 or 10 bytes in hex, got {value!r}", "uid")
+    return uid
+
+
+def tag_free_for_item(act: Act) -> None:
+    uid = normal_uid(act.payload.get("uid"))
+    holder = act.lookups.item_with_tag(uid)
+    if holder is not None and holder != act.item["evidence_no"]:
+        raise TransitionRefused(f"tag {uid} is bound to another item; unbind it there first")
+
+
 def valid_count(act: Act) -> None:
     quantity = act.payload.get("quantity")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
@@ -317,6 +336,18 @@ def _record_count(act: Act) -> dict[str, Any]:
     }
 
 
+def _bind_tag(_item: Facts, payload: Mapping[str, Any]) -> Changes:
+    return {"tag_uid": payload["uid"]}
+
+
+def _record_tag(act: Act) -> dict[str, Any]:
+    return {
+        "uid": normal_uid(act.payload["uid"]),
+        "previous_uid": act.item.get("tag_uid"),
+        "tag_type": str(act.payload.get("tag_type") or ""),
+    }
+
+
 def _record_consume(act: Act) -> dict[str, Any]:
     return {"rounds": act.payload["rounds"], "reason": _text(act.payload, "reason")}
 
@@ -407,6 +438,20 @@ transition(
         kinds=_AMMUNITION,
     )
 )
+transition(
+    Transition(
+        EventType.TAG_BOUND,
+        _ALIVE,
+        None,
+        frozenset({Role.CLERK, Role.CUSTODIAN}),
+        guards=(tag_free_for_item,),
+        effect=_bind_tag,
+        record=_record_tag,
+    )
+)
+# A sighting by a station's scanner or reader: recorded against the item, changing nothing about it.
+# Stations are authenticated by their key, not by a user role; see custody.scans.
+transition(Transition(EventType.SIGHTED, _EVERY_STATE, None, frozenset(), changes_item=False))
 
 
 def registered_facts(item_id: int, case_id: int, version: int, payload: Mapping[str, Any]) -> dict[str, Any]:

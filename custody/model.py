@@ -68,6 +68,8 @@ class EventType(StrEnum):
     CORRECTED = "corrected"  # a correction of an earlier record; the earlier record stays
     COUNTED = "counted"  # ammunition recount
     CONSUMED = "consumed"  # ammunition used up (e.g. test firing)
+    TAG_BOUND = "tag_bound"  # an RFID/NFC tag carrying the evidence number is bound to the item
+    SIGHTED = "sighted"  # a station's scanner or reader saw the item; changes nothing about it
 
 
 class CheckoutPurpose(StrEnum):

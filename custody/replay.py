@@ -34,6 +34,7 @@ ITEM_FIELDS = (
     "checked_out_to",
     "due_date",
     "custodian_user_id",
+    "tag_uid",
     *lifecycle.CORRECTABLE_FIELDS,
 )
 CASE_FIELDS = ("status", "version", "judgment_no", "judgment_date")

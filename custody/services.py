@@ -94,6 +94,11 @@ class _Lookups:
             select(_events.c.event_type).where(_events.c.item_id == item_id, _events.c.seq == seq)
         ).scalar_one_or_none()
 
+    def item_with_tag(self, uid: str) -> str | None:
+        return self._conn.execute(
+            select(_items.c.evidence_no).where(_items.c.tag_uid == uid)
+        ).scalar_one_or_none()
+
 
 class Custody:
     """The custody services over one database. Thread-safe; writes share commits."""
@@ -470,6 +475,21 @@ class Custody:
         payload = {"changes": changes, "reason": reason, "corrects_seq": corrects_seq}
         return self.act(actor, evidence_no, EventType.CORRECTED, version, payload)
 
+    def bind_tag(
+        self,
+        actor: Actor,
+        evidence_no: str,
+        version: int,
+        uid: str,
+        tag_type: str = "",
+        station: str = "",
+        device: str = "",
+    ) -> dict[str, Any]:
+        """Record that the tag ``uid`` (written with the evidence number) now belongs to the item."""
+        payload = {"uid": uid, "tag_type": tag_type}
+        event = EventType.TAG_BOUND
+        return self.act(actor, evidence_no, event, version, payload, station=station, device=device)
+
     # ------------------------------------------------------------------------------------------ reads
 
     def _load_item(self, conn: Connection, viewer: Actor | None, number: str) -> dict[str, Any]:
@@ -565,7 +585,7 @@ def event_view(row: Mapping[str, Any] | Any, usernames: Mapping[int, str]) -> di
         "seq": row["seq"],
         "recorded_at": from_us(row["recorded_at_us"]).isoformat(),
         "event_type": row["event_type"],
-        "actor": usernames.get(row["actor_id"], str(row["actor_id"])),
+        "actor": None if row["actor_id"] is None else usernames.get(row["actor_id"], str(row["actor_id"])),
         "unit_code": row["unit_code"],
         "station": row["station"],
         "device": row["device"],

@@ -107,6 +107,8 @@ class Item(Base):
     due_date: Mapped[str | None] = mapped_column(String(10))  # ISO date, China Standard Time
     # sealed storage, filled by later lifecycle steps
     custodian_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the RFID/NFC tag bound to the item (UID in hex), unique
+    tag_uid: Mapped[str | None] = mapped_column(String(20), unique=True)
 
 
 class NumberSequence(Base):
@@ -137,7 +139,7 @@ class CustodyEvent(Base):
     event_type: Mapped[str] = mapped_column(Text)
     item_id: Mapped[int | None] = mapped_column(BigInt, ForeignKey("items.id"))
     case_id: Mapped[int | None] = mapped_column(BigInt, ForeignKey("cases.id"))
-    actor_id: Mapped[int] = mapped_column(BigInt, ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(BigInt, ForeignKey("users.id"))  # None: a station's device
     unit_code: Mapped[str] = mapped_column(Text)
     station: Mapped[str] = mapped_column(Text)
     device: Mapped[str] = mapped_column(Text)
@@ -145,6 +147,25 @@ class CustodyEvent(Base):
     item_version: Mapped[int | None] = mapped_column(BigInt)
     payload: Mapped[str] = mapped_column(Text)
     hash: Mapped[str] = mapped_column(Text)
+
+
+class ScanReceipt(Base):
+    """A station's scan as received: its idempotency key, a digest of its body and the event it made.
+
+    A retry with the same key and body gets the same answer and writes nothing; a different body under
+    the same key is refused.
+    """
+
+    __tablename__ = "scan_receipts"
+    __table_args__ = (UniqueConstraint("station", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInt, ForeignKey("custody_events.seq"))
+    answer: Mapped[str] = mapped_column(Text)
+    received_at_us: Mapped[int] = mapped_column(BigInt)
 
 
 EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in CustodyEvent.__table__.columns)

@@ -41,10 +41,14 @@ class Writer:
 
     def submit(self, act: Callable[[Connection], T]) -> T:
         """Run ``act`` in a write transaction; return once it is committed (or raise its error)."""
+        return self.submit_future(act).result()
+
+    def submit_future(self, act: Callable[[Connection], T]) -> Future[T]:
+        """Queue ``act``; the future resolves once its transaction has committed (for async callers)."""
         future: Future[T] = Future()
         self._ensure_started()
         self._queue.put((act, future))
-        return future.result()
+        return future
 
     def close(self) -> None:
         with self._lock:

@@ -109,6 +109,7 @@ def upgrade() -> None:
         sa.Column("checked_out_to", sa.Text(), nullable=True),
         sa.Column("due_date", sa.String(length=10), nullable=True),
         sa.Column("custodian_user_id", sa.Integer(), nullable=True),
+        sa.Column("tag_uid", sa.String(length=20), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -127,6 +128,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("evidence_no"),
+        sa.UniqueConstraint("tag_uid"),
     )
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.create_index("ix_items_case", ["case_id"], unique=False)
@@ -146,7 +148,7 @@ def upgrade() -> None:
         sa.Column("event_type", sa.Text(), nullable=False),
         sa.Column("item_id", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), nullable=True),
         sa.Column("case_id", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), nullable=True),
-        sa.Column("actor_id", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), nullable=False),
+        sa.Column("actor_id", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), nullable=True),
         sa.Column("unit_code", sa.Text(), nullable=False),
         sa.Column("station", sa.Text(), nullable=False),
         sa.Column("device", sa.Text(), nullable=False),
@@ -176,6 +178,19 @@ def upgrade() -> None:
     with op.batch_alter_table("custody_events", schema=None) as batch_op:
         batch_op.create_index("ix_custody_events_case", ["case_id", "seq"], unique=False)
         batch_op.create_index("ix_custody_events_item", ["item_id", "seq"], unique=False)
+    op.create_table(
+        "scan_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("station", sa.String(length=64), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=128), nullable=False),
+        sa.Column("body_sha256", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("received_at_us", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), nullable=False),
+        sa.ForeignKeyConstraint(["seq"], ["custody_events.seq"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("station", "idempotency_key"),
+    )
     _append_only("custody_events")
 
 

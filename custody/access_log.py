@@ -1,0 +1,127 @@
+"""The access log: who read or changed what, when, from which station and device, with what outcome.
+
+It is separate from the custody ledger, which records acts on items; this records requests, reads
+included. Entries are appended through the group-commit writer (a request is answered only once its
+entry is committed) and never changed: database triggers refuse UPDATE and DELETE (and TRUNCATE on
+PostgreSQL), as for the ledger. An entry holds no secret: no password, token, key or request body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.engine import Connection
+
+from custody.actors import Actor
+from custody.clock import from_us
+from custody.db.identity_tables import AccessLogEntry, Station
+from custody.db.tables import User
+from custody.queries import Page, Queries, after_cursor, check_limit, page_of
+from custody.services import Custody
+
+_log = cast(Table, AccessLogEntry.__table__)
+_users = cast(Table, User.__table__)
+_stations = cast(Table, Station.__table__)
+
+USER, STATION, ANONYMOUS = "user", "station", "anonymous"
+
+
+@dataclass(frozen=True)
+class Access:
+    """One request as logged. ``unit_code`` is the caller's unit (for a failed login, the account's)."""
+
+    caller: str
+    method: str
+    route: str  # the route template, e.g. /api/v1/items/{evidence_no}
+    path: str  # the path as requested
+    status: int
+    user_id: int | None = None
+    station_id: int | None = None
+    unit_code: str | None = None
+    device: str = ""
+    client: str = ""
+    query: str = ""
+
+
+def _clip(text: str, limit: int) -> str:
+    """Text as logged: at most ``limit`` characters, control characters shown as U+FFFD."""
+    return "".join("\ufffd" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text[:limit])
+
+
+class AccessLog:
+    def __init__(self, custody: Custody) -> None:
+        self.custody = custody
+        self._queries = Queries(custody)
+
+    def record(self, access: Access) -> int:
+        """Append one entry; return its seq once it is committed."""
+        values = asdict(access)
+        values.update(
+            at_us=self.custody.clock.now_us(),
+            method=_clip(access.method, 16),
+            route=_clip(access.route, 300),
+            path=_clip(access.path, 1000),
+            query=_clip(access.query, 1000),
+            device=_clip(access.device, 128),
+            client=_clip(access.client, 200),
+        )
+
+        def act(conn: Connection) -> int:
+            return int(conn.execute(insert(_log).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+        return self.custody.writer.submit(act)
+
+    def entries(
+        self,
+        viewer: Actor,
+        username: str | None = None,
+        station: str | None = None,
+        unit_code: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Entries of callers in the viewer's unit and below, newest first.
+
+        Requests by no one known (no credentials, unknown usernames at login) carry no unit: only the
+        province sees them.
+        """
+        check_limit(limit)
+        query = select(_log, _users.c.username, _stations.c.name.label("station")).select_from(
+            _log.outerjoin(_users, _users.c.id == _log.c.user_id).outerjoin(
+                _stations, _stations.c.id == _log.c.station_id
+            )
+        )
+        units = self._queries.scope(viewer, unit_code)
+        if units is not None:
+            query = query.where(_log.c.unit_code.in_(sorted(units)))
+        if username is not None:
+            query = query.where(_users.c.username == username)
+        if station is not None:
+            query = query.where(_stations.c.name == station)
+        after = after_cursor(cursor)
+        if after is not None:
+            query = query.where(_log.c.seq < after)
+        query = query.order_by(_log.c.seq.desc()).limit(limit + 1)
+        with self.custody.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        return page_of(rows, limit, _view, key="seq")
+
+
+def _view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "seq": row["seq"],
+        "at": from_us(row["at_us"]).isoformat(),
+        "caller": row["caller"],
+        "username": row["username"],
+        "station": row["station"],
+        "unit_code": row["unit_code"],
+        "device": row["device"],
+        "client": row["client"],
+        "method": row["method"],
+        "route": row["route"],
+        "path": row["path"],
+        "query": row["query"],
+        "status": row["status"],
+    }

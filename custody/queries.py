@@ -1,0 +1,219 @@
+"""Read-side listings: item search (including the source-and-flow fields), cases, with keyset pagination.
+
+Every listing takes the viewer and returns only rows of the viewer's unit and the units below it (the
+province sees all): an out-of-scope row is never counted, hinted at or paged over. Pages are cut on the
+row id (newest first for items and cases), and the cursor is the last id seen, so a page never repeats or
+skips rows when others are added meanwhile. A cursor is opaque to clients; one that this service did not
+give out is refused as invalid input.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, or_, select
+
+from custody.actors import PROVINCE_CODE, Actor
+from custody.clock import CHINA, to_us
+from custody.db.tables import Case, Item
+from custody.errors import InvalidInput, UnknownUnit
+from custody.model import CaseStatus, ItemState
+from custody.numbers import ItemKind
+from custody.services import Custody
+
+_items = cast(Table, Item.__table__)
+_cases = cast(Table, Case.__table__)
+
+MAX_PAGE = 200
+_CURSOR_TAG = "v1:"
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_TAG}{last_id}".encode()).rstrip(b"=").decode("ascii")
+
+
+def after_cursor(cursor: str | None) -> int | None:
+    """The id a cursor stands for (None: the first page); refuse one this service did not make."""
+    if cursor is None or cursor == "":
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    number = text.removeprefix(_CURSOR_TAG)
+    if not text.startswith(_CURSOR_TAG) or not number.isdigit() or len(number) > 18:
+        raise InvalidInput("cursor is not one this service gave out", "cursor")
+    return int(number)
+
+
+def check_limit(limit: int) -> int:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be 1 … {MAX_PAGE}", "limit")
+    return limit
+
+
+def page_of(
+    rows: list[dict[str, Any]],
+    limit: int,
+    view: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+    key: str = "id",
+) -> Page:
+    """Rows fetched with ``limit + 1``: the page and, when there is more, the cursor after it."""
+    more = len(rows) > limit
+    shown = rows[:limit]
+    return Page([view(r) for r in shown], encode_cursor(shown[-1][key]) if more else None)
+
+
+def contains(column: Any, text: str) -> Any:
+    """Case-insensitive substring match with LIKE's wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def china_day_start_us(day: date) -> int:
+    return to_us(datetime.combine(day, time(0), tzinfo=CHINA))
+
+
+@dataclass(frozen=True)
+class ItemSearch:
+    """What an item search may ask; every text field matches a case-insensitive substring."""
+
+    q: str | None = None  # any text field: number, serial, make, calibre, description, source and flow
+    kind: ItemKind | None = None
+    state: ItemState | None = None
+    unit_code: str | None = None  # that unit and the units below it
+    case_no: str | None = None
+    serial_number: str | None = None
+    make_model: str | None = None
+    firearm_type: str | None = None
+    calibre: str | None = None
+    fires_standard_ammunition: bool | None = None
+    headstamp_lot: str | None = None
+    source_maker: str | None = None
+    source_workshop: str | None = None
+    source_route: str | None = None
+    source_seller: str | None = None
+    source_notes: str | None = None
+    registered_from: date | None = None  # China Standard Time, inclusive
+    registered_to: date | None = None  # inclusive
+
+
+_SUBSTRING_FIELDS = (
+    "serial_number",
+    "make_model",
+    "firearm_type",
+    "calibre",
+    "headstamp_lot",
+    "source_maker",
+    "source_workshop",
+    "source_route",
+    "source_seller",
+    "source_notes",
+)
+_FREE_TEXT_COLUMNS = ("evidence_no", "description", *_SUBSTRING_FIELDS)
+
+
+class Queries:
+    def __init__(self, custody: Custody) -> None:
+        self.custody = custody
+
+    def scope(self, viewer: Actor, unit_code: str | None = None) -> set[str] | None:
+        """Units a listing may show (None: all), narrowed to ``unit_code`` and below when given."""
+        tree = self.custody.units()
+        allowed = None if viewer.unit_code == PROVINCE_CODE else tree.below(viewer.unit_code)
+        if unit_code is None:
+            return allowed
+        if unit_code not in tree:
+            raise UnknownUnit(f"unknown unit {unit_code}")
+        wanted = tree.below(unit_code)
+        return wanted if allowed is None else allowed & wanted
+
+    def items(
+        self, viewer: Actor, search: ItemSearch | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page:
+        """Items matching ``search`` in the viewer's scope, newest first, with their case number."""
+        wanted = search or ItemSearch()
+        check_limit(limit)
+        query: Select[Any] = select(_items, _cases.c.case_no).join(_cases, _cases.c.id == _items.c.case_id)
+        units = self.scope(viewer, wanted.unit_code)
+        if units is not None:
+            query = query.where(_items.c.unit_code.in_(sorted(units)))
+        query = query.where(*self._item_conditions(wanted))
+        after = after_cursor(cursor)
+        if after is not None:
+            query = query.where(_items.c.id < after)
+        query = query.order_by(_items.c.id.desc()).limit(limit + 1)
+        with self.custody.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        return page_of(rows, limit)
+
+    @staticmethod
+    def _item_conditions(search: ItemSearch) -> list[Any]:
+        conditions: list[Any] = []
+        if search.q:
+            conditions.append(or_(*(contains(_items.c[name], search.q) for name in _FREE_TEXT_COLUMNS)))
+        for name in ("kind", "state"):
+            value = getattr(search, name)
+            if value is not None:
+                conditions.append(_items.c[name] == str(value))
+        if search.case_no is not None:
+            conditions.append(_cases.c.case_no == search.case_no)
+        if search.fires_standard_ammunition is not None:
+            conditions.append(_items.c.fires_standard_ammunition.is_(search.fires_standard_ammunition))
+        for name in _SUBSTRING_FIELDS:
+            value = getattr(search, name)
+            if value:
+                conditions.append(contains(_items.c[name], value))
+        if search.registered_from is not None:
+            conditions.append(_items.c.registered_at_us >= china_day_start_us(search.registered_from))
+        if search.registered_to is not None:
+            end = china_day_start_us(search.registered_to + timedelta(days=1))
+            conditions.append(_items.c.registered_at_us < end)
+        return conditions
+
+    def cases(
+        self,
+        viewer: Actor,
+        status: CaseStatus | None = None,
+        unit_code: str | None = None,
+        q: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Cases in the viewer's scope, newest first; ``q`` matches the case number or title."""
+        check_limit(limit)
+        query = select(_cases)
+        units = self.scope(viewer, unit_code)
+        if units is not None:
+            query = query.where(_cases.c.unit_code.in_(sorted(units)))
+        if status is not None:
+            query = query.where(_cases.c.status == str(status))
+        if q:
+            query = query.where(or_(contains(_cases.c.case_no, q), contains(_cases.c.title, q)))
+        after = after_cursor(cursor)
+        if after is not None:
+            query = query.where(_cases.c.id < after)
+        query = query.order_by(_cases.c.id.desc()).limit(limit + 1)
+        with self.custody.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        return page_of(rows, limit)
+
+
+def search_from(values: Mapping[str, Any]) -> ItemSearch:
+    """An :class:`ItemSearch` from the named values given (others left open)."""
+    names = {f.name for f in fields(ItemSearch)}
+    unknown = set(values) - names
+    if unknown:
+        raise InvalidInput(f"unknown search field {sorted(unknown)[0]}", sorted(unknown)[0])
+    return ItemSearch(**{k: v for k, v in values.items() if v is not None})

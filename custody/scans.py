@@ -1,0 +1,177 @@
+"""Scan intake: what a station's scanner or reader saw becomes a sighting in the ledger, exactly once.
+
+A station (a desk PC, an audit handheld) is authenticated by the service; here it is plain values: its
+name, its unit and where it stands. Each scan carries an idempotency key derived from the device event;
+the first delivery records a ``sighted`` event and a receipt in the same transaction, a retry with the same
+key and body gets the same answer and writes nothing, and the same key with a different body is refused.
+An unknown evidence number, a tag bound to nothing and an item outside the station's unit get the same
+refusal, so a station cannot probe for items it may not see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.engine import Connection
+
+from custody.db.ledger_store import append_event
+from custody.db.prepared import Prepared, PreparedInsert
+from custody.db.tables import Item, ScanReceipt
+from custody.errors import IdempotencyConflict, InvalidInput, TransitionRefused, UnknownItem
+from custody.intake import clean_text
+from custody.ledger import canonical_payload
+from custody.lifecycle import normal_uid
+from custody.model import EventType
+from custody.numbers import EvidenceNumber
+from custody.services import Custody
+
+_items = cast(Table, Item.__table__)
+_receipts = cast(Table, ScanReceipt.__table__)
+_RECEIPT = Prepared(
+    select(_receipts.c.body_sha256, _receipts.c.answer).where(
+        _receipts.c.station == bindparam("station"), _receipts.c.idempotency_key == bindparam("key")
+    )
+)
+_INSERT_RECEIPT = PreparedInsert(_receipts)
+_ITEM_COLUMNS = (
+    _items.c.id,
+    _items.c.evidence_no,
+    _items.c.case_id,
+    _items.c.unit_code,
+    _items.c.state,
+    _items.c.version,
+    _items.c.tag_uid,
+)
+_ITEM_BY_NUMBER = Prepared(select(*_ITEM_COLUMNS).where(_items.c.evidence_no == bindparam("number")))
+_ITEM_BY_TAG = Prepared(select(*_ITEM_COLUMNS).where(_items.c.tag_uid == bindparam("uid")))
+_FIELDS = ("id", "evidence_no", "case_id", "unit_code", "state", "version", "tag_uid")
+
+
+@dataclass(frozen=True)
+class Station:
+    """A station as the service authenticated it."""
+
+    name: str
+    unit_code: str
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One device event: a barcode read (``code``) or a tag read (``uid``, with its NDEF text if any)."""
+
+    device: str
+    idempotency_key: str
+    code: str | None = None
+    symbology: str | None = None
+    uid: str | None = None
+    text: str | None = None
+    device_time: str | None = None
+
+    def digest(self) -> str:
+        return hashlib.sha256(canonical_payload(asdict(self)).encode()).hexdigest()
+
+
+def _checked(scan: Scan) -> tuple[str, str | None]:
+    """The evidence number read (if any) and the normalised UID (if any); refuses a malformed scan."""
+    clean_text(scan.device, "device", required=True)
+    key = clean_text(scan.idempotency_key, "idempotency_key", required=True) or ""
+    if len(key) > 128:
+        raise InvalidInput("idempotency_key is at most 128 characters", "idempotency_key")
+    if (scan.code is None) == (scan.uid is None):
+        raise InvalidInput("a scan carries either a barcode (code) or a tag read (uid)", "code")
+    uid = normal_uid(scan.uid) if scan.uid is not None else None
+    read = scan.code if scan.code is not None else scan.text
+    number = str(EvidenceNumber.parse(read)) if read else ""
+    return number, uid
+
+
+def record_sighting(custody: Custody, station: Station, scan: Scan) -> dict[str, Any]:
+    """Record the scan and return the answer (also the answer to every retry of it)."""
+    return custody.writer.submit(_sighting_act(custody, station, scan))
+
+
+def record_sighting_future(custody: Custody, station: Station, scan: Scan) -> Future[dict[str, Any]]:
+    """As :func:`record_sighting`, for async callers: resolves once the sighting is committed."""
+    return custody.writer.submit_future(_sighting_act(custody, station, scan))
+
+
+def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
+    number, uid = _checked(scan)
+    digest = scan.digest()
+
+    def act(conn: Connection) -> dict[str, Any]:
+        found = _RECEIPT.run(conn, {"station": station.name, "key": scan.idempotency_key}).fetchone()
+        if found is not None:
+            if found[0] != digest:
+                raise IdempotencyConflict(
+                    f"idempotency key {scan.idempotency_key!r} was already used for another scan"
+                )
+            return {**json.loads(found[1]), "replayed": True}
+        item = _find(conn, custody, station, number, uid)
+        now = custody.clock.now_us()
+        payload = {k: v for k, v in asdict(scan).items() if v is not None and k != "device"}
+        payload.update(location=station.location, source="tag" if uid else "barcode")
+        if uid:
+            payload["uid"] = uid
+        head = append_event(
+            conn,
+            {
+                "recorded_at_us": now,
+                "event_type": EventType.SIGHTED.value,
+                "item_id": item["id"],
+                "case_id": item["case_id"],
+                "actor_id": None,
+                "unit_code": station.unit_code,
+                "station": station.name,
+                "device": scan.device,
+                "witness_id": None,
+                "item_version": item["version"],
+                "payload": canonical_payload(payload),
+            },
+        )
+        answer = {
+            "seq": head.seq,
+            "evidence_no": item["evidence_no"],
+            "state": item["state"],
+            "version": item["version"],
+            "station": station.name,
+        }
+        _INSERT_RECEIPT.run(
+            conn,
+            {
+                "station": station.name,
+                "idempotency_key": scan.idempotency_key,
+                "body_sha256": digest,
+                "seq": head.seq,
+                "answer": json.dumps(answer, ensure_ascii=False),
+                "received_at_us": now,
+            },
+        )
+        return {**answer, "replayed": False}
+
+    return act
+
+
+def _find(
+    conn: Connection, custody: Custody, station: Station, number: str, uid: str | None
+) -> dict[str, Any]:
+    if number:
+        row = _ITEM_BY_NUMBER.run(conn, {"number": number}).fetchone()
+        refusal = f"unknown item {number}"
+    else:
+        row = _ITEM_BY_TAG.run(conn, {"uid": uid}).fetchone()
+        refusal = f"tag {uid} is bound to no item"
+    item = None if row is None else dict(zip(_FIELDS, row, strict=True))
+    if item is None or not custody.units(conn).within(item["unit_code"], station.unit_code):
+        raise UnknownItem(refusal)
+    if uid and item["tag_uid"] and item["tag_uid"] != uid:
+        raise TransitionRefused(
+            f"tag {uid} carries {item['evidence_no']}, but that item is bound to tag {item['tag_uid']}"
+        )
+    return item

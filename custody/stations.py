@@ -1,0 +1,210 @@
+"""Stations: the desk PCs and handhelds the scanners and readers hang off.
+
+A station has its own API key (:mod:`custody.credentials`: shown once when the station is added, stored
+only as its SHA-256), belongs to one unit and department, and lists the devices it may report from. A
+station reads with the scope of its unit (its unit and the units below) and holds no role: whatever
+needs a role, it cannot do. A revoked key stops working at the next request; the row stays, so the
+access log keeps naming the station.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.engine import Connection
+
+from custody.actors import Actor, require_role
+from custody.credentials import STATION_KEY_PREFIX, Randomness, digest, looks_like, mint
+from custody.db.identity_tables import Station as StationRow
+from custody.errors import AlreadyExists, InvalidInput, NotFound, NotPermitted, UnknownUnit
+from custody.identity import ADMINS, NotAuthenticated
+from custody.intake import clean_text
+from custody.model import Department
+from custody.queries import Page, after_cursor, page_of
+from custody.services import Custody
+
+_stations = cast(Table, StationRow.__table__)
+
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+MAX_DEVICES = 16
+MAX_DEVICE_LENGTH = 128
+
+
+class UnknownStation(NotFound):
+    code = "unknown-station"
+
+
+class DeviceNotBound(NotPermitted):
+    """The station named a device that is not one of its own."""
+
+    code = "device-not-bound"
+
+
+@dataclass(frozen=True)
+class Station:
+    id: int
+    name: str
+    unit_code: str
+    department: Department
+    devices: tuple[str, ...]
+    key_hint: str
+    created_at_us: int
+    revoked_at_us: int | None
+
+    def viewer(self) -> Actor:
+        """The station as a reader: its unit's scope and no role, so every act needing one is refused."""
+        return Actor(
+            id=-self.id,
+            username=f"station:{self.name}",
+            full_name=self.name,
+            unit_code=self.unit_code,
+            department=self.department,
+            roles=frozenset(),
+        )
+
+    def require_device(self, device: str | None) -> None:
+        """Refuse a device that is not bound to this station (None: no device acts)."""
+        if device is not None and device not in self.devices:
+            raise DeviceNotBound(f"device {device!r} is not bound to station {self.name}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "unit_code": self.unit_code,
+            "department": self.department.value,
+            "devices": list(self.devices),
+            "key_hint": self.key_hint,
+            "created_at_us": self.created_at_us,
+            "revoked_at_us": self.revoked_at_us,
+        }
+
+
+def _station(row: Any) -> Station:
+    return Station(
+        id=row["id"],
+        name=row["name"],
+        unit_code=row["unit_code"],
+        department=Department(row["department"]),
+        devices=tuple(json.loads(row["devices"])),
+        key_hint=row["key_hint"],
+        created_at_us=row["created_at_us"],
+        revoked_at_us=row["revoked_at_us"],
+    )
+
+
+def clean_devices(devices: Iterable[object]) -> tuple[str, ...]:
+    """Device ids as given (trimmed), at least one, at most 16, no duplicates or control characters."""
+    if isinstance(devices, str):
+        raise InvalidInput("devices is a list of device ids", "devices")
+    cleaned: list[str] = []
+    for device in devices:
+        text = clean_text(device, "devices", required=True)
+        assert text is not None  # required
+        if len(text) > MAX_DEVICE_LENGTH:
+            raise InvalidInput(f"a device id has at most {MAX_DEVICE_LENGTH} characters", "devices")
+        if text in cleaned:
+            raise InvalidInput(f"device {text!r} is listed twice", "devices")
+        cleaned.append(text)
+    if not cleaned:
+        raise InvalidInput("a station needs at least one device", "devices")
+    if len(cleaned) > MAX_DEVICES:
+        raise InvalidInput(f"a station has at most {MAX_DEVICES} devices", "devices")
+    return tuple(cleaned)
+
+
+class Stations:
+    def __init__(self, custody: Custody, randomness: Randomness | None = None) -> None:
+        self.custody = custody
+        self._randomness = randomness or secrets.token_bytes
+
+    def add(
+        self, admin: Actor, name: str, unit_code: str, department: Department, devices: Iterable[object]
+    ) -> tuple[Station, str]:
+        """Add a station in the administrator's scope; return it and its key (shown this once only)."""
+        require_role(admin, ADMINS, "add stations")
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            raise InvalidInput(
+                "a station name is 1-64 characters: lower-case letters, digits, '.', '_', '-'", "name"
+            )
+        tree = self.custody.units()
+        if unit_code not in tree:
+            raise UnknownUnit(f"unknown unit {unit_code}")
+        if not tree.within(unit_code, admin.unit_code):
+            raise NotPermitted(f"{admin.username} may not add stations to unit {unit_code}")
+        bound = clean_devices(devices)
+        key = mint(STATION_KEY_PREFIX, self._randomness)
+        values = {
+            "name": name,
+            "unit_code": unit_code,
+            "department": Department(department).value,
+            "devices": json.dumps(list(bound), ensure_ascii=False),
+            "key_sha256": digest(key),
+            "key_hint": key[:8],
+            "created_at_us": self.custody.clock.now_us(),
+            "created_by": admin.id,
+            "revoked_at_us": None,
+        }
+
+        def act(conn: Connection) -> Station:
+            if conn.execute(select(_stations.c.id).where(_stations.c.name == name)).first():
+                raise AlreadyExists(f"station {name} exists already")
+            new_id = conn.execute(insert(_stations).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+            return _station({"id": new_id, **values})
+
+        return self.custody.writer.submit(act), key
+
+    def authenticate(self, key: object) -> Station:
+        """The station holding ``key``; raise :class:`NotAuthenticated` for an unknown or revoked key."""
+        if not looks_like(key, STATION_KEY_PREFIX):
+            raise NotAuthenticated("no valid station key")
+        with self.custody.engine.connect() as conn:
+            row = (
+                conn.execute(select(_stations).where(_stations.c.key_sha256 == digest(str(key))))
+                .mappings()
+                .first()
+            )
+        if row is None or row["revoked_at_us"] is not None:
+            raise NotAuthenticated("the station key is unknown or revoked")
+        return _station(row)
+
+    def get(self, viewer: Actor, name: str) -> Station:
+        """A station in ``viewer``'s scope; any other is unknown, like a missing one."""
+        with self.custody.engine.connect() as conn:
+            row = conn.execute(select(_stations).where(_stations.c.name == name)).mappings().first()
+        if row is None or not self.custody.units().within(row["unit_code"], viewer.unit_code):
+            raise UnknownStation(f"unknown station {name}")
+        return _station(row)
+
+    def revoke(self, admin: Actor, name: str) -> Station:
+        """Revoke a station's key for good (add the station again under a new name for a new key)."""
+        require_role(admin, ADMINS, "revoke station keys")
+        station = self.get(admin, name)
+        now = self.custody.clock.now_us()
+
+        def act(conn: Connection) -> None:
+            conn.execute(
+                update(_stations)
+                .where(_stations.c.id == station.id, _stations.c.revoked_at_us.is_(None))
+                .values(revoked_at_us=now)
+            )
+
+        self.custody.writer.submit(act)
+        return self.get(admin, name)
+
+    def list(self, viewer: Actor, cursor: str | None = None, limit: int = 50) -> Page:
+        """Stations of ``viewer``'s unit and below, oldest first."""
+        query = select(_stations).order_by(_stations.c.id)
+        scope = self.custody.units().below(viewer.unit_code)
+        query = query.where(_stations.c.unit_code.in_(sorted(scope)))
+        after = after_cursor(cursor)
+        if after is not None:
+            query = query.where(_stations.c.id > after)
+        with self.custody.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query.limit(limit + 1)).mappings()]
+        return page_of(rows, limit, lambda row: _station(row).as_dict())
