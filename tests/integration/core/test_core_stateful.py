@@ -20,6 +20,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from sqlalchemy import text
 
 from custody.clock import FixedClock
 from custody.errors import CustodyError
@@ -193,15 +194,14 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def stored_state_matches_the_model(self) -> None:
+        columns = ("evidence_no", "state", "version", "unit_code", "quantity_rounds")
+        with self.custody.engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT {', '.join(columns)} FROM items")).all()
+        stored = {row[0]: row[1:] for row in rows}
+        assert set(stored) == set(self.items)
         for number, model in self.items.items():
-            stored = self.custody.item(number)
-            assert (stored["state"], stored["version"], stored["unit_code"]) == (
-                model["state"],
-                model["version"],
-                model["unit"],
-            )
-            if model["rounds"] is not None:
-                assert stored["quantity_rounds"] == model["rounds"] >= 0
+            assert stored[number] == (model["state"], model["version"], model["unit"], model["rounds"])
+            assert model["rounds"] is None or model["rounds"] >= 0
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
