@@ -16,8 +16,7 @@ from sqlalchemy.engine import Connection
 
 from custody.actors import Actor
 from custody.clock import from_us
-from custody.db.identity_tables import AccessLogEntry, Station
-from custody.db.tables import User
+from custody.db.tables import AccessLogEntry, Station, User
 from custody.queries import Page, Queries, after_cursor, check_limit, page_of
 from custody.services import Custody
 

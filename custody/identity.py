@@ -30,8 +30,7 @@ from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, require_role
 from custody.credentials import SESSION_PREFIX, Randomness, digest, looks_like, mint, password_hasher
-from custody.db.identity_tables import Credential, UserSession
-from custody.db.tables import User
+from custody.db.tables import Credential, User, UserSession
 from custody.errors import (
     CustodyError,
     InvalidInput,

@@ -20,7 +20,7 @@ from sqlalchemy import Select, Table, or_, select
 
 from custody.actors import PROVINCE_CODE, Actor
 from custody.clock import CHINA, to_us
-from custody.db.tables import Case, Item
+from custody.db.tables import Case, Item, Unit
 from custody.errors import InvalidInput, UnknownUnit
 from custody.model import CaseStatus, ItemState
 from custody.numbers import ItemKind
@@ -28,6 +28,7 @@ from custody.services import Custody
 
 _items = cast(Table, Item.__table__)
 _cases = cast(Table, Case.__table__)
+_units = cast(Table, Unit.__table__)
 
 MAX_PAGE = 200
 _CURSOR_TAG = "v1:"
@@ -138,6 +139,12 @@ class Queries:
             raise UnknownUnit(f"unknown unit {unit_code}")
         wanted = tree.below(unit_code)
         return wanted if allowed is None else allowed & wanted
+
+    def units(self) -> list[dict[str, Any]]:
+        """Every police unit, by code. Units are reference data: anyone signed in may read them (a
+        transfer names a unit outside one's own scope)."""
+        with self.custody.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(_units).order_by(_units.c.code)).mappings()]
 
     def items(
         self, viewer: Actor, search: ItemSearch | None = None, cursor: str | None = None, limit: int = 50

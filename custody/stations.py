@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, require_role
 from custody.credentials import STATION_KEY_PREFIX, Randomness, digest, looks_like, mint
-from custody.db.identity_tables import Station as StationRow
+from custody.db.tables import Station as StationRow
 from custody.errors import AlreadyExists, InvalidInput, NotFound, NotPermitted, UnknownUnit
 from custody.identity import ADMINS, NotAuthenticated
 from custody.intake import clean_text

@@ -1,0 +1,199 @@
+"""What routes depend on: the services, and the caller, authenticated and admitted by role.
+
+Every protected route names whom it admits with :class:`Admits` (users holding one of the roles) or
+:class:`AdmitsStations` (those users, and stations: scan and read endpoints only). Admission runs
+before the route body: no or bad credentials answer 401, a role or a station that is not admitted
+403, before anything is looked up, so the answer never depends on whether the object exists. Scope
+(unit and the units below) is checked by the core: a route passes ``caller.actor`` as the viewer or
+actor, and an object outside it is unknown, exactly like a missing one.
+
+Credentials: ``Authorization: Bearer <session token>`` for users (from ``POST /api/v1/auth/login``);
+``X-Station-Key: <key>`` for stations, with ``X-Station-Device`` naming the device when one acts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from custody.access_log import AccessLog
+from custody.actors import Actor
+from custody.errors import NotPermitted
+from custody.identity import Identity, NotAuthenticated
+from custody.model import Role
+from custody.queries import Queries
+from custody.services import Custody
+from custody.stations import Station, Stations
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class Services:
+    """The core services one app runs on (one database, one group-commit writer)."""
+
+    custody: Custody
+    identity: Identity
+    stations: Stations
+    queries: Queries
+    access_log: AccessLog
+
+    @classmethod
+    def over(cls, custody: Custody, identity: Identity | None = None) -> Services:
+        return cls(
+            custody=custody,
+            identity=identity or Identity(custody),
+            stations=Stations(custody),
+            queries=Queries(custody),
+            access_log=AccessLog(custody),
+        )
+
+
+def get_services(request: Request) -> Services:
+    services: Services | None = getattr(request.app.state, "services", None)
+    if services is None:
+        raise RuntimeError("the app was created without services")
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a user with a session, or a station (reading with its unit's scope)."""
+
+    actor: Actor
+    session_id: int | None = None
+    session_expires_at_us: int | None = None
+    station: Station | None = None
+    device: str = ""
+
+    @property
+    def is_station(self) -> bool:
+        return self.station is not None
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="session",
+    description="A session token from POST /api/v1/auth/login.",
+)
+_station_key = APIKeyHeader(
+    name="X-Station-Key",
+    auto_error=False,
+    scheme_name="stationKey",
+    description="A station's API key (custody station add, or POST /api/v1/stations).",
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+StationKeyDep = Annotated[str | None, Depends(_station_key)]
+StationDeviceDep = Annotated[
+    str | None,
+    Header(
+        alias="X-Station-Device",
+        max_length=128,
+        description="Stations: the device that acts, one of the station's own (optional on reads).",
+    ),
+]
+
+
+class Admits:
+    """Admit users holding any of ``roles``; refuse stations (they may only scan and read)."""
+
+    stations = False
+
+    def __init__(self, *roles: Role) -> None:
+        if not roles:
+            raise ValueError("an endpoint admits at least one role")
+        self.roles = frozenset(roles)
+
+    def __call__(self, request: Request, services: ServicesDep, bearer: BearerDep) -> Caller:
+        station_key = request.headers.get("x-station-key")
+        return self.admit(request, services, bearer, station_key, None)
+
+    def admit(
+        self,
+        request: Request,
+        services: Services,
+        bearer: HTTPAuthorizationCredentials | None,
+        station_key: str | None,
+        device: str | None,
+    ) -> Caller:
+        if bearer is not None and station_key is not None:
+            raise NotAuthenticated("send a session token or a station key, not both")
+        if station_key is not None:
+            station = services.stations.authenticate(station_key)
+            caller = Caller(station.viewer(), station=station, device=device or "")
+            request.state.caller = caller
+            station.require_device(device)
+            if not self.stations:
+                raise NotPermitted("a station key may be used only on scan and read endpoints")
+            return caller
+        if bearer is None:
+            raise NotAuthenticated("this endpoint needs a session token (Authorization: Bearer …)")
+        session = services.identity.authenticate(bearer.credentials)
+        caller = Caller(session.actor, session.session_id, session.expires_at_us)
+        request.state.caller = caller
+        if not session.actor.has_any(self.roles):
+            names = ", ".join(sorted(r.value for r in self.roles))
+            raise NotPermitted(f"{session.actor.username} may not use this endpoint: needs role {names}")
+        return caller
+
+    def describe(self) -> str:
+        who = ", ".join(sorted(r.value for r in self.roles))
+        return f"Admits: {who}" + ("; stations (read and scan)" if self.stations else "") + "."
+
+
+class AdmitsStations(Admits):
+    """Admit users holding any of ``roles``, and stations (scan and read endpoints)."""
+
+    stations = True
+
+    def __call__(  # type: ignore[override]
+        self,
+        request: Request,
+        services: ServicesDep,
+        bearer: BearerDep,
+        station_key: StationKeyDep,
+        device: StationDeviceDep = None,
+    ) -> Caller:
+        return self.admit(request, services, bearer, station_key, device)
+
+
+def admission_of(dependencies: Iterable[object]) -> Admits | None:
+    """The :class:`Admits` among a route's dependency callables, if any (the authorisation matrix and
+    the OpenAPI document read it)."""
+    for call in dependencies:
+        if isinstance(call, Admits):
+            return call
+    return None
+
+
+ALL_ROLES = tuple(Role)
+READERS = (
+    Role.CLERK,
+    Role.INVESTIGATOR,
+    Role.CUSTODIAN,
+    Role.AUDITOR,
+    Role.DESTRUCTION_OFFICER,
+    Role.STATISTICS,
+)
+
+AnyUser = Annotated[Caller, Depends(Admits(*ALL_ROLES))]
+AnyCaller = Annotated[Caller, Depends(AdmitsStations(*ALL_ROLES))]
+Reader = Annotated[Caller, Depends(Admits(*READERS))]
+ReaderOrStation = Annotated[Caller, Depends(AdmitsStations(*READERS))]
+Administrator = Annotated[Caller, Depends(Admits(Role.ADMIN))]
+CaseKeeper = Annotated[Caller, Depends(Admits(Role.CLERK, Role.INVESTIGATOR))]
+Clerk = Annotated[Caller, Depends(Admits(Role.CLERK))]
+UserReader = Annotated[Caller, Depends(Admits(Role.ADMIN, Role.AUDITOR, Role.CLERK))]
+LedgerReader = Annotated[Caller, Depends(Admits(*READERS, Role.ADMIN))]
+Inspector = Annotated[Caller, Depends(Admits(Role.AUDITOR, Role.ADMIN))]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""

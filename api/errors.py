@@ -1,0 +1,259 @@
+"""Every error the API answers, as RFC 9457 ``application/problem+json``, mapped here and nowhere else.
+
+Each refusal of the core is a :class:`custody.errors.CustodyError` with a stable ``code``; the table
+below gives each code its HTTP status and title, and the problem's ``type`` is ``/problems/<code>``
+(served by the API itself, with the same description). A subclass without its own entry answers as its
+nearest mapped ancestor. Request validation, unknown routes, unexpected failures and an unreachable
+database get problem documents too, so a client only ever parses one error format.
+
+Members: ``type``, ``title``, ``status``, ``detail``, ``instance`` (the request path) and, for invalid
+input, ``field`` (the first field to blame) and ``errors`` (every field with its message).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from custody.errors import CustodyError, InvalidInput
+
+log = logging.getLogger("api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    code: str
+    status: int
+    title: str
+    description: str
+
+    @property
+    def uri(self) -> str:
+        return PROBLEM_BASE + self.code
+
+
+def _types(*entries: ProblemType) -> dict[str, ProblemType]:
+    return {entry.code: entry for entry in entries}
+
+
+PROBLEMS: dict[str, ProblemType] = _types(
+    # --- the core's refusals (custody.errors and the identity, station and scan modules)
+    ProblemType("custody-error", 400, "Request refused", "The custody core refused the request."),
+    ProblemType("invalid-input", 422, "Invalid input", "A field is missing or malformed; `field` names it."),
+    ProblemType(
+        "invalid-evidence-number",
+        422,
+        "Invalid evidence number",
+        "Not an evidence number: wrong shape, unknown kind letter, or check digits that do not match.",
+    ),
+    ProblemType(
+        "not-found",
+        404,
+        "Not found",
+        "No such thing, or none the caller may see: the two are answered alike, so nothing leaks.",
+    ),
+    ProblemType("unknown-item", 404, "Unknown item", "No such item in the caller's scope."),
+    ProblemType("unknown-case", 404, "Unknown case", "No such case in the caller's scope."),
+    ProblemType("unknown-unit", 404, "Unknown unit", "No police unit has this code."),
+    ProblemType("unknown-user", 404, "Unknown user", "No such user in the caller's scope."),
+    ProblemType("unknown-station", 404, "Unknown station", "No such station in the caller's scope."),
+    ProblemType("already-exists", 409, "Already exists", "Something with this number or name exists."),
+    ProblemType(
+        "not-permitted",
+        403,
+        "Not permitted",
+        "The caller lacks the role for this request, or acts outside its unit, or is a station on an "
+        "endpoint that is not for stations.",
+    ),
+    ProblemType(
+        "device-not-bound", 403, "Device not bound", "The station named a device that is not one of its own."
+    ),
+    ProblemType(
+        "illegal-transition",
+        409,
+        "Illegal transition",
+        "The act is not allowed from the item's current lifecycle state (or for its kind).",
+    ),
+    ProblemType(
+        "transition-refused",
+        409,
+        "Transition refused",
+        "The act is allowed from this state, but one of its conditions does not hold.",
+    ),
+    ProblemType(
+        "conflict",
+        409,
+        "Item changed since it was read",
+        "The version sent is not the item's current version: read the item again and decide again.",
+    ),
+    ProblemType(
+        "idempotency-conflict",
+        409,
+        "Idempotency key reused",
+        "The idempotency key was used before for a different request.",
+    ),
+    ProblemType("ledger-error", 500, "Ledger error", "The custody ledger could not be read or written."),
+    ProblemType(
+        "unauthenticated",
+        401,
+        "Authentication required",
+        "No credentials, or a session token or station key that is unknown, expired or revoked.",
+    ),
+    ProblemType(
+        "login-failed",
+        401,
+        "Login failed",
+        "Wrong username or password, or the account is locked or inactive (not told apart).",
+    ),
+    ProblemType(
+        "too-many-attempts",
+        429,
+        "Too many failed logins",
+        "Too many failed logins from this address: wait the number of seconds in Retry-After.",
+    ),
+    # --- the HTTP layer's own
+    ProblemType("no-such-route", 404, "No such route", "No endpoint answers this path."),
+    ProblemType("method-not-allowed", 405, "Method not allowed", "The endpoint does not answer this method."),
+    ProblemType("http-error", 400, "Bad request", "The request could not be handled as sent."),
+    ProblemType(
+        "service-unavailable",
+        503,
+        "Service unavailable",
+        "The database cannot be reached just now; nothing was changed. Try again later.",
+    ),
+    ProblemType("internal-error", 500, "Internal error", "An unexpected failure; it has been logged."),
+)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(description="URI reference of the problem type: /problems/<code>")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = Field(default=None, description="The request path")
+    field: str | None = Field(default=None, description="For invalid input: the first field to blame")
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="For invalid input: every field to blame, with its message"
+    )
+
+
+def problem_type_of(error: CustodyError) -> ProblemType:
+    """The problem type of a refusal: its own code's, or its nearest mapped ancestor's."""
+    for cls in type(error).__mro__:
+        code = getattr(cls, "code", None)
+        if isinstance(code, str) and code in PROBLEMS:
+            return PROBLEMS[code]
+    return PROBLEMS["custody-error"]
+
+
+def problem_response(
+    request: Request,
+    kind: ProblemType,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **members: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": kind.uri,
+        "title": kind.title,
+        "status": kind.status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    body.update({k: v for k, v in members.items() if v is not None})
+    return JSONResponse(body, status_code=kind.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    """A pydantic location as a field name: ``body.source.maker`` → ``source.maker``."""
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) if parts else ".".join(str(p) for p in location)
+
+
+async def _custody_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, CustodyError)
+    kind = problem_type_of(error)
+    headers: dict[str, str] = {}
+    if kind.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="custody"'
+    retry_after = getattr(error, "retry_after_s", None)
+    if isinstance(retry_after, int):
+        headers["Retry-After"] = str(retry_after)
+    field = error.field if isinstance(error, InvalidInput) else None
+    errors = [{"field": field, "message": str(error)}] if field else None
+    if kind.status >= 500:
+        log.error("refusal answered with %s: %s", kind.status, error)
+    return problem_response(request, kind, str(error), headers=headers or None, field=field, errors=errors)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"field": _field_name(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+        for e in error.errors()
+    ]
+    first = errors[0] if errors else {"field": "", "message": "invalid request"}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return problem_response(
+        request, PROBLEMS["invalid-input"], detail, field=first["field"] or None, errors=errors
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = {404: "no-such-route", 405: "method-not-allowed"}.get(error.status_code)
+    kind = PROBLEMS[code] if code else ProblemType("http-error", error.status_code, "HTTP error", "")
+    headers = dict(error.headers) if error.headers else None
+    return problem_response(request, kind, str(error.detail), headers=headers)
+
+
+async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    kind = PROBLEMS["service-unavailable"]
+    return problem_response(request, kind, kind.description, headers={"Retry-After": "5"})
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=error)
+    kind = PROBLEMS["internal-error"]
+    return problem_response(request, kind, kind.description)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: the one place where errors become HTTP answers."""
+    app.add_exception_handler(CustodyError, _custody_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem statuses an endpoint may answer (the schema is added by the app)."""
+    return {status: {"description": _STATUS_TEXT.get(status, "Problem")} for status in statuses}
+
+
+_STATUS_TEXT = {
+    400: "Bad request",
+    401: "Not authenticated: no, unknown, expired or revoked credentials",
+    403: "Not permitted: role, unit, or a station on an endpoint not for stations",
+    404: "Not found, or outside the caller's scope (answered alike)",
+    409: "Conflict: the item changed, the act is not allowed now, or it exists already",
+    422: "Invalid input: `field` names the field",
+    429: "Too many failed logins: see Retry-After",
+    503: "Database unavailable",
+}

@@ -1,0 +1,62 @@
+"""Cases (案件): opened by clerks and investigators, closed or judged; read within the caller's scope.
+
+A case number is the last path segment, percent-encoded as needed (it may hold any character but a
+control character, a ``/`` included).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import API_PREFIX, CaseKeeper, ReaderOrStation, ServicesDep
+from api.errors import responses
+from api.schemas import CaseDetail, CaseIn, CaseOut, CasePage, JudgmentIn, case_out, item_out
+from custody.model import CaseStatus
+from custody.queries import MAX_PAGE
+
+router = APIRouter(prefix=API_PREFIX + "/cases", tags=["cases"])
+
+
+@router.get("", response_model=CasePage, responses=responses(401, 403, 404, 422))
+def list_cases(
+    caller: ReaderOrStation,
+    services: ServicesDep,
+    status: CaseStatus | None = None,
+    unit_code: Annotated[str | None, Query(max_length=6, description="That unit and the units below")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the case number or title")] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> CasePage:
+    """Cases of the caller's unit and below, newest first."""
+    page = services.queries.cases(caller.actor, status, unit_code, q, cursor, limit)
+    return CasePage(cases=[case_out(c) for c in page.rows], next_cursor=page.next_cursor)
+
+
+@router.post("", status_code=201, response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
+def open_case(body: CaseIn, caller: CaseKeeper, services: ServicesDep) -> CaseOut:
+    """Open a case for the caller's unit, or for a unit below it."""
+    return case_out(services.custody.open_case(caller.actor, body.case_no, body.title, body.unit_code))
+
+
+@router.get("/{case_no:path}", response_model=CaseDetail, responses=responses(401, 403, 404))
+def show_case(case_no: str, caller: ReaderOrStation, services: ServicesDep) -> CaseDetail:
+    """A case with its items."""
+    found = services.custody.case(case_no, caller.actor)
+    return CaseDetail(**case_out(found).model_dump(), items=[item_out(i) for i in found["items"]])
+
+
+@router.post("/{case_no:path}/close", response_model=CaseOut, responses=responses(401, 403, 404, 409))
+def close_case(case_no: str, caller: CaseKeeper, services: ServicesDep) -> CaseOut:
+    """Record that the case is closed (案件办结): its items may then be handed over to sealed storage."""
+    return case_out(services.custody.close_case(caller.actor, case_no))
+
+
+@router.post("/{case_no:path}/judgment", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
+def judge_case(case_no: str, body: JudgmentIn, caller: CaseKeeper, services: ServicesDep) -> CaseOut:
+    """Record the court's judgment (法院审判后)."""
+    judged = services.custody.judge_case(
+        caller.actor, case_no, body.judgment_no, body.judgment_date.isoformat()
+    )
+    return case_out(judged)

@@ -1,0 +1,125 @@
+"""Items: registration at intake, search (source and flow included), an item with its history, and
+the overdue check-outs. Lifecycle acts are in :mod:`api.routes.transitions`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import API_PREFIX, Clerk, Reader, ReaderOrStation, ServicesDep
+from api.errors import responses
+from api.schemas import (
+    AmmunitionIn,
+    FirearmIn,
+    ItemDetail,
+    ItemListed,
+    ItemPage,
+    OverdueOut,
+    SourceIn,
+    item_detail,
+    item_listed,
+)
+from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
+from custody.model import ItemState
+from custody.numbers import ItemKind
+from custody.queries import MAX_PAGE, ItemSearch
+
+router = APIRouter(prefix=API_PREFIX, tags=["items"])
+
+Text = Annotated[str | None, Field(max_length=200)]
+
+
+class ItemQuery(BaseModel):
+    """Search fields; every text field matches a case-insensitive part of the stored text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: Text = Field(default=None, description="Any text field: number, serial, make, description, source")
+    kind: ItemKind | None = None
+    state: ItemState | None = None
+    unit_code: Annotated[str | None, Field(max_length=6, description="That unit and the units below")] = None
+    case_no: Annotated[str | None, Field(max_length=64)] = None
+    serial_number: Text = None
+    make_model: Text = None
+    firearm_type: Text = None
+    calibre: Text = None
+    fires_standard_ammunition: bool | None = None
+    headstamp_lot: Text = None
+    source_maker: Text = None
+    source_workshop: Text = None
+    source_route: Text = None
+    source_seller: Text = None
+    source_notes: Text = None
+    registered_from: date | None = Field(default=None, description="Inclusive, China Standard Time")
+    registered_to: date | None = Field(default=None, description="Inclusive, China Standard Time")
+    cursor: Annotated[str | None, Field(max_length=64)] = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
+
+
+def _source(source: SourceIn) -> SourceAndFlow:
+    return SourceAndFlow(source.maker, source.workshop, source.route, source.seller, source.notes)
+
+
+@router.get("/items", response_model=ItemPage, responses=responses(401, 403, 404, 422))
+def search_items(
+    query: Annotated[ItemQuery, Query()], caller: ReaderOrStation, services: ServicesDep
+) -> ItemPage:
+    """Items of the caller's unit and below matching every field given, newest first."""
+    fields = query.model_dump(exclude={"cursor", "limit"}, exclude_none=True)
+    page = services.queries.items(caller.actor, ItemSearch(**fields), query.cursor, query.limit)
+    return ItemPage(items=[item_listed(r) for r in page.rows], next_cursor=page.next_cursor)
+
+
+@router.post(
+    "/items/firearms",
+    status_code=201,
+    response_model=ItemListed,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def register_firearm(body: FirearmIn, caller: Clerk, services: ServicesDep, response: Response) -> ItemListed:
+    """Register (登记) a seized firearm to an open case; the answer carries its evidence number."""
+    intake = FirearmIntake(
+        body.firearm_type,
+        body.make_model,
+        body.serial_number,
+        body.calibre,
+        body.fires_standard_ammunition,
+        _source(body.source),
+        body.description,
+    )
+    registered = services.custody.register_firearm(caller.actor, body.case_no, intake)
+    response.headers["Location"] = f"/api/v1/items/{registered['evidence_no']}"
+    return item_listed(registered)
+
+
+@router.post(
+    "/items/ammunition",
+    status_code=201,
+    response_model=ItemListed,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def register_ammunition(
+    body: AmmunitionIn, caller: Clerk, services: ServicesDep, response: Response
+) -> ItemListed:
+    """Register (登记) a seized ammunition lot to an open case."""
+    intake = AmmunitionIntake(
+        body.calibre, body.quantity_rounds, body.headstamp_lot, _source(body.source), body.description
+    )
+    registered = services.custody.register_ammunition(caller.actor, body.case_no, intake)
+    response.headers["Location"] = f"/api/v1/items/{registered['evidence_no']}"
+    return item_listed(registered)
+
+
+@router.get("/items/{evidence_no}", response_model=ItemDetail, responses=responses(401, 403, 404, 422))
+def show_item(evidence_no: str, caller: ReaderOrStation, services: ServicesDep) -> ItemDetail:
+    """An item's current state and its whole custody history, oldest event first."""
+    return item_detail(services.custody.item(evidence_no, caller.actor))
+
+
+@router.get("/checkouts/overdue", response_model=list[OverdueOut], responses=responses(401, 403))
+def overdue(caller: Reader, services: ServicesDep) -> list[OverdueOut]:
+    """Checked-out items of the caller's unit and below past their due date (China Standard Time)."""
+    return [OverdueOut(**row) for row in services.custody.overdue(caller.actor)]

@@ -1,0 +1,40 @@
+"""The custody ledger's head (reports carry it) and a verification of the whole hash chain."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import API_PREFIX, Inspector, LedgerReader, ServicesDep
+from api.errors import responses
+from api.schemas import HeadOut, VerificationOut
+from custody.errors import InvalidInput
+from custody.ledger import Head
+
+router = APIRouter(prefix=API_PREFIX + "/ledger", tags=["ledger"])
+
+
+@router.get("/head", response_model=HeadOut, responses=responses(401, 403))
+def head(caller: LedgerReader, services: ServicesDep) -> HeadOut:
+    current = services.custody.head()
+    return HeadOut(seq=current.seq, hash=current.hash, head=str(current))
+
+
+@router.get("/verification", response_model=VerificationOut, responses=responses(401, 403, 422))
+def verify(
+    caller: Inspector,
+    services: ServicesDep,
+    expect_head: Annotated[
+        str | None, Query(max_length=100, description="SEQ:HASH recorded earlier: also catches a cut-off end")
+    ] = None,
+) -> VerificationOut:
+    """Recompute the whole chain; ``ok`` is false and ``first_bad_seq`` names the first bad event if
+    anything was altered or removed."""
+    expected = None
+    if expect_head:
+        try:
+            expected = Head.parse(expect_head)
+        except ValueError as bad:
+            raise InvalidInput(str(bad), "expect_head") from None
+    return VerificationOut(**services.custody.verify(expected).as_dict())

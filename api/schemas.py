@@ -1,0 +1,477 @@
+"""Request and response bodies. Requests refuse unknown fields; text fields have length limits.
+
+Responses are built from the core's plain dicts by the ``*_out`` functions at the bottom: internal row
+ids and stored secrets' digests never leave the service. Times are ISO 8601 in UTC; dates (due dates,
+judgment dates) are calendar dates in China Standard Time, as the core keeps them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+
+from custody.clock import from_us
+from custody.model import CaseStatus, CheckoutPurpose, Department, ItemState, Role, UnitLevel
+from custody.numbers import ItemKind
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=2000)]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Version = Annotated[StrictInt, Field(ge=1, le=2**31 - 1, description="The item version the caller read")]
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------------------------------ auth
+
+
+class LoginIn(RequestBody):
+    username: Username
+    password: Password
+
+
+class PasswordChangeIn(RequestBody):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordSetIn(RequestBody):
+    password: Password
+
+
+class UserOut(BaseModel):
+    username: str
+    full_name: str
+    unit_code: str
+    department: Department
+    roles: list[Role]
+    active: bool
+    has_password: bool
+    locked_until: datetime | None = Field(description="Set while the account is locked by failed logins")
+    created_at: datetime
+
+
+class LoginOut(BaseModel):
+    token: str = Field(description="Opaque session token: send it as Authorization: Bearer <token>")
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name, not a secret
+    expires_at: datetime
+    user: UserOut
+
+
+class MeOut(BaseModel):
+    kind: Literal["user", "station"]
+    name: str = Field(description="Username, or station name")
+    full_name: str
+    unit_code: str
+    department: Department
+    roles: list[Role]
+    devices: list[str] = Field(description="A station's bound devices (empty for users)")
+    device: str | None = Field(description="The device named by this request (stations)")
+    session_expires_at: datetime | None
+
+
+# ----------------------------------------------------------------------------------------- units
+
+
+class UnitIn(RequestBody):
+    code: UnitCode
+    parent_code: UnitCode
+    name_zh: Name
+    name_en: Name
+    level: UnitLevel
+    note: ShortText = ""
+
+
+class UnitOut(BaseModel):
+    code: str
+    parent_code: str | None
+    name_zh: str
+    name_en: str
+    level: str
+    note: str
+
+
+# ----------------------------------------------------------------------------------------- users
+
+
+class UserIn(RequestBody):
+    username: Username
+    full_name: Name
+    unit_code: UnitCode
+    department: Department
+    roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
+    password: Password
+
+
+class UserPage(BaseModel):
+    users: list[UserOut]
+    next_cursor: str | None
+
+
+class RevokedOut(BaseModel):
+    revoked: int = Field(description="Sessions ended")
+
+
+# -------------------------------------------------------------------------------------- stations
+
+
+class StationIn(RequestBody):
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+    unit_code: UnitCode
+    department: Department
+    devices: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=128)]], Field(min_length=1)
+    ]
+
+
+class StationOut(BaseModel):
+    name: str
+    unit_code: str
+    department: Department
+    devices: list[str]
+    key_hint: str = Field(description="The key's first characters, to tell keys apart (never the key)")
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewStationOut(BaseModel):
+    station: StationOut
+    key: str = Field(description="The station's API key: shown this once, stored only as its SHA-256")
+
+
+class StationPage(BaseModel):
+    stations: list[StationOut]
+    next_cursor: str | None
+
+
+# ----------------------------------------------------------------------------------------- cases
+
+
+class CaseIn(RequestBody):
+    case_no: CaseNumber
+    title: ShortText = ""
+    unit_code: UnitCode | None = Field(default=None, description="Owning unit (default: the caller's)")
+
+
+class JudgmentIn(RequestBody):
+    judgment_no: Name
+    judgment_date: date
+
+
+class CaseOut(BaseModel):
+    case_no: str
+    unit_code: str
+    title: str
+    status: CaseStatus
+    judgment_no: str | None
+    judgment_date: str | None
+    opened_at: datetime
+    version: int
+
+
+class CasePage(BaseModel):
+    cases: list[CaseOut]
+    next_cursor: str | None
+
+
+# ----------------------------------------------------------------------------------------- items
+
+
+class SourceIn(RequestBody):
+    """Where a seized gun came from (来源流向)."""
+
+    maker: ShortText | None = None
+    workshop: ShortText | None = None
+    route: ShortText | None = None
+    seller: ShortText | None = None
+    notes: LongText | None = None
+
+
+class FirearmIn(RequestBody):
+    case_no: CaseNumber
+    firearm_type: Name
+    make_model: Name
+    serial_number: Name
+    calibre: Name
+    fires_standard_ammunition: StrictBool = Field(description="Can it fire standard-issue ammunition?")
+    source: SourceIn = Field(default_factory=SourceIn)
+    description: LongText = ""
+
+
+class AmmunitionIn(RequestBody):
+    case_no: CaseNumber
+    calibre: Name
+    quantity_rounds: Annotated[StrictInt, Field(ge=1, le=10_000_000)]
+    headstamp_lot: ShortText = ""
+    source: SourceIn = Field(default_factory=SourceIn)
+    description: LongText = ""
+
+
+class SourceOut(BaseModel):
+    maker: str | None
+    workshop: str | None
+    route: str | None
+    seller: str | None
+    notes: str | None
+
+
+class CheckoutOut(BaseModel):
+    purpose: str
+    to: str | None
+    due_date: str | None
+
+
+class ItemOut(BaseModel):
+    evidence_no: str
+    kind: ItemKind
+    state: ItemState
+    version: int
+    unit_code: str
+    registered_at: datetime
+    description: str
+    firearm_type: str | None
+    make_model: str | None
+    serial_number: str | None
+    calibre: str | None
+    fires_standard_ammunition: bool | None
+    quantity_rounds: int | None
+    headstamp_lot: str | None
+    source: SourceOut
+    checkout: CheckoutOut | None
+
+
+class ItemListed(ItemOut):
+    case_no: str
+
+
+class EventOut(BaseModel):
+    seq: int
+    recorded_at: datetime
+    event_type: str
+    actor: str | None
+    unit_code: str
+    station: str
+    device: str
+    witness: str | None
+    item_version: int | None
+    payload: dict[str, Any]
+    hash: str
+
+
+class ItemDetail(ItemListed):
+    history: list[EventOut]
+
+
+class ItemPage(BaseModel):
+    items: list[ItemListed]
+    next_cursor: str | None
+
+
+class CaseDetail(CaseOut):
+    items: list[ItemOut]
+
+
+class OverdueOut(BaseModel):
+    evidence_no: str
+    unit_code: str
+    checkout_purpose: str | None
+    checked_out_to: str | None
+    due_date: str | None
+    version: int
+
+
+# ----------------------------------------------------------------------------------- transitions
+
+
+class TransferIn(RequestBody):
+    version: Version
+    to_unit: UnitCode
+    reason: LongText = ""
+
+
+class CheckoutIn(RequestBody):
+    version: Version
+    purpose: CheckoutPurpose
+    to: Name = Field(description="Who takes it: a person, the lab, the court")
+    due_date: date = Field(description="Due back (China Standard Time)")
+
+
+class ReturnIn(RequestBody):
+    version: Version
+    note: LongText = ""
+
+
+class HandoverIn(RequestBody):
+    version: Version
+    receiver: Username = Field(description="The same-level public-order custodian who receives it")
+    witness: Username | None = None
+
+
+class CorrectionIn(RequestBody):
+    version: Version
+    changes: Annotated[
+        dict[Annotated[str, StringConstraints(max_length=64)], StrictBool | LongText],
+        Field(min_length=1, max_length=20, description="Corrected fields and their values"),
+    ]
+    reason: Name
+    corrects_seq: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        default=None, description="The ledger seq of the record being corrected"
+    )
+
+
+class CountIn(RequestBody):
+    version: Version
+    quantity: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+    reason: Name
+
+
+class ConsumptionIn(RequestBody):
+    version: Version
+    rounds: Annotated[StrictInt, Field(ge=1, le=10_000_000)]
+    reason: Name
+
+
+# ---------------------------------------------------------------------------------------- ledger
+
+
+class HeadOut(BaseModel):
+    seq: int
+    hash: str
+    head: str = Field(description="SEQ:HASH, as reports carry it")
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    events: int
+    head: str
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+
+class AccessEntryOut(BaseModel):
+    seq: int
+    at: datetime
+    caller: Literal["user", "station", "anonymous"]
+    username: str | None
+    station: str | None
+    unit_code: str | None
+    device: str
+    client: str
+    method: str
+    route: str
+    path: str
+    query: str
+    status: int
+
+
+class AccessLogPage(BaseModel):
+    entries: list[AccessEntryOut]
+    next_cursor: str | None
+
+
+class ProblemTypeOut(BaseModel):
+    type: str
+    code: str
+    status: int
+    title: str
+    description: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+# ---------------------------------------------------------------------------- from the core's rows
+
+
+def when(us: int | None) -> datetime | None:
+    return None if us is None else from_us(us)
+
+
+def user_out(view: dict[str, Any]) -> UserOut:
+    return UserOut(
+        username=view["username"],
+        full_name=view["full_name"],
+        unit_code=view["unit_code"],
+        department=view["department"],
+        roles=view["roles"],
+        active=view["active"],
+        has_password=view["has_password"],
+        locked_until=when(view["locked_until_us"]),
+        created_at=from_us(view["created_at_us"]),
+    )
+
+
+def station_out(view: dict[str, Any]) -> StationOut:
+    return StationOut(
+        name=view["name"],
+        unit_code=view["unit_code"],
+        department=view["department"],
+        devices=view["devices"],
+        key_hint=view["key_hint"],
+        created_at=from_us(view["created_at_us"]),
+        revoked_at=when(view["revoked_at_us"]),
+    )
+
+
+def case_out(row: dict[str, Any]) -> CaseOut:
+    return CaseOut(
+        case_no=row["case_no"],
+        unit_code=row["unit_code"],
+        title=row["title"],
+        status=row["status"],
+        judgment_no=row.get("judgment_no"),
+        judgment_date=row.get("judgment_date"),
+        opened_at=from_us(row["opened_at_us"]),
+        version=row["version"],
+    )
+
+
+def _item_fields(row: dict[str, Any]) -> dict[str, Any]:
+    purpose = row.get("checkout_purpose")
+    return {
+        "evidence_no": row["evidence_no"],
+        "kind": row["kind"],
+        "state": row["state"],
+        "version": row["version"],
+        "unit_code": row["unit_code"],
+        "registered_at": from_us(row["registered_at_us"]),
+        "description": row.get("description") or "",
+        "firearm_type": row.get("firearm_type"),
+        "make_model": row.get("make_model"),
+        "serial_number": row.get("serial_number"),
+        "calibre": row.get("calibre"),
+        "fires_standard_ammunition": row.get("fires_standard_ammunition"),
+        "quantity_rounds": row.get("quantity_rounds"),
+        "headstamp_lot": row.get("headstamp_lot"),
+        "source": SourceOut(
+            maker=row.get("source_maker"),
+            workshop=row.get("source_workshop"),
+            route=row.get("source_route"),
+            seller=row.get("source_seller"),
+            notes=row.get("source_notes"),
+        ),
+        "checkout": None
+        if purpose is None
+        else CheckoutOut(purpose=purpose, to=row.get("checked_out_to"), due_date=row.get("due_date")),
+    }
+
+
+def item_out(row: dict[str, Any]) -> ItemOut:
+    return ItemOut(**_item_fields(row))
+
+
+def item_listed(row: dict[str, Any]) -> ItemListed:
+    return ItemListed(**_item_fields(row), case_no=row["case_no"])
+
+
+def item_detail(row: dict[str, Any]) -> ItemDetail:
+    return ItemDetail(**_item_fields(row), case_no=row["case_no"], history=row["history"])
