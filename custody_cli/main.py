@@ -22,6 +22,8 @@ COMMAND_GROUPS: dict[str, str] = {
     "sim": "custody_cli.sim:sim",
     "label": "custody_cli.label:label",
     "tag": "custody_cli.tag:tag",
+    "serve": "custody_cli.serve:serve",
+    "station": "custody_cli.station:station",
 }
 
 

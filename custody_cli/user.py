@@ -38,3 +38,22 @@ def add_command(
         f"user {added.username} added to unit {added.unit_code} with roles "
         f"{', '.join(sorted(r.value for r in added.roles))}"
     )
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the new password from standard input.")
+@reports_errors
+def password_command(username: str, from_stdin: bool) -> None:
+    """Set a user's password (administrator; it may be their own). Ends the user's sessions."""
+    import sys
+
+    from custody.identity import Identity
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    with services() as custody:
+        Identity(custody).set_password(acting_user(custody), username, password)
+    click.echo(f"password of {username} set; their sessions have ended")

@@ -1,0 +1,90 @@
+"""`custody serve`: the HTTP API under uvicorn, on the configured database (embedded SQLite by default)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from custody_cli.context import fail, reports_errors
+
+if TYPE_CHECKING:
+    from custody.services import Custody
+
+DEMO_PASSWORD = "custody-demo"  # noqa: S105 - the README documents it; given only with --demo
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Bring the schema up to date, load the demo data (once) and give demo users without a password "
+    f"the demo password {DEMO_PASSWORD!r}.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+@reports_errors
+def serve(host: str, port: int, demo: bool, log_level: str) -> None:
+    """Start the HTTP API (one process: its group-commit writer is the database's only writer here).
+
+    Without --demo the schema must be up to date (`custody db upgrade`). API documentation is served
+    at /docs, the OpenAPI document at /openapi.json.
+    """
+    import uvicorn
+
+    from api.app import create_app
+    from api.deps import Services
+    from custody.services import Custody
+    from custody.settings import Settings
+
+    custody = Custody.open(Settings().resolved_database_url())
+    try:
+        if demo:
+            _prepare_demo(custody)
+        elif not _schema_is_current(custody):
+            fail("the database schema is not up to date: run `custody db upgrade` first (or serve --demo)")
+    except BaseException:
+        custody.close()
+        raise
+    app = create_app(Services.over(custody), close_on_shutdown=True)
+    where = custody.engine.url.render_as_string(hide_password=True)
+    click.echo(f"custody: serving {where} at http://{host}:{port}/ (API documentation at /docs)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, workers=1)
+
+
+def _schema_is_current(custody: Custody) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from custody.db.migrate import alembic_config
+
+    engine = custody.engine
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as conn:
+        return bool(MigrationContext.configure(conn).get_current_revision() == head)
+
+
+def _prepare_demo(custody: Custody) -> None:
+    from custody.db.migrate import upgrade
+    from custody.demo import USERS, load_demo
+    from custody.identity import Identity
+
+    upgrade(custody.engine)
+    summary = load_demo(custody)
+    identity = Identity(custody)
+    admin = custody.actor("admin")
+    given = []
+    for username, *_ in USERS:
+        if not identity.user(admin, username)["has_password"]:
+            identity.set_password(admin, username, DEMO_PASSWORD)
+            given.append(username)
+    if summary.loaded:
+        click.echo(f"custody: demo loaded ({len(summary.items)} items)", err=True)
+    if given:
+        click.echo(f"custody: demo users {', '.join(given)} log in with password {DEMO_PASSWORD!r}", err=True)

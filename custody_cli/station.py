@@ -1,0 +1,65 @@
+"""`custody station …`: stations (desk PCs, handhelds) and their API keys."""
+
+from __future__ import annotations
+
+import click
+
+from custody.model import Department
+from custody_cli.context import acting_user, emit, reports_errors, services
+
+
+@click.group()
+def station() -> None:
+    """Stations: each has an API key, a unit and the devices it reports from."""
+
+
+@station.command("add")
+@click.argument("name")
+@click.option("--unit", "unit_code", required=True, help="The station's unit, e.g. 220102.")
+@click.option(
+    "--department",
+    type=click.Choice([d.value for d in Department]),
+    default=Department.EVIDENCE_ROOM.value,
+    show_default=True,
+)
+@click.option("--device", "devices", multiple=True, required=True, help="A device id it uses (repeat).")
+@reports_errors
+def add_command(name: str, unit_code: str, department: str, devices: tuple[str, ...]) -> None:
+    """Add a station (administrator) and print its API key: the key is shown this once only."""
+    from custody.stations import Stations
+
+    with services() as custody:
+        admin = acting_user(custody)
+        added, key = Stations(custody).add(admin, name, unit_code, Department(department), devices)
+    emit({**added.as_dict(), "key": key})
+    click.echo("store the key now: it is not shown again and cannot be recovered", err=True)
+
+
+@station.command("list")
+@reports_errors
+def list_command() -> None:
+    """Stations of the acting administrator's unit and below, one JSON line each (never a key)."""
+    from custody.stations import Stations
+
+    with services() as custody:
+        stations, cursor = Stations(custody), None
+        viewer = acting_user(custody)
+        while True:
+            page = stations.list(viewer, cursor, 200)
+            for row in page.rows:
+                emit(row)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+
+
+@station.command("revoke")
+@click.argument("name")
+@reports_errors
+def revoke_command(name: str) -> None:
+    """Revoke a station's key (administrator): it stops working at the next request."""
+    from custody.stations import Stations
+
+    with services() as custody:
+        revoked = Stations(custody).revoke(acting_user(custody), name)
+    emit(revoked.as_dict())
