@@ -106,16 +106,27 @@ class Writer:
         return batch
 
     def _commit(self, conn: Connection, batch: list[tuple[Act, Future[Any]]]) -> None:
+        """Run the batch, and whatever arrives meanwhile, in one transaction; then answer every caller."""
         outcomes: list[tuple[Future[Any], bool, Any]] = []
         with conn.begin():
             if not is_sqlite(conn):
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
-            for act, future in batch:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            done = 0
+            while done < len(batch):
+                act, future = batch[done]
+                done += 1
+                cursor.execute("SAVEPOINT custody_act")
                 try:
-                    with conn.begin_nested():
-                        outcomes.append((future, True, act(conn)))
+                    outcome = act(conn)
                 except Exception as refused:  # noqa: BLE001 - handed to the caller, who re-raises it
+                    cursor.execute("ROLLBACK TO SAVEPOINT custody_act")
                     outcomes.append((future, False, refused))
+                else:
+                    outcomes.append((future, True, outcome))
+                cursor.execute("RELEASE SAVEPOINT custody_act")
+                if done == len(batch):
+                    self._take_more(batch)
         self.batches += 1
         self.acts += len(batch)
         for future, ok, value in outcomes:
@@ -123,3 +134,15 @@ class Writer:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+
+    def _take_more(self, batch: list[tuple[Act, Future[Any]]]) -> None:
+        """Acts that arrived while the batch ran join it (group commit grows under load)."""
+        while len(batch) < self._max_batch:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if nxt is _STOP:
+                self._queue.put(_STOP)
+                return
+            batch.append(nxt)
