@@ -1,0 +1,205 @@
+"""The station agent: device events in, HTTP out, through the outbox.
+
+Scanner and reader threads turn each scan and tag read into a request body with an idempotency key
+derived from the device event, and put it in the outbox (committed before anything is sent). One delivery
+loop sends the oldest waiting event to the service's scan intake until it has an answer: accepted, or
+refused with the reason (both leave the queue); an outage or a server error is retried with backoff, with
+the same key, so the service records each scan once. Every answer and device event is printed as one JSON
+line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from station.config import StationConfig
+from station.outbox import Outbox, Pending
+
+SCAN_PATH = "/api/v1/scans"
+RETRY_INITIAL, RETRY_MAX = 0.2, 10.0
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def print_json(record: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def event_key(device: str, when: datetime, data: bytes) -> str:
+    """An idempotency key for one device event: the device, its UTC time to the microsecond, its bytes."""
+    stamp = when.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{device}:{stamp}:{hashlib.sha256(data).hexdigest()[:16]}"
+
+
+class Delivery:
+    """Sends what waits in the outbox to the service, oldest first, until each has an answer."""
+
+    def __init__(
+        self,
+        config: StationConfig,
+        outbox: Outbox,
+        emit: Emit = print_json,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self._outbox = outbox
+        self._emit = emit
+        self._client = client or httpx.Client(base_url=config.service.url, timeout=config.service.timeout)
+        self._headers = {"Authorization": f"Bearer {config.service.key}"}
+        self._stop = threading.Event()
+        self._delay = RETRY_INITIAL
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            pending = self._outbox.wait(timeout=0.5)
+            if pending is not None and not self.deliver(pending):
+                self._stop.wait(self._delay)
+                self._delay = min(self._delay * 2, RETRY_MAX)
+
+    def deliver(self, pending: Pending) -> bool:
+        """One attempt; True when the service answered (accepted or refused), False to retry later."""
+        self._outbox.attempted(pending.id)
+        try:
+            response = self._client.post(SCAN_PATH, json=pending.body, headers=self._headers)
+        except httpx.HTTPError as error:
+            self._emit(
+                {
+                    "event": "retrying",
+                    "key": pending.idempotency_key,
+                    "reason": str(error) or type(error).__name__,
+                }
+            )
+            return False
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            self._emit({"event": "retrying", "key": pending.idempotency_key, "status": response.status_code})
+            return False
+        self._delay = RETRY_INITIAL
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {"detail": response.text[:200]}
+        self._outbox.answered(pending.id, response.status_code, answer)
+        if response.is_success:
+            self._emit({"event": "accepted", "key": pending.idempotency_key, **answer})
+        else:
+            reason = answer.get("detail") or answer.get("title") or response.reason_phrase
+            self._emit(
+                {
+                    "event": "refused",
+                    "key": pending.idempotency_key,
+                    "status": response.status_code,
+                    "reason": reason,
+                    "type": answer.get("type"),
+                }
+            )
+        return True
+
+
+class StationAgent:
+    """Opens the configured devices and forwards their events until :meth:`stop`."""
+
+    def __init__(
+        self, config: StationConfig, emit: Emit = print_json, client: httpx.Client | None = None
+    ) -> None:
+        self.config = config
+        self.emit = emit
+        self.outbox = Outbox(config.outbox.path)
+        self.delivery = Delivery(config, self.outbox, emit, client)
+        self._stoppers: list[Callable[[], None]] = []
+
+    def queue(self, key: str, body: dict[str, Any]) -> None:
+        if self.outbox.put(key, body):
+            self.emit(
+                {
+                    "event": "queued",
+                    "key": key,
+                    "device": body["device"],
+                    "code": body.get("code"),
+                    "uid": body.get("uid"),
+                }
+            )
+
+    # -- devices
+
+    def on_scanner_event(self, event: Any) -> None:
+        from devices.scanner import Scan
+
+        if isinstance(event, Scan):
+            body = {
+                "device": event.device,
+                "code": event.code,
+                "symbology": event.symbology,
+                "device_time": event.utc.isoformat(),
+                "idempotency_key": event_key(event.device, event.utc, event.raw),
+            }
+            self.queue(body["idempotency_key"], body)
+        else:
+            self.emit({"source": "scanner", **event.to_json()})
+
+    def on_tag_event(self, event: Any) -> None:
+        from devices.rfid import TagArrived
+
+        if isinstance(event, TagArrived):
+            device = self.config.reader.device if self.config.reader else event.reader
+            now = datetime.now(UTC)
+            body = {
+                "device": device,
+                "uid": event.reading.uid_hex,
+                "text": event.text,
+                "device_time": now.isoformat(),
+                "idempotency_key": event_key(device, now, event.uid + (event.text or "").encode()),
+            }
+            self.queue(body["idempotency_key"], body)
+        else:
+            self.emit({"source": "reader", **event.to_json()})
+
+    def start_devices(self) -> None:
+        if self.config.scanner is not None:
+            from devices.scanner import Framing, PortSettings, SerialScanner, terminator
+
+            settings = self.config.scanner
+            framing = Framing(
+                aim=settings.aim, suffix=terminator(settings.suffix) if settings.suffix else None
+            )
+            scanner = SerialScanner(
+                PortSettings(settings.url, baudrate=settings.baud), framing, device=settings.device
+            )
+            scanner.start(self.on_scanner_event)
+            self._stoppers.append(scanner.close)
+        if self.config.reader is not None:
+            from devices.rfid import TagMonitor
+
+            monitor = TagMonitor(self.on_tag_event, reader=self.config.reader.name).start()
+            self._stoppers.append(monitor.stop)
+
+    # -- running
+
+    def run(self) -> None:
+        """Open the devices and deliver until :meth:`stop` (or Ctrl-C)."""
+        self.start_devices()
+        self.emit({"event": "started", **self.outbox.counts()})
+        try:
+            self.delivery.run()
+        finally:
+            self.close()
+
+    def stop(self) -> None:
+        self.delivery.stop()
+
+    def close(self) -> None:
+        for stop in reversed(self._stoppers):
+            stop()
+        self._stoppers.clear()
+        self.outbox.close()
+

@@ -1,0 +1,101 @@
+"""A local SQLite outbox: device events wait here until the service has answered them.
+
+Each event is stored once under its idempotency key (derived from the device event) before any delivery is
+tried; a delivery retried after an outage or a restart sends the same key, so the service records it once.
+An event leaves the queue only with the service's answer, accepted or refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    queued_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    answered_at REAL,
+    status INTEGER,
+    answer TEXT
+)
+"""
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    idempotency_key: str
+    body: dict[str, Any]
+    attempts: int
+
+
+class Outbox:
+    """Thread-safe; every write is committed with ``synchronous=FULL`` before it returns."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._con.execute("PRAGMA journal_mode = WAL")
+        self._con.execute("PRAGMA synchronous = FULL")
+        self._con.execute(_SCHEMA)
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def put(self, idempotency_key: str, body: dict[str, Any]) -> bool:
+        """Queue an event; False when its key is queued or answered already (nothing is doubled)."""
+        with self._arrived:
+            cursor = self._con.execute(
+                "INSERT OR IGNORE INTO outbox (idempotency_key, body, queued_at) VALUES (?, ?, ?)",
+                (idempotency_key, json.dumps(body, ensure_ascii=False, sort_keys=True), time.time()),
+            )
+            added = cursor.rowcount == 1
+            if added:
+                self._arrived.notify_all()
+            return added
+
+    def wait(self, timeout: float) -> Pending | None:
+        """The oldest unanswered event, waiting up to ``timeout`` seconds for one."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                row = self._con.execute(
+                    "SELECT id, idempotency_key, body, attempts FROM outbox WHERE answered_at IS NULL "
+                    "ORDER BY id LIMIT 1"
+                ).fetchone()
+                if row is not None:
+                    return Pending(row[0], row[1], json.loads(row[2]), row[3])
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._arrived.wait(remaining)
+
+    def attempted(self, event_id: int) -> None:
+        with self._lock:
+            self._con.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (event_id,))
+
+    def answered(self, event_id: int, status: int, answer: dict[str, Any]) -> None:
+        with self._lock:
+            self._con.execute(
+                "UPDATE outbox SET answered_at = ?, status = ?, answer = ? WHERE id = ?",
+                (time.time(), status, json.dumps(answer, ensure_ascii=False), event_id),
+            )
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            pending, answered = self._con.execute(
+                "SELECT COALESCE(SUM(answered_at IS NULL), 0), COALESCE(SUM(answered_at IS NOT NULL), 0) "
+                "FROM outbox"
+            ).fetchone()
+        return {"pending": int(pending), "answered": int(answered)}
