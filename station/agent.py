@@ -53,7 +53,7 @@ class Delivery:
         self._outbox = outbox
         self._emit = emit
         self._client = client or httpx.Client(base_url=config.service.url, timeout=config.service.timeout)
-        self._headers = {"Authorization": f"Bearer {config.service.key}"}
+        self._key = config.service.key
         self._stop = threading.Event()
         self._delay = RETRY_INITIAL
 
@@ -71,7 +71,8 @@ class Delivery:
         """One attempt; True when the service answered (accepted or refused), False to retry later."""
         self._outbox.attempted(pending.id)
         try:
-            response = self._client.post(SCAN_PATH, json=pending.body, headers=self._headers)
+            headers = {"X-Station-Key": self._key, "X-Station-Device": str(pending.body["device"])}
+            response = self._client.post(SCAN_PATH, json=pending.body, headers=headers)
         except httpx.HTTPError as error:
             self._emit(
                 {
@@ -202,4 +203,3 @@ class StationAgent:
             stop()
         self._stoppers.clear()
         self.outbox.close()
-

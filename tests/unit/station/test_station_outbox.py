@@ -71,7 +71,13 @@ def test_server_errors_and_outages_are_retried_refusals_are_not(tmp_path: Path):
     sent: list[dict] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        sent.append({"auth": request.headers["authorization"], "body": request.content})
+        sent.append(
+            {
+                "auth": request.headers["x-station-key"],
+                "device": request.headers["x-station-device"],
+                "body": request.content,
+            }
+        )
         answer = next(answers)
         if isinstance(answer, Exception):
             raise answer
@@ -94,5 +100,5 @@ def test_server_errors_and_outages_are_retried_refusals_are_not(tmp_path: Path):
     assert outbox.wait(0) is None
     assert [p["event"] for p in printed] == ["retrying", "retrying", "accepted", "refused"]
     assert printed[3]["reason"] == "unknown item" and printed[2]["seq"] == 3
-    assert {s["auth"] for s in sent} == {"Bearer k"}
+    assert {(s["auth"], s["device"]) for s in sent} == {("k", "scanner-1")}
     assert [s["body"] for s in sent[:3]] == [sent[0]["body"]] * 3  # the same key and body each time
