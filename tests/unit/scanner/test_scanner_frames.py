@@ -17,8 +17,10 @@ def feed(parser: FrameParser, *reads: bytes | tuple[float, bytes]) -> list[Scan 
     now = 0.0
     for read in reads:
         if isinstance(read, tuple):
-            now, read = read
-        events += parser.feed(read, now, UTC_NOW)
+            now, data = read
+        else:
+            data = read
+        events += parser.feed(data, now, UTC_NOW)
     return events
 
 
@@ -52,12 +54,19 @@ def test_crlf_split_between_two_reads_makes_no_empty_frame():
 def test_a_scan_carries_code_raw_device_and_read_times():
     parser = FrameParser(device="desk-1")
     (scan,) = feed(parser, (12.5, b"A220100202600012844\r"))
-    assert scan == Scan("A220100202600012844", None, None, None, b"A220100202600012844", "desk-1", 12.5, UTC_NOW)
+    assert scan == Scan(
+        "A220100202600012844", None, None, None, b"A220100202600012844", "desk-1", 12.5, UTC_NOW
+    )
 
 
 @pytest.mark.parametrize(
     ("suffix", "stream"),
-    [("TAB", b"ABCD\tEFGH\t"), ("CR", b"ABCD\rEFGH\r"), ("LF", b"ABCD\nEFGH\n"), ("0x03", b"ABCD\x03EFGH\x03")],
+    [
+        ("TAB", b"ABCD\tEFGH\t"),
+        ("CR", b"ABCD\rEFGH\r"),
+        ("LF", b"ABCD\nEFGH\n"),
+        ("0x03", b"ABCD\x03EFGH\x03"),
+    ],
 )
 def test_a_configured_suffix_ends_frames(suffix, stream):
     events = feed(FrameParser(Framing(suffix=terminator(suffix))), stream)
@@ -265,7 +274,7 @@ def test_counters_add_up():
     feed(parser, (1.0, b"GOOD-1\rGOOD-2\r"), (2.0, b"BAD\xff1\r"), (3.0, b"GOOD-3\r"))
     assert parser.stats.scans == 3
     assert parser.stats.rejected == {Fault.BAD_BYTES: 1}
-    assert parser.stats.bytes == len(b"GOOD-1\rGOOD-2\r" b"BAD\xff1\r" b"GOOD-3\r")
+    assert parser.stats.bytes == len(b"GOOD-1\rGOOD-2\rBAD\xff1\rGOOD-3\r")
 
 
 def test_events_turn_into_json_objects():
@@ -287,7 +296,15 @@ def test_events_turn_into_json_objects():
 
 @pytest.mark.parametrize(
     ("spec", "value"),
-    [("CR", b"\r"), ("lf", b"\n"), ("CRLF", b"\r\n"), ("TAB", b"\t"), ("0D0A", b"\r\n"), ("0x03", b"\x03"), ("02 03", b"\x02\x03")],
+    [
+        ("CR", b"\r"),
+        ("lf", b"\n"),
+        ("CRLF", b"\r\n"),
+        ("TAB", b"\t"),
+        ("0D0A", b"\r\n"),
+        ("0x03", b"\x03"),
+        ("02 03", b"\x02\x03"),
+    ],
 )
 def test_terminators_by_name_or_hex(spec, value):
     assert terminator(spec) == value

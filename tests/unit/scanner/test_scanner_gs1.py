@@ -13,7 +13,12 @@ GS = "\x1d"
 
 def test_an_ammunition_box_code_splits_into_gtin_lot_expiry_and_serial():
     data = f"0106901234567892{GS}10LOT-42{GS}17281231{GS}21SN0001"
-    assert parse_element_string(data) == {"01": "06901234567892", "10": "LOT-42", "17": "281231", "21": "SN0001"}
+    assert parse_element_string(data) == {
+        "01": "06901234567892",
+        "10": "LOT-42",
+        "17": "281231",
+        "21": "SN0001",
+    }
 
 
 def test_fixed_length_fields_need_no_separator():
@@ -25,7 +30,10 @@ def test_fixed_length_fields_need_no_separator():
 
 
 def test_a_leading_fnc1_and_a_separator_after_a_fixed_field_are_accepted():
-    assert parse_element_string(f"{GS}0106901234567892{GS}21SN0001") == {"01": "06901234567892", "21": "SN0001"}
+    assert parse_element_string(f"{GS}0106901234567892{GS}21SN0001") == {
+        "01": "06901234567892",
+        "21": "SN0001",
+    }
 
 
 def test_a_variable_field_runs_to_the_end_of_the_data():
@@ -33,7 +41,10 @@ def test_a_variable_field_runs_to_the_end_of_the_data():
 
 
 def test_four_digit_measure_identifiers_are_read():
-    assert parse_element_string("0106901234567892" + "3103001250") == {"01": "06901234567892", "3103": "001250"}
+    assert parse_element_string("0106901234567892" + "3103001250") == {
+        "01": "06901234567892",
+        "3103": "001250",
+    }
 
 
 def test_identifiers_not_in_the_table_still_split_at_their_separator():
@@ -61,7 +72,9 @@ def test_a_damaged_element_string_is_refused(data, message):
         parse_element_string(data)
 
 
-@pytest.mark.parametrize(("body", "digit"), [("0690123456789", "2"), ("629104150021", "3"), ("00000000000", "0")])
+@pytest.mark.parametrize(
+    ("body", "digit"), [("0690123456789", "2"), ("629104150021", "3"), ("00000000000", "0")]
+)
 def test_the_gs1_check_digit(body, digit):
     assert gs1_check_digit(body) == digit
 

@@ -26,7 +26,9 @@ ENDS = b"\r\n"
 # Pieces that make frames likely (printable runs ended by a line end), some with GS, noise or any
 # byte at all in them, some without an end.
 _printable_run = st.binary(min_size=1, max_size=12).map(lambda b: bytes(0x20 + x % 0x5F for x in b))
-_odd_bytes = st.one_of(st.sampled_from([b"\x1d", b"\x00", b"\xff", b"\x80"]), st.binary(min_size=1, max_size=3))
+_odd_bytes = st.one_of(
+    st.sampled_from([b"\x1d", b"\x00", b"\xff", b"\x80"]), st.binary(min_size=1, max_size=3)
+)
 _line_end = st.sampled_from([b"\r", b"\n", b"\r\n"])
 _piece = st.tuples(
     st.one_of(_printable_run, _printable_run, _printable_run, _odd_bytes),
@@ -81,17 +83,24 @@ def test_every_scan_is_one_complete_frame_delivered_once_in_order(data, stream):
 
 
 codes = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=4, max_size=30)
-noise = st.binary(min_size=1, max_size=12).filter(lambda b: not set(b) & set(ENDS) and b.translate(None, STRICT.charset))
+noise = st.binary(min_size=1, max_size=12).filter(
+    lambda b: not set(b) & set(ENDS) and b.translate(None, STRICT.charset)
+)
 segment = st.one_of(
     st.tuples(st.just("frame"), codes.map(str.encode)),
     st.tuples(st.just("noise"), noise),
-    st.tuples(st.just("long"), st.binary(min_size=41, max_size=60).map(lambda b: bytes(0x41 + x % 26 for x in b))),
+    st.tuples(
+        st.just("long"), st.binary(min_size=41, max_size=60).map(lambda b: bytes(0x41 + x % 26 for x in b))
+    ),
     st.tuples(st.just("short"), st.text("ABC123", min_size=1, max_size=3).map(str.encode)),
 )
 
 
 @settings(max_examples=300)
-@given(st.data(), st.lists(st.tuples(segment, st.booleans(), st.sampled_from([b"\r", b"\n", b"\r\n"])), max_size=20))
+@given(
+    st.data(),
+    st.lists(st.tuples(segment, st.booleans(), st.sampled_from([b"\r", b"\n", b"\r\n"])), max_size=20),
+)
 def test_synchronised_frames_among_faults_are_each_delivered_once(data, segments):
     """Model: any rejected frame leaves the line unsynchronised until the next pause."""
     stream, pauses, expected, suspect = b"", {0}, [], False
@@ -99,13 +108,11 @@ def test_synchronised_frames_among_faults_are_each_delivered_once(data, segments
         if pause:
             pauses.add(len(stream))
             suspect = False
-        if kind == "frame":
-            body = f"{index:02d}".encode() + body  # every frame different
-            if not suspect:
-                expected.append(body.decode())
-        else:
-            suspect = True
-        stream += body + end
+        frame = f"{index:02d}".encode() + body if kind == "frame" else body  # every frame different
+        if kind == "frame" and not suspect:
+            expected.append(frame.decode())
+        suspect = suspect or kind != "frame"
+        stream += frame + end
     # Cut anywhere between pauses; a pause (0.1 s: over the quiet gap, under the idle timeout)
     # begins a read of its own.
     cuts = set(data.draw(st.lists(st.integers(1, max(1, len(stream))), max_size=15))) | {len(stream)}
@@ -124,7 +131,9 @@ def test_where_the_stream_is_cut_changes_nothing(data, stream):
     whole, _ = run(FrameParser(FRAMING), stream, [(len(stream), 0.0)])
     pieces, _ = run(FrameParser(FRAMING), stream, cuts)
     assert [e for e in whole if isinstance(e, Scan)] == [e for e in pieces if isinstance(e, Scan)]
-    assert len([e for e in whole if isinstance(e, DeviceError)]) == len([e for e in pieces if isinstance(e, DeviceError)])
+    assert len([e for e in whole if isinstance(e, DeviceError)]) == len(
+        [e for e in pieces if isinstance(e, DeviceError)]
+    )
 
 
 @settings(max_examples=300)
@@ -142,10 +151,16 @@ def test_bulk_checking_agrees_with_frame_by_frame_checking(data, stream, suffix)
 
 
 @settings(max_examples=100)
-@given(st.lists(codes, min_size=1, max_size=300), st.sampled_from([None, b"\r", b"\r\n"]), st.integers(1, 4096))
+@given(
+    st.lists(codes, min_size=1, max_size=300), st.sampled_from([None, b"\r", b"\r\n"]), st.integers(1, 4096)
+)
 def test_a_clean_burst_is_delivered_whole_whatever_the_read_size(burst, suffix, read_size):
     framing = Framing(suffix=suffix, max_length=40)
     stream = b"".join(code.encode() + (suffix or b"\r\n") for code in burst)
     parser = FrameParser(framing)
-    events = [e for i in range(0, len(stream), read_size) for e in parser.feed(stream[i : i + read_size], 1.0, UTC_NOW)]
+    events = [
+        e
+        for i in range(0, len(stream), read_size)
+        for e in parser.feed(stream[i : i + read_size], 1.0, UTC_NOW)
+    ]
     assert [event.code for event in events] == burst
