@@ -181,6 +181,11 @@ class ScannerSimulator:
             time.sleep(max(0.0, self._line_free_at - now))
         self._write_all(data)
 
+    def idle(self, seconds: float) -> None:
+        """Nobody scans for ``seconds``: the line stays quiet (as it does between two scans)."""
+        self._line_free_at = max(time.monotonic(), self._line_free_at) + seconds
+        time.sleep(max(0.0, self._line_free_at - time.monotonic()))
+
     def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
