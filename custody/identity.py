@@ -274,7 +274,12 @@ class Identity:
         if not looks_like(token, SESSION_PREFIX):
             raise NotAuthenticated("no valid session token")
         query = (
-            select(_sessions.c.id, _sessions.c.expires_at_us, _sessions.c.revoked_at_us, _users)
+            select(
+                _users,
+                _sessions.c.id.label("session_id"),
+                _sessions.c.expires_at_us,
+                _sessions.c.revoked_at_us,
+            )
             .select_from(_sessions.join(_users, _users.c.id == _sessions.c.user_id))
             .where(_sessions.c.token_sha256 == digest(str(token)))
         )
@@ -288,7 +293,7 @@ class Identity:
             or not row["active"]
         ):
             raise NotAuthenticated("the session token is unknown, expired or revoked: log in again")
-        return ActiveSession(row["id"], row["expires_at_us"], actor_from_row(row))
+        return ActiveSession(row["session_id"], row["expires_at_us"], actor_from_row(row))
 
     def logout(self, session_id: int) -> None:
         self._end_sessions(_sessions.c.id == session_id, "logout")
