@@ -112,8 +112,10 @@ class Admits:
         self.roles = frozenset(roles)
 
     def __call__(self, request: Request, services: ServicesDep, bearer: BearerDep) -> Caller:
-        station_key = request.headers.get("x-station-key")
-        return self.admit(request, services, bearer, station_key, None)
+        headers = request.headers
+        return self.admit(
+            request, services, bearer, headers.get("x-station-key"), headers.get("x-station-device")
+        )
 
     def admit(
         self,

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from api_harness import Harness, problem, station_headers
 
-from custody.numbers import EvidenceNumber
+from custody.numbers import EvidenceNumber, ItemKind
 
 CASE = "长南公刑字〔2026〕001号"
 FIREARM = {
@@ -318,7 +318,7 @@ def test_a_role_not_admitted_is_refused_before_anything_is_looked_up(api, clerk,
         f"/api/v1/items/{number}/transfer", headers=custodian, json={"version": 1, "to_unit": "220100"}
     )
     missing = api.client.post(
-        "/api/v1/items/F220102209900000121/transfer",
+        f"/api/v1/items/{EvidenceNumber(ItemKind.FIREARM, '220102', 2099, 1)}/transfer",
         headers=custodian,
         json={"version": 1, "to_unit": "220100"},
     )
