@@ -5,13 +5,13 @@ process of its own (``custody sim tag``), as a tag is never in the reader's proc
 
 * reads: ``driver`` opens the tag with :func:`devices.rfid.open_tag` and calls its reader adapter's
   ``uid()`` (``FF CA 00 00 00`` with the status word checked); ``bare`` is one ``SCardConnect`` and then
-  ``SCardTransmit`` of the same APDU in a loop. Rounds alternate; each figure is the median round.
+  ``SCardTransmit`` of the same APDU in a loop. Rounds alternate (ABBA); each figure is the median round.
 * arrival: from the moment the tag connects to vpcd (the simulator's monotonic clock, which is the
   machine's) to the driver's :class:`~devices.rfid.TagArrived` (tag read whole: UID, model, NDEF
   text) and to a bare ``SCardGetStatusChange`` loop seeing the card, both watching the same arrivals.
   Most of it is pcscd polling vpcd (about every 0.4 s); each arrival starts at a random phase.
 
-    python -m bench tag [--reads 20000] [--rounds 5] [--arrivals 30]
+    python -m bench tag [--reads 20000] [--rounds 10] [--arrivals 30]
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def p95(values: list[float]) -> float:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench tag", description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=20_000, help="UID reads per side (default 20000)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds (default 10)")
     parser.add_argument("--arrivals", type=int, default=30, help="tag arrivals timed (default 30)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the arrival phases")
     args = parser.parse_args(argv)
@@ -207,9 +207,13 @@ def main(argv: list[str]) -> int:
             ours: list[float] = []
             floor: list[float] = []
             driver_reads(min(200, per_round))  # warm-up: the first connection probes the reader family
-            for _ in range(rounds):
-                ours.append(driver_reads(per_round))
-                floor.append(bare_reads(per_round))
+            for turn in range(rounds):  # ABBA order, so that a drift of the machine hits both alike
+                if turn % 2:
+                    floor.append(bare_reads(per_round))
+                    ours.append(driver_reads(per_round))
+                else:
+                    ours.append(driver_reads(per_round))
+                    floor.append(bare_reads(per_round))
             tag.command("off", "off_reader")
             wait_for_card(present=False)
             latency, bare_latency = arrivals(tag, max(1, args.arrivals), random.Random(args.seed))
