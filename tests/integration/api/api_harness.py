@@ -57,13 +57,18 @@ def unique(prefix: str) -> str:
 class Harness:
     """An app over one database, its client, and the users' and stations' credentials."""
 
-    def __init__(self, custody: Custody, clock: FixedClock, policy: LoginPolicy | None = None) -> None:
+    def __init__(
+        self, custody: Custody, clock: FixedClock, policy: LoginPolicy | None = None, own_app: bool = False
+    ) -> None:
         self.custody = custody
         self.clock = clock
         self.identity = Identity(custody, policy, hasher=CHEAP_HASHER)
         self.services = Services.over(custody, self.identity)
-        self.app = _shared_app()
-        self.app.state.services = self.services
+        if own_app:
+            self.app = create_app(self.services)
+        else:
+            self.app = _shared_app()
+            self.app.state.services = self.services
         self.client: TestClient = TestClient(self.app, raise_server_exceptions=True)
         self._admin = custody.actor("admin")
 

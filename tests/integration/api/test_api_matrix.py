@@ -1,0 +1,591 @@
+"""The authorisation matrix, built from the app's own route table.
+
+Every API route × every caller: each role (a user of the Nanguan county bureau, 220102), no
+credentials, an expired session, a revoked session, and a station key; each admitted caller both in
+scope (objects of 220102) and out of scope (objects of Jilin City, 220200). :data:`MATRIX` says, for
+each route, whom it admits and what each call answers; a route of the app without an entry, or one
+whose declared roles differ from its entry's, fails the first test below.
+Every refusal must be a problem document and must leave the ledger as it was.
+
+One database per back end for the whole module: tokens are made once, and calls that succeed act on
+objects made fresh for them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from api_harness import PASSWORD, Harness, station_headers, unique
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from api.app import admission, api_routes, create_app
+from custody.clock import FixedClock, china_date
+from custody.intake import AmmunitionIntake, FirearmIntake
+from custody.model import Department, Role
+from custody.services import Custody
+
+START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+IN, OUT = "220102", "220200"  # Nanguan county (under Changchun) and Jilin City: no unit covers both
+ROLE_USERS = {
+    Role.CLERK: "ng-clerk",
+    Role.INVESTIGATOR: "ng-investigator",
+    Role.CUSTODIAN: "ng-custodian",
+    Role.AUDITOR: "ng-auditor",
+    Role.DESTRUCTION_OFFICER: "m-destruction",
+    Role.STATISTICS: "m-statistics",
+    Role.ADMIN: "m-admin",
+}
+OTHER_CALLERS = ("anonymous", "expired-session", "revoked-session", "station")
+CALLERS = tuple(r.value for r in Role) + OTHER_CALLERS
+READERS = {
+    Role.CLERK,
+    Role.INVESTIGATOR,
+    Role.CUSTODIAN,
+    Role.AUDITOR,
+    Role.DESTRUCTION_OFFICER,
+    Role.STATISTICS,
+}
+EVERYONE = set(Role)
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    json: Any = None
+
+
+# ------------------------------------------------------------------------------------------ world
+
+
+class World:
+    """One database with users of every role in 220102, objects in and out of their scope, and
+    credentials of every kind."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.h = harness
+        custody, clock = harness.custody, harness.clock
+        admin = custody.actor("admin")
+        for role, username in ROLE_USERS.items():
+            if username.startswith("m-"):
+                harness.identity.create_user(
+                    admin, username, username, IN, Department.OFFICE, {role}, PASSWORD
+                )
+        harness.give_passwords(
+            "ng-clerk", "ng-investigator", "ng-custodian", "ng-auditor", "ng-clerk2", "jl-clerk"
+        )
+        self.clerk = {IN: custody.actor("ng-clerk"), OUT: custody.actor("jl-clerk")}
+        self.case = {scope: self.new_case(scope) for scope in (IN, OUT)}
+        self.item = {scope: self.new_item(scope) for scope in (IN, OUT)}
+        self.user = {IN: "ng-clerk2", OUT: "jl-clerk"}
+        self.station_name = {IN: "m-ng-desk", OUT: "m-jl-desk"}
+        self.station_key = harness.station("m-ng-desk", IN, "scanner-1")
+        harness.station("m-jl-desk", OUT, "scanner-1")
+        # an overdue check-out on each side, made ten days ago
+        clock.advance(-10 * 86400)
+        due = china_date(clock.now_us() + 5 * 86400 * 1_000_000).isoformat()
+        self.overdue = {}
+        for scope in (IN, OUT):
+            number = self.new_item(scope)
+            custody.check_out(self.clerk[scope], number, 1, "court", "法院", due)
+            self.overdue[scope] = number
+        # a session that has expired, and one that was revoked
+        clock.advance(-9 * 3600)
+        self.expired = harness.login("ng-clerk")
+        clock.advance(10 * 86400 + 9 * 3600)
+        self.revoked = harness.login("ng-clerk")
+        assert harness.client.post("/api/v1/auth/logout", headers=self.revoked).status_code == 204
+        self.tokens = {role.value: harness.login(name) for role, name in ROLE_USERS.items()}
+
+    @property
+    def custody(self) -> Custody:
+        return self.h.custody
+
+    def headers(self, caller: str) -> dict[str, str]:
+        if caller in self.tokens:
+            return self.tokens[caller]
+        return {
+            "anonymous": {},
+            "expired-session": self.expired,
+            "revoked-session": self.revoked,
+            "station": station_headers(self.station_key),
+        }[caller]
+
+    def new_case(self, scope: str, closed: bool = False) -> str:
+        number = unique(f"M-{scope}-")
+        self.custody.open_case(self.clerk[scope], number)
+        if closed:
+            self.custody.close_case(self.clerk[scope], number)
+        return number
+
+    def new_item(self, scope: str, ammunition: bool = False, case_no: str | None = None) -> str:
+        case = case_no or self.case[scope]
+        if ammunition:
+            made = self.custody.register_ammunition(self.clerk[scope], case, AmmunitionIntake("7.62mm", 50))
+        else:
+            intake = FirearmIntake("手枪", "54式", unique("S"), "7.62mm", True)
+            made = self.custody.register_firearm(self.clerk[scope], case, intake)
+        return str(made["evidence_no"])
+
+    def checked_out_item(self, scope: str) -> str:
+        number = self.new_item(scope)
+        self.custody.check_out(self.clerk[scope], number, 1, "lab", "技术室", "2026-12-31")
+        return number
+
+    def item_of_closed_case(self, scope: str) -> str:
+        case = self.new_case(scope)
+        number = self.new_item(scope, case_no=case)
+        self.custody.close_case(self.clerk[scope], case)
+        return number
+
+    def new_user(self, scope: str) -> str:
+        return self.h.add_user(unique("m-user-"), scope, Department.EVIDENCE_ROOM, Role.CLERK)
+
+    def own_session(self, caller: str) -> dict[str, str] | None:
+        """A session of a new user holding the caller's role (for calls that end or change it)."""
+        if caller not in self.tokens:
+            return None
+        username = self.h.add_user(unique("m-own-"), IN, Department.OFFICE, Role(caller))
+        return self.h.login(username)
+
+
+# ----------------------------------------------------------------------------------------- matrix
+
+Build = Callable[[World, str, bool], Call]  # (world, scope, the call is expected to succeed)
+Check = Callable[[World, Any], None]
+
+
+@dataclass(frozen=True)
+class Entry:
+    roles: set[Role]
+    stations: bool
+    build: Build
+    ok: int
+    out: int | None = None  # the answer out of scope (None: with ``listing``, ``ok`` and nothing of OUT)
+    listing: Check | None = None  # for listings: what must not appear out of scope
+    scoped: bool = True  # False: the route's answer does not depend on any unit (reference data, self)
+    public: bool = False
+    own_session: bool = False  # the call ends or changes the caller's session: use a session of its own
+
+
+def lacks(*words: Callable[[World], str]) -> Check:
+    def check(world: World, answer: Any) -> None:
+        for word in words:
+            assert word(world) not in answer.text, f"{word(world)} leaked out of scope"
+
+    return check
+
+
+def empty_listing(key: str) -> Check:
+    def check(_world: World, answer: Any) -> None:
+        assert answer.json()[key] == [], answer.text
+
+    return check
+
+
+def act(path: str, body: dict[str, Any], make: Callable[[World, str], str] | None = None) -> Build:
+    """An act on an item: a fresh one (from ``make``) for a call that succeeds, the shared one otherwise."""
+
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        number = (make or (lambda world, s: world.new_item(s)))(w, scope) if fresh else w.item[scope]
+        return Call("POST", f"/api/v1/items/{number}/{path}", body)
+
+    return build
+
+
+def on_user(method: str, suffix: str, body: Any = None, fresh_user: bool = False) -> Build:
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        username = w.new_user(scope) if fresh and fresh_user else w.user[scope]
+        return Call(method, f"/api/v1/users/{username}{suffix}", body)
+
+    return build
+
+
+def on_case(suffix: str, body: Any = None) -> Build:
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        case = w.new_case(scope) if fresh else w.case[scope]
+        return Call("POST" if suffix else "GET", f"/api/v1/cases/{quote(case, safe='')}{suffix}", body)
+
+    return build
+
+
+def get(path: str) -> Build:
+    return get_or("GET", path)
+
+
+def get_or(method: str, path: str, body: Any = None) -> Build:
+    return lambda _w, _scope, _fresh: Call(method, path, body)
+
+
+def firearm(w: World, scope: str, _fresh: bool) -> Call:
+    body = {
+        "case_no": w.case[scope],
+        "firearm_type": "手枪",
+        "make_model": "54式",
+        "serial_number": unique("M"),
+        "calibre": "7.62mm",
+        "fires_standard_ammunition": True,
+    }
+    return Call("POST", "/api/v1/items/firearms", body)
+
+
+def ammunition(w: World, scope: str, _fresh: bool) -> Call:
+    return Call(
+        "POST", "/api/v1/items/ammunition", {"case_no": w.case[scope], "calibre": "9mm", "quantity_rounds": 5}
+    )
+
+
+NEW_PASSWORD = {"current_password": PASSWORD, "new_password": "another long password"}
+MATRIX: dict[tuple[str, str], Entry] = {
+    ("POST", "/api/v1/auth/login"): Entry(
+        set(),
+        False,
+        lambda _w, _s, _f: Call(
+            "POST", "/api/v1/auth/login", {"username": "ng-clerk2", "password": PASSWORD}
+        ),
+        200,
+        scoped=False,
+        public=True,
+    ),
+    ("POST", "/api/v1/auth/logout"): Entry(
+        EVERYONE, False, get_or("POST", "/api/v1/auth/logout"), 204, scoped=False, own_session=True
+    ),
+    ("GET", "/api/v1/auth/me"): Entry(EVERYONE, True, get("/api/v1/auth/me"), 200, scoped=False),
+    ("PUT", "/api/v1/auth/password"): Entry(
+        EVERYONE,
+        False,
+        get_or("PUT", "/api/v1/auth/password", NEW_PASSWORD),
+        204,
+        scoped=False,
+        own_session=True,
+    ),
+    ("GET", "/api/v1/units"): Entry(EVERYONE, True, get("/api/v1/units"), 200, scoped=False),
+    ("GET", "/api/v1/units/{code}"): Entry(
+        EVERYONE,
+        True,
+        lambda _w, s, _f: Call("GET", f"/api/v1/units/{s}"),
+        200,
+        scoped=False,
+    ),
+    ("POST", "/api/v1/units"): Entry(
+        {Role.ADMIN},
+        False,
+        lambda _w, s, _f: Call(
+            "POST",
+            "/api/v1/units",
+            {
+                "code": f"29{unique('')[-4:]:0>4}",
+                "parent_code": s,
+                "name_zh": "新单位",
+                "name_en": "New",
+                "level": "county",
+            },
+        ),
+        201,
+        out=403,
+    ),
+    ("GET", "/api/v1/users"): Entry(
+        {Role.ADMIN, Role.AUDITOR, Role.CLERK},
+        False,
+        lambda _w, s, _f: Call("GET", f"/api/v1/users?unit_code={s}"),
+        200,
+        listing=empty_listing("users"),
+    ),
+    ("POST", "/api/v1/users"): Entry(
+        {Role.ADMIN},
+        False,
+        lambda _w, s, _f: Call(
+            "POST",
+            "/api/v1/users",
+            {
+                "username": unique("m-new-"),
+                "full_name": "新用户",
+                "unit_code": s,
+                "department": "evidence_room",
+                "roles": ["clerk"],
+                "password": PASSWORD,
+            },
+        ),
+        201,
+        out=403,
+    ),
+    ("GET", "/api/v1/users/{username}"): Entry(
+        {Role.ADMIN, Role.AUDITOR, Role.CLERK}, False, on_user("GET", ""), 200, out=404
+    ),
+    ("PUT", "/api/v1/users/{username}/password"): Entry(
+        {Role.ADMIN},
+        False,
+        on_user("PUT", "/password", {"password": "issued by the admin"}, fresh_user=True),
+        204,
+        out=404,
+    ),
+    ("POST", "/api/v1/users/{username}/unlock"): Entry(
+        {Role.ADMIN}, False, on_user("POST", "/unlock"), 200, out=404
+    ),
+    ("POST", "/api/v1/users/{username}/deactivate"): Entry(
+        {Role.ADMIN}, False, on_user("POST", "/deactivate", fresh_user=True), 200, out=404
+    ),
+    ("POST", "/api/v1/users/{username}/activate"): Entry(
+        {Role.ADMIN}, False, on_user("POST", "/activate"), 200, out=404
+    ),
+    ("DELETE", "/api/v1/users/{username}/sessions"): Entry(
+        {Role.ADMIN}, False, on_user("DELETE", "/sessions", fresh_user=True), 200, out=404
+    ),
+    ("GET", "/api/v1/stations"): Entry(
+        {Role.ADMIN}, False, get("/api/v1/stations"), 200, listing=lacks(lambda w: w.station_name[OUT])
+    ),
+    ("POST", "/api/v1/stations"): Entry(
+        {Role.ADMIN},
+        False,
+        lambda _w, s, _f: Call(
+            "POST",
+            "/api/v1/stations",
+            {
+                "name": unique("m-desk-"),
+                "unit_code": s,
+                "department": "evidence_room",
+                "devices": ["scanner-1"],
+            },
+        ),
+        201,
+        out=403,
+    ),
+    ("GET", "/api/v1/stations/{name}"): Entry(
+        {Role.ADMIN},
+        False,
+        lambda w, s, _f: Call("GET", f"/api/v1/stations/{w.station_name[s]}"),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/stations/{name}/revoke"): Entry(
+        {Role.ADMIN},
+        False,
+        lambda w, s, fresh: Call(
+            "POST",
+            f"/api/v1/stations/{_fresh_station(w, s) if fresh else w.station_name[s]}/revoke",
+        ),
+        200,
+        out=404,
+    ),
+    ("GET", "/api/v1/cases"): Entry(
+        READERS,
+        True,
+        lambda _w, s, _f: Call("GET", f"/api/v1/cases?unit_code={s}"),
+        200,
+        listing=empty_listing("cases"),
+    ),
+    ("POST", "/api/v1/cases"): Entry(
+        {Role.CLERK, Role.INVESTIGATOR},
+        False,
+        lambda _w, s, _f: Call("POST", "/api/v1/cases", {"case_no": unique("M-NEW-"), "unit_code": s}),
+        201,
+        out=403,
+    ),
+    ("GET", "/api/v1/cases/{case_no}"): Entry(READERS, True, on_case(""), 200, out=404),
+    ("POST", "/api/v1/cases/{case_no}/close"): Entry(
+        {Role.CLERK, Role.INVESTIGATOR}, False, on_case("/close"), 200, out=404
+    ),
+    ("POST", "/api/v1/cases/{case_no}/judgment"): Entry(
+        {Role.CLERK, Role.INVESTIGATOR},
+        False,
+        on_case("/judgment", {"judgment_no": "(2026)吉0102刑初1号", "judgment_date": "2026-02-01"}),
+        200,
+        out=404,
+    ),
+    ("GET", "/api/v1/items"): Entry(
+        READERS,
+        True,
+        lambda _w, s, _f: Call("GET", f"/api/v1/items?unit_code={s}"),
+        200,
+        listing=empty_listing("items"),
+    ),
+    ("POST", "/api/v1/items/firearms"): Entry({Role.CLERK}, False, firearm, 201, out=404),
+    ("POST", "/api/v1/items/ammunition"): Entry({Role.CLERK}, False, ammunition, 201, out=404),
+    ("GET", "/api/v1/items/{evidence_no}"): Entry(
+        READERS, True, lambda w, s, _f: Call("GET", f"/api/v1/items/{w.item[s]}"), 200, out=404
+    ),
+    ("GET", "/api/v1/checkouts/overdue"): Entry(
+        READERS, False, get("/api/v1/checkouts/overdue"), 200, listing=lacks(lambda w: w.overdue[OUT])
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/transfer"): Entry(
+        {Role.CLERK}, False, act("transfer", {"version": 1, "to_unit": "220100"}), 200, out=404
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/checkout"): Entry(
+        {Role.CLERK},
+        False,
+        act("checkout", {"version": 1, "purpose": "lab", "to": "技术室", "due_date": "2026-12-31"}),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/return"): Entry(
+        {Role.CLERK}, False, act("return", {"version": 2}, World.checked_out_item), 200, out=404
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/handover"): Entry(
+        {Role.CLERK},
+        False,
+        act("handover", {"version": 1, "receiver": "ng-custodian"}, World.item_of_closed_case),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/correction"): Entry(
+        {Role.CLERK, Role.CUSTODIAN},
+        False,
+        act("correction", {"version": 1, "changes": {"description": "更正"}, "reason": "笔误"}),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/count"): Entry(
+        {Role.CLERK, Role.CUSTODIAN},
+        False,
+        act(
+            "count",
+            {"version": 1, "quantity": 49, "reason": "清点"},
+            lambda w, s: w.new_item(s, ammunition=True),
+        ),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/consumption"): Entry(
+        {Role.CLERK, Role.INVESTIGATOR},
+        False,
+        act(
+            "consumption",
+            {"version": 1, "rounds": 2, "reason": "试射"},
+            lambda w, s: w.new_item(s, ammunition=True),
+        ),
+        200,
+        out=404,
+    ),
+    ("GET", "/api/v1/ledger/head"): Entry(
+        READERS | {Role.ADMIN}, False, get("/api/v1/ledger/head"), 200, scoped=False
+    ),
+    ("GET", "/api/v1/ledger/verification"): Entry(
+        {Role.AUDITOR, Role.ADMIN}, False, get("/api/v1/ledger/verification"), 200, scoped=False
+    ),
+    ("GET", "/api/v1/access-log"): Entry(
+        {Role.AUDITOR, Role.ADMIN},
+        False,
+        lambda _w, s, _f: Call("GET", f"/api/v1/access-log?unit_code={s}"),
+        200,
+        listing=empty_listing("entries"),
+    ),
+}
+
+# Routes outside /api/v1: documentation and health, public and never logged.
+PUBLIC_DOCUMENTS = {
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+    ("GET", "/problems"),
+    ("GET", "/problems/{code}"),
+    ("GET", "/health"),
+}
+
+
+def _fresh_station(w: World, scope: str) -> str:
+    name = unique("m-desk-")
+    w.h.station(name, scope)
+    return name
+
+
+# ------------------------------------------------------------------------------------------ tests
+
+ROUTE_TABLE = create_app()
+
+
+def _declared() -> dict[tuple[str, str], APIRoute]:
+    return {(m, r.path_format): r for r in api_routes(ROUTE_TABLE) for m in r.methods}
+
+
+def test_every_route_has_an_entry_that_matches_its_declaration():
+    declared = _declared()
+    assert set(declared) == set(MATRIX), "routes without a matrix entry, or entries without a route"
+    for key, route in declared.items():
+        entry = MATRIX[key]
+        admits = admission(route)
+        if entry.public:
+            assert admits is None, key
+            continue
+        assert admits is not None, key
+        assert (set(admits.roles), admits.stations) == (entry.roles, entry.stations), key
+    others = set()
+    for context in iter_route_contexts(ROUTE_TABLE.routes):
+        if not isinstance(context.original_route, APIRoute) or not context.path_format.startswith("/api/"):
+            others |= {(m, context.path_format) for m in (context.methods or {"GET"}) - {"HEAD"}}
+    assert others == PUBLIC_DOCUMENTS
+
+
+def test_public_documents_need_no_credentials(api):
+    for _method, path in sorted(PUBLIC_DOCUMENTS):
+        answer = api.client.get(path.replace("{code}", "conflict"))
+        assert answer.status_code == 200, path
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.xdist_group("api-matrix-sqlite")),
+        pytest.param(
+            "postgresql", marks=[pytest.mark.xdist_group("api-matrix-postgresql"), pytest.mark.postgres]
+        ),
+    ],
+)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    if request.param == "sqlite":
+        path = Path(tmp_path_factory.mktemp("matrix")) / "custody.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url, drop = f"sqlite:///{path}", None
+    else:
+        server = request.getfixturevalue("postgres")
+        name = server.create(template=request.getfixturevalue("postgres_template"))
+        url, drop = server.database_url(name), (lambda: server.drop(name))
+    clock = FixedClock(START)
+    custody = Custody.open(url, clock)
+    harness = Harness(custody, clock, own_app=True)
+    with harness.running():
+        yield World(harness)
+    custody.close()
+    if drop is not None:
+        drop()
+
+
+def _expected(entry: Entry, caller: str, scope: str) -> int:
+    if entry.public:
+        return entry.ok
+    if caller in ("anonymous", "expired-session", "revoked-session"):
+        return 401
+    admitted = entry.stations if caller == "station" else Role(caller) in entry.roles
+    if not admitted:
+        return 403
+    if scope == IN or entry.out is None:
+        return entry.ok
+    return entry.out
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda key: f"{key[0]} {key[1]}")
+def test_matrix(world: World, route: tuple[str, str], caller: str):
+    entry = MATRIX[route]
+    for scope in (IN, OUT) if entry.scoped else (IN,):
+        expected = _expected(entry, caller, scope)
+        call = entry.build(world, scope, expected < 300)
+        own = world.own_session(caller) if entry.own_session else None
+        headers = own if own is not None else world.headers(caller)
+        head = world.h.head_seq()
+        answer = world.h.client.request(call.method, call.path, json=call.json, headers=headers)
+        where = f"{caller} {call.method} {call.path} ({'in' if scope == IN else 'out of'} scope)"
+        assert answer.status_code == expected, f"{where}: {answer.status_code} {answer.text}"
+        if expected >= 400:
+            assert answer.headers["content-type"] == "application/problem+json", where
+            assert answer.json()["status"] == expected, where
+            assert world.h.head_seq() == head, f"{where}: a refusal changed the ledger"
+        elif scope == OUT and entry.listing is not None:
+            entry.listing(world, answer)
