@@ -10,6 +10,7 @@ import json
 import queue
 import sys
 import time
+from collections.abc import Callable
 
 import click
 
@@ -67,11 +68,15 @@ def watch(reader: str | None, count: int | None, timeout: float | None) -> None:
     "--wait", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Seconds to wait for a tag."
 )
 @click.option("--no-check", is_flag=True, help="Write the text as given (e.g. a seal number), unchecked.")
-def write(evidence_number: str, reader: str | None, wait: float, no_check: bool) -> None:
+@click.pass_context
+def write(ctx: click.Context, evidence_number: str, reader: str | None, wait: float, no_check: bool) -> None:
     """Write EVIDENCE_NUMBER to the tag on the reader as NDEF, then read it back.
 
-    Prints {"event": "written", …} with what was read back, or {"event": "error", "kind": …} and
-    exits with status 1 (no tag, tag locked or too small, tag removed during the write, …).
+    With an acting user (``custody --as USER tag write …``) the item is looked up first (an unknown item
+    is refused before the tag is touched) and, once the number reads back, the tag is bound to the item:
+    a ``tag_bound`` custody event with the tag's UID. Prints {"event": "written", …, "bound": …} with
+    what was read back, or {"event": "error", "kind": …} and exits with status 1 (no tag, tag locked or
+    too small, tag removed during the write, unknown item, …).
     """
     text = evidence_number.strip()
     if not no_check:
@@ -79,6 +84,8 @@ def write(evidence_number: str, reader: str | None, wait: float, no_check: bool)
             text = str(EvidenceNumber.parse(text))
         except InvalidEvidenceNumber as error:
             raise click.BadParameter(str(error), param_hint="EVIDENCE_NUMBER") from None
+    username = (ctx.find_root().obj or {}).get("acting_user")
+    binding = _binding(username, text) if username and not no_check else None
     try:
         with PcscContext() as context:
             name = wait_for_tag(context, reader, wait)
@@ -88,4 +95,37 @@ def write(evidence_number: str, reader: str | None, wait: float, no_check: bool)
         _print({"event": "error", "kind": error.kind, "reader": error.reader, "message": error.message})
         click.echo(f"custody tag write: {error.message}", err=True)
         sys.exit(1)
-    _print({"event": "written", **reading.to_json()})
+    record: dict[str, object] = {"event": "written", **reading.to_json(), "bound": False}
+    if binding is not None:
+        record.update(bound=True, **binding(reading.uid_hex, reading.type.name))
+    else:
+        click.echo(
+            "custody tag write: not bound to an item (name the acting user with --as to bind it)", err=True
+        )
+    _print(record)
+
+
+def _binding(username: str, number: str) -> Callable[[str, str], dict[str, object]]:
+    """Check the item now (before the tag is written); return what records the binding afterwards."""
+    from custody.errors import CustodyError
+    from custody_cli.context import fail, services
+
+    try:
+        with services() as custody:
+            actor = custody.actor(username)
+            custody.item(number, actor)
+    except CustodyError as refused:
+        fail(str(refused))
+
+    def bind(uid: str, tag_type: str) -> dict[str, object]:
+        try:
+            with services() as custody:
+                actor = custody.actor(username)
+                current = custody.item(number, actor)
+                after = custody.bind_tag(actor, number, current["version"], uid, tag_type)
+        except CustodyError as refused:
+            _print({"event": "error", "kind": "not_bound", "message": str(refused)})
+            fail(f"the tag was written but not bound: {refused}")
+        return {"item_version": after["version"]}
+
+    return bind
