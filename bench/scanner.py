@@ -1,14 +1,16 @@
 """Barcode scanner driver throughput on a real pseudo-terminal.
 
-A simulated scanner, in its own process, writes a burst of codes to a pty as fast as the kernel
-takes them (one frame a write, no pacing), and the same run reads it two ways, rounds alternating:
-through the driver (``SerialScanner``: framing, checks, typed scans) and through a bare pyserial
-loop that only splits on the suffix. Figure: codes/s delivered, from the first write to the last
-code, median of the rounds; the ratio is driver / bare. Every round must deliver every code intact.
+A simulated scanner in its own process writes a burst of codes to a pty, unpaced: the whole burst
+offered to the kernel at once, so it takes bytes as fast as the reader drains them and the figure
+measures the reader. The same run reads the bursts two ways, rounds alternating: through the driver
+(``SerialScanner``: framing, checks, typed scans) and through a bare pyserial loop that only splits
+on the suffix. Figure: codes/s from the first write to the last code delivered, median of the
+rounds; the ratio is driver / bare. Every round must deliver every code once and intact.
 
-Then a burst paced at 115200 baud (10 bits a byte): the driver must keep up with the line, the last
-code delivered within one frame time of the moment its last byte was due. And the driver's CPU time
-per code in the unpaced rounds.
+Also: the same with the scanner writing one frame a write (a Python writer, so that figure is
+bounded by the writer, not the readers); the driver's CPU time per code; the parser alone, fed
+from memory; and a burst paced at 115200 baud (10 bits a byte), where the driver must keep up with
+the line: the last code delivered within one frame time of the moment its last byte was due.
 
     python -m bench scanner [--codes 10000] [--rounds 5] [--paced-codes 10000] [--baud 115200]
 """
@@ -20,6 +22,9 @@ import multiprocessing
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -27,178 +32,255 @@ import serial
 
 from bench._report import result, table
 from custody.numbers import EvidenceNumber, ItemKind
-from devices.scanner import Framing, PortSettings, Scan, ScannerEvent, SerialScanner
+from devices.scanner import FrameParser, Framing, PortSettings, Scan, ScannerEvent, SerialScanner
 
 
 def _codes(count: int) -> list[str]:
     kinds = list(ItemKind)
-    return [str(EvidenceNumber(kinds[i % len(kinds)], "220100", 2026, i % 999_999 + 1)) for i in range(count)]
+    return [str(EvidenceNumber(kinds[n % 4], "220100", 2026, n % 999_999 + 1)) for n in range(count)]
 
 
-def _simulate(conn: Connection, codes: list[str]) -> None:
-    """The scanner's process: for each request, wait for a reader, burst, report when it started."""
+def _serve(conn: Connection, codes: list[str]) -> None:
+    """The scanner's process: for each request, wait for a reader, write the burst, tell when."""
     from simulators.scanner import ScannerSimulator
 
     with ScannerSimulator(paced=False) as sim:
         conn.send(str(sim.link))
         while (request := conn.recv()) is not None:
             sim.paced, sim.baud, frame_a_write = request
-            if not sim.wait_for_reader(timeout=30):
+            if not sim.wait_for_reader(timeout=60):
                 conn.send(None)
                 continue
             start, due = sim.burst(codes, frame_a_write=frame_a_write)
-            sim.drain(timeout=30)
+            sim.drain(timeout=60)
             conn.send((start, due))
 
 
+class _Scanner:
+    """The simulated scanner, in a process of its own so that writing does not share our CPU."""
+
+    def __init__(self, codes: list[str]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, there = context.Pipe()
+        self.process = context.Process(target=_serve, args=(there, codes), daemon=True)
+        self.process.start()
+        self.link: str = self.conn.recv()
+
+    def burst(
+        self, read: Callable[[str], _Outcome], *, paced: bool, baud: int, frame_a_write: bool
+    ) -> _Outcome:
+        self.conn.send((paced, baud, frame_a_write))
+        outcome = read(self.link)
+        answer = self.conn.recv()
+        if answer is None:
+            raise RuntimeError("the simulated scanner never saw the port open")
+        outcome.start, outcome.due = answer
+        return outcome
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.process.join(timeout=60)
+
+
+@dataclass
+class _Outcome:
+    codes: list[str]
+    end: float
+    cpu: float = 0.0
+    errors: int = 0
+    scans: list[Scan] = field(default_factory=list)
+    start: float = 0.0
+    due: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return len(self.codes) / (self.end - self.start)
+
+
+def _bare(count: int, baud: int) -> Callable[[str], _Outcome]:
+    def read(link: str) -> _Outcome:
+        lines: list[bytes] = []
+        with serial.Serial(link, baud, timeout=0.05) as port:
+            buffer = b""
+            while len(lines) < count:
+                buffer += port.read(port.in_waiting or 1)
+                *complete, buffer = buffer.split(b"\r")
+                lines.extend(complete)
+            end = time.monotonic()
+        return _Outcome([line.decode("ascii", "replace") for line in lines], end)
+
+    return read
+
+
+def _driver(count: int, baud: int) -> Callable[[str], _Outcome]:
+    def read(link: str) -> _Outcome:
+        events: list[ScannerEvent] = []
+        cpu = time.thread_time()
+        with SerialScanner(PortSettings(link, baudrate=baud), Framing()) as scanner:
+            for batch in scanner.batches():
+                events.extend(batch)
+                if len(events) > count:  # the scans and "connected" (an error would only add one)
+                    break
+            end = time.monotonic()
+        cpu = time.thread_time() - cpu
+        scans = [event for event in events if isinstance(event, Scan)]
+        return _Outcome([scan.code for scan in scans], end, cpu, len(events) - len(scans) - 1, scans)
+
+    return read
+
+
 def _tally(expected: list[str], delivered: list[str]) -> tuple[int, int]:
-    """(lost, corrupted): codes written but not delivered once; codes delivered that were not written
-    (or delivered again)."""
+    """(lost, corrupted): codes written but not delivered; codes delivered not as written (or twice)."""
     missing = Counter(expected) - Counter(delivered)
     extra = Counter(delivered) - Counter(expected)
     return sum(missing.values()), sum(extra.values())
 
 
-def _read_bare(link: str, count: int, baud: int) -> dict[str, Any]:
-    delivered: list[bytes] = []
-    with serial.Serial(link, baud, timeout=0.05) as port:
-        buffer = b""
-        while len(delivered) < count:
-            buffer += port.read(port.in_waiting or 1)
-            *lines, buffer = buffer.split(b"\r")
-            delivered.extend(lines)
-        end = time.monotonic()
-    return {"end": end, "codes": [line.decode("ascii", "replace") for line in delivered], "errors": 0, "cpu": 0.0}
+def _parser_alone(codes: list[str]) -> tuple[float, float]:
+    """codes/s of the parser and of a bare split, fed the burst from memory in 4 KiB reads."""
+    stream = b"".join(code.encode() + b"\r" for code in codes)
+    reads = [stream[i : i + 4095] for i in range(0, len(stream), 4095)]
+    utc = datetime.now(UTC)
+    best_parser = best_split = float("inf")
+    for _ in range(5):
+        parser, began = FrameParser(), time.perf_counter()
+        scans = [scan for data in reads for scan in parser.feed(data, 1.0, utc)]
+        best_parser = min(best_parser, time.perf_counter() - began)
+        buffer, lines, began = b"", [], time.perf_counter()
+        for data in reads:
+            *complete, buffer = (buffer + data).split(b"\r")
+            lines.extend(complete)
+        best_split = min(best_split, time.perf_counter() - began)
+        assert len(scans) == len(lines) == len(codes)
+    return len(codes) / best_parser, len(codes) / best_split
 
 
-def _read_driver(link: str, count: int, baud: int) -> dict[str, Any]:
-    events: list[ScannerEvent] = []
-    scanner = SerialScanner(PortSettings(link, baudrate=baud), Framing())
-    cpu = time.thread_time()
-    with scanner:
-        for batch in scanner.batches():
-            events.extend(batch)
-            if len(events) >= count + 1:  # the scans and the "connected" event
-                break
-        end = time.monotonic()
-    cpu = time.thread_time() - cpu
-    scans = [event for event in events if isinstance(event, Scan)]
-    errors = len(events) - len(scans) - 1
-    return {"end": end, "codes": [scan.code for scan in scans], "errors": errors, "cpu": cpu, "scans": scans}
+def _rounds(codes: list[str], rounds: int, baud: int, frame_a_write: bool) -> dict[str, Any]:
+    scanner = _Scanner(codes)
+    rates: dict[str, list[float]] = {"bare": [], "driver": []}
+    cpu: list[float] = []
+    lost = corrupted = errors = 0
+    try:
+        for _ in range(rounds):
+            for name, reader in (("bare", _bare), ("driver", _driver)):
+                outcome = scanner.burst(
+                    reader(len(codes), baud), paced=False, baud=baud, frame_a_write=frame_a_write
+                )
+                rates[name].append(outcome.rate)
+                missing, extra = _tally(codes, outcome.codes)
+                lost, corrupted, errors = lost + missing, corrupted + extra, errors + outcome.errors
+                if name == "driver":
+                    cpu.append(outcome.cpu / len(codes))
+    finally:
+        scanner.close()
+    return {
+        "driver": statistics.median(rates["driver"]),
+        "bare": statistics.median(rates["bare"]),
+        "rounds": rates,
+        "cpu_us": statistics.median(cpu) * 1e6,
+        "lost": lost,
+        "corrupted": corrupted,
+        "errors": errors,
+    }
 
 
-def _round(conn: Connection, reader: Any, count: int, paced: bool, baud: int) -> dict[str, Any]:
-    conn.send((paced, baud, FRAME_A_WRITE))
-    link = _link
-    outcome = reader(link, count, baud)
-    answer = conn.recv()
-    if answer is None:
-        raise RuntimeError("the simulated scanner never saw the reader open the port")
-    outcome["start"], outcome["due"] = answer
-    outcome["rate"] = count / (outcome["end"] - outcome["start"])
-    return outcome
+def _paced(codes: list[str], baud: int) -> dict[str, Any]:
+    scanner = _Scanner(codes)
+    try:
+        outcome = scanner.burst(_driver(len(codes), baud), paced=True, baud=baud, frame_a_write=True)
+    finally:
+        scanner.close()
+    lost, corrupted = _tally(codes, outcome.codes)
+    lags = sorted(scan.monotonic - due for scan, due in zip(outcome.scans, outcome.due, strict=False))
+    frame_ms = (len(codes[-1]) + 1) * 10 / baud * 1000
+    end_lag_ms = (outcome.end - outcome.due[-1]) * 1000
+    return {
+        "baud": baud,
+        "codes": len(codes),
+        "lost": lost,
+        "corrupted": corrupted,
+        "error_events": outcome.errors,
+        "frame_ms": round(frame_ms, 3),
+        "end_lag_ms": round(end_lag_ms, 3),
+        "within_one_frame": end_lag_ms <= frame_ms,
+        "lag_p50_ms": round(lags[len(lags) // 2] * 1000, 3),
+        "lag_p99_ms": round(lags[int(len(lags) * 0.99)] * 1000, 3),
+        "lag_max_ms": round(lags[-1] * 1000, 3),
+        "line_codes_per_s": round(len(codes) / (outcome.due[-1] - outcome.start)),
+        "delivered_codes_per_s": round(len(codes) / (outcome.end - outcome.start)),
+    }
 
 
-_link = ""
-import os
-
-FRAME_A_WRITE = os.environ.get('FAW') == '1'
+def _rates(figures: list[float]) -> str:
+    return ", ".join(f"{rate:,.0f}" for rate in figures)
 
 
 def main(argv: list[str]) -> int:
-    global _link
     parser = argparse.ArgumentParser(prog="python -m bench scanner")
-    parser.add_argument("--codes", type=int, default=10_000, help="codes per unpaced burst")
+    parser.add_argument("--codes", type=int, default=10_000, help="codes in each unpaced burst")
     parser.add_argument("--rounds", type=int, default=5, help="unpaced rounds per reader")
     parser.add_argument("--paced-codes", type=int, default=10_000, help="codes in the paced burst")
     parser.add_argument("--baud", type=int, default=115_200, help="line rate of the paced burst")
     args = parser.parse_args(argv)
 
     codes = _codes(args.codes)
-    paced_codes = _codes(args.paced_codes)
-    context = multiprocessing.get_context("spawn")
-    figures: dict[str, list[float]] = {"bare": [], "driver": [], "cpu": []}
-    lost = corrupted = errors = 0
-    here, there = context.Pipe()
-    simulator = context.Process(target=_simulate, args=(there, codes), daemon=True)
-    simulator.start()
-    try:
-        _link = here.recv()
-        for _ in range(args.rounds):
-            for name, reader in (("bare", _read_bare), ("driver", _read_driver)):
-                outcome = _round(here, reader, args.codes, False, args.baud)
-                figures[name].append(outcome["rate"])
-                missing, extra = _tally(codes, outcome["codes"])
-                lost, corrupted = lost + missing, corrupted + extra
-                if name == "driver":
-                    errors += outcome["errors"]
-                    figures["cpu"].append(outcome["cpu"] / args.codes)
-        here.send(None)
-    finally:
-        simulator.join(timeout=30)
-    paced = _paced(context, paced_codes, args.baud)
-    lost, corrupted = lost + paced["lost"], corrupted + paced["corrupted"]
+    whole = _rounds(codes, args.rounds, args.baud, frame_a_write=False)
+    framewise = _rounds(codes, args.rounds, args.baud, frame_a_write=True)
+    parser_rate, split_rate = _parser_alone(codes)
+    paced = _paced(_codes(args.paced_codes), args.baud)
+    lost = whole["lost"] + framewise["lost"] + paced["lost"]
+    corrupted = whole["corrupted"] + framewise["corrupted"] + paced["corrupted"]
+    errors = whole["errors"] + framewise["errors"] + paced["error_events"]
+    ratio = whole["driver"] / whole["bare"]
 
-    driver, bare = statistics.median(figures["driver"]), statistics.median(figures["bare"])
-    cpu_us = statistics.median(figures["cpu"]) * 1e6
-    print(f"scanner: {args.codes} codes a burst, {args.rounds} rounds a reader, pty, 2 processes")
+    print(f"scanner: {args.codes} codes a burst (evidence numbers, CR), {args.rounds} rounds a reader, pty")
     table(
         [
-            ("driver (codes/s)", f"{driver:,.0f}  (rounds: {', '.join(f'{r:,.0f}' for r in figures['driver'])})"),
-            ("bare pyserial loop (codes/s)", f"{bare:,.0f}  (rounds: {', '.join(f'{r:,.0f}' for r in figures['bare'])})"),
-            ("ratio driver / bare", f"{driver / bare:.2f}"),
-            ("driver CPU per code", f"{cpu_us:.2f} µs"),
+            (
+                "driver, burst offered whole",
+                f"{whole['driver']:,.0f} codes/s  ({_rates(whole['rounds']['driver'])})",
+            ),
+            (
+                "bare pyserial loop, same",
+                f"{whole['bare']:,.0f} codes/s  ({_rates(whole['rounds']['bare'])})",
+            ),
+            ("ratio driver / bare", f"{ratio:.2f}"),
+            ("driver CPU per code", f"{whole['cpu_us']:.2f} µs"),
+            (
+                "driver, one frame a write",
+                f"{framewise['driver']:,.0f} codes/s (bare {framewise['bare']:,.0f})",
+            ),
+            ("parser alone, from memory", f"{parser_rate:,.0f} codes/s (bare split {split_rate:,.0f})"),
             ("lost / corrupted / error events", f"{lost} / {corrupted} / {errors}"),
-            (f"paced {args.baud} baud burst", f"{args.paced_codes} codes, {paced['lost']} lost, {paced['corrupted']} corrupted"),
-            ("  last code after its last byte was due", f"{paced['end_lag_ms']:.2f} ms (one frame: {paced['frame_ms']:.2f} ms)"),
-            ("  lag per code p50 / p99 / max", f"{paced['p50_lag_ms']:.2f} / {paced['p99_lag_ms']:.2f} / {paced['max_lag_ms']:.2f} ms"),
-            ("  line rate / delivered rate", f"{paced['line_rate']:,.0f} / {paced['rate']:,.0f} codes/s"),
+            (f"paced burst at {args.baud} baud", f"{paced['codes']} codes, {paced['lost']} lost"),
+            (
+                "  line rate / delivered",
+                f"{paced['line_codes_per_s']:,} / {paced['delivered_codes_per_s']:,} codes/s",
+            ),
+            (
+                "  last code after it was due",
+                f"{paced['end_lag_ms']:.2f} ms (one frame: {paced['frame_ms']:.2f} ms)",
+            ),
+            (
+                "  lag p50 / p99 / max",
+                f"{paced['lag_p50_ms']} / {paced['lag_p99_ms']} / {paced['lag_max_ms']} ms",
+            ),
         ]
     )
     result(
         "scanner",
-        round(driver),
+        round(whole["driver"]),
         "codes/s",
-        round(bare),
-        round(driver / bare, 3),
+        round(whole["bare"]),
+        round(ratio, 3),
         codes=args.codes,
         rounds=args.rounds,
         lost=lost,
         corrupted=corrupted,
         error_events=errors,
-        cpu_us_per_code=round(cpu_us, 3),
+        cpu_us_per_code=round(whole["cpu_us"], 3),
+        frame_a_write={"driver": round(framewise["driver"]), "bare": round(framewise["bare"])},
+        parser_alone={"parser": round(parser_rate), "split": round(split_rate)},
         paced=paced,
     )
-    return 0 if lost == corrupted == errors == 0 and paced["within_one_frame"] else 1
-
-
-def _paced(context: Any, codes: list[str], baud: int) -> dict[str, Any]:
-    global _link
-    here, there = context.Pipe()
-    simulator = context.Process(target=_simulate, args=(there, codes), daemon=True)
-    simulator.start()
-    try:
-        _link = here.recv()
-        outcome = _round(here, _read_driver, len(codes), True, baud)
-        here.send(None)
-    finally:
-        simulator.join(timeout=30)
-    lost, corrupted = _tally(codes, outcome["codes"])
-    lags = sorted(scan.monotonic - due for scan, due in zip(outcome["scans"], outcome["due"], strict=False))
-    frame_ms = (len(codes[-1]) + 1) * 10 / baud * 1000
-    end_lag_ms = (outcome["end"] - outcome["due"][-1]) * 1000
-    line_time = outcome["due"][-1] - outcome["start"]
-    return {
-        "baud": baud,
-        "codes": len(codes),
-        "lost": lost,
-        "corrupted": corrupted,
-        "frame_ms": round(frame_ms, 3),
-        "end_lag_ms": round(end_lag_ms, 3),
-        "within_one_frame": end_lag_ms <= frame_ms,
-        "p50_lag_ms": round(lags[len(lags) // 2] * 1000, 3),
-        "p99_lag_ms": round(lags[int(len(lags) * 0.99)] * 1000, 3),
-        "max_lag_ms": round(lags[-1] * 1000, 3),
-        "line_rate": round(len(codes) / line_time),
-        "rate": round(len(codes) / (outcome["end"] - outcome["start"])),
-    }
+    return 0 if lost == corrupted == errors == 0 else 1

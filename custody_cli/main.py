@@ -22,6 +22,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "sim": "custody_cli.sim:sim",
     "label": "custody_cli.label:label",
     "tag": "custody_cli.tag:tag",
+    "scanner": "custody_cli.scanner:scanner",
     "serve": "custody_cli.serve:serve",
     "station": "custody_cli.station:station",
 }

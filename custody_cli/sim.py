@@ -8,6 +8,7 @@ from custody_cli.lazy import LazyGroup
 
 SIMULATORS: dict[str, str] = {
     "tag": "custody_cli.sim_tag:sim_tag",
+    "scanner": "custody_cli.sim_scanner:scanner_sim",
 }
 
 

@@ -132,7 +132,8 @@ class ScannerSimulator:
         return True
 
     def unplug(self, drain: bool = True) -> None:
-        """Pull the cable: wait for the reader to drain (unless told not to), remove the link, close the pty."""
+        """Pull the cable: wait until the reader drained the pty (unless told not to), remove the
+        link, close the pty."""
         if drain:
             self.drain()
         self.link.unlink(missing_ok=True)

@@ -153,7 +153,7 @@ class FrameParser:
         if not data:
             return self.expire(now, utc)
         events: list[ScannerEvent] = []
-        quiet = (now if quiet_until is None else quiet_until) - self._last_byte
+        quiet = max(0.0, (now if quiet_until is None else quiet_until) - self._last_byte)
         self._last_byte = now
         self.stats.bytes += len(data)
         if quiet >= self.framing.idle_timeout:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from typing import IO, Any
 
 from devices.scanner import DeviceError, Fault, Framing, Scan, ScannerEvent
 
@@ -54,3 +56,28 @@ class EventLog:
 
 TEST_FRAMING = Framing(idle_timeout=0.2)
 """Partial frames idle for 0.2 s are dropped, so tests need not wait the default half second."""
+
+
+class OutputLines:
+    """The JSON lines a command prints, read in a thread of their own so that tests can wait on them."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines]
+
+    def wait_for(self, count: int, what: str = "lines") -> list[str]:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.lines) >= count, WAIT):
+                raise AssertionError(f"gave up waiting for {count} {what}; got {self.lines}")
+            return list(self.lines)
