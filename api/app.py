@@ -135,6 +135,8 @@ def _document_route(operation: dict[str, Any], admits: Admits | None) -> None:
     """Whom an API operation admits, with which credentials, and the problems that follow from it."""
     responses = operation.setdefault("responses", {})
     statuses = (503,) if admits is None else (401, 403, 503)
+    if "requestBody" in operation:
+        statuses = (400, *statuses)
     for status in statuses:
         responses.setdefault(str(status), errors.responses(status)[status])
     if admits is None:

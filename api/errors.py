@@ -125,6 +125,12 @@ PROBLEMS: dict[str, ProblemType] = _types(
     # --- the HTTP layer's own
     ProblemType("no-such-route", 404, "No such route", "No endpoint answers this path."),
     ProblemType("method-not-allowed", 405, "Method not allowed", "The endpoint does not answer this method."),
+    ProblemType(
+        "malformed-request",
+        400,
+        "Malformed request",
+        "The request body is not valid JSON of the declared type.",
+    ),
     ProblemType("http-error", 400, "Bad request", "The request could not be handled as sent."),
     ProblemType(
         "service-unavailable",
@@ -215,7 +221,7 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    code = {404: "no-such-route", 405: "method-not-allowed"}.get(error.status_code)
+    code = {400: "malformed-request", 404: "no-such-route", 405: "method-not-allowed"}.get(error.status_code)
     kind = PROBLEMS[code] if code else ProblemType("http-error", error.status_code, "HTTP error", "")
     headers = dict(error.headers) if error.headers else None
     return problem_response(request, kind, str(error.detail), headers=headers)
@@ -248,7 +254,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _STATUS_TEXT = {
-    400: "Bad request",
+    400: "Malformed request: the body is not valid JSON",
     401: "Not authenticated: no, unknown, expired or revoked credentials",
     403: "Not permitted: role, unit, or a station on an endpoint not for stations",
     404: "Not found, or outside the caller's scope (answered alike)",

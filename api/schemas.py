@@ -7,10 +7,11 @@ judgment dates) are calendar dates in China Standard Time, as the core keeps the
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from custody.clock import from_us
 from custody.model import CaseStatus, CheckoutPurpose, Department, ItemState, Role, UnitLevel
@@ -24,6 +25,17 @@ CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Version = Annotated[StrictInt, Field(ge=1, le=2**31 - 1, description="The item version the caller read")]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date_only(value: object) -> object:
+    """Dates travel as ``YYYY-MM-DD`` text only (pydantic would also take a number of seconds)."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(iso_date_only)]
 
 
 class RequestBody(BaseModel):
@@ -163,7 +175,7 @@ class CaseIn(RequestBody):
 
 class JudgmentIn(RequestBody):
     judgment_no: Name
-    judgment_date: date
+    judgment_date: IsoDate
 
 
 class CaseOut(BaseModel):
@@ -301,7 +313,7 @@ class CheckoutIn(RequestBody):
     version: Version
     purpose: CheckoutPurpose
     to: Name = Field(description="Who takes it: a person, the lab, the court")
-    due_date: date = Field(description="Due back (China Standard Time)")
+    due_date: IsoDate = Field(description="Due back (China Standard Time)")
 
 
 class ReturnIn(RequestBody):

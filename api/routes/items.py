@@ -3,7 +3,6 @@ the overdue check-outs. Lifecycle acts are in :mod:`api.routes.transitions`."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -14,6 +13,7 @@ from api.errors import responses
 from api.schemas import (
     AmmunitionIn,
     FirearmIn,
+    IsoDate,
     ItemDetail,
     ItemListed,
     ItemPage,
@@ -53,8 +53,8 @@ class ItemQuery(BaseModel):
     source_route: Text = None
     source_seller: Text = None
     source_notes: Text = None
-    registered_from: date | None = Field(default=None, description="Inclusive, China Standard Time")
-    registered_to: date | None = Field(default=None, description="Inclusive, China Standard Time")
+    registered_from: IsoDate | None = Field(default=None, description="Inclusive, China Standard Time")
+    registered_to: IsoDate | None = Field(default=None, description="Inclusive, China Standard Time")
     cursor: Annotated[str | None, Field(max_length=64)] = None
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
 
