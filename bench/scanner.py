@@ -10,7 +10,9 @@ rounds; the ratio is driver / bare. Every round must deliver every code once and
 Also: the same with the scanner writing one frame a write (a Python writer, so that figure is
 bounded by the writer, not the readers); the driver's CPU time per code; the parser alone, fed
 from memory; and a burst paced at 115200 baud (10 bits a byte), where the driver must keep up with
-the line: the last code delivered within one frame time of the moment its last byte was due.
+the line: the last code delivered within one frame time of the moment its last byte was due. And,
+without a pty, every code sent at each common baud rate and read at each other one (the
+simulator's UART model): how many of those garbles the parser delivered as scans.
 
     python -m bench scanner [--codes 10000] [--rounds 5] [--paced-codes 10000] [--baud 115200]
 """
@@ -155,6 +157,25 @@ def _parser_alone(codes: list[str]) -> tuple[float, float]:
     return len(codes) / best_parser, len(codes) / best_split
 
 
+def _wrong_baud(codes: list[str]) -> dict[str, int]:
+    """Every code, sent at each common baud rate and read at each other one (the simulator's UART
+    model), each after a pause, through the parser: how many garbles came out as scans."""
+    from simulators.scanner_faults import misread_baud
+
+    rates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]
+    utc, garbled, delivered = datetime.now(UTC), 0, 0
+    for sent_at in rates:
+        for read_at in (rate for rate in rates if rate != sent_at):
+            parser, now = FrameParser(), 0.0
+            for code in codes:
+                now += 1.0
+                events = parser.feed(misread_baud(code.encode() + b"\r\n", sent_at, read_at), now, utc)
+                events += parser.expire(now + 0.9, utc)
+                garbled += 1
+                delivered += sum(isinstance(event, Scan) for event in events)
+    return {"garbled_scans": garbled, "delivered": delivered}
+
+
 def _rounds(codes: list[str], rounds: int, baud: int, frame_a_write: bool) -> dict[str, Any]:
     scanner = _Scanner(codes)
     rates: dict[str, list[float]] = {"bare": [], "driver": []}
@@ -221,6 +242,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="unpaced rounds per reader")
     parser.add_argument("--paced-codes", type=int, default=10_000, help="codes in the paced burst")
     parser.add_argument("--baud", type=int, default=115_200, help="line rate of the paced burst")
+    parser.add_argument("--garbled-codes", type=int, default=1_000, help="codes sent at each wrong baud rate")
     args = parser.parse_args(argv)
 
     codes = _codes(args.codes)
@@ -228,6 +250,11 @@ def main(argv: list[str]) -> int:
     framewise = _rounds(codes, args.rounds, args.baud, frame_a_write=True)
     parser_rate, split_rate = _parser_alone(codes)
     paced = _paced(_codes(args.paced_codes), args.baud)
+    gs1 = [
+        f"]C10106901234567892\x1d10L{n:06d}\x1d21S{n * 7919 % 10**8:08d}"
+        for n in range(args.garbled_codes // 2)
+    ]
+    wrong_baud = _wrong_baud(_codes(args.garbled_codes - len(gs1)) + gs1)
     lost = whole["lost"] + framewise["lost"] + paced["lost"]
     corrupted = whole["corrupted"] + framewise["corrupted"] + paced["corrupted"]
     errors = whole["errors"] + framewise["errors"] + paced["error_events"]
@@ -282,5 +309,6 @@ def main(argv: list[str]) -> int:
         frame_a_write={"driver": round(framewise["driver"]), "bare": round(framewise["bare"])},
         parser_alone={"parser": round(parser_rate), "split": round(split_rate)},
         paced=paced,
+        wrong_baud=wrong_baud,
     )
-    return 0 if lost == corrupted == errors == 0 else 1
+    return 0 if lost == corrupted == errors == wrong_baud["delivered"] == 0 else 1
