@@ -23,7 +23,19 @@ from api import errors
 from api.access import AccessLogMiddleware
 from api.deps import API_PREFIX, Admits, Services, admission_of
 from api.errors import PROBLEM_MEDIA_TYPE, Problem
-from api.routes import access_log, auth, cases, items, ledger, meta, stations, transitions, units, users
+from api.routes import (
+    access_log,
+    auth,
+    cases,
+    items,
+    ledger,
+    meta,
+    scans,
+    stations,
+    transitions,
+    units,
+    users,
+)
 from custody.access_log import Access
 
 ROUTERS = (
@@ -36,6 +48,7 @@ ROUTERS = (
     transitions.router,
     ledger.router,
     access_log.router,
+    scans.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
 

@@ -54,11 +54,13 @@ _FIELDS = ("id", "evidence_no", "case_id", "unit_code", "state", "version", "tag
 
 @dataclass(frozen=True)
 class Station:
-    """A station as the service authenticated it."""
+    """Where a scan comes from, as the service authenticated it: a station (its name, unit and place),
+    or a user scanning at a desk (``actor_id`` set, the name ``user:USERNAME``)."""
 
     name: str
     unit_code: str
     location: str = ""
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
                 "event_type": EventType.SIGHTED.value,
                 "item_id": item["id"],
                 "case_id": item["case_id"],
-                "actor_id": None,
+                "actor_id": station.actor_id,
                 "unit_code": station.unit_code,
                 "station": station.name,
                 "device": scan.device,

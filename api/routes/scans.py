@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,23 +27,8 @@ from custody.scans import Scan, Station, record_sighting_future
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 
 
-class StationsOnly(AdmitsStations):
-    """Stations post scans; a user's session may not (a sighting is what a station's device saw)."""
-
-    def admit(
-        self, request: Request, services: Any, bearer: Any, station_key: str | None, device: str | None
-    ) -> Caller:
-        caller = super().admit(request, services, bearer, station_key, device)
-        if caller.station is None:
-            raise NotPermitted("only a station posts scans (X-Station-Key)")
-        return caller
-
-    def describe(self) -> str:
-        return "Admits: stations only (X-Station-Key, X-Station-Device)."
-
-
-# Users may not post scans; the role list only satisfies Admits (no role is admitted, see StationsOnly).
-StationCaller = Annotated[Caller, Depends(StationsOnly(Role.CLERK))]
+# Stations post what their devices read; a clerk may post a scan made at the desk (keyboard-wedge scanner).
+Scanner = Annotated[Caller, Depends(AdmitsStations(Role.CLERK))]
 FeedReader = Annotated[Caller, Depends(AdmitsStations(Role.CLERK, Role.CUSTODIAN, Role.AUDITOR))]
 
 
@@ -78,21 +63,34 @@ class SightingFeed:
     def __init__(self) -> None:
         self._listeners: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
 
+    def listeners(self, station: str) -> int:
+        return len(self._listeners.get(station, ()))
+
     def publish(self, station: str, sighting: dict[str, Any]) -> None:
         for listener in self._listeners.get(station, ()):
             listener.put_nowait(sighting)
 
-    async def listen(self, station: str, request: Request) -> AsyncIterator[str]:
+    async def listen(
+        self, station: str, request: Request, seconds: float | None, events: int | None
+    ) -> AsyncIterator[str]:
+        """Sightings as server-sent events until the client leaves, or after ``seconds`` or ``events``."""
         listener: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._listeners[station].add(listener)
+        loop = asyncio.get_running_loop()
+        deadline = None if seconds is None else loop.time() + seconds
+        sent = 0
         try:
             yield ": listening\n\n"
-            while not await request.is_disconnected():
+            while (events is None or sent < events) and not await request.is_disconnected():
+                wait = 15.0 if deadline is None else min(15.0, deadline - loop.time())
+                if wait <= 0:
+                    return
                 try:
-                    sighting = await asyncio.wait_for(listener.get(), timeout=15)
+                    sighting = await asyncio.wait_for(listener.get(), timeout=wait)
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
+                sent += 1
                 data = json.dumps(sighting, ensure_ascii=False)
                 yield f"event: sighting\nid: {sighting['seq']}\ndata: {data}\n\n"
         finally:
@@ -116,24 +114,24 @@ def feed_of(request: Request) -> SightingFeed:
     },
 )
 async def post_scan(
-    body: ScanIn, request: Request, response: Response, services: ServicesDep, caller: StationCaller
+    body: ScanIn, request: Request, response: Response, services: ServicesDep, caller: Scanner
 ) -> dict[str, Any]:
     """Record a sighting of the item the scan names (evidence number, tag text, or a bound tag's UID).
 
-    An unknown number, a tag bound to nothing and an item outside the station's unit answer the same
-    404. The device must be one of the station's own.
+    An unknown number, a tag bound to nothing and an item outside the caller's unit answer the same
+    404. A station's device must be one of its own; a clerk's scan is recorded as the clerk's.
     """
-    station = caller.station
-    assert station is not None  # StationsOnly
-    station.require_device(body.device)
+    if caller.station is not None:
+        caller.station.require_device(body.device)
+        where = Station(caller.station.name, caller.station.unit_code, caller.station.name)
+    else:
+        where = Station(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
     scan = Scan(**body.model_dump())
-    answer = await asyncio.wrap_future(
-        record_sighting_future(services.custody, Station(station.name, station.unit_code, station.name), scan)
-    )
+    answer = await asyncio.wrap_future(record_sighting_future(services.custody, where, scan))
     if answer["replayed"]:
         response.status_code = 200
     else:
-        feed_of(request).publish(station.name, answer)
+        feed_of(request).publish(where.name, answer)
     return answer
 
 
@@ -141,10 +139,16 @@ async def post_scan(
     "/stations/{name}/sightings", responses=responses(401, 403, 404), response_class=StreamingResponse
 )
 async def sighting_feed(
-    name: str, request: Request, services: ServicesDep, caller: FeedReader
+    name: str,
+    request: Request,
+    services: ServicesDep,
+    caller: FeedReader,
+    seconds: Annotated[float | None, Query(gt=0, le=86400, description="Close the stream after this")] = None,
+    events: Annotated[int | None, Query(ge=1, le=100_000, description="Close after this many")] = None,
 ) -> StreamingResponse:
     """Server-sent events: each sighting the station ``name`` makes from now on (``event: sighting``)."""
     services.stations.get(caller.actor, name)  # 404 unless the station is in the caller's scope
     if caller.station is not None and caller.station.name != name:
         raise NotPermitted("a station listens to its own sightings only")
-    return StreamingResponse(feed_of(request).listen(name, request), media_type="text/event-stream")
+    stream = feed_of(request).listen(name, request, seconds, events)
+    return StreamingResponse(stream, media_type="text/event-stream")

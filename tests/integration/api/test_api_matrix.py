@@ -357,6 +357,24 @@ MATRIX: dict[tuple[str, str], Entry] = {
         201,
         out=403,
     ),
+    ("POST", "/api/v1/scans"): Entry(
+        {Role.CLERK},
+        True,
+        lambda w, s, _f: Call(
+            "POST",
+            "/api/v1/scans",
+            {"device": "scanner-1", "idempotency_key": unique("scan-"), "code": w.item[s]},
+        ),
+        201,
+        out=404,
+    ),
+    ("GET", "/api/v1/stations/{name}/sightings"): Entry(
+        {Role.CLERK, Role.CUSTODIAN, Role.AUDITOR},
+        True,
+        lambda w, s, _f: Call("GET", f"/api/v1/stations/{w.station_name[s]}/sightings?seconds=0.01"),
+        200,
+        out=404,
+    ),
     ("GET", "/api/v1/stations/{name}"): Entry(
         {Role.ADMIN},
         False,
