@@ -14,7 +14,7 @@ the line: the last code delivered within one frame time of the moment its last b
 without a pty, every code sent at each common baud rate and read at each other one (the
 simulator's UART model): how many of those garbles the parser delivered as scans.
 
-    python -m bench scanner [--codes 10000] [--rounds 5] [--paced-codes 10000] [--baud 115200]
+    python -m bench scanner [--codes 10000] [--rounds 10] [--paced-codes 10000] [--baud 115200]
 """
 
 from __future__ import annotations
@@ -182,8 +182,10 @@ def _rounds(codes: list[str], rounds: int, baud: int, frame_a_write: bool) -> di
     cpu: list[float] = []
     lost = corrupted = errors = 0
     try:
-        for _ in range(rounds):
-            for name, reader in (("bare", _bare), ("driver", _driver)):
+        for round_ in range(rounds):
+            # ABBA order, so that drift in the machine's load hits both readers alike.
+            order = [("bare", _bare), ("driver", _driver)]
+            for name, reader in order if round_ % 2 == 0 else order[::-1]:
                 outcome = scanner.burst(
                     reader(len(codes), baud), paced=False, baud=baud, frame_a_write=frame_a_write
                 )
@@ -239,7 +241,7 @@ def _rates(figures: list[float]) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench scanner")
     parser.add_argument("--codes", type=int, default=10_000, help="codes in each unpaced burst")
-    parser.add_argument("--rounds", type=int, default=5, help="unpaced rounds per reader")
+    parser.add_argument("--rounds", type=int, default=10, help="unpaced rounds per reader")
     parser.add_argument("--paced-codes", type=int, default=10_000, help="codes in the paced burst")
     parser.add_argument("--baud", type=int, default=115_200, help="line rate of the paced burst")
     parser.add_argument("--garbled-codes", type=int, default=1_000, help="codes sent at each wrong baud rate")

@@ -11,6 +11,8 @@ under another name behind the same link is found. It then reports :class:`Reconn
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -119,6 +121,7 @@ class SerialScanner:
         self._stop = threading.Event()
         self._down_since: float | None = None
         self._thread: threading.Thread | None = None
+        self._wake: tuple[int, int] | None = None  # a pipe that close() writes to, to end a wait
 
     # -- consuming -------------------------------------------------------------------------------
 
@@ -132,6 +135,8 @@ class SerialScanner:
         brings hundreds of scans in one read, and a list costs less to hand over than each one)."""
         clock, parser = self._clock, self.parser
         quiet_until = float("-inf")
+        with self._lock:
+            self._wake = os.pipe()
         try:
             while not self._stop.is_set():
                 port = self._port
@@ -140,20 +145,12 @@ class SerialScanner:
                         yield [event]
                     continue
                 try:
-                    # The time is taken before looking: if nothing is waiting, nothing arrived
-                    # before it, however late this thread got to run.
-                    looked_at = clock.monotonic()
-                    waiting = port.in_waiting
-                    if waiting:
-                        data = port.read(waiting)
-                    else:
-                        quiet_until = looked_at
-                        data = port.read(1)
-                        if data and (waiting := port.in_waiting):
-                            data += port.read(waiting)
+                    data, seen_quiet = self._read(port)
                 except _PORT_FAILURES as error:
                     yield list(self._lost(error))
                     continue
+                if seen_quiet is not None:
+                    quiet_until = seen_quiet
                 if data:
                     events = parser.feed(data, clock.monotonic(), clock.utc(), quiet_until=quiet_until)
                 else:
@@ -165,6 +162,39 @@ class SerialScanner:
                     yield events
         finally:
             self._close_port()
+            with self._lock:
+                wake, self._wake = self._wake, None
+            for fd in wake or ():
+                os.close(fd)
+
+    def _read(self, port: serial.SerialBase) -> tuple[bytes, float | None]:
+        """What the port has, and the time it was last seen with nothing waiting (None if it was
+        not). The time is taken before looking: if nothing is waiting, nothing arrived before it,
+        however late this thread got to run."""
+        fd = getattr(port, "fd", None) if isinstance(port, serial.Serial) and os.name == "posix" else None
+        if fd is None:
+            looked_at = self._clock.monotonic()
+            waiting = port.in_waiting
+            if waiting:
+                return port.read(waiting), None
+            data = port.read(1)
+            if data and (waiting := port.in_waiting):
+                data += port.read(waiting)
+            return data, looked_at
+        # A POSIX serial port: read its descriptor straight away (one system call a read, where
+        # pyserial's read() makes several). pyserial sets it non-blocking with VMIN = VTIME = 0, so
+        # an empty port reads as nothing; then wait until it is readable, or close() wakes us.
+        looked_at = self._clock.monotonic()
+        data = _read_now(fd)
+        if data:
+            return data, None
+        assert self._wake is not None
+        ready, _, _ = select.select([fd, self._wake[0]], [], [], self.settings.poll_interval)
+        if fd in ready:
+            data = _read_now(fd)
+            if not data:
+                raise serial.SerialException("the port is readable but gives no data (device disconnected?)")
+        return data, looked_at
 
     def run(self, on_event: Callable[[ScannerEvent], None]) -> None:
         """Call ``on_event`` for every event until :meth:`close`."""
@@ -182,6 +212,8 @@ class SerialScanner:
         """Stop the loop (from any thread) and, if :meth:`start` ran it, wait for its thread."""
         self._stop.set()
         with self._lock:
+            if self._wake is not None:
+                os.write(self._wake[1], b"x")
             if self._port is not None and hasattr(self._port, "cancel_read"):
                 self._port.cancel_read()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -255,6 +287,13 @@ class SerialScanner:
         if port is not None:
             with contextlib.suppress(*_PORT_FAILURES):  # a port already gone: closing it only tidies up
                 port.close()
+
+
+def _read_now(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except BlockingIOError:
+        return b""
 
 
 def _reason(error: BaseException) -> str:
