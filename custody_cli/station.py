@@ -1,11 +1,15 @@
-"""`custody station …`: stations (desk PCs, handhelds) and their API keys."""
+"""`custody station …`: stations (desk PCs, handhelds), their API keys, and the agent a station runs."""
 
 from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from pathlib import Path
 
 import click
 
 from custody.model import Department
-from custody_cli.context import acting_user, emit, reports_errors, services
+from custody_cli.context import acting_user, emit, fail, reports_errors, services
 
 
 @click.group()
@@ -63,3 +67,45 @@ def revoke_command(name: str) -> None:
     with services() as custody:
         revoked = Stations(custody).revoke(acting_user(custody), name)
     emit(revoked.as_dict())
+
+
+@station.command("run")
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The station's TOML configuration (service URL and key, outbox, scanner, reader).",
+)
+def run_command(config_path: Path) -> None:
+    """Run the station agent: forward every scan and tag read to the service, exactly once.
+
+    Events wait in the local outbox (committed before they are sent) until the service answers; each
+    answer is printed as one JSON line. Ctrl-C or SIGTERM stops the devices, lets a delivery in flight
+    finish and closes the outbox; what is still unsent goes out at the next start.
+    """
+    from station.agent import StationAgent
+    from station.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        fail(f"station configuration: {error}")
+        return
+    agent = StationAgent(config)
+    run_until_signalled(agent.run, agent.stop)
+
+
+def run_until_signalled(run: Callable[[], None], stop: Callable[[], None]) -> None:
+    """Call ``run`` with SIGINT and SIGTERM turned into ``stop()`` (no exception thrown into the middle
+    of a write), and the previous handlers restored afterwards."""
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

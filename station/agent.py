@@ -52,13 +52,19 @@ class Delivery:
     ) -> None:
         self._outbox = outbox
         self._emit = emit
+        self._owns_client = client is None
         self._client = client or httpx.Client(base_url=config.service.url, timeout=config.service.timeout)
         self._key = config.service.key
         self._stop = threading.Event()
         self._delay = RETRY_INITIAL
 
     def stop(self) -> None:
+        """Ask the loop to end; an attempt in flight finishes first (its answer is recorded)."""
         self._stop.set()
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
 
     def run(self) -> None:
         while not self._stop.is_set():
@@ -118,6 +124,7 @@ class StationAgent:
         self.outbox = Outbox(config.outbox.path)
         self.delivery = Delivery(config, self.outbox, emit, client)
         self._stoppers: list[Callable[[], None]] = []
+        self._closed = False
 
     def queue(self, key: str, body: dict[str, Any]) -> None:
         if self.outbox.put(key, body):
@@ -187,19 +194,29 @@ class StationAgent:
     # -- running
 
     def run(self) -> None:
-        """Open the devices and deliver until :meth:`stop` (or Ctrl-C)."""
-        self.start_devices()
-        self.emit({"event": "started", **self.outbox.counts()})
+        """Open the devices and deliver until :meth:`stop` (or Ctrl-C), then :meth:`close`."""
         try:
+            self.start_devices()
+            self.emit({"event": "started", **self.outbox.counts()})
             self.delivery.run()
         finally:
             self.close()
 
     def stop(self) -> None:
+        """Ask :meth:`run` to end (from any thread or a signal handler); it closes everything."""
         self.delivery.stop()
 
     def close(self) -> None:
+        """Stop the devices (their threads joined), then close the outbox: every event a device
+        reported before this is committed in the outbox, and waits there for the next start."""
+        if self._closed:
+            return
+        self._closed = True
+        self.delivery.stop()
         for stop in reversed(self._stoppers):
             stop()
         self._stoppers.clear()
+        self.delivery.close()
+        counts = self.outbox.counts()
         self.outbox.close()
+        self.emit({"event": "stopped", **counts})

@@ -1,0 +1,59 @@
+"""End-to-end fixtures: each test gets its own bureau database, service process and simulated scanner;
+pcscd (one per machine) is started once when none runs. A part that cannot be started fails the test,
+never skips it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from e2e_stack import Bureau, Service, StationProcess, prepare_bureau
+
+from simulators.pcscd import Pcscd, PcscdError
+from simulators.scanner import ScannerSimulator
+
+
+@pytest.fixture
+def bureau(tmp_path: Path) -> Bureau:
+    return prepare_bureau(tmp_path / "bureau")
+
+
+@pytest.fixture
+def service(bureau: Bureau) -> Iterator[Service]:
+    running = Service(bureau).start()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def scanner(tmp_path: Path) -> Iterator[ScannerSimulator]:
+    with ScannerSimulator(tmp_path / "ttyScanner") as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def stations() -> Iterator[Callable[[Path], StationProcess]]:
+    """Start `custody station run` processes; any still running are killed after the test."""
+    started: list[StationProcess] = []
+
+    def start(config: Path) -> StationProcess:
+        process = StationProcess(config)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.close()
+
+
+@pytest.fixture(scope="session")
+def pcscd() -> Iterator[Pcscd]:
+    daemon = Pcscd()
+    try:
+        daemon.start()
+    except PcscdError as error:
+        pytest.fail(f"the end-to-end tag tests need pcscd with the vpcd reader (scripts/setup): {error}")
+    yield daemon
+    if daemon.owned:
+        daemon.stop()
