@@ -109,7 +109,12 @@ def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
     path = directory / "custody.sqlite"
     url = f"sqlite:///{path}"
     done = subprocess.run(
-        [CUSTODY, "db", "upgrade"], env=environment(url), capture_output=True, text=True, timeout=120
+        [CUSTODY, "db", "upgrade"],
+        check=False,
+        env=environment(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     custody = Custody.open(url)
@@ -118,12 +123,8 @@ def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
         admin = custody.add_user("admin", "管理员", "220000", Department.OFFICE, {Role.ADMIN})
         clerk = custody.add_user("ng-clerk", "南关物证管理员", UNIT, Department.EVIDENCE_ROOM, {Role.CLERK})
         custody.open_case(clerk, CASE_NO, "私制枪支案")
-        items = [
-            custody.register_firearm(
-                clerk, CASE_NO, FirearmIntake("手枪", "54式", f"E2E-{n}", "7.62mm", fires_standard_ammunition=True)
-            )
-            for n in range(firearms)
-        ]
+        intakes = [FirearmIntake("手枪", "54式", f"E2E-{n}", "7.62mm", True) for n in range(firearms)]
+        items = [custody.register_firearm(clerk, CASE_NO, intake) for intake in intakes]
         _station, key = Stations(custody).add(admin, STATION, UNIT, Department.EVIDENCE_ROOM, DEVICES)
     finally:
         custody.close()
@@ -197,8 +198,18 @@ class Service:
 
     def start(self) -> Service:
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "api.serving:app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-server-header"],
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "api.serving:app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-server-header",
+            ],
             env=environment(self.bureau.url),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -77,7 +77,11 @@ def test_a_bad_configuration_is_one_line_and_a_failure(tmp_path):
     config.write_text('[service]\nurl = "http://127.0.0.1:1"\nkey = "k"\n[scanner]\nbaud = "fast"\n')
     done = subprocess.run(
         [CUSTODY, "station", "run", "--config", str(config)],
-        env=environment(), capture_output=True, text=True, timeout=60,
+        check=False,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode != 0 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "scanner" in done.stderr, done.stderr
