@@ -24,7 +24,7 @@ from station.config import StationConfig
 from station.outbox import Outbox, Pending
 
 SCAN_PATH = "/api/v1/scans"
-RETRY_INITIAL, RETRY_MAX = 0.2, 10.0
+RETRY_INITIAL = 0.2
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -57,6 +57,7 @@ class Delivery:
         self._key = config.service.key
         self._stop = threading.Event()
         self._delay = RETRY_INITIAL
+        self._retry_max = config.service.retry_max
 
     def stop(self) -> None:
         """Ask the loop to end; an attempt in flight finishes first (its answer is recorded)."""
@@ -71,7 +72,7 @@ class Delivery:
             pending = self._outbox.wait(timeout=0.5)
             if pending is not None and not self.deliver(pending):
                 self._stop.wait(self._delay)
-                self._delay = min(self._delay * 2, RETRY_MAX)
+                self._delay = min(self._delay * 2, self._retry_max)
 
     def deliver(self, pending: Pending) -> bool:
         """One attempt; True when the service answered (accepted or refused), False to retry later."""

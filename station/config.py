@@ -3,6 +3,8 @@
 [service]
 url = "http://127.0.0.1:8000"
 key = "…"                      # the station key `custody station add` printed (or CUSTODY_STATION_KEY)
+timeout = 10                   # seconds a delivery waits for its answer
+retry_max = 10                 # longest pause between retries (backoff doubles from 0.2 s up to it)
 
 [outbox]
 path = "data/station-outbox.sqlite"
@@ -36,6 +38,7 @@ class ServiceConfig(_Section):
     url: str
     key: str = ""
     timeout: float = Field(default=10.0, gt=0)
+    retry_max: float = Field(default=10.0, gt=0)
 
 
 class OutboxConfig(_Section):

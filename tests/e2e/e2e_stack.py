@@ -219,12 +219,15 @@ class Service:
         self.log.wait_for_text("Application startup complete")
         return self
 
-    def stop(self) -> int:
-        """SIGTERM, as a service manager stops it; answers the exit status."""
-        assert self.process is not None
+    def stop(self) -> bool:
+        """SIGTERM, as a service manager stops it; True when it shut down cleanly (uvicorn re-raises
+        the signal after its graceful shutdown, so the exit status is -SIGTERM either way)."""
+        assert self.process is not None and self.log is not None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(WAIT)
+        self.process.wait(WAIT)
+        self.log.wait_for_text("Finished server process")
+        return any("Application shutdown complete" in line for line in self.log.lines)
 
     def pause(self) -> None:
         assert self.process is not None
@@ -252,6 +255,7 @@ def station_config(
         f'url = "{service_url}"',
         f'key = "{key}"',
         "timeout = 5",
+        "retry_max = 0.5",
         "",
         "[outbox]",
         f'path = "{directory / "outbox.sqlite"}"',
