@@ -103,6 +103,7 @@ def scanner_sim(
             down_for,
             aim,
         )
+        sim.drain(timeout=10)  # what was written dies with the pty: let the reader have it first
     except KeyboardInterrupt:
         pass
     finally:

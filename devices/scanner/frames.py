@@ -97,6 +97,8 @@ class Framing:
         frame_ends = self.suffix if self.suffix is not None else b"\r\n"
         if any(byte in self.charset for byte in frame_ends):
             raise ScannerSettingsError(f"suffix {frame_ends!r} overlaps the character set")
+        if any(byte in self.prefix for byte in frame_ends):
+            raise ScannerSettingsError(f"prefix {self.prefix!r} holds a byte that ends frames")
         if not 1 <= self.min_length <= self.max_length:
             raise ScannerSettingsError("need 1 <= min_length <= max_length")
         if self.idle_timeout <= 0:

@@ -171,3 +171,20 @@ def test_sim_scanner_in_trigger_mode_scans_when_triggered(tmp_path):
         assert finish(process) == 0
     finally:
         scanner.close()
+
+
+def test_listen_with_trigger_triggers_on_connecting_and_after_every_scan(simulator):
+    process, output = start(
+        "scanner", "listen", str(simulator.link), "--baud", "115200", "--trigger", "--count", "2"
+    )
+    assert simulator.wait_for_command(b"\x16T\r"), "no trigger on connecting"
+    assert simulator.wait_for_reader()
+    simulator.scan("F220100202600012787")
+    assert simulator.wait_for_command(b"\x16T\r"), "no trigger after the scan"
+    simulator.scan("A220100202600012844")
+    assert finish(process) == 0
+    assert [record.get("code") for record in output.records] == [
+        None,
+        "F220100202600012787",
+        "A220100202600012844",
+    ]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from scanner_harness import TEST_FRAMING, EventLog
 
-from devices.scanner import Disconnected, Fault, Framing, Reconnected
+from devices.scanner import Connected, Disconnected, Fault, Framing, PortSettings, Reconnected, SerialScanner
 from simulators.scanner import ScannerSimulator
 
 pytestmark = pytest.mark.devices
@@ -194,3 +195,18 @@ def test_the_simulator_link_points_at_a_pty_in_raw_mode(simulator):
         assert not lflag & (termios.ECHO | termios.ICANON)
     finally:
         os.close(fd)
+
+
+def _open_by_us(device: str) -> int:
+    return sum(os.path.realpath(f"/proc/self/fd/{fd}") == device for fd in os.listdir("/proc/self/fd"))
+
+
+def test_closing_the_driver_ends_its_thread_and_lets_go_of_the_pty(simulator):
+    scanner = SerialScanner(PortSettings(str(simulator.link), baudrate=115200), TEST_FRAMING)
+    log = EventLog()
+    thread = scanner.start(log.append)
+    log.wait_for_event(Connected)
+    assert _open_by_us(simulator.device) == 2  # the simulator's end and the driver's
+    scanner.close()
+    assert not thread.is_alive()
+    assert _open_by_us(simulator.device) == 1

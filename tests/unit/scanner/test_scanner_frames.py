@@ -321,6 +321,8 @@ def test_an_unknown_terminator_is_a_settings_error(spec):
     [
         {"suffix": b""},
         {"suffix": b"#"},
+        {"prefix": b"\r"},
+        {"prefix": b"\x02\x03", "suffix": b"\x03"},
         {"charset": b""},
         {"min_length": 0},
         {"min_length": 10, "max_length": 5},
