@@ -12,7 +12,8 @@ bounded by the writer, not the readers); the driver's CPU time per code; the par
 from memory; and a burst paced at 115200 baud (10 bits a byte), where the driver must keep up with
 the line: the last code delivered within one frame time of the moment its last byte was due. And,
 without a pty, every code sent at each common baud rate and read at each other one (the
-simulator's UART model): how many of those garbles the parser delivered as scans.
+simulator's UART model): how many of those garbles the parser delivered as scans. And how soon
+`custody scanner listen` has its port open after being started.
 
     python -m bench scanner [--codes 10000] [--rounds 10] [--paced-codes 10000] [--baud 115200]
 """
@@ -176,6 +177,27 @@ def _wrong_baud(codes: list[str]) -> dict[str, int]:
     return {"garbled_scans": garbled, "delivered": delivered}
 
 
+def _listen_start() -> dict[str, Any]:
+    """How long `custody scanner listen` takes from being started to having the port open, and
+    that its scan line comes out."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from simulators.scanner import ScannerSimulator
+
+    custody = Path(sys.executable).parent / "custody"
+    with ScannerSimulator(baud=115200) as sim:
+        began = time.monotonic()
+        command = [str(custody), "scanner", "listen", str(sim.link), "--baud", "115200", "--count", "1"]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as listen:
+            opened = sim.wait_for_reader(timeout=60)
+            sim.scan("F220100202600012787")
+            output, _ = listen.communicate(timeout=60)
+    assert opened and sim.opened_at is not None, "custody scanner listen never opened the port"
+    return {"open_s": round(sim.opened_at - began, 3), "scanned": '"F220100202600012787"' in output}
+
+
 def _rounds(codes: list[str], rounds: int, baud: int, frame_a_write: bool) -> dict[str, Any]:
     scanner = _Scanner(codes)
     rates: dict[str, list[float]] = {"bare": [], "driver": []}
@@ -257,6 +279,7 @@ def main(argv: list[str]) -> int:
         for n in range(args.garbled_codes // 2)
     ]
     wrong_baud = _wrong_baud(_codes(args.garbled_codes - len(gs1)) + gs1)
+    listen = _listen_start()
     lost = whole["lost"] + framewise["lost"] + paced["lost"]
     corrupted = whole["corrupted"] + framewise["corrupted"] + paced["corrupted"]
     errors = whole["errors"] + framewise["errors"] + paced["error_events"]
@@ -312,5 +335,7 @@ def main(argv: list[str]) -> int:
         parser_alone={"parser": round(parser_rate), "split": round(split_rate)},
         paced=paced,
         wrong_baud=wrong_baud,
+        listen=listen,
     )
-    return 0 if lost == corrupted == errors == wrong_baud["delivered"] == 0 else 1
+    clean = lost == corrupted == errors == wrong_baud["delivered"] == 0
+    return 0 if clean and listen["scanned"] else 1

@@ -58,6 +58,8 @@ class ScannerSimulator:
         self._wake: tuple[int, int] | None = None
         self._listener: threading.Thread | None = None
         self._line_free_at = 0.0
+        self.opened_at: float | None = None
+        """When a reader last opened the port (monotonic), as seen by the simulator."""
 
     # -- the pty ---------------------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class ScannerSimulator:
                     self.received += packet[1:]
                 elif packet[0] & _FLUSHREAD:
                     self._opens += 1
+                    self.opened_at = time.monotonic()
                 self._changed.notify_all()
 
     def wait_for_reader(self, timeout: float = 10.0) -> bool:

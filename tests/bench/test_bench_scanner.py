@@ -35,3 +35,5 @@ def test_scanner_benchmark_delivers_every_code_intact_and_ends_with_its_json_lin
     assert (paced["baud"], paced["codes"], paced["lost"], paced["corrupted"]) == (115200, 100, 0, 0)
     assert {"end_lag_ms", "frame_ms", "within_one_frame", "lag_p99_ms"} <= set(paced)
     assert last["wrong_baud"] == {"garbled_scans": 20 * 56, "delivered": 0}
+    assert last["listen"]["scanned"] is True
+    assert last["listen"]["open_s"] > 0
