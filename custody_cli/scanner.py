@@ -119,8 +119,9 @@ def listen(
     )
     signal.signal(signal.SIGTERM, _interrupt)
     scans = 0
+    events = driver.events()
     try:
-        for event in driver.events():
+        for event in events:
             _print(event.to_json())
             if isinstance(event, Scan):
                 scans += 1
@@ -134,6 +135,7 @@ def listen(
         # The reader of our output went away (``| head``): nothing left to tell anyone.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
+        events.close()  # closes the port
         driver.close()
 
 
