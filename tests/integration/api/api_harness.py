@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import functools
 import itertools
+import shutil
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, cast
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
@@ -31,6 +34,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery staple"
+START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # as the shared fixtures' clock
 CHEAP_HASHER = password_hasher(memory_kib=1024, passes=1)
 _serial = itertools.count(1)
 _users = cast(Table, User.__table__)
@@ -135,3 +139,16 @@ def problem(answer: Any, status: int, code: str) -> dict[str, Any]:
     assert body["type"] == f"/problems/{code}", body
     assert body["status"] == status and body["title"] and body["detail"], body
     return body
+
+
+def module_database(request: pytest.FixtureRequest, back_end: str) -> tuple[str, Callable[[], None]]:
+    """A database of the module's own on ``back_end`` (copied from the session's template) and how
+    to drop it."""
+    if back_end == "sqlite":
+        folder = request.getfixturevalue("tmp_path_factory").mktemp("module-db")
+        path = folder / "custody.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}", lambda: None
+    server = request.getfixturevalue("postgres")
+    name = server.create(template=request.getfixturevalue("postgres_template"))
+    return server.database_url(name), lambda: server.drop(name)

@@ -13,16 +13,13 @@ objects made fresh for them.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from api_harness import PASSWORD, Harness, station_headers, unique
+from api_harness import PASSWORD, START, Harness, module_database, station_headers, unique
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.app import admission, api_routes, create_app
@@ -31,7 +28,6 @@ from custody.intake import AmmunitionIntake, FirearmIntake
 from custody.model import Department, Role
 from custody.services import Custody
 
-START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 IN, OUT = "220102", "220200"  # Nanguan county (under Changchun) and Jilin City: no unit covers both
 ROLE_USERS = {
     Role.CLERK: "ng-clerk",
@@ -556,23 +552,15 @@ def test_public_documents_need_no_credentials(api):
         ),
     ],
 )
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    if request.param == "sqlite":
-        path = Path(tmp_path_factory.mktemp("matrix")) / "custody.sqlite"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        url, drop = f"sqlite:///{path}", None
-    else:
-        server = request.getfixturevalue("postgres")
-        name = server.create(template=request.getfixturevalue("postgres_template"))
-        url, drop = server.database_url(name), (lambda: server.drop(name))
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    url, drop = module_database(request, request.param)
     clock = FixedClock(START)
     custody = Custody.open(url, clock)
     harness = Harness(custody, clock, own_app=True)
     with harness.running():
         yield World(harness)
     custody.close()
-    if drop is not None:
-        drop()
+    drop()
 
 
 def _expected(entry: Entry, caller: str, scope: str) -> int:
