@@ -9,9 +9,10 @@ Guessing is held back twice. Per account: ``lock_after`` consecutive failed logi
 ``lock_seconds`` (an administrator may unlock it sooner); while locked even the right password fails.
 Per client address: after ``throttle_failures`` failed logins within ``throttle_seconds`` further
 attempts are refused outright with the time to wait, before any hashing, which also bounds the CPU and
-memory an attacker can make argon2 spend. A failed login says the same thing and takes about the same
-time whether the user is unknown, inactive, locked or the password wrong, so logins do not reveal which
-usernames exist.
+memory an attacker can make argon2 spend. A failed login gives the same answer whether the user is
+unknown, inactive, locked or the password wrong, and costs one argon2 verification in every case (a
+decoy hash stands in for a missing one), so logins do not tell which usernames exist. The failure count
+of a real account is committed before the answer, so a lockout never lags behind the attempts.
 """
 
 from __future__ import annotations
