@@ -111,7 +111,7 @@ def _check_admissions(app: FastAPI) -> None:
     """Every API route admits someone by role, or is knowingly public."""
     for route in api_routes(app):
         if admission(route) is None:
-            for method in route.methods:
+            for method in route.methods or ():
                 if (method, route.path) not in PUBLIC:
                     raise RuntimeError(f"{method} {route.path} admits no one: name its roles (api.deps)")
 
@@ -129,7 +129,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
         problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        routes = {(m, r.path_format): r for r in api_routes(app) for m in r.methods}
+        routes = {(m, r.path_format): r for r in api_routes(app) for m in r.methods or ()}
         for path, operations in document.get("paths", {}).items():
             for method, operation in operations.items():
                 route = routes.get((method.upper(), path))

@@ -37,4 +37,4 @@ def verify(
             expected = Head.parse(expect_head)
         except ValueError as bad:
             raise InvalidInput(str(bad), "expect_head") from None
-    return VerificationOut(**services.custody.verify(expected).as_dict())
+    return VerificationOut.model_validate(services.custody.verify(expected).as_dict())

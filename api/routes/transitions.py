@@ -5,7 +5,7 @@ core's own (:data:`custody.lifecycle.TRANSITIONS`), and the core checks them aga
 guards and the version. Later lifecycle steps (seal, sample, destruction) add a row here.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
@@ -53,7 +53,7 @@ def _add_act(path: str, event: EventType, body_model: type[BaseModel], summary: 
         caller: Annotated[Caller, Depends(admitted)],
         services: ServicesDep,
     ) -> ItemOut:
-        values: dict[str, Any] = body.model_dump(mode="json")
+        values: dict[str, Any] = cast(BaseModel, body).model_dump(mode="json")
         version = values.pop("version")
         witness = values.pop("witness", None)
         after = services.custody.act(caller.actor, evidence_no, event, version, values, witness=witness)
