@@ -24,6 +24,7 @@ from custody.db.migrate import upgrade
 from custody.model import Department, Role
 from custody.services import Custody
 from custody.units import read_units
+from simulators.pcscd import Pcscd, PcscdError
 
 PG_URL = os.environ.get("CUSTODY_TEST_PG_URL", "postgresql+psycopg://custody:custody@127.0.0.1:5432/test")
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 China Standard Time
@@ -128,3 +129,17 @@ def custody(database_url: str, clock: FixedClock) -> Iterator[Custody]:
     service = Custody.open(database_url, clock)
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session")
+def pcscd() -> Iterator[Pcscd]:
+    """One pcscd for every device test of this worker (the RFID, end-to-end and benchmark tests share it):
+    started as a child process when none runs, and stopped afterwards; never skipped when missing."""
+    daemon = Pcscd()
+    try:
+        daemon.start()
+    except PcscdError as error:
+        pytest.fail(f"the device tests need pcscd with the vpcd reader: {error}")
+    yield daemon
+    if daemon.owned:
+        daemon.stop()

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from e2e_stack import Bureau, Service, StationProcess, prepare_bureau
 
-from simulators.pcscd import Pcscd, PcscdError
 from simulators.scanner import ScannerSimulator
 
 
@@ -47,13 +46,3 @@ def stations() -> Iterator[Callable[[Path], StationProcess]]:
         process.close()
 
 
-@pytest.fixture(scope="session")
-def pcscd() -> Iterator[Pcscd]:
-    daemon = Pcscd()
-    try:
-        daemon.start()
-    except PcscdError as error:
-        pytest.fail(f"the end-to-end tag tests need pcscd with the vpcd reader (scripts/setup): {error}")
-    yield daemon
-    if daemon.owned:
-        daemon.stop()

@@ -15,20 +15,8 @@ import pytest
 from rfid_stack import SLOT0, SLOT1, EventLog, wait_until_empty
 
 from devices.rfid import ReaderAdded, TagMonitor
-from simulators.pcscd import Pcscd, PcscdError
+from simulators.pcscd import Pcscd
 from simulators.tag import VPCD_PORTS, VirtualTag
-
-
-@pytest.fixture(scope="session")
-def pcscd() -> Iterator[Pcscd]:
-    daemon = Pcscd()
-    try:
-        daemon.start()
-    except PcscdError as error:
-        pytest.fail(f"the RFID tests need pcscd with the vpcd reader (scripts/setup installs them): {error}")
-    yield daemon
-    if daemon.owned:
-        daemon.stop()
 
 
 @pytest.fixture
