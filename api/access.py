@@ -72,7 +72,8 @@ class AccessLogMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if record is not None:
+                # a route that wrote its entry in its own transaction says so (scan intake)
+                if record is not None and not scope["state"].get("access_logged"):
                     await anyio.to_thread.run_sync(record, access_of(scope, message["status"]))
             await send(message)
 

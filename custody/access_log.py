@@ -8,6 +8,7 @@ PostgreSQL), as for the ledger. An entry holds no secret: no password, token, ke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
@@ -56,6 +57,10 @@ class AccessLog:
 
     def record(self, access: Access) -> int:
         """Append one entry; return its seq once it is committed."""
+        return self.custody.writer.submit(self.act_for(access))
+
+    def act_for(self, access: Access) -> Callable[[Connection], int]:
+        """The write of one entry, for a caller that records it inside its own act's transaction."""
         values = asdict(access)
         values.update(
             at_us=self.custody.clock.now_us(),
@@ -70,7 +75,7 @@ class AccessLog:
         def act(conn: Connection) -> int:
             return int(conn.execute(insert(_log).values(**values)).inserted_primary_key[0])  # type: ignore[index]
 
-        return self.custody.writer.submit(act)
+        return act
 
     def entries(
         self,

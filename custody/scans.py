@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import Any, cast
@@ -98,9 +99,27 @@ def record_sighting(custody: Custody, station: Station, scan: Scan) -> dict[str,
     return custody.writer.submit(_sighting_act(custody, station, scan))
 
 
-def record_sighting_future(custody: Custody, station: Station, scan: Scan) -> Future[dict[str, Any]]:
-    """As :func:`record_sighting`, for async callers: resolves once the sighting is committed."""
-    return custody.writer.submit_future(_sighting_act(custody, station, scan))
+def record_sighting_future(
+    custody: Custody,
+    station: Station,
+    scan: Scan,
+    also: Callable[[Connection, dict[str, Any]], object] | None = None,
+) -> Future[dict[str, Any]]:
+    """As :func:`record_sighting`, for async callers: resolves once the sighting is committed.
+
+    ``also`` writes more in the same transaction once the answer is known (the service's access-log
+    entry of the request), so a scan costs one commit.
+    """
+    sighting = _sighting_act(custody, station, scan)
+    if also is None:
+        return custody.writer.submit_future(sighting)
+
+    def act(conn: Connection) -> dict[str, Any]:
+        answer: dict[str, Any] = sighting(conn)
+        also(conn, answer)
+        return answer
+
+    return custody.writer.submit_future(act)
 
 
 def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:

@@ -17,7 +17,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Connection
 
+from api.access import access_of
 from api.deps import API_PREFIX, AdmitsStations, Caller, ServicesDep
 from api.errors import responses
 from custody.errors import NotPermitted
@@ -127,7 +129,14 @@ async def post_scan(
     else:
         where = Station(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
     scan = Scan(**body.model_dump())
-    answer = await asyncio.wrap_future(record_sighting_future(services.custody, where, scan))
+
+    def logged(conn: Connection, answer: dict[str, Any]) -> None:
+        """The request's access-log entry, committed with the sighting (one commit a scan)."""
+        status = 200 if answer["replayed"] else 201
+        services.access_log.act_for(access_of(request.scope, status))(conn)
+
+    answer = await asyncio.wrap_future(record_sighting_future(services.custody, where, scan, logged))
+    request.state.access_logged = True
     if answer["replayed"]:
         response.status_code = 200
     else:

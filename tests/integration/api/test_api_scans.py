@@ -131,3 +131,18 @@ def test_the_feed_streams_a_stations_sightings(api: Harness):
     text = asyncio.run(listen_and_scan())
     data = next(line for line in text.splitlines() if line.startswith("data: "))
     assert "event: sighting" in text and json.loads(data[6:])["evidence_no"] == number
+
+
+def test_each_scan_request_is_in_the_access_log_once_with_its_status(api: Harness):
+    from sqlalchemy import text
+
+    number = gun(api)
+    headers = station_headers(api.station("ng-desk", "220102", "scanner-1"))
+    api.client.post("/api/v1/scans", json=scan(number), headers=headers)
+    api.client.post("/api/v1/scans", json=scan(number), headers=headers)
+    api.client.post("/api/v1/scans", json=scan(number, key="k-9", device="scanner-9"), headers=headers)
+    with api.custody.engine.connect() as conn:
+        statuses = conn.execute(
+            text("SELECT status FROM access_log WHERE path = '/api/v1/scans' ORDER BY seq")
+        ).all()
+    assert [s[0] for s in statuses] == [201, 200, 403]
