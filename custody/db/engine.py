@@ -18,7 +18,15 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        # Keep the connections: opening one costs its PRAGMAs (WAL takes a lock), and the service's
+        # thread pool (40 threads) reads concurrently.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=max(pool_size, 40),
+            max_overflow=10,
+            **kwargs,
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
