@@ -24,7 +24,7 @@ from custody.db.migrate import upgrade
 from custody.model import Department, Role
 from custody.services import Custody
 from custody.units import read_units
-from simulators.pcscd import Pcscd, PcscdError
+from simulators.pcscd import Pcscd, PcscdError, pcscd_running
 
 PG_URL = os.environ.get("CUSTODY_TEST_PG_URL", "postgresql+psycopg://custody:custody@127.0.0.1:5432/test")
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 China Standard Time
@@ -132,7 +132,7 @@ def custody(database_url: str, clock: FixedClock) -> Iterator[Custody]:
 
 
 @pytest.fixture(scope="session")
-def pcscd() -> Iterator[Pcscd]:
+def pcscd_daemon() -> Iterator[Pcscd]:
     """One pcscd for every device test of this worker (the RFID, end-to-end and benchmark tests share it):
     started as a child process when none runs, and stopped afterwards; never skipped when missing."""
     daemon = Pcscd()
@@ -143,3 +143,15 @@ def pcscd() -> Iterator[Pcscd]:
     yield daemon
     if daemon.owned:
         daemon.stop()
+
+
+@pytest.fixture
+def pcscd(pcscd_daemon: Pcscd) -> Pcscd:
+    """The session's pcscd, started again if an earlier test or program left none serving."""
+    if not pcscd_running():
+        pcscd_daemon.stop()
+        try:
+            pcscd_daemon.start()
+        except PcscdError as error:
+            pytest.fail(f"pcscd could not be started again: {error}")
+    return pcscd_daemon
