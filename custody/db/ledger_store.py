@@ -77,10 +77,3 @@ def verify_ledger(engine: Engine, expect_head: Head | None = None) -> Verificati
 
         unreadable += (sqlite3.OperationalError,)  # "Could not decode to UTF-8 column ..."
     return verify_rows(_raw_rows(engine), expect_head, unreadable)
-
-
-def iter_events(conn: Connection, item_id: int | None = None) -> Iterator[Any]:
-    query = select(_events).order_by(_events.c.seq)
-    if item_id is not None:
-        query = query.where(_events.c.item_id == item_id)
-    yield from conn.execute(query)

@@ -168,9 +168,6 @@ class ScanReceipt(Base):
     received_at_us: Mapped[int] = mapped_column(BigInt)
 
 
-EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in CustodyEvent.__table__.columns)
-
-
 # ------------------------------------------------------------------------------- identity and access
 # Added by migration 0002. Secrets are never stored in clear: see custody.credentials.
 
