@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from custody.access_log import AccessLog
@@ -53,7 +54,7 @@ class Services:
         )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
         raise RuntimeError("the app was created without services")
@@ -102,22 +103,28 @@ StationDeviceDep = Annotated[
 
 
 class Admits:
-    """Admit users holding any of ``roles``; refuse stations (they may only scan and read)."""
+    """Admit users holding any of ``roles``; refuse stations (they may only scan and read).
+
+    Admission is a coroutine: credentials are looked up in the thread pool (a database read), except a
+    station key the scan route has seen before (:attr:`remembers_stations`), which it recalls from memory
+    and whose sighting transaction checks it again.
+    """
 
     stations = False
+    remembers_stations = False
 
     def __init__(self, *roles: Role) -> None:
         if not roles:
             raise ValueError("an endpoint admits at least one role")
         self.roles = frozenset(roles)
 
-    def __call__(self, request: Request, services: ServicesDep, bearer: BearerDep) -> Caller:
+    async def __call__(self, request: Request, services: ServicesDep, bearer: BearerDep) -> Caller:
         headers = request.headers
-        return self.admit(
+        return await self.admit(
             request, services, bearer, headers.get("x-station-key"), headers.get("x-station-device")
         )
 
-    def admit(
+    async def admit(
         self,
         request: Request,
         services: Services,
@@ -128,7 +135,9 @@ class Admits:
         if bearer is not None and station_key is not None:
             raise NotAuthenticated("send a session token or a station key, not both")
         if station_key is not None:
-            station = services.stations.authenticate(station_key)
+            station = services.stations.recall(station_key) if self.remembers_stations else None
+            if station is None:
+                station = await run_in_threadpool(services.stations.authenticate, station_key)
             caller = Caller(station.viewer(), station=station, device=device or "")
             request.state.caller = caller
             station.require_device(device)
@@ -137,7 +146,7 @@ class Admits:
             return caller
         if bearer is None:
             raise NotAuthenticated("this endpoint needs a session token (Authorization: Bearer …)")
-        session = services.identity.authenticate(bearer.credentials)
+        session = await run_in_threadpool(services.identity.authenticate, bearer.credentials)
         caller = Caller(session.actor, session.session_id, session.expires_at_us)
         request.state.caller = caller
         if not session.actor.has_any(self.roles):
@@ -155,7 +164,7 @@ class AdmitsStations(Admits):
 
     stations = True
 
-    def __call__(  # type: ignore[override]
+    async def __call__(  # type: ignore[override]
         self,
         request: Request,
         services: ServicesDep,
@@ -163,7 +172,14 @@ class AdmitsStations(Admits):
         station_key: StationKeyDep,
         device: StationDeviceDep = None,
     ) -> Caller:
-        return self.admit(request, services, bearer, station_key, device)
+        return await self.admit(request, services, bearer, station_key, device)
+
+
+class AdmitsScanners(AdmitsStations):
+    """As :class:`AdmitsStations`, for the scan route: a station key seen before is recalled without a
+    database read; the sighting's own transaction checks that the key is still live."""
+
+    remembers_stations = True
 
 
 def admission_of(dependencies: Iterable[object]) -> Admits | None:

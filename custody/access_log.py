@@ -12,16 +12,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor
 from custody.clock import from_us
+from custody.db.prepared import PreparedInsert
 from custody.db.tables import AccessLogEntry, Station, User
 from custody.queries import Page, Queries, after_cursor, check_limit, page_of
 from custody.services import Custody
 
 _log = cast(Table, AccessLogEntry.__table__)
+_INSERT = PreparedInsert(_log, returning=_log.c.seq)
 _users = cast(Table, User.__table__)
 _stations = cast(Table, Station.__table__)
 
@@ -73,7 +75,7 @@ class AccessLog:
         )
 
         def act(conn: Connection) -> int:
-            return int(conn.execute(insert(_log).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+            return int(_INSERT.run(conn, values).fetchone()[0])
 
         return act
 

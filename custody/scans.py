@@ -23,7 +23,9 @@ from sqlalchemy.engine import Connection
 from custody.db.ledger_store import append_event
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import Item, ScanReceipt
+from custody.db.tables import Station as StationRow
 from custody.errors import IdempotencyConflict, InvalidInput, TransitionRefused, UnknownItem
+from custody.identity import NotAuthenticated
 from custody.intake import clean_text
 from custody.ledger import canonical_payload
 from custody.lifecycle import normal_uid
@@ -33,6 +35,8 @@ from custody.services import Custody
 
 _items = cast(Table, Item.__table__)
 _receipts = cast(Table, ScanReceipt.__table__)
+_stations = cast(Table, StationRow.__table__)
+_STATION_REVOKED = Prepared(select(_stations.c.revoked_at_us).where(_stations.c.id == bindparam("id")))
 _RECEIPT = Prepared(
     select(_receipts.c.body_sha256, _receipts.c.answer).where(
         _receipts.c.station == bindparam("station"), _receipts.c.idempotency_key == bindparam("key")
@@ -53,15 +57,23 @@ _ITEM_BY_TAG = Prepared(select(*_ITEM_COLUMNS).where(_items.c.tag_uid == bindpar
 _FIELDS = ("id", "evidence_no", "case_id", "unit_code", "state", "version", "tag_uid")
 
 
+class StationRevoked(NotAuthenticated):
+    """The station's key was revoked after the service last checked it."""
+
+
 @dataclass(frozen=True)
 class Station:
     """Where a scan comes from, as the service authenticated it: a station (its name, unit and place),
-    or a user scanning at a desk (``actor_id`` set, the name ``user:USERNAME``)."""
+    or a user scanning at a desk (``actor_id`` set, the name ``user:USERNAME``).
+
+    ``station_id`` names the station's row: the sighting's transaction checks that its key is still
+    live, so a service that remembers keys between requests cannot record a scan after a revocation."""
 
     name: str
     unit_code: str
     location: str = ""
     actor_id: int | None = None
+    station_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,10 @@ def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
     digest = scan.digest()
 
     def act(conn: Connection) -> dict[str, Any]:
+        if station.station_id is not None:
+            live = _STATION_REVOKED.run(conn, {"id": station.station_id}).fetchone()
+            if live is None or live[0] is not None:
+                raise StationRevoked("the station key is unknown or revoked")
         found = _RECEIPT.run(conn, {"station": station.name, "key": scan.idempotency_key}).fetchone()
         if found is not None:
             if found[0] != digest:

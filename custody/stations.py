@@ -34,6 +34,7 @@ _stations = cast(Table, StationRow.__table__)
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MAX_DEVICES = 16
 MAX_DEVICE_LENGTH = 128
+MAX_REMEMBERED = 10_000  # station keys remembered by one process (the cache is emptied when full)
 
 
 class UnknownStation(NotFound):
@@ -122,6 +123,8 @@ class Stations:
     def __init__(self, custody: Custody, randomness: Randomness | None = None) -> None:
         self.custody = custody
         self._randomness = randomness or secrets.token_bytes
+        # key digest -> station, filled by authenticate(); read by recall(); a revoke here empties it
+        self._known: dict[str, Station] = {}
 
     def add(
         self, admin: Actor, name: str, unit_code: str, department: Department, devices: Iterable[object]
@@ -171,7 +174,26 @@ class Stations:
             )
         if row is None or row["revoked_at_us"] is not None:
             raise NotAuthenticated("the station key is unknown or revoked")
-        return _station(row)
+        station = _station(row)
+        if len(self._known) >= MAX_REMEMBERED:
+            self._known.clear()
+        self._known[row["key_sha256"]] = station
+        return station
+
+    def recall(self, key: object) -> Station | None:
+        """The station of ``key`` as :meth:`authenticate` last found it, without reading the database;
+        None when it is not remembered. The key may have been revoked since (by another process): a caller
+        trusting this must check the station again in the transaction it writes in
+        (:func:`custody.scans.record_sighting` does)."""
+        if not looks_like(key, STATION_KEY_PREFIX):
+            return None
+        return self._known.get(digest(str(key)))
+
+    def forget(self, station_id: int) -> None:
+        """Stop remembering the keys of station ``station_id`` (it was found revoked)."""
+        for known, station in list(self._known.items()):
+            if station.id == station_id:
+                self._known.pop(known, None)
 
     def get(self, viewer: Actor, name: str) -> Station:
         """A station in ``viewer``'s scope; any other is unknown, like a missing one."""
@@ -195,6 +217,7 @@ class Stations:
             )
 
         self.custody.writer.submit(act)
+        self.forget(station.id)
         return self.get(admin, name)
 
     def list(self, viewer: Actor, cursor: str | None = None, limit: int = 50) -> Page:

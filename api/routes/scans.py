@@ -20,17 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from api.access import access_of
-from api.deps import API_PREFIX, AdmitsStations, Caller, ServicesDep
+from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, ServicesDep
 from api.errors import responses
 from custody.errors import NotPermitted
 from custody.model import Role
-from custody.scans import Scan, Station, record_sighting_future
+from custody.scans import Scan, Station, StationRevoked, record_sighting_future
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 
 
 # Stations post what their devices read; a clerk may post a scan made at the desk (keyboard-wedge scanner).
-Scanner = Annotated[Caller, Depends(AdmitsStations(Role.CLERK))]
+Scanner = Annotated[Caller, Depends(AdmitsScanners(Role.CLERK))]
 FeedReader = Annotated[Caller, Depends(AdmitsStations(Role.CLERK, Role.CUSTODIAN, Role.AUDITOR))]
 
 
@@ -125,7 +125,12 @@ async def post_scan(
     """
     if caller.station is not None:
         caller.station.require_device(body.device)
-        where = Station(caller.station.name, caller.station.unit_code, caller.station.name)
+        where = Station(
+            caller.station.name,
+            caller.station.unit_code,
+            caller.station.name,
+            station_id=caller.station.id,
+        )
     else:
         where = Station(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
     scan = Scan(**body.model_dump())
@@ -135,7 +140,12 @@ async def post_scan(
         status = 200 if answer["replayed"] else 201
         services.access_log.act_for(access_of(request.scope, status))(conn)
 
-    answer = await asyncio.wrap_future(record_sighting_future(services.custody, where, scan, logged))
+    try:
+        answer = await asyncio.wrap_future(record_sighting_future(services.custody, where, scan, logged))
+    except StationRevoked:
+        if caller.station is not None:
+            services.stations.forget(caller.station.id)
+        raise
     request.state.access_logged = True
     if answer["replayed"]:
         response.status_code = 200

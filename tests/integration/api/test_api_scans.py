@@ -146,3 +146,25 @@ def test_each_scan_request_is_in_the_access_log_once_with_its_status(api: Harnes
             text("SELECT status FROM access_log WHERE path = '/api/v1/scans' ORDER BY seq")
         ).all()
     assert [s[0] for s in statuses] == [201, 200, 403]
+
+
+def test_a_key_revoked_elsewhere_stops_scans_although_the_service_remembers_it(api: Harness):
+    from custody.stations import Stations
+
+    number = gun(api)
+    key = api.station("ng-desk", "220102", "scanner-1")
+    headers = station_headers(key)
+    assert api.client.post("/api/v1/scans", json=scan(number), headers=headers).status_code == 201
+    assert api.services.stations.recall(key) is not None  # remembered: the next scan reads no key
+    # revoked by another process (the command line), whose revocation this service does not see
+    Stations(api.custody).revoke(api.custody.actor("admin"), "ng-desk")
+    head = api.head_seq()
+    refused = api.client.post("/api/v1/scans", json=scan(number, key="k-2"), headers=headers)
+    problem(refused, 401, "unauthenticated")
+    assert api.head_seq() == head
+    assert api.services.stations.recall(key) is None  # forgotten: later requests read the key again
+    problem(
+        api.client.post("/api/v1/scans", json=scan(number, key="k-3"), headers=headers),
+        401,
+        "unauthenticated",
+    )
