@@ -14,13 +14,13 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from api.access import access_of
-from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, ServicesDep
+from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, Services, ServicesDep
 from api.errors import responses
 from custody.errors import NotPermitted
 from custody.model import Role
@@ -115,9 +115,7 @@ def feed_of(request: Request) -> SightingFeed:
         **responses(401, 403, 404, 409, 422, 503),
     },
 )
-async def post_scan(
-    body: ScanIn, request: Request, response: Response, services: ServicesDep, caller: Scanner
-) -> dict[str, Any]:
+async def post_scan(body: ScanIn, request: Request, caller: Scanner) -> JSONResponse:
     """Record a sighting of the item the scan names (evidence number, tag text, or a bound tag's UID).
 
     An unknown number, a tag bound to nothing and an item outside the caller's unit answer the same
@@ -133,6 +131,7 @@ async def post_scan(
         )
     else:
         where = Station(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
+    services: Services = request.app.state.services
     scan = Scan(**body.model_dump())
 
     def logged(conn: Connection, answer: dict[str, Any]) -> None:
@@ -148,10 +147,9 @@ async def post_scan(
         raise
     request.state.access_logged = True
     if answer["replayed"]:
-        response.status_code = 200
-    else:
-        feed_of(request).publish(where.name, answer)
-    return answer
+        return JSONResponse(answer, status_code=200)
+    feed_of(request).publish(where.name, answer)
+    return JSONResponse(answer, status_code=201)
 
 
 @router.get(
