@@ -6,6 +6,8 @@ current (``custody db upgrade``). ``custody serve`` is the usual way to start th
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -14,6 +16,18 @@ from custody.services import Custody
 from custody.settings import Settings
 
 
+def service_app(custody: Custody) -> FastAPI:
+    """The service's app over ``custody``, which it closes on shutdown.
+
+    Everything built so far (modules, the route table, the schema) lives as long as the process: it is
+    moved out of the garbage collector's sight (``gc.freeze``), so a full collection under load scans
+    only what requests create, not the whole heap (otherwise a pause of tens of milliseconds now and
+    then, the service's slowest answers)."""
+    made = create_app(Services.over(custody), close_on_shutdown=True)
+    gc.collect()
+    gc.freeze()
+    return made
+
+
 def app() -> FastAPI:
-    custody = Custody.open(Settings().resolved_database_url())
-    return create_app(Services.over(custody), close_on_shutdown=True)
+    return service_app(Custody.open(Settings().resolved_database_url()))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from custody.errors import InvalidInput
 
 _CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"}
+_CONTROL_CHARACTER = re.compile("[" + re.escape("".join(sorted(_CONTROL))) + "]")
 
 
 def clean_text(value: Any, name: str, *, required: bool = False) -> str | None:
@@ -19,7 +21,7 @@ def clean_text(value: Any, name: str, *, required: bool = False) -> str | None:
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be text", field=name)
     value = value.strip()
-    if any(ch in _CONTROL for ch in value):
+    if _CONTROL_CHARACTER.search(value):
         raise InvalidInput(f"{name} contains control characters", field=name)
     if required and not value:
         raise InvalidInput(f"{name} is required", field=name)

@@ -37,8 +37,15 @@ _REGION = re.compile(r"[0-9]{6}")
 _LENGTH = 19
 
 
+# letters as in IBAN (A=10 … Z=35, either case); digits stay
+_LETTER_VALUES = {ord(ch): str(int(ch, 36)) for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+
+
 def _digits(text: str) -> str:
-    return "".join(str(int(ch, 36)) for ch in text)
+    digits = text.translate(_LETTER_VALUES)
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"{text!r} holds characters other than ASCII letters and digits")
+    return digits
 
 
 def check_digits(body: str) -> str:

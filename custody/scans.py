@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -57,6 +56,9 @@ _ITEM_BY_TAG = Prepared(select(*_ITEM_COLUMNS).where(_items.c.tag_uid == bindpar
 _FIELDS = ("id", "evidence_no", "case_id", "unit_code", "state", "version", "tag_uid")
 
 
+_SCAN_FIELDS = ("device", "idempotency_key", "code", "symbology", "uid", "text", "device_time")
+
+
 class StationRevoked(NotAuthenticated):
     """The station's key was revoked after the service last checked it."""
 
@@ -88,8 +90,11 @@ class Scan:
     text: str | None = None
     device_time: str | None = None
 
+    def fields(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in _SCAN_FIELDS}
+
     def digest(self) -> str:
-        return hashlib.sha256(canonical_payload(asdict(self)).encode()).hexdigest()
+        return hashlib.sha256(canonical_payload(self.fields()).encode()).hexdigest()
 
 
 def _checked(scan: Scan) -> tuple[str, str | None]:
@@ -111,27 +116,27 @@ def record_sighting(custody: Custody, station: Station, scan: Scan) -> dict[str,
     return custody.writer.submit(_sighting_act(custody, station, scan))
 
 
-def record_sighting_future(
+async def record_sighting_async(
     custody: Custody,
     station: Station,
     scan: Scan,
     also: Callable[[Connection, dict[str, Any]], object] | None = None,
-) -> Future[dict[str, Any]]:
-    """As :func:`record_sighting`, for async callers: resolves once the sighting is committed.
+) -> dict[str, Any]:
+    """As :func:`record_sighting`, for coroutines: returns once the sighting is committed.
 
     ``also`` writes more in the same transaction once the answer is known (the service's access-log
     entry of the request), so a scan costs one commit.
     """
     sighting = _sighting_act(custody, station, scan)
     if also is None:
-        return custody.writer.submit_future(sighting)
+        return await custody.writer.submit_async(sighting)
 
     def act(conn: Connection) -> dict[str, Any]:
         answer: dict[str, Any] = sighting(conn)
         also(conn, answer)
         return answer
 
-    return custody.writer.submit_future(act)
+    return await custody.writer.submit_async(act)
 
 
 def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
@@ -152,7 +157,7 @@ def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
             return {**json.loads(found[1]), "replayed": True}
         item = _find(conn, custody, station, number, uid)
         now = custody.clock.now_us()
-        payload = {k: v for k, v in asdict(scan).items() if v is not None and k != "device"}
+        payload = {k: v for k, v in scan.fields().items() if v is not None and k != "device"}
         payload.update(location=station.location, source="tag" if uid else "barcode")
         if uid:
             payload["uid"] = uid

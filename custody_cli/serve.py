@@ -38,8 +38,7 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
     """
     import uvicorn
 
-    from api.app import create_app
-    from api.deps import Services
+    from api.serving import service_app
     from custody.services import Custody
     from custody.settings import Settings
 
@@ -52,7 +51,7 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
     except BaseException:
         custody.close()
         raise
-    app = create_app(Services.over(custody), close_on_shutdown=True)
+    app = service_app(custody)
     where = custody.engine.url.render_as_string(hide_password=True)
     click.echo(f"custody: serving {where} at http://{host}:{port}/ (API documentation at /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, workers=1)

@@ -24,7 +24,7 @@ from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, Service
 from api.errors import responses
 from custody.errors import NotPermitted
 from custody.model import Role
-from custody.scans import Scan, Station, StationRevoked, record_sighting_future
+from custody.scans import Scan, Station, StationRevoked, record_sighting_async
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 
@@ -140,7 +140,7 @@ async def post_scan(body: ScanIn, request: Request, caller: Scanner) -> JSONResp
         services.access_log.act_for(access_of(request.scope, status))(conn)
 
     try:
-        answer = await asyncio.wrap_future(record_sighting_future(services.custody, where, scan, logged))
+        answer = await record_sighting_async(services.custody, where, scan, logged)
     except StationRevoked:
         if caller.station is not None:
             services.stations.forget(caller.station.id)

@@ -10,6 +10,8 @@ lock, so writers in other processes append to the chain one at a time.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -27,6 +29,97 @@ Act = Callable[[Connection], Any]
 # Key of the PostgreSQL advisory lock that serialises appends to the custody ledger.
 LEDGER_LOCK_KEY = 0x637573746F6479  # "custody"
 _STOP = object()
+# SQLite: the writer's batches between two checkpoints (each a few pages of log), and SQLite's default
+# automatic checkpoint threshold (pages), put back on the writer's connection when it is returned.
+CHECKPOINT_EVERY = 100
+SQLITE_AUTOCHECKPOINT_PAGES = 1000
+
+
+class _LoopWaiter:
+    """An asyncio caller's future, settled on its own event loop."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
+        self.loop = loop
+        self.future = future
+
+
+Waiter = Future[Any] | _LoopWaiter
+Outcome = tuple[Waiter, bool, Any]
+
+
+def _settle_on_loop(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in outcomes:
+        if future.done():  # the caller went away (cancelled): the act is committed all the same
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+def _answer(outcomes: list[Outcome]) -> None:
+    """Settle every waiter of a finished batch: thread futures at once, each event loop with one
+    call (one wake-up per loop and batch, not per act)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+    for waiter, ok, value in outcomes:
+        if isinstance(waiter, _LoopWaiter):
+            by_loop.setdefault(waiter.loop, []).append((waiter.future, ok, value))
+        elif waiter.done():
+            continue
+        elif ok:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(value)
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: no one is left to answer
+            loop.call_soon_threadsafe(_settle_on_loop, settled)
+
+
+def _pragma(conn: Connection, pragma: str) -> None:
+    """Set a PRAGMA on the connection's DBAPI connection (outside any transaction)."""
+    conn.connection.dbapi_connection.cursor().execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
+
+
+class _Checkpointer:
+    """Copies the SQLite write-ahead log back into the database beside the writer, not inside it.
+
+    SQLite's own checkpoint runs in the commit that crosses its threshold, and stalls every caller of
+    that batch while the database file is written and synced. The writer's connection turns it off and
+    this thread runs a PASSIVE checkpoint (it waits for no reader or writer) every
+    :data:`CHECKPOINT_EVERY` commits, on a connection of its own."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._due = threading.Event()
+        self._stopping = False
+        self._commits = 0
+        self._thread = threading.Thread(target=self._run, name="custody-checkpoint", daemon=True)
+        self._thread.start()
+
+    def committed(self) -> None:
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY:
+            self._commits = 0
+            self._due.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._due.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        raw = self._engine.raw_connection()
+        try:
+            while True:
+                self._due.wait()
+                self._due.clear()
+                raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                if self._stopping:
+                    return
+        finally:
+            raw.close()
 
 
 class Writer:
@@ -50,6 +143,14 @@ class Writer:
         self._queue.put((act, future))
         return future
 
+    async def submit_async(self, act: Callable[[Connection], T]) -> T:
+        """As :meth:`submit`, for coroutines: awaits the commit without holding a thread."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._ensure_started()
+        self._queue.put((act, _LoopWaiter(loop, future)))
+        return await future
+
     def close(self) -> None:
         with self._lock:
             thread, self._thread = self._thread, None
@@ -67,6 +168,7 @@ class Writer:
 
     def _run(self) -> None:
         conn: Connection | None = None
+        checkpoints = _Checkpointer(self._engine) if is_sqlite(self._engine) else None
         try:
             while True:
                 batch = self._next_batch()
@@ -76,20 +178,26 @@ class Writer:
                     if conn is None:
                         conn = self._engine.connect()
                         conn.execution_options(**{WRITE_OPTION: True})
+                        if checkpoints is not None:
+                            _pragma(conn, "wal_autocheckpoint = 0")
                     self._commit(conn, batch)
+                    if checkpoints is not None:
+                        checkpoints.committed()
                 except Exception as failed:  # noqa: BLE001 - connection lost: fail the batch, reconnect
-                    for _act, future in batch:
-                        if not future.done():
-                            future.set_exception(failed)
+                    _answer([(waiter, False, failed) for _act, waiter in batch])
                     if conn is not None:
                         conn.invalidate()
                         conn.close()
                     conn = None
         finally:
+            if checkpoints is not None:
+                checkpoints.stop()
             if conn is not None:
+                if checkpoints is not None:
+                    _pragma(conn, f"wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT_PAGES}")
                 conn.close()
 
-    def _next_batch(self) -> list[tuple[Act, Future[Any]]] | None:
+    def _next_batch(self) -> list[tuple[Act, Waiter]] | None:
         first = self._queue.get()
         if first is _STOP:
             return None
@@ -105,9 +213,9 @@ class Writer:
             batch.append(nxt)
         return batch
 
-    def _commit(self, conn: Connection, batch: list[tuple[Act, Future[Any]]]) -> None:
+    def _commit(self, conn: Connection, batch: list[tuple[Act, Waiter]]) -> None:
         """Run the batch, and whatever arrives meanwhile, in one transaction; then answer every caller."""
-        outcomes: list[tuple[Future[Any], bool, Any]] = []
+        outcomes: list[Outcome] = []
         with conn.begin():
             if not is_sqlite(conn):
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
@@ -129,13 +237,9 @@ class Writer:
                     self._take_more(batch)
         self.batches += 1
         self.acts += len(batch)
-        for future, ok, value in outcomes:
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+        _answer(outcomes)
 
-    def _take_more(self, batch: list[tuple[Act, Future[Any]]]) -> None:
+    def _take_more(self, batch: list[tuple[Act, Waiter]]) -> None:
         """Acts that arrived while the batch ran join it (group commit grows under load)."""
         while len(batch) < self._max_batch:
             try:

@@ -44,5 +44,3 @@ def stations() -> Iterator[Callable[[Path], StationProcess]]:
     yield start
     for process in started:
         process.close()
-
-

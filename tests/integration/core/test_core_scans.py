@@ -130,3 +130,14 @@ def test_a_tag_cannot_be_bound_to_two_items(custody, gun, ammo):
         custody.bind_tag(clerk, ammo["evidence_no"], 1, UID)
     with pytest.raises(InvalidInput, match="uid"):
         custody.bind_tag(clerk, ammo["evidence_no"], 1, "xyz")
+
+
+def test_every_field_of_a_scan_is_in_its_digest():
+    from dataclasses import fields
+
+    base = scan("F220100202600012787", symbology="C0", uid="04A1", text="t", device_time="x")
+    digests = {base.digest()}
+    for field in fields(Scan):
+        changed = Scan(**{**base.fields(), field.name: "other"})
+        digests.add(changed.digest())
+    assert len(digests) == len(fields(Scan)) + 1  # each field changes the digest
