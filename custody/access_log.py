@@ -8,8 +8,9 @@ PostgreSQL), as for the ledger. An entry holds no secret: no password, token, ke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -47,9 +48,15 @@ class Access:
     query: str = ""
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+_ACCESS_FIELDS = tuple(f.name for f in fields(Access))
+
+
 def _clip(text: str, limit: int) -> str:
     """Text as logged: at most ``limit`` characters, control characters shown as U+FFFD."""
-    return "".join("\ufffd" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text[:limit])
+    return _CONTROL.sub("\ufffd", text[:limit])
 
 
 class AccessLog:
@@ -63,7 +70,7 @@ class AccessLog:
 
     def act_for(self, access: Access) -> Callable[[Connection], int]:
         """The write of one entry, for a caller that records it inside its own act's transaction."""
-        values = asdict(access)
+        values = {name: getattr(access, name) for name in _ACCESS_FIELDS}
         values.update(
             at_us=self.custody.clock.now_us(),
             method=_clip(access.method, 16),

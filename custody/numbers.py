@@ -87,20 +87,26 @@ class EvidenceNumber:
 
         Raises :class:`InvalidEvidenceNumber` saying what is wrong (shape, kind letter or check digits).
         """
-        if not isinstance(text, str):
-            raise InvalidEvidenceNumber("an evidence number is text")
-        candidate = text.strip().upper()
-        if len(candidate) != _LENGTH or not _SHAPE.fullmatch(candidate):
-            raise InvalidEvidenceNumber(
-                f"{text.strip()!r} is not an evidence number: expected a kind letter and 18 digits, "
-                "e.g. F220100202600012787"
-            )
-        try:
-            kind = ItemKind(candidate[0])
-        except ValueError:
-            raise InvalidEvidenceNumber(
-                f"{candidate!r}: unknown kind letter {candidate[0]!r} (F, A, B or C)"
-            ) from None
-        if not is_valid_mod97(candidate):
-            raise InvalidEvidenceNumber(f"{candidate!r}: check digits do not match (mistyped or misread)")
-        return cls(kind, candidate[1:7], int(candidate[7:11]), int(candidate[11:17]))
+        candidate = canonical_number(text)
+        return cls(ItemKind(candidate[0]), candidate[1:7], int(candidate[7:11]), int(candidate[11:17]))
+
+
+_KINDS = frozenset(kind.value for kind in ItemKind)
+
+
+def canonical_number(text: str) -> str:
+    """A printed number as stored and compared (upper case, no spaces), after the checks of
+    :meth:`EvidenceNumber.parse`; the same as ``str(EvidenceNumber.parse(text))``."""
+    if not isinstance(text, str):
+        raise InvalidEvidenceNumber("an evidence number is text")
+    candidate = text.strip().upper()
+    if len(candidate) != _LENGTH or not _SHAPE.fullmatch(candidate):
+        raise InvalidEvidenceNumber(
+            f"{text.strip()!r} is not an evidence number: expected a kind letter and 18 digits, "
+            "e.g. F220100202600012787"
+        )
+    if candidate[0] not in _KINDS:
+        raise InvalidEvidenceNumber(f"{candidate!r}: unknown kind letter {candidate[0]!r} (F, A, B or C)")
+    if not is_valid_mod97(candidate):
+        raise InvalidEvidenceNumber(f"{candidate!r}: check digits do not match (mistyped or misread)")
+    return candidate

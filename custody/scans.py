@@ -29,7 +29,7 @@ from custody.intake import clean_text
 from custody.ledger import canonical_payload
 from custody.lifecycle import normal_uid
 from custody.model import EventType
-from custody.numbers import EvidenceNumber
+from custody.numbers import canonical_number
 from custody.services import Custody
 
 _items = cast(Table, Item.__table__)
@@ -107,7 +107,7 @@ def _checked(scan: Scan) -> tuple[str, str | None]:
         raise InvalidInput("a scan carries either a barcode (code) or a tag read (uid)", "code")
     uid = normal_uid(scan.uid) if scan.uid is not None else None
     read = scan.code if scan.code is not None else scan.text
-    number = str(EvidenceNumber.parse(read)) if read else ""
+    number = canonical_number(read) if read else ""
     return number, uid
 
 

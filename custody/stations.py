@@ -14,6 +14,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
@@ -60,6 +61,10 @@ class Station:
 
     def viewer(self) -> Actor:
         """The station as a reader: its unit's scope and no role, so every act needing one is refused."""
+        return self._viewer
+
+    @cached_property
+    def _viewer(self) -> Actor:
         return Actor(
             id=-self.id,
             username=f"station:{self.name}",

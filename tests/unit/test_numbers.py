@@ -68,3 +68,25 @@ def test_malformed_numbers_are_refused_with_a_reason(text):
     with pytest.raises(InvalidEvidenceNumber) as refused:
         EvidenceNumber.parse(text)
     assert str(refused.value)
+
+
+@given(numbers, st.sampled_from(["{}", " {} ", "{}\n"]), st.booleans())
+def test_the_canonical_form_is_the_parsed_numbers_text(number, layout, lower):
+    from custody.numbers import canonical_number
+
+    text = layout.format(str(number).lower() if lower else str(number))
+    assert canonical_number(text) == str(EvidenceNumber.parse(text)) == str(number)
+
+
+@given(st.text(max_size=25))
+def test_the_canonical_form_refuses_what_parsing_refuses(text):
+    from custody.numbers import canonical_number
+
+    try:
+        parsed = str(EvidenceNumber.parse(text))
+    except InvalidEvidenceNumber as refused:
+        with pytest.raises(InvalidEvidenceNumber) as again:
+            canonical_number(text)
+        assert str(again.value) == str(refused)
+    else:
+        assert canonical_number(text) == parsed

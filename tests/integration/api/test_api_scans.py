@@ -168,3 +168,29 @@ def test_a_key_revoked_elsewhere_stops_scans_although_the_service_remembers_it(a
         401,
         "unauthenticated",
     )
+
+
+def test_a_scan_that_is_not_json_is_refused_and_writes_nothing(api: Harness):
+    number = gun(api)
+    headers = station_headers(api.station("ng-desk", "220102", "scanner-1"))
+    head = api.head_seq()
+    as_text = api.client.post(
+        "/api/v1/scans", content=json.dumps(scan(number)), headers={**headers, "Content-Type": "text/plain"}
+    )
+    problem(as_text, 422, "invalid-input")
+    broken = api.client.post(
+        "/api/v1/scans",
+        content=b'{"device": "scanner-1",',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    problem(broken, 422, "invalid-input")
+    extra = api.client.post("/api/v1/scans", json={**scan(number), "colour": "red"}, headers=headers)
+    assert problem(extra, 422, "invalid-input")["errors"][0]["field"] == "colour"
+    assert api.head_seq() == head
+
+
+def test_the_scan_body_is_documented(api: Harness):
+    operation = api.client.get("/openapi.json").json()["paths"]["/api/v1/scans"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert {"device", "idempotency_key"} <= set(schema["required"])
+    assert {"code", "uid", "text", "device_time", "symbology"} <= set(schema["properties"])
