@@ -29,10 +29,6 @@ Act = Callable[[Connection], Any]
 # Key of the PostgreSQL advisory lock that serialises appends to the custody ledger.
 LEDGER_LOCK_KEY = 0x637573746F6479  # "custody"
 _STOP = object()
-# SQLite: the writer's batches between two checkpoints (each a few pages of log), and SQLite's default
-# automatic checkpoint threshold (pages), put back on the writer's connection when it is returned.
-CHECKPOINT_EVERY = 100
-SQLITE_AUTOCHECKPOINT_PAGES = 1000
 
 
 class _LoopWaiter:
@@ -75,51 +71,6 @@ def _answer(outcomes: list[Outcome]) -> None:
     for loop, settled in by_loop.items():
         with contextlib.suppress(RuntimeError):  # that loop is closed: no one is left to answer
             loop.call_soon_threadsafe(_settle_on_loop, settled)
-
-
-def _pragma(conn: Connection, pragma: str) -> None:
-    """Set a PRAGMA on the connection's DBAPI connection (outside any transaction)."""
-    conn.connection.dbapi_connection.cursor().execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
-
-
-class _Checkpointer:
-    """Copies the SQLite write-ahead log back into the database beside the writer, not inside it.
-
-    SQLite's own checkpoint runs in the commit that crosses its threshold, and stalls every caller of
-    that batch while the database file is written and synced. The writer's connection turns it off and
-    this thread runs a PASSIVE checkpoint (it waits for no reader or writer) every
-    :data:`CHECKPOINT_EVERY` commits, on a connection of its own."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._due = threading.Event()
-        self._stopping = False
-        self._commits = 0
-        self._thread = threading.Thread(target=self._run, name="custody-checkpoint", daemon=True)
-        self._thread.start()
-
-    def committed(self) -> None:
-        self._commits += 1
-        if self._commits >= CHECKPOINT_EVERY:
-            self._commits = 0
-            self._due.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._due.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        raw = self._engine.raw_connection()
-        try:
-            while True:
-                self._due.wait()
-                self._due.clear()
-                raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                if self._stopping:
-                    return
-        finally:
-            raw.close()
 
 
 class Writer:
@@ -168,7 +119,6 @@ class Writer:
 
     def _run(self) -> None:
         conn: Connection | None = None
-        checkpoints = _Checkpointer(self._engine) if is_sqlite(self._engine) else None
         try:
             while True:
                 batch = self._next_batch()
@@ -178,11 +128,7 @@ class Writer:
                     if conn is None:
                         conn = self._engine.connect()
                         conn.execution_options(**{WRITE_OPTION: True})
-                        if checkpoints is not None:
-                            _pragma(conn, "wal_autocheckpoint = 0")
                     self._commit(conn, batch)
-                    if checkpoints is not None:
-                        checkpoints.committed()
                 except Exception as failed:  # noqa: BLE001 - connection lost: fail the batch, reconnect
                     _answer([(waiter, False, failed) for _act, waiter in batch])
                     if conn is not None:
@@ -190,11 +136,7 @@ class Writer:
                         conn.close()
                     conn = None
         finally:
-            if checkpoints is not None:
-                checkpoints.stop()
             if conn is not None:
-                if checkpoints is not None:
-                    _pragma(conn, f"wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT_PAGES}")
                 conn.close()
 
     def _next_batch(self) -> list[tuple[Act, Waiter]] | None:
