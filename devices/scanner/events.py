@@ -4,8 +4,10 @@ Every event carries the device id, the monotonic time (for intervals, duplicate 
 time (for the record) at which the bytes that completed it were read, and turns into one JSON object
 (``custody scanner listen`` prints one a line).
 
-:class:`Scan` is a named tuple rather than a frozen dataclass: a burst brings thousands a second and
-building a tuple costs a fraction of a frozen dataclass's ``__init__``. It is just as immutable.
+:class:`Scan` is built for bursts, which bring hundreds of scans in one read: a scan is one small
+tuple, made without running Python code, holding the frame's bytes and the :class:`Stamp` (device and
+times) that every scan of the same read shares; the code and the rest are derived when asked for.
+It is immutable and compares by value.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, NamedTuple
 
+from devices.scanner.aim import Aim
 from devices.scanner.errors import Fault
 
 
@@ -22,38 +25,108 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-class Scan(NamedTuple):
+class Stamp(NamedTuple):
+    """Which device read the bytes that completed a scan, and when: one per read, shared by every
+    scan that read completed."""
+
+    device: str
+    monotonic: float
+    utc: datetime
+
+
+class Scan(tuple[bytes, Stamp, Aim | None, Mapping[str, str] | None]):
     """One code, read as one complete frame that passed every check.
 
     ``code`` is the scanned data with prefix, suffix and AIM identifier removed (GS separators of GS1
     data are kept); ``raw`` is every byte between prefix and suffix as received, AIM identifier
     included. ``symbology`` and ``aim`` are set only when AIM identifiers are enabled; ``gs1`` only
     for GS1 symbologies (``]C1``, ``]e0``, ``]d2``, ``]Q3``), as application identifier -> value.
+    ``device``, ``monotonic`` and ``utc`` say who read it and when.
+
+    The tuple itself is ``(raw, stamp, aim, gs1)``: the frame's bytes, the :class:`Stamp` of the
+    read that completed it, its :class:`~devices.scanner.aim.Aim` identifier (None without AIM) and
+    its GS1 fields. The parser makes it as ``Scan((raw, stamp, aim, gs1))``, as one makes a
+    ``time.struct_time``; :meth:`of` makes one from plain values.
     """
 
-    code: str
-    symbology: str | None
-    aim: str | None
-    gs1: Mapping[str, str] | None
-    raw: bytes
-    device: str
-    monotonic: float
-    utc: datetime
+    __slots__ = ()
 
-    event = "scan"
+    event: ClassVar[str] = "scan"
+
+    @classmethod
+    def of(
+        cls,
+        raw: bytes,
+        device: str,
+        monotonic: float,
+        utc: datetime,
+        *,
+        aim: Aim | None = None,
+        gs1: Mapping[str, str] | None = None,
+    ) -> Scan:
+        """The scan of the frame ``raw`` (AIM identifier included, if any) that ``device`` read at
+        ``monotonic`` / ``utc``."""
+        return cls((raw, Stamp(device, monotonic, utc), aim, gs1))
+
+    @property
+    def code(self) -> str:
+        raw, _, aim, _ = self
+        return (raw[3:] if aim is not None else raw).decode()
+
+    @property
+    def symbology(self) -> str | None:
+        aim = self[2]
+        return aim.symbology if aim is not None else None
+
+    @property
+    def aim(self) -> str | None:
+        aim = self[2]
+        return aim.identifier if aim is not None else None
+
+    @property
+    def gs1(self) -> Mapping[str, str] | None:
+        return self[3]
+
+    @property
+    def raw(self) -> bytes:
+        return self[0]
+
+    @property
+    def stamp(self) -> Stamp:
+        return self[1]
+
+    @property
+    def device(self) -> str:
+        return self[1].device
+
+    @property
+    def monotonic(self) -> float:
+        return self[1].monotonic
+
+    @property
+    def utc(self) -> datetime:
+        return self[1].utc
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SCAN_FIELDS)
+        return f"Scan({fields})"
 
     def to_json(self) -> dict[str, object]:
+        raw, (device, monotonic, utc), aim, gs1 = self
         return {
             "event": self.event,
             "code": self.code,
-            "symbology": self.symbology,
-            "aim": self.aim,
-            "gs1": dict(self.gs1) if self.gs1 is not None else None,
-            "device": self.device,
-            "utc": _iso(self.utc),
-            "monotonic": round(self.monotonic, 6),
-            "raw": self.raw.hex(),
+            "symbology": aim.symbology if aim is not None else None,
+            "aim": aim.identifier if aim is not None else None,
+            "gs1": dict(gs1) if gs1 is not None else None,
+            "device": device,
+            "utc": _iso(utc),
+            "monotonic": round(monotonic, 6),
+            "raw": raw.hex(),
         }
+
+
+_SCAN_FIELDS = ("code", "symbology", "aim", "gs1", "raw", "device", "monotonic", "utc")
 
 
 @dataclass(frozen=True, slots=True)

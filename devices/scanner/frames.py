@@ -31,7 +31,7 @@ from itertools import repeat
 
 from devices.scanner.aim import split_aim
 from devices.scanner.errors import Fault, Gs1Error, ScannerSettingsError
-from devices.scanner.events import DeviceError, Scan, ScannerEvent
+from devices.scanner.events import DeviceError, Scan, ScannerEvent, Stamp
 from devices.scanner.gs1 import parse_element_string
 
 PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
@@ -133,6 +133,7 @@ class FrameParser:
         self._limit = len(framing.prefix) + framing.max_length + len(framing.suffix or b"\r") - 1
         self._bulk = bulk and not (framing.prefix or framing.aim or framing.duplicate_window)
         self._charset_and_ends = framing.charset + (framing.suffix or b"\r\n")
+        self._min_length, self._max_length = framing.min_length, framing.max_length
         self._long_suffix = framing.suffix if framing.suffix and len(framing.suffix) > 1 else b""
         self._pending = b""
         self._discarding = False
@@ -170,12 +171,13 @@ class FrameParser:
                 return events
         parts, separator = self._split(buf)
         tail = parts.pop()
+        if parts and not all(parts):  # CRLF split across two reads, or an empty frame
+            parts, separator = [part for part in parts if part], None
         if parts:
-            if not all(parts):  # CRLF split across two reads, or an empty frame
-                parts, separator = [part for part in parts if part], None
-            if not (self._bulk and self._deliver_in_bulk(buf, parts, tail, separator, events, now, utc)):
+            stamp = Stamp(self.device, now, utc)
+            if not (self._bulk and self._deliver_in_bulk(buf, parts, tail, separator, events, stamp)):
                 for part in parts:
-                    event = self._frame(part, now, utc)
+                    event = self._frame(part, stamp)
                     if event is not None:
                         events.append(event)
         self._hold(tail, events, now, utc)
@@ -270,10 +272,11 @@ class FrameParser:
         self.stats.rejected[fault] += 1
         return DeviceError(fault, detail, raw, self.device, now, utc)
 
-    def _frame(self, segment: bytes, now: float, utc: datetime) -> ScannerEvent | None:
+    def _frame(self, segment: bytes, stamp: Stamp) -> ScannerEvent | None:
         """Check one complete frame (suffix removed): a scan, the first reason it is not one, or
         None for a duplicate inside the window."""
         framing = self.framing
+        _, now, utc = stamp
         if not segment.startswith(framing.prefix):
             detail = f"frame does not start with the prefix {framing.prefix!r}"
             return self._reject(Fault.NO_PREFIX, detail, segment, now, utc)
@@ -287,7 +290,7 @@ class FrameParser:
             code = payload.decode()
         except UnicodeDecodeError:
             return self._reject(Fault.BAD_BYTES, "frame is not valid UTF-8", payload, now, utc)
-        symbology = aim_id = None
+        symbology = aim = None
         gs1: dict[str, str] | None = None
         if framing.aim:
             split = split_aim(payload)
@@ -295,7 +298,7 @@ class FrameParser:
                 detail = "frame does not start with an AIM identifier"
                 return self._reject(Fault.NO_AIM, detail, payload, now, utc)
             aim = split[0]
-            code, symbology, aim_id = code[3:], aim.symbology, aim.identifier
+            code, symbology = code[3:], aim.symbology
             if aim.gs1:
                 try:
                     gs1 = parse_element_string(code)
@@ -305,7 +308,7 @@ class FrameParser:
             self.stats.duplicates += 1
             return None
         self.stats.scans += 1
-        return Scan(code, symbology, aim_id, gs1, payload, self.device, now, utc)
+        return Scan((payload, stamp, aim, gs1))
 
     def _check(self, payload: bytes) -> tuple[Fault | None, str]:
         framing = self.framing
@@ -335,35 +338,28 @@ class FrameParser:
         tail: bytes,
         separator: bytes | None,
         events: list[ScannerEvent],
-        now: float,
-        utc: datetime,
+        stamp: Stamp,
     ) -> bool:
         """Deliver every frame of a burst at once if all are good; False (nothing done) otherwise.
 
-        ``parts`` are the complete frames of ``buf``, in the bytes before ``tail``, split at
-        ``separator`` (None: several kinds of line end, or empty frames dropped).
+        ``parts`` are the complete frames of ``buf`` (at least one), in the bytes before ``tail``,
+        split at ``separator`` (None: several kinds of line end, or empty frames dropped). The checks
+        are the ones :meth:`_frame` makes, each done once for the whole burst in C: no byte outside
+        the character set (frame ends aside), every length within bounds, no stray byte of a
+        multi-byte suffix. Without a prefix, AIM or a duplicate window there is nothing else to check.
         """
-        if not parts:
-            return True
         if self._suspect or not self._ascii:
-            return False
-        lengths = list(map(len, parts))
-        if min(lengths) < self.framing.min_length or max(lengths) > self.framing.max_length:
             return False
         complete = buf[: len(buf) - len(tail)]
         if complete.translate(None, self._charset_and_ends):
             return False
+        lengths = set(map(len, parts))
+        if min(lengths) < self._min_length or max(lengths) > self._max_length:
+            return False
         suffix = self._long_suffix
         if suffix and any(complete.count(byte) != len(parts) * suffix.count(byte) for byte in set(suffix)):
             return False  # a stray byte of a multi-byte suffix inside a frame
-        if separator is None:
-            codes = list(map(bytes.decode, parts))
-        else:
-            codes = complete.decode().split(separator.decode())
-            codes.pop()
-        # tuple.__new__ builds the named tuples without running Python code for each one.
-        nothing = repeat(None)
-        fields = zip(codes, nothing, nothing, nothing, parts, repeat(self.device), repeat(now), repeat(utc))
-        events.extend(map(tuple.__new__, repeat(Scan), fields))
+        # Scan(tuple) runs no Python code: one small tuple a scan, all sharing the read's stamp.
+        events += map(Scan, zip(parts, repeat(stamp), repeat(None), repeat(None)))
         self.stats.scans += len(parts)
         return True

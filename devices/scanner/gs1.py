@@ -26,12 +26,14 @@ _AI_DIGITS: dict[str, int] = {
 }
 
 # Data length of the AIs whose length is predefined, by their first two digits.
+# fmt: off
 _PREDEFINED: dict[str, int] = {
     "00": 18, "01": 14, "02": 14, "03": 14, "04": 16,
     "11": 6, "12": 6, "13": 6, "15": 6, "16": 6, "17": 6, "20": 2,
     **{f"{n}": 6 for n in range(31, 37)},
     "41": 13,
 }
+# fmt: on
 
 
 class _Spec(NamedTuple):

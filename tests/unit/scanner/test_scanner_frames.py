@@ -54,9 +54,10 @@ def test_crlf_split_between_two_reads_makes_no_empty_frame():
 def test_a_scan_carries_code_raw_device_and_read_times():
     parser = FrameParser(device="desk-1")
     (scan,) = feed(parser, (12.5, b"A220100202600012844\r"))
-    assert scan == Scan(
-        "A220100202600012844", None, None, None, b"A220100202600012844", "desk-1", 12.5, UTC_NOW
-    )
+    assert scan == Scan.of(b"A220100202600012844", "desk-1", 12.5, UTC_NOW)
+    fields = (scan.code, scan.symbology, scan.aim, scan.gs1, scan.raw, scan.device, scan.monotonic, scan.utc)
+    code = "A220100202600012844"
+    assert fields == (code, None, None, None, code.encode(), "desk-1", 12.5, UTC_NOW)
 
 
 @pytest.mark.parametrize(
