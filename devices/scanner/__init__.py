@@ -14,7 +14,15 @@ a code means: evidence numbers and their check characters are the custody domain
 """
 
 from devices.scanner.errors import Fault, ScannerError, ScannerNotConnected, ScannerSettingsError
-from devices.scanner.events import Connected, DeviceError, Disconnected, Reconnected, Scan, ScannerEvent
+from devices.scanner.events import (
+    Connected,
+    DeviceError,
+    Disconnected,
+    Reconnected,
+    Scan,
+    ScannerEvent,
+    Stamp,
+)
 from devices.scanner.frames import DEFAULT_CHARSET, FrameParser, Framing, terminator
 from devices.scanner.port import Clock, PortSettings, SerialScanner, SystemClock, TriggerCommands
 
@@ -35,6 +43,7 @@ __all__ = [
     "ScannerNotConnected",
     "ScannerSettingsError",
     "SerialScanner",
+    "Stamp",
     "SystemClock",
     "TriggerCommands",
     "terminator",

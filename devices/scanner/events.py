@@ -5,7 +5,7 @@ time (for the record) at which the bytes that completed it were read, and turns 
 (``custody scanner listen`` prints one a line).
 
 :class:`Scan` is built for bursts, which bring hundreds of scans in one read: a scan is one small
-tuple, made without running Python code, holding the frame's bytes and the :class:`Stamp` (device and
+tuple, made without running Python code, of the frame's bytes and the :class:`Stamp` (device and
 times) that every scan of the same read shares; the code and the rest are derived when asked for.
 It is immutable and compares by value.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from devices.scanner.aim import Aim
 from devices.scanner.errors import Fault
@@ -34,7 +34,7 @@ class Stamp(NamedTuple):
     utc: datetime
 
 
-class Scan(tuple[bytes, Stamp, Aim | None, Mapping[str, str] | None]):
+class Scan(tuple[Any, ...]):
     """One code, read as one complete frame that passed every check.
 
     ``code`` is the scanned data with prefix, suffix and AIM identifier removed (GS separators of GS1
@@ -43,10 +43,11 @@ class Scan(tuple[bytes, Stamp, Aim | None, Mapping[str, str] | None]):
     for GS1 symbologies (``]C1``, ``]e0``, ``]d2``, ``]Q3``), as application identifier -> value.
     ``device``, ``monotonic`` and ``utc`` say who read it and when.
 
-    The tuple itself is ``(raw, stamp, aim, gs1)``: the frame's bytes, the :class:`Stamp` of the
-    read that completed it, its :class:`~devices.scanner.aim.Aim` identifier (None without AIM) and
-    its GS1 fields. The parser makes it as ``Scan((raw, stamp, aim, gs1))``, as one makes a
-    ``time.struct_time``; :meth:`of` makes one from plain values.
+    The tuple itself is ``(raw, stamp)``: the frame's bytes and the :class:`Stamp` of the read that
+    completed it; with an AIM identifier it is ``(raw, stamp, aim, gs1)``, the identifier as an
+    :class:`~devices.scanner.aim.Aim` and the GS1 fields (or None). The parser makes it from that
+    tuple, ``Scan((raw, stamp))``, as one makes a ``time.struct_time``; :meth:`of` makes one from
+    plain values.
     """
 
     __slots__ = ()
@@ -66,26 +67,27 @@ class Scan(tuple[bytes, Stamp, Aim | None, Mapping[str, str] | None]):
     ) -> Scan:
         """The scan of the frame ``raw`` (AIM identifier included, if any) that ``device`` read at
         ``monotonic`` / ``utc``."""
-        return cls((raw, Stamp(device, monotonic, utc), aim, gs1))
+        stamp = Stamp(device, monotonic, utc)
+        return cls((raw, stamp) if aim is None and gs1 is None else (raw, stamp, aim, gs1))
 
     @property
     def code(self) -> str:
-        raw, _, aim, _ = self
-        return (raw[3:] if aim is not None else raw).decode()
+        raw = self[0]
+        return (raw if _aim(self) is None else raw[3:]).decode()
 
     @property
     def symbology(self) -> str | None:
-        aim = self[2]
+        aim = _aim(self)
         return aim.symbology if aim is not None else None
 
     @property
     def aim(self) -> str | None:
-        aim = self[2]
+        aim = _aim(self)
         return aim.identifier if aim is not None else None
 
     @property
     def gs1(self) -> Mapping[str, str] | None:
-        return self[3]
+        return self[3] if len(self) > 2 else None
 
     @property
     def raw(self) -> bytes:
@@ -112,21 +114,26 @@ class Scan(tuple[bytes, Stamp, Aim | None, Mapping[str, str] | None]):
         return f"Scan({fields})"
 
     def to_json(self) -> dict[str, object]:
-        raw, (device, monotonic, utc), aim, gs1 = self
+        device, monotonic, utc = self[1]
+        gs1 = self.gs1
         return {
             "event": self.event,
             "code": self.code,
-            "symbology": aim.symbology if aim is not None else None,
-            "aim": aim.identifier if aim is not None else None,
+            "symbology": self.symbology,
+            "aim": self.aim,
             "gs1": dict(gs1) if gs1 is not None else None,
             "device": device,
             "utc": _iso(utc),
             "monotonic": round(monotonic, 6),
-            "raw": raw.hex(),
+            "raw": self[0].hex(),
         }
 
 
 _SCAN_FIELDS = ("code", "symbology", "aim", "gs1", "raw", "device", "monotonic", "utc")
+
+
+def _aim(scan: Scan) -> Aim | None:
+    return scan[2] if len(scan) > 2 else None  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,17 +169,16 @@ class FrameParser:
             buf = self._skip_overlong(buf)
             if self._discarding:
                 return events
-        parts, separator = self._split(buf)
+        parts = self._split(buf)
         tail = parts.pop()
-        if parts and not all(parts):  # CRLF split across two reads, or an empty frame
-            parts, separator = [part for part in parts if part], None
         if parts:
             stamp = Stamp(self.device, now, utc)
-            if not (self._bulk and self._deliver_in_bulk(buf, parts, tail, separator, events, stamp)):
+            if not (self._bulk and self._deliver_in_bulk(buf, parts, tail, events, stamp)):
                 for part in parts:
-                    event = self._frame(part, stamp)
-                    if event is not None:
-                        events.append(event)
+                    if part:  # empty: a CRLF split across two reads, or an empty frame
+                        event = self._frame(part, stamp)
+                        if event is not None:
+                            events.append(event)
         self._hold(tail, events, now, utc)
         return events
 
@@ -213,9 +212,8 @@ class FrameParser:
 
     # -- framing ---------------------------------------------------------------------------------
 
-    def _split(self, buf: bytes) -> tuple[list[bytes], bytes | None]:
-        """The frames in ``buf`` (the last one unfinished), and the one separator that split them
-        (None when CR, LF and CRLF all ended frames)."""
+    def _split(self, buf: bytes) -> list[bytes]:
+        """The frames in ``buf``, the last one unfinished (possibly empty)."""
         suffix = self.framing.suffix
         if suffix is None:
             if b"\n" not in buf:
@@ -223,8 +221,8 @@ class FrameParser:
             elif b"\r" not in buf:
                 suffix = b"\n"
             else:
-                return _LINE_ENDS.split(buf), None
-        return buf.split(suffix), suffix
+                return _LINE_ENDS.split(buf)
+        return buf.split(suffix)
 
     def _skip_overlong(self, buf: bytes) -> bytes:
         """Drop the rest of an over-long frame; answer what follows its end, if it came."""
@@ -308,7 +306,7 @@ class FrameParser:
             self.stats.duplicates += 1
             return None
         self.stats.scans += 1
-        return Scan((payload, stamp, aim, gs1))
+        return Scan((payload, stamp) if aim is None else (payload, stamp, aim, gs1))
 
     def _check(self, payload: bytes) -> tuple[Fault | None, str]:
         framing = self.framing
@@ -332,34 +330,33 @@ class FrameParser:
         return False
 
     def _deliver_in_bulk(
-        self,
-        buf: bytes,
-        parts: list[bytes],
-        tail: bytes,
-        separator: bytes | None,
-        events: list[ScannerEvent],
-        stamp: Stamp,
+        self, buf: bytes, parts: list[bytes], tail: bytes, events: list[ScannerEvent], stamp: Stamp
     ) -> bool:
         """Deliver every frame of a burst at once if all are good; False (nothing done) otherwise.
 
-        ``parts`` are the complete frames of ``buf`` (at least one), in the bytes before ``tail``,
-        split at ``separator`` (None: several kinds of line end, or empty frames dropped). The checks
-        are the ones :meth:`_frame` makes, each done once for the whole burst in C: no byte outside
-        the character set (frame ends aside), every length within bounds, no stray byte of a
-        multi-byte suffix. Without a prefix, AIM or a duplicate window there is nothing else to check.
+        ``parts`` are what the frame ends split the bytes of ``buf`` before ``tail`` into (at least
+        one; empty where a CRLF was split across two reads, or a frame was empty). The checks are the
+        ones :meth:`_frame` makes, each done once for the whole burst in C: no byte outside the
+        character set (frame ends aside), every length within bounds, no stray byte of a multi-byte
+        suffix. Without a prefix, AIM or a duplicate window there is nothing else to check.
         """
         if self._suspect or not self._ascii:
             return False
         complete = buf[: len(buf) - len(tail)]
         if complete.translate(None, self._charset_and_ends):
             return False
-        lengths = set(map(len, parts))
-        if min(lengths) < self._min_length or max(lengths) > self._max_length:
-            return False
         suffix = self._long_suffix
         if suffix and any(complete.count(byte) != len(parts) * suffix.count(byte) for byte in set(suffix)):
             return False  # a stray byte of a multi-byte suffix inside a frame
+        lengths = set(map(len, parts))
+        if 0 in lengths:
+            lengths.discard(0)
+            parts = [part for part in parts if part]
+            if not parts:
+                return True
+        if min(lengths) < self._min_length or max(lengths) > self._max_length:
+            return False
         # Scan(tuple) runs no Python code: one small tuple a scan, all sharing the read's stamp.
-        events += map(Scan, zip(parts, repeat(stamp), repeat(None), repeat(None)))
+        events += map(Scan, zip(parts, repeat(stamp)))
         self.stats.scans += len(parts)
         return True

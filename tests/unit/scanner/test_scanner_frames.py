@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime
 
 import pytest
 
-from devices.scanner import DeviceError, Fault, FrameParser, Framing, Scan, ScannerSettingsError, terminator
+from devices.scanner import (
+    DeviceError,
+    Fault,
+    FrameParser,
+    Framing,
+    Scan,
+    ScannerSettingsError,
+    Stamp,
+    terminator,
+)
+from devices.scanner.aim import split_aim
 
 UTC_NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 
@@ -232,6 +243,34 @@ def test_gs1_symbologies_are_split_into_application_identifiers():
     assert scan.symbology == "gs1-datamatrix"
     assert scan.gs1 == {"01": "06901234567892", "10": "LOT-42", "17": "281231", "21": "SN0001"}
     assert scan.code == "0106901234567892\x1d10LOT-42\x1d1728123121SN0001"
+
+
+def test_a_gs1_scan_equals_one_made_by_hand_and_says_everything_in_json():
+    parser = FrameParser(Framing(aim=True), device="desk-2")
+    raw = b"]C10106901234567892\x1d10LOT-42"
+    (scan,) = feed(parser, (3.25, raw + b"\r"))
+    aim, _ = split_aim(raw)
+    fields = {"01": "06901234567892", "10": "LOT-42"}
+    assert scan == Scan.of(raw, "desk-2", 3.25, UTC_NOW, aim=aim, gs1=fields)
+    assert scan.to_json() == {
+        "event": "scan",
+        "code": "0106901234567892\x1d10LOT-42",
+        "symbology": "gs1-128",
+        "aim": "]C1",
+        "gs1": fields,
+        "device": "desk-2",
+        "utc": "2026-03-02T01:30:00Z",
+        "monotonic": 3.25,
+        "raw": raw.hex(),
+    }
+    assert repr(scan).startswith("Scan(code='0106901234567892\\x1d10LOT-42', symbology='gs1-128', aim=']C1'")
+    assert pickle.loads(pickle.dumps(scan)) == scan
+
+
+def test_the_scans_of_one_read_share_its_stamp():
+    events = feed(FrameParser(device="desk-1"), (7.0, b"FIRST-CODE\rSECOND-CODE\r"))
+    assert [scan.stamp for scan in events] == [Stamp("desk-1", 7.0, UTC_NOW)] * 2
+    assert events[0].stamp is events[1].stamp
 
 
 def test_a_damaged_gs1_code_is_an_error_not_a_scan():
