@@ -168,7 +168,10 @@ class OutputLog:
         try:
             record = self.records.get(timeout=timeout)
         except queue.Empty:
-            pytest.fail(f"no JSON line from {self.process.args} within {timeout:g} s")
+            tail = "\n".join(self.lines[-40:])
+            pytest.fail(
+                f"no JSON line from {self.process.args} within {timeout:g} s; its last lines:\n{tail}"
+            )
         if record is None:
             tail = "\n".join(self.lines[-40:])
             pytest.fail(f"{self.process.args} ended (status {self.process.wait()}):\n{tail}")
@@ -304,6 +307,14 @@ class StationProcess:
             record = self.next(max(0.0, deadline - time.monotonic()))
             if predicate(record):
                 return record
+
+    def reported(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = WAIT) -> dict[str, Any]:
+        """A line matching ``predicate``, among those read already (a device thread may print before
+        "started", which the constructor waits for) or the ones still to come."""
+        for record in self.log.seen:
+            if predicate(record):
+                return record
+        return self.until(predicate, timeout)
 
     def queued(self, count: int) -> list[str]:
         """Wait until ``count`` events in all are queued in the outbox (committed); their keys."""

@@ -30,7 +30,7 @@ def bureau(tmp_path, pcscd):
 @pytest.fixture
 def tag_station(tmp_path, bureau, service, stations):
     station = stations(station_config(tmp_path, service.url, bureau.station_key, reader=READER))
-    station.until(lambda r: r.get("event") == "reader_added" and r.get("reader") == READER)
+    station.reported(lambda r: r.get("event") == "reader_added" and r.get("reader") == READER)
     return station
 
 
