@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -22,20 +22,17 @@ from sqlalchemy.engine import Connection
 from custody.db.ledger_store import append_event
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import Item, ScanReceipt
-from custody.db.tables import Station as StationRow
 from custody.errors import IdempotencyConflict, InvalidInput, TransitionRefused, UnknownItem
-from custody.identity import NotAuthenticated
 from custody.intake import clean_text
 from custody.ledger import canonical_payload
 from custody.lifecycle import normal_uid
 from custody.model import EventType
 from custody.numbers import canonical_number
 from custody.services import Custody
+from custody.stations import require_live
 
 _items = cast(Table, Item.__table__)
 _receipts = cast(Table, ScanReceipt.__table__)
-_stations = cast(Table, StationRow.__table__)
-_STATION_REVOKED = Prepared(select(_stations.c.revoked_at_us).where(_stations.c.id == bindparam("id")))
 _RECEIPT = Prepared(
     select(_receipts.c.body_sha256, _receipts.c.answer).where(
         _receipts.c.station == bindparam("station"), _receipts.c.idempotency_key == bindparam("key")
@@ -54,13 +51,6 @@ _ITEM_COLUMNS = (
 _ITEM_BY_NUMBER = Prepared(select(*_ITEM_COLUMNS).where(_items.c.evidence_no == bindparam("number")))
 _ITEM_BY_TAG = Prepared(select(*_ITEM_COLUMNS).where(_items.c.tag_uid == bindparam("uid")))
 _FIELDS = ("id", "evidence_no", "case_id", "unit_code", "state", "version", "tag_uid")
-
-
-_SCAN_FIELDS = ("device", "idempotency_key", "code", "symbology", "uid", "text", "device_time")
-
-
-class StationRevoked(NotAuthenticated):
-    """The station's key was revoked after the service last checked it."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +85,9 @@ class Scan:
 
     def digest(self) -> str:
         return hashlib.sha256(canonical_payload(self.fields()).encode()).hexdigest()
+
+
+_SCAN_FIELDS = tuple(field.name for field in fields(Scan))
 
 
 def _checked(scan: Scan) -> tuple[str, str | None]:
@@ -145,9 +138,7 @@ def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
 
     def act(conn: Connection) -> dict[str, Any]:
         if station.station_id is not None:
-            live = _STATION_REVOKED.run(conn, {"id": station.station_id}).fetchone()
-            if live is None or live[0] is not None:
-                raise StationRevoked("the station key is unknown or revoked")
+            require_live(conn, station.station_id)
         found = _RECEIPT.run(conn, {"station": station.name, "key": scan.idempotency_key}).fetchone()
         if found is not None:
             if found[0] != digest:

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, require_role
 from custody.credentials import STATION_KEY_PREFIX, Randomness, digest, looks_like, mint
+from custody.db.prepared import Prepared
 from custody.db.tables import Station as StationRow
 from custody.errors import AlreadyExists, InvalidInput, NotFound, NotPermitted, UnknownUnit
 from custody.identity import ADMINS, NotAuthenticated
@@ -40,6 +41,10 @@ MAX_REMEMBERED = 10_000  # station keys remembered by one process (the cache is 
 
 class UnknownStation(NotFound):
     code = "unknown-station"
+
+
+class StationRevoked(NotAuthenticated):
+    """The station's key was revoked after the service last checked it."""
 
 
 class DeviceNotBound(NotPermitted):
@@ -102,6 +107,17 @@ def _station(row: Any) -> Station:
         created_at_us=row["created_at_us"],
         revoked_at_us=row["revoked_at_us"],
     )
+
+
+_REVOKED_AT = Prepared(select(_stations.c.revoked_at_us).where(_stations.c.id == bindparam("id")))
+
+
+def require_live(conn: Connection, station_id: int) -> None:
+    """Refuse, inside the caller's transaction, a station whose key was revoked (or that is gone):
+    for a service that remembers keys between requests (:meth:`Stations.recall`)."""
+    row = _REVOKED_AT.run(conn, {"id": station_id}).fetchone()
+    if row is None or row[0] is not None:
+        raise StationRevoked("the station key is unknown or revoked")
 
 
 def clean_devices(devices: Iterable[object]) -> tuple[str, ...]:

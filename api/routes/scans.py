@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Connection
 
 from api.access import access_of
-from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, Services, ServicesDep
+from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, ServicesDep, get_services
 from api.errors import responses
 from custody.errors import NotPermitted
 from custody.model import Role
-from custody.scans import Scan, Station, StationRevoked, record_sighting_async
+from custody.scans import Scan, Station, record_sighting_async
+from custody.stations import StationRevoked
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 
@@ -155,7 +156,7 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
         )
     else:
         where = Station(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
-    services: Services = request.app.state.services
+    services = await get_services(request)
     scan = Scan(**body.model_dump())
 
     def logged(conn: Connection, answer: dict[str, Any]) -> None:

@@ -45,14 +45,18 @@ Waiter = Future[Any] | _LoopWaiter
 Outcome = tuple[Waiter, bool, Any]
 
 
-def _settle_on_loop(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
-    for future, ok, value in outcomes:
-        if future.done():  # the caller went away (cancelled): the act is committed all the same
-            continue
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
+def _settle(future: Future[Any] | asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.done():  # the caller went away (cancelled): the act is committed all the same
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+def _settle_all(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for outcome in outcomes:
+        _settle(*outcome)
 
 
 def _answer(outcomes: list[Outcome]) -> None:
@@ -62,15 +66,11 @@ def _answer(outcomes: list[Outcome]) -> None:
     for waiter, ok, value in outcomes:
         if isinstance(waiter, _LoopWaiter):
             by_loop.setdefault(waiter.loop, []).append((waiter.future, ok, value))
-        elif waiter.done():
-            continue
-        elif ok:
-            waiter.set_result(value)
         else:
-            waiter.set_exception(value)
+            _settle(waiter, ok, value)
     for loop, settled in by_loop.items():
         with contextlib.suppress(RuntimeError):  # that loop is closed: no one is left to answer
-            loop.call_soon_threadsafe(_settle_on_loop, settled)
+            loop.call_soon_threadsafe(_settle_all, settled)
 
 
 class Writer:

@@ -25,6 +25,11 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def _stamped(event: str, device: str, monotonic: float, utc: datetime, **fields: object) -> dict[str, object]:
+    """An event's JSON object: its name, its own fields, then who read it and when."""
+    return {"event": event, **fields, "device": device, "utc": _iso(utc), "monotonic": round(monotonic, 6)}
+
+
 class Stamp(NamedTuple):
     """Which device read the bytes that completed a scan, and when: one per read, shared by every
     scan that read completed."""
@@ -114,19 +119,10 @@ class Scan(tuple[Any, ...]):
         return f"Scan({fields})"
 
     def to_json(self) -> dict[str, object]:
-        device, monotonic, utc = self[1]
         gs1 = self.gs1
-        return {
-            "event": self.event,
-            "code": self.code,
-            "symbology": self.symbology,
-            "aim": self.aim,
-            "gs1": dict(gs1) if gs1 is not None else None,
-            "device": device,
-            "utc": _iso(utc),
-            "monotonic": round(monotonic, 6),
-            "raw": self[0].hex(),
-        }
+        fields = {"code": self.code, "symbology": self.symbology, "aim": self.aim}
+        fields["gs1"] = dict(gs1) if gs1 is not None else None
+        return {**_stamped(self.event, *self[1], **fields), "raw": self[0].hex()}
 
 
 _SCAN_FIELDS = ("code", "symbology", "aim", "gs1", "raw", "device", "monotonic", "utc")
@@ -149,15 +145,10 @@ class DeviceError:
     utc: datetime
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "event": self.event,
-            "kind": self.kind.value,
-            "detail": self.detail,
-            "device": self.device,
-            "utc": _iso(self.utc),
-            "monotonic": round(self.monotonic, 6),
-            "raw": self.raw.hex(),
-        }
+        stamped = _stamped(
+            self.event, self.device, self.monotonic, self.utc, kind=self.kind.value, detail=self.detail
+        )
+        return {**stamped, "raw": self.raw.hex()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +162,7 @@ class Connected:
     utc: datetime
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "event": self.event,
-            "port": self.port,
-            "device": self.device,
-            "utc": _iso(self.utc),
-            "monotonic": round(self.monotonic, 6),
-        }
+        return _stamped(self.event, self.device, self.monotonic, self.utc, port=self.port)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +177,7 @@ class Disconnected:
     utc: datetime
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "event": self.event,
-            "port": self.port,
-            "reason": self.reason,
-            "device": self.device,
-            "utc": _iso(self.utc),
-            "monotonic": round(self.monotonic, 6),
-        }
+        return _stamped(self.event, self.device, self.monotonic, self.utc, port=self.port, reason=self.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,15 +193,15 @@ class Reconnected:
     utc: datetime
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "event": self.event,
-            "port": self.port,
-            "attempts": self.attempts,
-            "downtime": round(self.downtime, 3),
-            "device": self.device,
-            "utc": _iso(self.utc),
-            "monotonic": round(self.monotonic, 6),
-        }
+        return _stamped(
+            self.event,
+            self.device,
+            self.monotonic,
+            self.utc,
+            port=self.port,
+            attempts=self.attempts,
+            downtime=round(self.downtime, 3),
+        )
 
 
 ScannerEvent = Scan | DeviceError | Connected | Disconnected | Reconnected
