@@ -20,7 +20,7 @@ from custody.actors import Actor
 from custody.clock import from_us
 from custody.db.prepared import PreparedInsert
 from custody.db.tables import AccessLogEntry, Station, User
-from custody.queries import Page, Queries, after_cursor, check_limit, page_of
+from custody.queries import Page, Queries, check_limit, fetch_page
 from custody.services import Custody
 
 _log = cast(Table, AccessLogEntry.__table__)
@@ -113,13 +113,7 @@ class AccessLog:
             query = query.where(_users.c.username == username)
         if station is not None:
             query = query.where(_stations.c.name == station)
-        after = after_cursor(cursor)
-        if after is not None:
-            query = query.where(_log.c.seq < after)
-        query = query.order_by(_log.c.seq.desc()).limit(limit + 1)
-        with self.custody.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
-        return page_of(rows, limit, _view, key="seq")
+        return fetch_page(self.custody.engine, query, _log.c.seq, cursor, limit, _view)
 
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:

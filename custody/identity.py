@@ -41,7 +41,7 @@ from custody.errors import (
     UnknownUser,
 )
 from custody.model import Department, Role
-from custody.queries import Page, Queries, after_cursor, check_limit, page_of
+from custody.queries import Page, Queries, check_limit, fetch_page
 from custody.services import Custody, actor_from_row
 
 _users = cast(Table, User.__table__)
@@ -460,9 +460,6 @@ class Identity:
             )
         if active is not None:
             query = query.where(_users.c.active.is_(active))
-        after = after_cursor(cursor)
-        if after is not None:
-            query = query.where(_users.c.id > after)
-        with self.custody.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query.order_by(_users.c.id).limit(limit + 1)).mappings()]
-        return page_of(rows, limit, self.view)
+        return fetch_page(
+            self.custody.engine, query, _users.c.id, cursor, limit, self.view, newest_first=False
+        )

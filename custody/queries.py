@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, or_, select
+from sqlalchemy import Engine, Select, Table, or_, select
 
 from custody.actors import PROVINCE_CODE, Actor
 from custody.clock import CHINA, to_us
@@ -74,6 +74,27 @@ def page_of(
     more = len(rows) > limit
     shown = rows[:limit]
     return Page([view(r) for r in shown], encode_cursor(shown[-1][key]) if more else None)
+
+
+def fetch_page(
+    engine: Engine,
+    query: Select[Any],
+    column: Any,
+    cursor: str | None,
+    limit: int,
+    view: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+    *,
+    newest_first: bool = True,
+) -> Page:
+    """One page of ``query`` in the order of ``column`` (an integer key; keyset pagination): the
+    ``limit`` rows after ``cursor``, and the cursor after them when there are more."""
+    after = after_cursor(cursor)
+    if after is not None:
+        query = query.where(column < after if newest_first else column > after)
+    query = query.order_by(column.desc() if newest_first else column).limit(limit + 1)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    return page_of(rows, limit, view, key=column.key)
 
 
 def contains(column: Any, text: str) -> Any:
@@ -157,13 +178,7 @@ class Queries:
         if units is not None:
             query = query.where(_items.c.unit_code.in_(sorted(units)))
         query = query.where(*self._item_conditions(wanted))
-        after = after_cursor(cursor)
-        if after is not None:
-            query = query.where(_items.c.id < after)
-        query = query.order_by(_items.c.id.desc()).limit(limit + 1)
-        with self.custody.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
-        return page_of(rows, limit)
+        return fetch_page(self.custody.engine, query, _items.c.id, cursor, limit)
 
     @staticmethod
     def _item_conditions(search: ItemSearch) -> list[Any]:
@@ -208,13 +223,7 @@ class Queries:
             query = query.where(_cases.c.status == str(status))
         if q:
             query = query.where(or_(contains(_cases.c.case_no, q), contains(_cases.c.title, q)))
-        after = after_cursor(cursor)
-        if after is not None:
-            query = query.where(_cases.c.id < after)
-        query = query.order_by(_cases.c.id.desc()).limit(limit + 1)
-        with self.custody.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
-        return page_of(rows, limit)
+        return fetch_page(self.custody.engine, query, _cases.c.id, cursor, limit)
 
 
 def search_from(values: Mapping[str, Any]) -> ItemSearch:

@@ -28,7 +28,7 @@ from custody.errors import AlreadyExists, InvalidInput, NotFound, NotPermitted, 
 from custody.identity import ADMINS, NotAuthenticated
 from custody.intake import clean_text
 from custody.model import Department
-from custody.queries import Page, after_cursor, page_of
+from custody.queries import Page, fetch_page
 from custody.services import Custody
 
 _stations = cast(Table, StationRow.__table__)
@@ -118,6 +118,10 @@ def require_live(conn: Connection, station_id: int) -> None:
     row = _REVOKED_AT.run(conn, {"id": station_id}).fetchone()
     if row is None or row[0] is not None:
         raise StationRevoked("the station key is unknown or revoked")
+
+
+def _station_view(row: dict[str, Any]) -> dict[str, Any]:
+    return _station(row).as_dict()
 
 
 def clean_devices(devices: Iterable[object]) -> tuple[str, ...]:
@@ -243,12 +247,8 @@ class Stations:
 
     def list(self, viewer: Actor, cursor: str | None = None, limit: int = 50) -> Page:
         """Stations of ``viewer``'s unit and below, oldest first."""
-        query = select(_stations).order_by(_stations.c.id)
         scope = self.custody.units().below(viewer.unit_code)
-        query = query.where(_stations.c.unit_code.in_(sorted(scope)))
-        after = after_cursor(cursor)
-        if after is not None:
-            query = query.where(_stations.c.id > after)
-        with self.custody.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query.limit(limit + 1)).mappings()]
-        return page_of(rows, limit, lambda row: _station(row).as_dict())
+        query = select(_stations).where(_stations.c.unit_code.in_(sorted(scope)))
+        return fetch_page(
+            self.custody.engine, query, _stations.c.id, cursor, limit, _station_view, newest_first=False
+        )
