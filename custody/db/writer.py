@@ -144,15 +144,7 @@ class Writer:
         if first is _STOP:
             return None
         batch = [first]
-        while len(batch) < self._max_batch:
-            try:
-                nxt = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if nxt is _STOP:
-                self._queue.put(_STOP)
-                break
-            batch.append(nxt)
+        self._take_more(batch)
         return batch
 
     def _commit(self, conn: Connection, batch: list[tuple[Act, Waiter]]) -> None:
@@ -182,7 +174,8 @@ class Writer:
         _answer(outcomes)
 
     def _take_more(self, batch: list[tuple[Act, Waiter]]) -> None:
-        """Acts that arrived while the batch ran join it (group commit grows under load)."""
+        """Acts waiting in the queue join the batch, up to its size: those that came with the first,
+        and those that arrived while it ran (group commit grows under load)."""
         while len(batch) < self._max_batch:
             try:
                 nxt = self._queue.get_nowait()
