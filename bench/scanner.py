@@ -15,7 +15,7 @@ without a pty, every code sent at each common baud rate and read at each other o
 simulator's UART model): how many of those garbles the parser delivered as scans. And how soon
 `custody scanner listen` has its port open after being started.
 
-    python -m bench scanner [--codes 10000] [--rounds 10] [--paced-codes 10000] [--baud 115200]
+    python -m bench scanner [--codes 10000] [--rounds 20] [--paced-codes 10000] [--baud 115200]
 """
 
 from __future__ import annotations
@@ -116,30 +116,6 @@ def _bare(count: int, baud: int) -> Callable[[str], _Outcome]:
     return read
 
 
-class _Held(tuple[bytes]):
-    """The least a reader can hand over per code: one object holding the frame."""
-
-    __slots__ = ()
-
-
-def _floor(count: int, baud: int) -> Callable[[str], _Outcome]:
-    """The bare loop plus one object per code (no checks): the floor of any reader in Python that
-    delivers each code as an object of its own, as the driver must."""
-
-    def read(link: str) -> _Outcome:
-        held: list[_Held] = []
-        with serial.Serial(link, baud, timeout=0.05) as port:
-            buffer = b""
-            while len(held) < count:
-                buffer += port.read(port.in_waiting or 1)
-                *complete, buffer = buffer.split(b"\r")
-                held += map(_Held, zip(complete))
-            end = time.monotonic()
-        return _Outcome([h[0].decode("ascii", "replace") for h in held], end)
-
-    return read
-
-
 def _driver(count: int, baud: int) -> Callable[[str], _Outcome]:
     def read(link: str) -> _Outcome:
         events: list[ScannerEvent] = []
@@ -225,13 +201,13 @@ def _listen_start() -> dict[str, Any]:
 
 def _rounds(codes: list[str], rounds: int, baud: int, frame_a_write: bool) -> dict[str, Any]:
     scanner = _Scanner(codes)
-    rates: dict[str, list[float]] = {"bare": [], "driver": [], "floor": []}
+    rates: dict[str, list[float]] = {"bare": [], "driver": []}
     cpu: list[float] = []
     lost = corrupted = errors = 0
     try:
         for round_ in range(rounds):
             # ABBA order, so that drift in the machine's load hits both readers alike.
-            order = [("bare", _bare), ("driver", _driver), ("floor", _floor)]
+            order = [("bare", _bare), ("driver", _driver)]
             for name, reader in order if round_ % 2 == 0 else order[::-1]:
                 # Each reader starts from a clean heap: the last round's 10,000 codes are freed before
                 # the burst (not while it is timed), whichever reader made them.
@@ -250,7 +226,6 @@ def _rounds(codes: list[str], rounds: int, baud: int, frame_a_write: bool) -> di
     return {
         "driver": statistics.median(rates["driver"]),
         "bare": statistics.median(rates["bare"]),
-        "floor": statistics.median(rates["floor"]),
         "rounds": rates,
         "cpu_us": statistics.median(cpu) * 1e6,
         "lost": lost,
@@ -293,7 +268,7 @@ def _rates(figures: list[float]) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench scanner")
     parser.add_argument("--codes", type=int, default=10_000, help="codes in each unpaced burst")
-    parser.add_argument("--rounds", type=int, default=10, help="unpaced rounds per reader")
+    parser.add_argument("--rounds", type=int, default=20, help="unpaced rounds per reader")
     parser.add_argument("--paced-codes", type=int, default=10_000, help="codes in the paced burst")
     parser.add_argument("--baud", type=int, default=115_200, help="line rate of the paced burst")
     parser.add_argument("--garbled-codes", type=int, default=1_000, help="codes sent at each wrong baud rate")
@@ -327,10 +302,6 @@ def main(argv: list[str]) -> int:
                 f"{whole['bare']:,.0f} codes/s  ({_rates(whole['rounds']['bare'])})",
             ),
             ("ratio driver / bare", f"{ratio:.2f}"),
-            (
-                "bare loop + one object a code",
-                f"{whole['floor']:,.0f} codes/s, ratio {whole['floor'] / whole['bare']:.2f} (no checks)",
-            ),
             ("driver CPU per code", f"{whole['cpu_us']:.2f} µs"),
             (
                 "driver, one frame a write",
@@ -365,7 +336,6 @@ def main(argv: list[str]) -> int:
         corrupted=corrupted,
         error_events=errors,
         cpu_us_per_code=round(whole["cpu_us"], 3),
-        floor={"codes_per_s": round(whole["floor"]), "ratio": round(whole["floor"] / whole["bare"], 3)},
         frame_a_write={"driver": round(framewise["driver"]), "bare": round(framewise["bare"])},
         parser_alone={"parser": round(parser_rate), "split": round(split_rate)},
         paced=paced,

@@ -5,9 +5,10 @@ time (for the record) at which the bytes that completed it were read, and turns 
 (``custody scanner listen`` prints one a line).
 
 :class:`Scan` is built for bursts, which bring hundreds of scans in one read: a scan is one small
-tuple, made without running Python code, of the frame's bytes and the :class:`Stamp` (device and
-times) that every scan of the same read shares; the code and the rest are derived when asked for.
-It is immutable and compares by value.
+C-level record (a ``msgspec.Struct``, made without running Python code and never tracked by the
+cycle collector) of the frame's bytes and the :class:`Stamp` (device and times) that every scan of
+the same read shares; the code and the rest are derived when asked for. It is immutable and
+compares by value.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, NamedTuple
+from typing import ClassVar
+
+import msgspec
 
 from devices.scanner.aim import Aim
 from devices.scanner.errors import Fault
@@ -30,7 +33,7 @@ def _stamped(event: str, device: str, monotonic: float, utc: datetime, **fields:
     return {"event": event, **fields, "device": device, "utc": _iso(utc), "monotonic": round(monotonic, 6)}
 
 
-class Stamp(NamedTuple):
+class Stamp(msgspec.Struct, frozen=True, gc=False):
     """Which device read the bytes that completed a scan, and when: one per read, shared by every
     scan that read completed."""
 
@@ -39,7 +42,7 @@ class Stamp(NamedTuple):
     utc: datetime
 
 
-class Scan(tuple[Any, ...]):
+class Scan(msgspec.Struct, frozen=True, gc=False):
     """One code, read as one complete frame that passed every check.
 
     ``code`` is the scanned data with prefix, suffix and AIM identifier removed (GS separators of GS1
@@ -48,14 +51,18 @@ class Scan(tuple[Any, ...]):
     for GS1 symbologies (``]C1``, ``]e0``, ``]d2``, ``]Q3``), as application identifier -> value.
     ``device``, ``monotonic`` and ``utc`` say who read it and when.
 
-    The tuple itself is ``(raw, stamp)``: the frame's bytes and the :class:`Stamp` of the read that
-    completed it; with an AIM identifier it is ``(raw, stamp, aim, gs1)``, the identifier as an
-    :class:`~devices.scanner.aim.Aim` and the GS1 fields (or None). The parser makes it from that
-    tuple, ``Scan((raw, stamp))``, as one makes a ``time.struct_time``; :meth:`of` makes one from
-    plain values.
+    What it holds is ``raw``, the :class:`Stamp` of the read that completed it (shared by every scan
+    of that read), the AIM identifier as an :class:`~devices.scanner.aim.Aim` (``identifier``) and the
+    GS1 fields; the parser makes it as ``Scan(raw, stamp)``, and :meth:`of` makes one from plain
+    values. A scan holds only immutable values and none of them can lead back to it, so it is
+    exempt from the cycle collector (``gc=False``): a burst of thousands of scans costs the
+    collector nothing.
     """
 
-    __slots__ = ()
+    raw: bytes
+    stamp: Stamp
+    identifier: Aim | None = None
+    gs1: Mapping[str, str] | None = None
 
     event: ClassVar[str] = "scan"
 
@@ -72,64 +79,48 @@ class Scan(tuple[Any, ...]):
     ) -> Scan:
         """The scan of the frame ``raw`` (AIM identifier included, if any) that ``device`` read at
         ``monotonic`` / ``utc``."""
-        stamp = Stamp(device, monotonic, utc)
-        return cls((raw, stamp) if aim is None and gs1 is None else (raw, stamp, aim, gs1))
+        return cls(raw, Stamp(device, monotonic, utc), aim, gs1)
 
     @property
     def code(self) -> str:
-        raw = self[0]
-        return (raw if _aim(self) is None else raw[3:]).decode()
+        raw = self.raw
+        return (raw if self.identifier is None else raw[3:]).decode()
 
     @property
     def symbology(self) -> str | None:
-        aim = _aim(self)
+        aim = self.identifier
         return aim.symbology if aim is not None else None
 
     @property
     def aim(self) -> str | None:
-        aim = _aim(self)
+        aim = self.identifier
         return aim.identifier if aim is not None else None
 
     @property
-    def gs1(self) -> Mapping[str, str] | None:
-        return self[3] if len(self) > 2 else None
-
-    @property
-    def raw(self) -> bytes:
-        return self[0]
-
-    @property
-    def stamp(self) -> Stamp:
-        return self[1]
-
-    @property
     def device(self) -> str:
-        return self[1].device
+        return self.stamp.device
 
     @property
     def monotonic(self) -> float:
-        return self[1].monotonic
+        return self.stamp.monotonic
 
     @property
     def utc(self) -> datetime:
-        return self[1].utc
+        return self.stamp.utc
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SCAN_FIELDS)
         return f"Scan({fields})"
 
     def to_json(self) -> dict[str, object]:
-        gs1 = self.gs1
+        gs1, stamp = self.gs1, self.stamp
         fields = {"code": self.code, "symbology": self.symbology, "aim": self.aim}
         fields["gs1"] = dict(gs1) if gs1 is not None else None
-        return {**_stamped(self.event, *self[1], **fields), "raw": self[0].hex()}
+        stamped = _stamped(self.event, stamp.device, stamp.monotonic, stamp.utc, **fields)
+        return {**stamped, "raw": self.raw.hex()}
 
 
 _SCAN_FIELDS = ("code", "symbology", "aim", "gs1", "raw", "device", "monotonic", "utc")
-
-
-def _aim(scan: Scan) -> Aim | None:
-    return scan[2] if len(scan) > 2 else None  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

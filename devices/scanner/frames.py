@@ -274,7 +274,7 @@ class FrameParser:
         """Check one complete frame (suffix removed): a scan, the first reason it is not one, or
         None for a duplicate inside the window."""
         framing = self.framing
-        _, now, utc = stamp
+        now, utc = stamp.monotonic, stamp.utc
         if not segment.startswith(framing.prefix):
             detail = f"frame does not start with the prefix {framing.prefix!r}"
             return self._reject(Fault.NO_PREFIX, detail, segment, now, utc)
@@ -306,7 +306,7 @@ class FrameParser:
             self.stats.duplicates += 1
             return None
         self.stats.scans += 1
-        return Scan((payload, stamp) if aim is None else (payload, stamp, aim, gs1))
+        return Scan(payload, stamp, aim, gs1)
 
     def _check(self, payload: bytes) -> tuple[Fault | None, str]:
         framing = self.framing
@@ -356,7 +356,7 @@ class FrameParser:
                 return True
         if min(lengths) < self._min_length or max(lengths) > self._max_length:
             return False
-        # Scan(tuple) runs no Python code: one small tuple a scan, all sharing the read's stamp.
-        events += map(Scan, zip(parts, repeat(stamp)))
+        # Scan(raw, stamp) runs no Python code: one small record a scan, all sharing the read's stamp.
+        events += map(Scan, parts, repeat(stamp))
         self.stats.scans += len(parts)
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 from datetime import UTC, datetime
 
@@ -271,6 +272,17 @@ def test_the_scans_of_one_read_share_its_stamp():
     events = feed(FrameParser(device="desk-1"), (7.0, b"FIRST-CODE\rSECOND-CODE\r"))
     assert [scan.stamp for scan in events] == [Stamp("desk-1", 7.0, UTC_NOW)] * 2
     assert events[0].stamp is events[1].stamp
+
+
+def test_a_scan_is_immutable_and_costs_the_cycle_collector_nothing():
+    (scan,) = feed(FrameParser(Framing(aim=True)), b"]C10106901234567892\x1d10LOT-42\r")
+    for name in ("raw", "stamp", "identifier", "gs1"):
+        with pytest.raises(AttributeError):
+            setattr(scan, name, None)
+    with pytest.raises(AttributeError):
+        scan.stamp.utc = None
+    # A burst brings thousands of scans at once: none of them is ever tracked by the collector.
+    assert not gc.is_tracked(scan) and not gc.is_tracked(scan.stamp)
 
 
 def test_a_damaged_gs1_code_is_an_error_not_a_scan():
