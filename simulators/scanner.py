@@ -24,6 +24,7 @@ import threading
 import time
 import tty
 from collections.abc import Iterable
+from itertools import accumulate
 from pathlib import Path
 
 from simulators.scanner_faults import line_noise, misread_baud, with_noise
@@ -233,13 +234,13 @@ class ScannerSimulator:
         the kernel takes them, one frame a write or (``frame_a_write=False``) as many as a write
         takes. Answers the start time and, per frame, when its last byte was due on the line."""
         frames = [self.frame(code, aim) for code in codes]
-        start, sent, due = time.monotonic(), 0, []
-        for frame in frames:
-            sent += len(frame)
-            due.append(start + sent * 10 / self.baud)
-        if not (self.paced or frame_a_write):
-            self._write_all(b"".join(frames))
-            return start, due
+        offsets = list(accumulate(len(frame) * 10 / self.baud for frame in frames))
+        whole = b"" if self.paced or frame_a_write else b"".join(frames)
+        start = time.monotonic()  # everything is made: from here on the clock runs for the reader
+        if whole:
+            self._write_all(whole)
+            return start, [start + offset for offset in offsets]
+        due = [start + offset for offset in offsets]
         for frame, frame_due in zip(frames, due, strict=True):
             delay = frame_due - time.monotonic()
             if self.paced and delay > 0:

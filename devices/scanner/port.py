@@ -185,13 +185,13 @@ class SerialScanner:
         # pyserial's read() makes several). pyserial sets it non-blocking with VMIN = VTIME = 0, so
         # an empty port reads as nothing; then wait until it is readable, or close() wakes us.
         looked_at = self._clock.monotonic()
-        data = _read_now(fd)
+        data = _drain(fd)
         if data:
             return data, None
         assert self._wake is not None
         ready, _, _ = select.select([fd, self._wake[0]], [], [], self.settings.poll_interval)
         if fd in ready:
-            data = _read_now(fd)
+            data = _drain(fd)
             if not data:
                 raise serial.SerialException("the port is readable but gives no data (device disconnected?)")
         return data, looked_at
@@ -289,11 +289,35 @@ class SerialScanner:
                 port.close()
 
 
+_GULP = 65536
+"""Most bytes one :meth:`SerialScanner._read` takes before they are parsed."""
+
+
 def _read_now(fd: int) -> bytes:
     try:
-        return os.read(fd, 65536)
+        return os.read(fd, _GULP)
     except BlockingIOError:
         return b""
+
+
+def _drain(fd: int) -> bytes:
+    """What the port has now, up to :data:`_GULP` bytes. A tty hands over at most its line buffer
+    (4 KiB) a read while more may wait behind it; reading on until the port is empty, before any of it
+    is parsed, lets the kernel refill that buffer during the parse instead of after it."""
+    data = _read_now(fd)
+    if not data:
+        return data
+    chunks, size = [data], len(data)
+    while size < _GULP:
+        try:
+            more = _read_now(fd)
+        except OSError:
+            break  # the port went away: deliver what it gave first; the next read fails again
+        if not more:
+            break
+        chunks.append(more)
+        size += len(more)
+    return b"".join(chunks) if len(chunks) > 1 else data
 
 
 def _reason(error: BaseException) -> str:
