@@ -2,10 +2,13 @@
 
 A simulated scanner in its own process writes a burst of codes to a pty, unpaced: the whole burst
 offered to the kernel at once, so it takes bytes as fast as the reader drains them and the figure
-measures the reader. The same run reads the bursts two ways, rounds alternating: through the driver
-(``SerialScanner``: framing, checks, typed scans) and through a bare pyserial loop that only splits
-on the suffix. Figure: codes/s from the first write to the last code delivered, median of the
-rounds; the ratio is driver / bare. Every round must deliver every code once and intact.
+measures the reader. The same run reads the bursts three ways, rounds alternating: through the
+driver (``SerialScanner``: framing, checks, typed scans) and through a bare pyserial loop that only
+splits on the suffix (``port.read(port.in_waiting or 1)``). Figure: codes/s from the first write to
+the last code delivered, median of the rounds; the ratio is driver / bare. Every round must deliver
+every code once and intact. The third reader is the bare loop reading the descriptor the way the
+driver does (every queued chunk before splitting, see ``devices.scanner.port``), to show how much of
+the driver's speed is that way of reading: the driver's ratio to it is reported too.
 
 Also: the same with the scanner writing one frame a write (a Python writer, so that figure is
 bounded by the writer, not the readers); the driver's CPU time per code; the parser alone, fed
@@ -23,6 +26,8 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing
+import os
+import select
 import statistics
 import time
 from collections import Counter
@@ -116,6 +121,35 @@ def _bare(count: int, baud: int) -> Callable[[str], _Outcome]:
     return read
 
 
+def _draining(count: int, baud: int) -> Callable[[str], _Outcome]:
+    """The bare loop, reading the descriptor as the driver does: all that is queued, then split."""
+
+    def read(link: str) -> _Outcome:
+        lines: list[bytes] = []
+        with serial.Serial(link, baud, timeout=0.05) as port:
+            fd, buffer = port.fd, b""
+            while len(lines) < count:
+                chunks = []
+                while chunk := _read_now(fd):
+                    chunks.append(chunk)
+                if not chunks:
+                    select.select([fd], [], [], 0.05)
+                    continue
+                *complete, buffer = b"".join([buffer, *chunks]).split(b"\r")
+                lines.extend(complete)
+            end = time.monotonic()
+        return _Outcome([line.decode("ascii", "replace") for line in lines], end)
+
+    return read
+
+
+def _read_now(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except BlockingIOError:
+        return b""
+
+
 def _driver(count: int, baud: int) -> Callable[[str], _Outcome]:
     def read(link: str) -> _Outcome:
         events: list[ScannerEvent] = []
@@ -201,13 +235,13 @@ def _listen_start() -> dict[str, Any]:
 
 def _rounds(codes: list[str], rounds: int, baud: int, frame_a_write: bool) -> dict[str, Any]:
     scanner = _Scanner(codes)
-    rates: dict[str, list[float]] = {"bare": [], "driver": []}
+    rates: dict[str, list[float]] = {"bare": [], "driver": [], "draining": []}
     cpu: list[float] = []
     lost = corrupted = errors = 0
     try:
         for round_ in range(rounds):
-            # ABBA order, so that drift in the machine's load hits both readers alike.
-            order = [("bare", _bare), ("driver", _driver)]
+            # ABC then CBA, so that drift in the machine's load hits every reader alike.
+            order = [("bare", _bare), ("driver", _driver), ("draining", _draining)]
             for name, reader in order if round_ % 2 == 0 else order[::-1]:
                 # Each reader starts from a clean heap: the last round's 10,000 codes are freed before
                 # the burst (not while it is timed), whichever reader made them.
@@ -226,6 +260,7 @@ def _rounds(codes: list[str], rounds: int, baud: int, frame_a_write: bool) -> di
     return {
         "driver": statistics.median(rates["driver"]),
         "bare": statistics.median(rates["bare"]),
+        "draining": statistics.median(rates["draining"]),
         "rounds": rates,
         "cpu_us": statistics.median(cpu) * 1e6,
         "lost": lost,
@@ -302,6 +337,10 @@ def main(argv: list[str]) -> int:
                 f"{whole['bare']:,.0f} codes/s  ({_rates(whole['rounds']['bare'])})",
             ),
             ("ratio driver / bare", f"{ratio:.2f}"),
+            (
+                "bare loop reading as the driver does",
+                f"{whole['draining']:,.0f} codes/s, driver / it {whole['driver'] / whole['draining']:.2f}",
+            ),
             ("driver CPU per code", f"{whole['cpu_us']:.2f} µs"),
             (
                 "driver, one frame a write",
@@ -336,6 +375,10 @@ def main(argv: list[str]) -> int:
         corrupted=corrupted,
         error_events=errors,
         cpu_us_per_code=round(whole["cpu_us"], 3),
+        draining_bare={
+            "codes_per_s": round(whole["draining"]),
+            "ratio": round(whole["driver"] / whole["draining"], 3),
+        },
         frame_a_write={"driver": round(framewise["driver"]), "bare": round(framewise["bare"])},
         parser_alone={"parser": round(parser_rate), "split": round(split_rate)},
         paced=paced,

@@ -31,6 +31,7 @@ def test_scanner_benchmark_delivers_every_code_intact_and_ends_with_its_json_lin
     assert abs(last["ratio"] - last["value"] / last["baseline"]) <= 0.01 * last["ratio"] + 1e-3
     assert (last["codes"], last["lost"], last["corrupted"], last["error_events"]) == (600, 0, 0, 0)
     assert last["cpu_us_per_code"] > 0
+    assert last["draining_bare"]["codes_per_s"] > 0 and last["draining_bare"]["ratio"] > 0
     paced = last["paced"]
     assert (paced["baud"], paced["codes"], paced["lost"], paced["corrupted"]) == (115200, 100, 0, 0)
     assert {"end_lag_ms", "frame_ms", "within_one_frame", "lag_p99_ms"} <= set(paced)
