@@ -181,9 +181,10 @@ class SerialScanner:
             if data and (waiting := port.in_waiting):
                 data += port.read(waiting)
             return data, looked_at
-        # A POSIX serial port: read its descriptor straight away (one system call a read, where
-        # pyserial's read() makes several). pyserial sets it non-blocking with VMIN = VTIME = 0, so
-        # an empty port reads as nothing; then wait until it is readable, or close() wakes us.
+        # A POSIX serial port: read its descriptor straight away (one system call a chunk, where
+        # pyserial's read() makes several), every chunk queued (see _drain). pyserial sets it
+        # non-blocking with VMIN = VTIME = 0, so an empty port reads as nothing; then wait until it
+        # is readable, or close() wakes us.
         looked_at = self._clock.monotonic()
         data = _drain(fd)
         if data:
