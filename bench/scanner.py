@@ -7,7 +7,7 @@ driver (``SerialScanner``: framing, checks, typed scans) and through a bare pyse
 splits on the suffix (``port.read(port.in_waiting or 1)``). Figure: codes/s from the first write to
 the last code delivered, median of the rounds; the ratio is driver / bare. Every round must deliver
 every code once and intact. The third reader is the bare loop reading the descriptor the way the
-driver does (every queued chunk before splitting, see ``devices.scanner.port``), to show how much of
+driver does (``devices.scanner.port.drain``: every queued chunk before splitting), to show how much of
 the driver's speed is that way of reading: the driver's ratio to it is reported too.
 
 Also: the same with the scanner writing one frame a write (a Python writer, so that figure is
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing
-import os
 import select
 import statistics
 import time
@@ -42,6 +41,7 @@ import serial
 from bench._report import result, table
 from custody.numbers import EvidenceNumber, ItemKind
 from devices.scanner import FrameParser, Framing, PortSettings, Scan, ScannerEvent, SerialScanner
+from devices.scanner.port import drain
 
 
 def _codes(count: int) -> list[str]:
@@ -122,32 +122,24 @@ def _bare(count: int, baud: int) -> Callable[[str], _Outcome]:
 
 
 def _draining(count: int, baud: int) -> Callable[[str], _Outcome]:
-    """The bare loop, reading the descriptor as the driver does: all that is queued, then split."""
+    """The bare loop, reading the descriptor as the driver does (``drain``: all that is queued),
+    then splitting."""
 
     def read(link: str) -> _Outcome:
         lines: list[bytes] = []
         with serial.Serial(link, baud, timeout=0.05) as port:
             fd, buffer = port.fd, b""
             while len(lines) < count:
-                chunks = []
-                while chunk := _read_now(fd):
-                    chunks.append(chunk)
-                if not chunks:
+                data = drain(fd)
+                if not data:
                     select.select([fd], [], [], 0.05)
                     continue
-                *complete, buffer = b"".join([buffer, *chunks]).split(b"\r")
+                *complete, buffer = (buffer + data).split(b"\r")
                 lines.extend(complete)
             end = time.monotonic()
         return _Outcome([line.decode("ascii", "replace") for line in lines], end)
 
     return read
-
-
-def _read_now(fd: int) -> bytes:
-    try:
-        return os.read(fd, 65536)
-    except BlockingIOError:
-        return b""
 
 
 def _driver(count: int, baud: int) -> Callable[[str], _Outcome]:

@@ -235,9 +235,10 @@ class ScannerSimulator:
         takes. Answers the start time and, per frame, when its last byte was due on the line."""
         frames = [self.frame(code, aim) for code in codes]
         offsets = list(accumulate(len(frame) * 10 / self.baud for frame in frames))
-        whole = b"" if self.paced or frame_a_write else b"".join(frames)
+        at_once = not (self.paced or frame_a_write)
+        whole = b"".join(frames) if at_once else b""
         start = time.monotonic()  # everything is made: from here on the clock runs for the reader
-        if whole:
+        if at_once:
             self._write_all(whole)
             return start, [start + offset for offset in offsets]
         due = [start + offset for offset in offsets]

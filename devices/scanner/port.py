@@ -182,17 +182,17 @@ class SerialScanner:
                 data += port.read(waiting)
             return data, looked_at
         # A POSIX serial port: read its descriptor straight away (one system call a chunk, where
-        # pyserial's read() makes several), every chunk queued (see _drain). pyserial sets it
+        # pyserial's read() makes several), every chunk queued (see drain). pyserial sets it
         # non-blocking with VMIN = VTIME = 0, so an empty port reads as nothing; then wait until it
         # is readable, or close() wakes us.
         looked_at = self._clock.monotonic()
-        data = _drain(fd)
+        data = drain(fd)
         if data:
             return data, None
         assert self._wake is not None
         ready, _, _ = select.select([fd, self._wake[0]], [], [], self.settings.poll_interval)
         if fd in ready:
-            data = _drain(fd)
+            data = drain(fd)
             if not data:
                 raise serial.SerialException("the port is readable but gives no data (device disconnected?)")
         return data, looked_at
@@ -301,7 +301,7 @@ def _read_now(fd: int) -> bytes:
         return b""
 
 
-def _drain(fd: int) -> bytes:
+def drain(fd: int) -> bytes:
     """What the port has now, up to :data:`_GULP` bytes. A tty hands over at most its line buffer
     (4 KiB) a read while more may wait behind it; reading on until the port is empty, before any of it
     is parsed, lets the kernel refill that buffer during the parse instead of after it."""

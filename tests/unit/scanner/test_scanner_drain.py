@@ -28,21 +28,21 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[bytes | OSError]:
 
 def test_a_drain_joins_every_chunk_the_port_has_queued(reads):
     reads += [b"FIRST\rSEC", b"OND\rTHI", b"RD\r", b"", b"LATER\r"]
-    assert port._drain(7) == b"FIRST\rSECOND\rTHIRD\r"
-    assert port._drain(7) == b"LATER\r"
-    assert port._drain(7) == b""
+    assert port.drain(7) == b"FIRST\rSECOND\rTHIRD\r"
+    assert port.drain(7) == b"LATER\r"
+    assert port.drain(7) == b""
 
 
 def test_a_drain_stops_at_its_cap_and_leaves_the_rest_queued(reads):
     chunk = b"X" * 4095
     reads += [chunk] * 20
-    first = port._drain(7)
+    first = port.drain(7)
     assert len(first) >= port._GULP and len(first) < port._GULP + len(chunk)
-    assert len(first) + len(port._drain(7)) == 20 * len(chunk)
+    assert len(first) + len(port.drain(7)) == 20 * len(chunk)
 
 
 def test_bytes_read_before_the_port_fails_are_kept_and_the_failure_comes_next(reads):
     reads += [b"GOOD-1\rGOOD-2\r", OSError(errno.EIO, "Input/output error"), OSError(errno.EIO, "again")]
-    assert port._drain(7) == b"GOOD-1\rGOOD-2\r"
+    assert port.drain(7) == b"GOOD-1\rGOOD-2\r"
     with pytest.raises(OSError):
-        port._drain(7)
+        port.drain(7)
