@@ -238,33 +238,43 @@ class StationAgent:
         from devices.scanner import Scan
 
         if isinstance(event, Scan):
+            key = event_key(event.device, event.utc, event.raw)
             body = {
                 "device": event.device,
                 "code": event.code,
                 "symbology": event.symbology,
                 "device_time": event.utc.isoformat(),
-                "idempotency_key": event_key(event.device, event.utc, event.raw),
+                "idempotency_key": key,
             }
-            self.queue(body["idempotency_key"], body)
+            self.queue(key, body)
         else:
             self.emit({"source": "scanner", **event.to_json()})
 
     def on_tag_event(self, event: Any) -> None:
-        from devices.rfid import TagArrived
+        """A tag read whole is posted with its UID and text; a tag that left after its UID was read
+        whole (and before its text was) is posted as a UID-only read, which the service looks up by
+        the tag's binding. No half-read text is ever posted."""
+        from devices.rfid import DeviceError, TagArrived
 
         if isinstance(event, TagArrived):
-            device = self.config.reader.device if self.config.reader else event.reader
-            now = datetime.now(UTC)
-            body = {
-                "device": device,
-                "uid": event.reading.uid_hex,
-                "text": event.text,
-                "device_time": now.isoformat(),
-                "idempotency_key": event_key(device, now, event.uid + (event.text or "").encode()),
-            }
-            self.queue(body["idempotency_key"], body)
+            self.queue_tag_read(event.reader, event.uid, event.text)
         else:
             self.emit({"source": "reader", **event.to_json()})
+            if isinstance(event, DeviceError) and event.uid is not None:
+                self.queue_tag_read(event.reader or "", event.uid, None)
+
+    def queue_tag_read(self, reader: str, uid: bytes, text: str | None) -> None:
+        device = self.config.reader.device if self.config.reader else reader
+        now = datetime.now(UTC)
+        key = event_key(device, now, uid + (text or "").encode())
+        body = {
+            "device": device,
+            "uid": uid.hex().upper(),
+            "text": text,
+            "device_time": now.isoformat(),
+            "idempotency_key": key,
+        }
+        self.queue(key, body)
 
     def start_devices(self) -> None:
         if self.config.scanner is not None:
