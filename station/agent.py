@@ -121,7 +121,8 @@ class Delivery:
             try:
                 self._key = self._reread()
             except ConfigError as error:
-                self._warn(f"station: reload failed, delivery stays held: {_printable(str(error))}")
+                state = "delivery stays held" if self._held is not None else "the station key is unchanged"
+                self._warn(f"station: reload failed, {state}: {_printable(str(error))}")
                 self._emit({"event": "reload_failed", "reason": str(error)})
                 return
         was_held = self._held is not None
