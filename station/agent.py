@@ -298,9 +298,24 @@ class StationAgent:
 
     # -- running
 
+    def requeue_station_refusals(self) -> int:
+        """Send again the events an earlier agent took as refused on an answer about the station (a
+        401 or 403: the service wrote nothing for them), as this agent would have kept them queued.
+        The same idempotency keys go out, so nothing is recorded twice."""
+        misjudged = [
+            event_id
+            for event_id, status, answer in self.outbox.refusals()
+            if judge(status, answer).verdict is Verdict.HELD
+        ]
+        reopened = self.outbox.reopen(misjudged) if misjudged else 0
+        if reopened:
+            self.emit({"event": "requeued", "count": reopened})
+        return reopened
+
     def run(self) -> None:
         """Open the devices and deliver until :meth:`stop` (or Ctrl-C), then :meth:`close`."""
         try:
+            self.requeue_station_refusals()
             self.start_devices()
             self.emit({"event": "started", **self.outbox.counts()})
             self.delivery.run()

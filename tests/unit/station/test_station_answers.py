@@ -104,3 +104,35 @@ def test_a_held_loop_sends_nothing_more_and_sends_everything_after_a_resume(tmp_
     assert service.posts == ["csk_wrong"] + ["csk_right"] * 4
     assert [p["event"] for p in printed] == ["held", "resumed"] + ["accepted"] * 4
     assert len(warned) == 1
+
+
+def test_scans_an_earlier_agent_dropped_on_a_401_or_403_are_queued_again(tmp_path: Path):
+    """An outbox as the agent that took 401 and 403 for final answers left it."""
+    from station.agent import StationAgent
+
+    config = StationConfig(
+        service=ServiceConfig(url="http://service", key="csk_right"),
+        outbox=OutboxConfig(path=tmp_path / "o.sqlite"),
+    )
+    outbox = Outbox(config.outbox.path)
+    answers = {
+        "revoked": (401, problem("unauthenticated", 401)),
+        "unbound": (403, problem("device-not-bound", 403)),
+        "unknown": (404, problem("unknown-item", 404)),
+        "accepted": (201, {"seq": 9}),
+    }
+    for key, (status, answer) in answers.items():
+        outbox.put(key, {"device": "scanner-1", "idempotency_key": key, "code": "F1"})
+        pending = outbox.wait(0)
+        outbox.answered(pending.id, status, answer)
+    outbox.close()
+    printed: list[dict] = []
+    agent = StationAgent(config, printed.append)
+    try:
+        assert agent.requeue_station_refusals() == 2
+        assert printed == [{"event": "requeued", "count": 2}]
+        assert agent.outbox.counts() == {"pending": 2, "answered": 2}
+        assert agent.outbox.wait(0).idempotency_key == "revoked"
+        assert agent.requeue_station_refusals() == 0  # nothing more on the next start
+    finally:
+        agent.close()
