@@ -8,8 +8,8 @@ the problem+json ``type`` (``/problems/<code>``) of the service's scan intake:
   input, a key reused for another scan). The scan leaves the outbox with that answer.
 * **held** — an answer about the station, not the scan: its key is unknown, mistyped or revoked
   (401), or it may not post from this device (403 ``device-not-bound``, or any other 403), or the
-  answer is not the scan intake's at all (a wrong service URL: 404 ``no-such-route``, 405, a proxy's
-  page). Every later scan would get the same answer, so none is sent until the key or the binding is
+  answer is not the scan intake's at all (a wrong service URL: 404 ``no-such-route``, 405, a
+  redirect, a proxy's page). Every later scan would get the same answer, so none is sent until the key or the binding is
   fixed; the scans stay queued.
 * **retry** — the service could not answer just now (5xx, 408, 429): the same scan is sent again
   with backoff.

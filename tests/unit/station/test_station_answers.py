@@ -38,6 +38,7 @@ def problem(code: str, status: int) -> dict:
         (404, problem("no-such-route", 404), Verdict.HELD, HoldReason.SERVICE),
         (404, {"detail": "<html>not found</html>"}, Verdict.HELD, HoldReason.SERVICE),
         (405, problem("method-not-allowed", 405), Verdict.HELD, HoldReason.SERVICE),
+        (308, {"detail": "moved to https"}, Verdict.HELD, HoldReason.SERVICE),
         (404, problem("unknown-item", 422), Verdict.REFUSED, None),
         (400, problem("unknown-item", 404), Verdict.HELD, HoldReason.SERVICE),
         (503, problem("service-unavailable", 503), Verdict.RETRY, None),
