@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from station.answers import ADVICE, Judgement, Verdict, judge
+from station.answers import ADVICE, HoldReason, Judgement, Verdict, judge
 from station.config import ConfigError, StationConfig, load_config
 from station.outbox import Outbox, Pending
 
@@ -56,10 +56,11 @@ def _printable(text: str, limit: int = 200) -> str:
 class Delivery:
     """Sends what waits in the outbox to the service, oldest first, until each has an answer.
 
-    An answer about the station rather than the scan (its key refused, its device not bound: see
-    :mod:`station.answers`) holds delivery: the scan stays queued, nothing more is sent, and the hold
-    is said once on stdout (``held``) and once on stderr. :meth:`request_resume` (a reload, e.g.
-    SIGHUP) ends the hold with the key ``reread`` returns; a restart starts unheld.
+    An answer about the station rather than the scan (see :mod:`station.answers`) holds delivery:
+    the scan stays queued and nothing more is sent (a device not bound to the station holds only that
+    device's scans; a refused key holds all), and each hold is said once on stdout (``held``) and
+    once on stderr. :meth:`request_resume` (a reload, e.g. SIGHUP) ends every hold with the key
+    ``reread`` returns; a restart starts unheld.
     """
 
     def __init__(
@@ -83,12 +84,18 @@ class Delivery:
         self._delay = RETRY_INITIAL
         self._retry_max = config.service.retry_max
         self._held: Judgement | None = None
+        self._held_devices: dict[str, Judgement] = {}
         self._resume_requested = False  # a plain flag: set from a signal handler, read by the loop
 
     @property
     def held(self) -> Judgement | None:
-        """Why delivery is held, or None while it is not."""
+        """Why delivery of every scan is held, or None while it is not."""
         return self._held
+
+    @property
+    def held_devices(self) -> frozenset[str]:
+        """The devices whose scans are held (not bound to the station)."""
+        return frozenset(self._held_devices)
 
     def stop(self) -> None:
         """Ask the loop to end; an attempt in flight finishes first (its answer is recorded)."""
@@ -110,10 +117,19 @@ class Delivery:
             if self._held is not None:
                 self._stop.wait(0.2)
                 continue
-            pending = self._outbox.wait(timeout=0.5)
-            if pending is not None and not self.deliver(pending) and self._held is None:
+            pending = self.next_pending(timeout=0.5)
+            if pending is not None and not self.deliver(pending) and not self._holds(pending):
                 self._stop.wait(self._delay)
                 self._delay = min(self._delay * 2, self._retry_max)
+
+    def next_pending(self, timeout: float = 0.0) -> Pending | None:
+        """The oldest event that may be sent now (none while every scan is held)."""
+        if self._held is not None:
+            return None
+        return self._outbox.wait(timeout, self.held_devices)
+
+    def _holds(self, pending: Pending) -> bool:
+        return self._held is not None or pending.body.get("device") in self._held_devices
 
     def resume(self) -> None:
         """End a hold: reread the key (a bad configuration keeps the hold and says why) and send again."""
@@ -121,12 +137,14 @@ class Delivery:
             try:
                 self._key = self._reread()
             except ConfigError as error:
-                state = "delivery stays held" if self._held is not None else "the station key is unchanged"
+                held = self._held is not None or self._held_devices
+                state = "delivery stays held" if held else "the station key is unchanged"
                 self._warn(f"station: reload failed, {state}: {_printable(str(error))}")
                 self._emit({"event": "reload_failed", "reason": str(error)})
                 return
-        was_held = self._held is not None
+        was_held = self._held is not None or bool(self._held_devices)
         self._held = None
+        self._held_devices.clear()
         self._delay = RETRY_INITIAL
         self._emit({"event": "resumed", "was_held": was_held, **self._outbox.counts()})
 
@@ -177,11 +195,16 @@ class Delivery:
         return True
 
     def _hold(self, judgement: Judgement, pending: Pending, reason: str, answer: dict[str, Any]) -> None:
-        first = self._held is None
-        self._held = judgement
+        assert judgement.hold is not None
+        device = str(pending.body.get("device"))
+        if judgement.hold is HoldReason.BINDING:
+            first = device not in self._held_devices and self._held is None
+            self._held_devices[device] = judgement
+        else:
+            first = self._held is None
+            self._held = judgement
         if not first:
             return
-        assert judgement.hold is not None
         counts = self._outbox.counts()
         self._emit(
             {
@@ -191,12 +214,15 @@ class Delivery:
                 "type": answer.get("type"),
                 "reason": reason,
                 "key": pending.idempotency_key,
-                "device": pending.body.get("device"),
+                "device": device,
+                "scope": "device" if judgement.hold is HoldReason.BINDING else "station",
                 **counts,
             }
         )
+        binding = judgement.hold is HoldReason.BINDING
+        whose = f"of {_printable(device)}'s scans" if binding else "of every scan"
         self._warn(
-            f"station: delivery held, {counts['pending']} scan(s) kept in the outbox: "
+            f"station: delivery {whose} held, {counts['pending']} scan(s) kept in the outbox: "
             f"{ADVICE[judgement.hold]} ({judgement.status} {_printable(str(answer.get('type') or ''))}: "
             f"{_printable(reason)}). Fix it, then restart the agent or send it SIGHUP."
         )

@@ -9,8 +9,8 @@ the problem+json ``type`` (``/problems/<code>``) of the service's scan intake:
 * **held** — an answer about the station, not the scan: its key is unknown, mistyped or revoked
   (401), or it may not post from this device (403 ``device-not-bound``, or any other 403), or the
   answer is not the scan intake's at all (a wrong service URL: 404 ``no-such-route``, 405, a
-  redirect, a proxy's page). Every later scan would get the same answer, so none is sent until the key or the binding is
-  fixed; the scans stay queued.
+  redirect, a proxy's page). Every later scan (of that device, for a binding) would get the same
+  answer, so none is sent until the key or the binding is fixed; the scans stay queued.
 * **retry** — the service could not answer just now (5xx, 408, 429): the same scan is sent again
   with backoff.
 

@@ -65,15 +65,19 @@ class Outbox:
                 self._arrived.notify_all()
             return added
 
-    def wait(self, timeout: float) -> Pending | None:
-        """The oldest unanswered event, waiting up to ``timeout`` seconds for one."""
+    def wait(self, timeout: float, skip_devices: frozenset[str] = frozenset()) -> Pending | None:
+        """The oldest unanswered event (of a device not in ``skip_devices``), waiting up to
+        ``timeout`` seconds for one."""
         deadline = time.monotonic() + timeout
+        skipped = sorted(skip_devices)
+        query = "SELECT id, idempotency_key, body, attempts FROM outbox WHERE answered_at IS NULL "
+        if skipped:
+            marks = ", ".join("?" * len(skipped))
+            query += f"AND json_extract(body, '$.device') NOT IN ({marks}) "
+        query += "ORDER BY id LIMIT 1"
         with self._arrived:
             while True:
-                row = self._con.execute(
-                    "SELECT id, idempotency_key, body, attempts FROM outbox WHERE answered_at IS NULL "
-                    "ORDER BY id LIMIT 1"
-                ).fetchone()
+                row = self._con.execute(query, skipped).fetchone()
                 if row is not None:
                     return Pending(row[0], row[1], json.loads(row[2]), row[3])
                 remaining = deadline - time.monotonic()

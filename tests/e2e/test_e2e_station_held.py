@@ -24,7 +24,7 @@ def test_a_refused_key_holds_every_scan_until_a_sighup_with_the_fixed_key(
     scanner.scan(bureau.numbers[0])
     held = station.until(lambda r: r.get("event") == "held")
     assert (held["hold"], held["status"], held["type"]) == ("credentials", 401, "/problems/unauthenticated")
-    station.errors.wait_for_text("delivery held")
+    station.errors.wait_for_text("delivery of every scan held")
     scanner.scan(bureau.numbers[1])
     scanner.scan(bureau.numbers[2])
     station.queued(3)
@@ -39,7 +39,7 @@ def test_a_refused_key_holds_every_scan_until_a_sighup_with_the_fixed_key(
     assert len(bureau.wait_for_sightings(3)) == 3
     assert station.terminate() == 0
     assert [r.get("event") for r in station.log.seen].count("held") == 1
-    assert sum("delivery held" in line for line in station.errors.lines) == 1
+    assert sum("delivery of every scan held" in line for line in station.errors.lines) == 1
     assert bureau.station_key not in "\n".join(station.log.lines + station.errors.lines)
 
 

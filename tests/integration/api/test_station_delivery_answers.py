@@ -53,11 +53,11 @@ def queue_scans(outbox: Outbox, numbers: list[str], device: str = "scanner-1", b
         outbox.put(key, {"device": device, "idempotency_key": key, "code": number, "symbology": "C0"})
 
 
-def send_all(delivery: Delivery, outbox: Outbox, attempts: int = 5) -> None:
-    """Deliver as the loop does: oldest first, not past a hold."""
+def send_all(delivery: Delivery, outbox: Outbox, attempts: int = 10) -> None:
+    """Deliver as the loop does: oldest first, none while every scan is held, none of a held device."""
     for _ in range(attempts):
-        pending = outbox.wait(0)
-        if pending is None or delivery.held is not None:
+        pending = delivery.next_pending()
+        if pending is None:
             return
         delivery.deliver(pending)
 
@@ -102,17 +102,23 @@ def test_a_revoked_station_keeps_its_scans_queued(api, tmp_path):
     assert len(seen.warnings) == 1
 
 
-def test_a_device_not_bound_to_the_station_holds_delivery_with_the_scans_kept(api, tmp_path):
-    numbers = firearms(api, 2)
+def test_a_device_not_bound_to_the_station_holds_its_own_scans_and_no_others(api, tmp_path):
+    numbers = firearms(api, 4)
     key = api.station("ng-desk", "220102", "scanner-1")
     delivery, outbox, seen = delivery_for(api, tmp_path, key)
-    queue_scans(outbox, numbers, device="scanner-9")
+    for n, number in enumerate(numbers):
+        queue_scans(outbox, [number], device="scanner-9" if n % 2 == 0 else "scanner-1", batch=f"{n}-")
+    head = api.head_seq()
     send_all(delivery, outbox)
-    assert outbox.counts() == {"pending": 2, "answered": 0}
+    assert outbox.counts() == {"pending": 2, "answered": 2}
+    assert [r["evidence_no"] for r in seen.events("accepted")] == [numbers[1], numbers[3]]
+    assert api.head_seq() == head + 2
     [held] = seen.events("held")
     assert (held["hold"], held["status"], held["type"]) == ("binding", 403, "/problems/device-not-bound")
-    assert held["device"] == "scanner-9"
-    assert "not bound" in seen.warnings[0]
+    assert (held["device"], held["scope"]) == ("scanner-9", "device")
+    assert len(seen.warnings) == 1 and "scanner-9" in seen.warnings[0] and "not bound" in seen.warnings[0]
+    assert delivery.held is None and delivery.held_devices == {"scanner-9"}
+    assert not seen.events("refused")
 
 
 def test_an_unknown_number_is_refused_for_good_and_the_next_scan_is_sent(api, tmp_path):
