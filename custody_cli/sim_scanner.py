@@ -59,6 +59,13 @@ def _tell(**record: object) -> None:
 @click.option("--down-for", type=float, default=2.0, show_default=True, help="unplug: seconds unplugged.")
 @click.option("--no-pacing", is_flag=True, help="Write as fast as the pty takes it.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise.")
+@click.option(
+    "--linger",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="After the last scan, keep the port open this long unless the reader closes it first.",
+)
 def scanner_sim(
     mode: str,
     link: Path | None,
@@ -73,6 +80,7 @@ def scanner_sim(
     down_for: float,
     no_pacing: bool,
     seed: int,
+    linger: float,
 ) -> None:
     """Start a simulated scanner and print its port path; it scans once a reader opens the port.
 
@@ -80,7 +88,8 @@ def scanner_sim(
     preceded by a noise burst and a second of quiet); wrong-baud (sent at --sent-at, garbled as
     the port reads it); unplug (unplugged every --unplug-every scans, back after --down-for s
     behind the same link); burst (--burst-size codes back to back); trigger (one scan per
-    SYN T CR trigger command).
+    SYN T CR trigger command). After the last scan (--count) the port stays open until the
+    reader closes it, or for --linger seconds: a real scanner never hangs up on its reader.
     """
     sim = ScannerSimulator(link, baud=baud, paced=not no_pacing, seed=seed)
     path = sim.open()
@@ -103,7 +112,8 @@ def scanner_sim(
             down_for,
             aim,
         )
-        sim.drain(timeout=10)  # what was written dies with the pty: let the reader have it first
+        closed_by_reader = sim.linger(linger)
+        _tell(event="done", closed_by_reader=closed_by_reader)
     except KeyboardInterrupt:
         pass
     finally:

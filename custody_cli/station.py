@@ -81,8 +81,10 @@ def run_command(config_path: Path) -> None:
     """Run the station agent: forward every scan and tag read to the service, exactly once.
 
     Events wait in the local outbox (committed before they are sent) until the service answers; each
-    answer is printed as one JSON line. Ctrl-C or SIGTERM stops the devices, lets a delivery in flight
-    finish and closes the outbox; what is still unsent goes out at the next start.
+    answer is printed as one JSON line. A refused station key or an unbound device holds delivery with
+    every scan kept (said once on stdout and stderr); fix it in the configuration and send SIGHUP, or
+    restart. Ctrl-C or SIGTERM stops the devices, lets a delivery in flight finish and closes the
+    outbox; what is still unsent goes out at the next start.
     """
     from station.agent import StationAgent
     from station.config import ConfigError, load_config
@@ -92,18 +94,24 @@ def run_command(config_path: Path) -> None:
     except ConfigError as error:
         fail(f"station configuration: {error}")
         return
-    agent = StationAgent(config)
-    run_until_signalled(agent.run, agent.stop)
+    agent = StationAgent(config, config_path=config_path)
+    run_until_signalled(agent.run, agent.stop, agent.reload)
 
 
-def run_until_signalled(run: Callable[[], None], stop: Callable[[], None]) -> None:
+def run_until_signalled(
+    run: Callable[[], None], stop: Callable[[], None], reload: Callable[[], None] | None = None
+) -> None:
     """Call ``run`` with SIGINT and SIGTERM turned into ``stop()`` (no exception thrown into the middle
-    of a write), and the previous handlers restored afterwards."""
+    of a write) and SIGHUP into ``reload()``, and the previous handlers restored afterwards."""
 
-    def on_signal(_signum: int, _frame: object) -> None:
-        stop()
+    def on_signal(signum: int, _frame: object) -> None:
+        if signum == signal.SIGHUP and reload is not None:
+            reload()
+        else:
+            stop()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signals = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if reload is not None else ())
+    previous = {sig: signal.signal(sig, on_signal) for sig in signals}
     try:
         run()
     finally:

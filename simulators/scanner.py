@@ -9,6 +9,11 @@ and waits a settling pause after it, as a clerk cannot scan the instant a port o
 
 Unplugging waits until the reader has drained what was written (a pty's unread input dies with it),
 then closes the pty and removes the link; replugging makes a new pty behind the same link.
+
+Drained is not delivered: the reader's system call has the bytes, its application may not yet. A
+reader such as pyserial's ``read(n)`` with a timeout gathers bytes over several system calls and drops
+them if the port hangs up meanwhile. A real scanner never hangs up on its own, so after its last code
+the simulator :meth:`linger` s: it keeps the port open until the reader closes it, or for a while.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ class ScannerSimulator:
         self._wake: tuple[int, int] | None = None
         self._listener: threading.Thread | None = None
         self._line_free_at = 0.0
+        self._pty_name: str | None = None
         self.opened_at: float | None = None
         """When a reader last opened the port (monotonic), as seen by the simulator."""
 
@@ -71,6 +77,7 @@ class ScannerSimulator:
         fcntl.ioctl(master, termios.TIOCPKT, b"\x01\x00\x00\x00")
         os.set_blocking(master, False)
         self._master, self._slave, self._wake = master, slave, os.pipe()
+        self._pty_name = os.ttyname(slave)
         with self._changed:
             self._opens = self._opens_seen = 0
         temporary = self.link.with_name(f".{self.link.name}.{os.getpid()}")
@@ -84,7 +91,7 @@ class ScannerSimulator:
     @property
     def device(self) -> str | None:
         """The pty behind the link now (``/dev/pts/N``), None while unplugged."""
-        return os.ttyname(self._slave) if self._slave is not None else None
+        return self._pty_name if self._master is not None else None
 
     def _listen(self, master: int, wake: int) -> None:
         while True:
@@ -134,6 +141,20 @@ class ScannerSimulator:
                 return False
             time.sleep(0.001)
         return True
+
+    def linger(self, seconds: float, drain_timeout: float = 10.0) -> bool:
+        """After the last code: keep the port open until the reader has closed it, or ``seconds``
+        have passed; True when the reader closed it. Until then the pty is up, whatever the reader
+        gathers is its own to keep."""
+        self.drain(drain_timeout)
+        slave, self._slave = self._slave, None
+        if slave is not None:
+            os.close(slave)  # from now on the pty hangs up only when the reader closes its side
+        listener = self._listener
+        if listener is None:
+            return False
+        listener.join(seconds)  # the listener ends when reading the master fails: no slave is open
+        return not listener.is_alive()
 
     def unplug(self, drain: bool = True) -> None:
         """Pull the cable: wait until the reader drained the pty (unless told not to), remove the

@@ -2,10 +2,11 @@
 
 Scanner and reader threads turn each scan and tag read into a request body with an idempotency key
 derived from the device event, and put it in the outbox (committed before anything is sent). One delivery
-loop sends the oldest waiting event to the service's scan intake until it has an answer: accepted, or
-refused with the reason (both leave the queue); an outage or a server error is retried with backoff, with
-the same key, so the service records each scan once. Every answer and device event is printed as one JSON
-line.
+loop sends the oldest waiting event to the service's scan intake until it has an answer about the scan:
+accepted, or refused with the reason (both leave the queue); an outage or a server error is retried with
+backoff, with the same key, so the service records each scan once. An answer about the station itself (its
+key refused, its device not bound) holds delivery with every scan still queued until a reload or restart
+(:mod:`station.answers`). Every answer and device event is printed as one JSON line.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from station.config import StationConfig
+from station.answers import ADVICE, HoldReason, Judgement, Verdict, judge
+from station.config import ConfigError, StationConfig, load_config
 from station.outbox import Outbox, Pending
 
 SCAN_PATH = "/api/v1/scans"
@@ -40,8 +43,25 @@ def event_key(device: str, when: datetime, data: bytes) -> str:
     return f"{device}:{stamp}:{hashlib.sha256(data).hexdigest()[:16]}"
 
 
+def print_warning(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """A service-supplied text fit for one terminal line: control characters replaced, length capped."""
+    return "".join(c if c.isprintable() else "?" for c in text[:limit])
+
+
 class Delivery:
-    """Sends what waits in the outbox to the service, oldest first, until each has an answer."""
+    """Sends what waits in the outbox to the service, oldest first, until each has an answer.
+
+    An answer about the station rather than the scan (see :mod:`station.answers`) holds delivery:
+    the scan stays queued and nothing more is sent (a device not bound to the station holds only that
+    device's scans; a refused key holds all), and each hold is said once on stdout (``held``) and
+    once on stderr. :meth:`request_resume` (a reload, e.g. SIGHUP) ends every hold with the key
+    ``reread`` returns; a restart starts unheld.
+    """
 
     def __init__(
         self,
@@ -49,19 +69,41 @@ class Delivery:
         outbox: Outbox,
         emit: Emit = print_json,
         client: httpx.Client | None = None,
+        warn: Callable[[str], None] = print_warning,
+        reread: Callable[[], str] | None = None,
     ) -> None:
+        """``reread`` gives the station key afresh on a resume (or raises :class:`ConfigError`)."""
         self._outbox = outbox
         self._emit = emit
+        self._warn = warn
+        self._reread = reread
         self._owns_client = client is None
         self._client = client or httpx.Client(base_url=config.service.url, timeout=config.service.timeout)
         self._key = config.service.key
         self._stop = threading.Event()
         self._delay = RETRY_INITIAL
         self._retry_max = config.service.retry_max
+        self._held: Judgement | None = None
+        self._held_devices: dict[str, Judgement] = {}
+        self._resume_requested = False  # a plain flag: set from a signal handler, read by the loop
+
+    @property
+    def held(self) -> Judgement | None:
+        """Why delivery of every scan is held, or None while it is not."""
+        return self._held
+
+    @property
+    def held_devices(self) -> frozenset[str]:
+        """The devices whose scans are held (not bound to the station)."""
+        return frozenset(self._held_devices)
 
     def stop(self) -> None:
         """Ask the loop to end; an attempt in flight finishes first (its answer is recorded)."""
         self._stop.set()
+
+    def request_resume(self) -> None:
+        """Ask the loop to reread the key and send again (safe from a signal handler: sets a flag)."""
+        self._resume_requested = True
 
     def close(self) -> None:
         if self._owns_client:
@@ -69,13 +111,46 @@ class Delivery:
 
     def run(self) -> None:
         while not self._stop.is_set():
-            pending = self._outbox.wait(timeout=0.5)
-            if pending is not None and not self.deliver(pending):
+            if self._resume_requested:
+                self._resume_requested = False
+                self.resume()
+            if self._held is not None:
+                self._stop.wait(0.2)
+                continue
+            pending = self.next_pending(timeout=0.5)
+            if pending is not None and not self.deliver(pending) and not self._holds(pending):
                 self._stop.wait(self._delay)
                 self._delay = min(self._delay * 2, self._retry_max)
 
+    def next_pending(self, timeout: float = 0.0) -> Pending | None:
+        """The oldest event that may be sent now (none while every scan is held)."""
+        if self._held is not None:
+            return None
+        return self._outbox.wait(timeout, self.held_devices)
+
+    def _holds(self, pending: Pending) -> bool:
+        return self._held is not None or pending.body.get("device") in self._held_devices
+
+    def resume(self) -> None:
+        """End a hold: reread the key (a bad configuration keeps the hold and says why) and send again."""
+        if self._reread is not None:
+            try:
+                self._key = self._reread()
+            except ConfigError as error:
+                held = self._held is not None or self._held_devices
+                state = "delivery stays held" if held else "the station key is unchanged"
+                self._warn(f"station: reload failed, {state}: {_printable(str(error))}")
+                self._emit({"event": "reload_failed", "reason": str(error)})
+                return
+        was_held = self._held is not None or bool(self._held_devices)
+        self._held = None
+        self._held_devices.clear()
+        self._delay = RETRY_INITIAL
+        self._emit({"event": "resumed", "was_held": was_held, **self._outbox.counts()})
+
     def deliver(self, pending: Pending) -> bool:
-        """One attempt; True when the service answered (accepted or refused), False to retry later."""
+        """One attempt; True when the scan has its final answer (accepted or refused), False when it
+        stays queued (to retry later, or held)."""
         self._outbox.attempted(pending.id)
         try:
             headers = {"X-Station-Key": self._key, "X-Station-Device": str(pending.body["device"])}
@@ -89,19 +164,25 @@ class Delivery:
                 }
             )
             return False
-        if response.status_code >= 500 or response.status_code in (408, 429):
-            self._emit({"event": "retrying", "key": pending.idempotency_key, "status": response.status_code})
-            return False
-        self._delay = RETRY_INITIAL
         try:
             answer = response.json()
         except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
             answer = {"detail": response.text[:200]}
+        judgement = judge(response.status_code, answer)
+        if judgement.verdict is Verdict.RETRY:
+            self._emit({"event": "retrying", "key": pending.idempotency_key, "status": response.status_code})
+            return False
+        reason = str(answer.get("detail") or answer.get("title") or response.reason_phrase)
+        if judgement.verdict is Verdict.HELD:
+            self._hold(judgement, pending, reason, answer)
+            return False
+        self._delay = RETRY_INITIAL
         self._outbox.answered(pending.id, response.status_code, answer)
-        if response.is_success:
+        if judgement.verdict is Verdict.ACCEPTED:
             self._emit({"event": "accepted", "key": pending.idempotency_key, **answer})
         else:
-            reason = answer.get("detail") or answer.get("title") or response.reason_phrase
             self._emit(
                 {
                     "event": "refused",
@@ -113,17 +194,56 @@ class Delivery:
             )
         return True
 
+    def _hold(self, judgement: Judgement, pending: Pending, reason: str, answer: dict[str, Any]) -> None:
+        assert judgement.hold is not None
+        device = str(pending.body.get("device"))
+        if judgement.hold is HoldReason.BINDING:
+            first = device not in self._held_devices and self._held is None
+            self._held_devices[device] = judgement
+        else:
+            first = self._held is None
+            self._held = judgement
+        if not first:
+            return
+        counts = self._outbox.counts()
+        self._emit(
+            {
+                "event": "held",
+                "hold": judgement.hold.value,
+                "status": judgement.status,
+                "type": answer.get("type"),
+                "reason": reason,
+                "key": pending.idempotency_key,
+                "device": device,
+                "scope": "device" if judgement.hold is HoldReason.BINDING else "station",
+                **counts,
+            }
+        )
+        binding = judgement.hold is HoldReason.BINDING
+        whose = f"of {_printable(device)}'s scans" if binding else "of every scan"
+        self._warn(
+            f"station: delivery {whose} held, {counts['pending']} scan(s) kept in the outbox: "
+            f"{ADVICE[judgement.hold]} ({judgement.status} {_printable(str(answer.get('type') or ''))}: "
+            f"{_printable(reason)}). Fix it, then restart the agent or send it SIGHUP."
+        )
+
 
 class StationAgent:
     """Opens the configured devices and forwards their events until :meth:`stop`."""
 
     def __init__(
-        self, config: StationConfig, emit: Emit = print_json, client: httpx.Client | None = None
+        self,
+        config: StationConfig,
+        emit: Emit = print_json,
+        client: httpx.Client | None = None,
+        config_path: Path | None = None,
     ) -> None:
+        """``config_path``: the file ``config`` came from, reread for the key by :meth:`reload`."""
         self.config = config
         self.emit = emit
         self.outbox = Outbox(config.outbox.path)
-        self.delivery = Delivery(config, self.outbox, emit, client)
+        reread = None if config_path is None else (lambda: load_config(config_path).service.key)
+        self.delivery = Delivery(config, self.outbox, emit, client, reread=reread)
         self._stoppers: list[Callable[[], None]] = []
         self._closed = False
 
@@ -145,33 +265,43 @@ class StationAgent:
         from devices.scanner import Scan
 
         if isinstance(event, Scan):
+            key = event_key(event.device, event.utc, event.raw)
             body = {
                 "device": event.device,
                 "code": event.code,
                 "symbology": event.symbology,
                 "device_time": event.utc.isoformat(),
-                "idempotency_key": event_key(event.device, event.utc, event.raw),
+                "idempotency_key": key,
             }
-            self.queue(body["idempotency_key"], body)
+            self.queue(key, body)
         else:
             self.emit({"source": "scanner", **event.to_json()})
 
     def on_tag_event(self, event: Any) -> None:
-        from devices.rfid import TagArrived
+        """A tag read whole is posted with its UID and text; a tag that left after its UID was read
+        whole (and before its text was) is posted as a UID-only read, which the service looks up by
+        the tag's binding. No half-read text is ever posted."""
+        from devices.rfid import DeviceError, TagArrived
 
         if isinstance(event, TagArrived):
-            device = self.config.reader.device if self.config.reader else event.reader
-            now = datetime.now(UTC)
-            body = {
-                "device": device,
-                "uid": event.reading.uid_hex,
-                "text": event.text,
-                "device_time": now.isoformat(),
-                "idempotency_key": event_key(device, now, event.uid + (event.text or "").encode()),
-            }
-            self.queue(body["idempotency_key"], body)
+            self.queue_tag_read(event.reader, event.uid, event.text)
         else:
             self.emit({"source": "reader", **event.to_json()})
+            if isinstance(event, DeviceError) and event.uid is not None:
+                self.queue_tag_read(event.reader or "", event.uid, None)
+
+    def queue_tag_read(self, reader: str, uid: bytes, text: str | None) -> None:
+        device = self.config.reader.device if self.config.reader else reader
+        now = datetime.now(UTC)
+        key = event_key(device, now, uid + (text or "").encode())
+        body = {
+            "device": device,
+            "uid": uid.hex().upper(),
+            "text": text,
+            "device_time": now.isoformat(),
+            "idempotency_key": key,
+        }
+        self.queue(key, body)
 
     def start_devices(self) -> None:
         if self.config.scanner is not None:
@@ -194,9 +324,24 @@ class StationAgent:
 
     # -- running
 
+    def requeue_station_refusals(self) -> int:
+        """Send again the events an earlier agent took as refused on an answer about the station (a
+        401 or 403: the service wrote nothing for them), as this agent would have kept them queued.
+        The same idempotency keys go out, so nothing is recorded twice."""
+        misjudged = [
+            event_id
+            for event_id, status, answer in self.outbox.refusals()
+            if judge(status, answer).verdict is Verdict.HELD
+        ]
+        reopened = self.outbox.reopen(misjudged) if misjudged else 0
+        if reopened:
+            self.emit({"event": "requeued", "count": reopened})
+        return reopened
+
     def run(self) -> None:
         """Open the devices and deliver until :meth:`stop` (or Ctrl-C), then :meth:`close`."""
         try:
+            self.requeue_station_refusals()
             self.start_devices()
             self.emit({"event": "started", **self.outbox.counts()})
             self.delivery.run()
@@ -206,6 +351,10 @@ class StationAgent:
     def stop(self) -> None:
         """Ask :meth:`run` to end (from any thread or a signal handler); it closes everything."""
         self.delivery.stop()
+
+    def reload(self) -> None:
+        """Reread the station key and send again if delivery was held (safe from a signal handler)."""
+        self.delivery.request_resume()
 
     def close(self) -> None:
         """Stop the devices (their threads joined), then close the outbox: every event a device

@@ -65,15 +65,19 @@ class Outbox:
                 self._arrived.notify_all()
             return added
 
-    def wait(self, timeout: float) -> Pending | None:
-        """The oldest unanswered event, waiting up to ``timeout`` seconds for one."""
+    def wait(self, timeout: float, skip_devices: frozenset[str] = frozenset()) -> Pending | None:
+        """The oldest unanswered event (of a device not in ``skip_devices``), waiting up to
+        ``timeout`` seconds for one."""
         deadline = time.monotonic() + timeout
+        skipped = sorted(skip_devices)
+        query = "SELECT id, idempotency_key, body, attempts FROM outbox WHERE answered_at IS NULL "
+        if skipped:
+            marks = ", ".join("?" * len(skipped))
+            query += f"AND json_extract(body, '$.device') NOT IN ({marks}) "
+        query += "ORDER BY id LIMIT 1"
         with self._arrived:
             while True:
-                row = self._con.execute(
-                    "SELECT id, idempotency_key, body, attempts FROM outbox WHERE answered_at IS NULL "
-                    "ORDER BY id LIMIT 1"
-                ).fetchone()
+                row = self._con.execute(query, skipped).fetchone()
                 if row is not None:
                     return Pending(row[0], row[1], json.loads(row[2]), row[3])
                 remaining = deadline - time.monotonic()
@@ -91,6 +95,42 @@ class Outbox:
                 "UPDATE outbox SET answered_at = ?, status = ?, answer = ? WHERE id = ?",
                 (time.time(), status, json.dumps(answer, ensure_ascii=False), event_id),
             )
+
+    def refusals(self) -> list[tuple[int, int, dict[str, Any]]]:
+        """(id, status, answer) of every event answered with a refusal (status 400 and above)."""
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT id, status, answer FROM outbox WHERE answered_at IS NOT NULL AND status >= 400 "
+                "ORDER BY id"
+            ).fetchall()
+        found = []
+        for event_id, status, answer in rows:
+            try:
+                decoded = json.loads(answer) if answer else {}
+            except ValueError:
+                decoded = {}
+            found.append((event_id, status, decoded if isinstance(decoded, dict) else {}))
+        return found
+
+    def reopen(self, event_ids: list[int]) -> int:
+        """Put answered events back in the queue (in their original order); how many were reopened."""
+        with self._arrived:
+            reopened = 0
+            self._con.execute("BEGIN IMMEDIATE")  # one transaction: all reopened, or none
+            try:
+                for event_id in event_ids:
+                    reopened += self._con.execute(
+                        "UPDATE outbox SET answered_at = NULL, status = NULL, answer = NULL "
+                        "WHERE id = ? AND answered_at IS NOT NULL",
+                        (event_id,),
+                    ).rowcount
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            self._con.execute("COMMIT")
+            if reopened:
+                self._arrived.notify_all()
+            return reopened
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -38,9 +38,29 @@ class NoTagPresent(RfidError):
 
 
 class TagLeftField(RfidError):
-    """The tag left the reader's field during an exchange; whatever was read so far is discarded."""
+    """The tag left the reader's field during an exchange; whatever was read so far is discarded,
+    except the tag's UID (and its type, once known) when they had been read whole before it left:
+    ``uid`` and ``tag_type`` are None otherwise. Never any part of the tag's data."""
 
     kind = "tag_removed"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reader: str | None = None,
+        uid: bytes | None = None,
+        tag_type: str | None = None,
+    ) -> None:
+        super().__init__(message, reader=reader)
+        self.uid = uid
+        self.tag_type = tag_type
+
+    def with_identity(self, uid: bytes, tag_type: str | None, reader: str | None) -> TagLeftField:
+        """This error, carrying the UID (and type) read before the tag left; unchanged if it has one."""
+        if self.uid is not None:
+            return self
+        return TagLeftField(self.message, reader=self.reader or reader, uid=uid, tag_type=tag_type)
 
 
 class CommunicationError(RfidError):

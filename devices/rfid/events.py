@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from devices.rfid.errors import RfidError
+from devices.rfid.errors import RfidError, TagLeftField
 from devices.rfid.frontend import TagReading
 
 
@@ -74,7 +74,9 @@ class ReaderRemoved:
 class DeviceError:
     """Something went wrong and was dealt with: the monitor keeps running and retries where it can.
 
-    ``kind`` is the error's stable name (``tag_removed``, ``pcscd_unavailable``, ...).
+    ``kind`` is the error's stable name (``tag_removed``, ``pcscd_unavailable``, ...). A
+    ``tag_removed`` error also gives the tag's ``uid`` and ``type`` when they were read whole before
+    the tag left (null otherwise); never any of its data.
     """
 
     event: ClassVar[str] = "error"
@@ -90,8 +92,22 @@ class DeviceError:
     def message(self) -> str:
         return self.error.message
 
+    @property
+    def uid(self) -> bytes | None:
+        """For a tag that left mid-read: its UID, when that was read whole before it left."""
+        return self.error.uid if isinstance(self.error, TagLeftField) else None
+
     def to_json(self) -> dict[str, object]:
-        return {"event": self.event, "kind": self.kind, "reader": self.reader, "message": self.message}
+        record: dict[str, object] = {
+            "event": self.event,
+            "kind": self.kind,
+            "reader": self.reader,
+            "message": self.message,
+        }
+        if isinstance(self.error, TagLeftField):
+            uid = self.error.uid
+            record.update(uid=None if uid is None else uid.hex().upper(), type=self.error.tag_type)
+        return record
 
 
 TagEvent = TagArrived | TagRemoved | ReaderAdded | ReaderRemoved | DeviceError

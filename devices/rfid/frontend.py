@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
 
-from devices.rfid.errors import NdefFormatError, NoTagPresent, NotNdefTag, ReaderUnavailable, WriteNotVerified
+from devices.rfid.errors import (
+    NdefFormatError,
+    NoTagPresent,
+    NotNdefTag,
+    ReaderUnavailable,
+    TagLeftField,
+    WriteNotVerified,
+)
 from devices.rfid.ndef import decode_text, encode_text
 from devices.rfid.ntag import TagIdentity, TagType, TamperStatus, identify, read_tamper
 from devices.rfid.pcsc import PNP_NOTIFICATION, CardConnection, PcscContext, ReaderState
@@ -90,9 +97,13 @@ class TagHandle:
         return read_tamper(self.reader) if self.tag_type.tamper else None
 
     def read(self) -> TagReading:
-        ndef, text = self.read_ndef()
-        tamper = self.read_tamper()
+        """The whole tag; if it leaves on the way, :class:`TagLeftField` with its UID and type."""
         identity = self.identity
+        try:
+            ndef, text = self.read_ndef()
+            tamper = self.read_tamper()
+        except TagLeftField as left:
+            raise left.with_identity(identity.uid, identity.type.name, self.connection.reader) from left
         return TagReading(
             self.connection.reader,
             identity.uid,

@@ -245,10 +245,14 @@ class TagMonitor:
         slot.gave_up = not removed
         first = failures[0]
         if removed or any(isinstance(error, TagLeftField) for error in failures):
+            uid, tag_type = _identity_read(failures)
+            what = "nothing else was read whole" if uid is not None else "nothing was delivered"
             error: RfidError = TagLeftField(
-                f"the tag left the field during the read, nothing was delivered "
+                f"the tag left the field during the read, {what} "
                 f"({len(failures)} attempt(s); first error: {first.message})",
                 reader=slot.name,
+                uid=uid,
+                tag_type=tag_type,
             )
         else:
             error = failures[-1]
@@ -259,3 +263,18 @@ class TagMonitor:
             self._on_event(event)
         except Exception as exc:
             raise _CallbackFailed(f"on_event raised {type(exc).__name__}") from exc
+
+
+def _identity_read(failures: list[RfidError]) -> tuple[bytes | None, str | None]:
+    """The UID (and type) the failed reads of one tag got whole before it left, if they agree."""
+    found = {
+        (error.uid, error.tag_type)
+        for error in failures
+        if isinstance(error, TagLeftField) and error.uid is not None
+    }
+    uids = {uid for uid, _type in found}
+    if len(uids) != 1:
+        return None, None
+    uid = uids.pop()
+    types = {tag_type for _uid, tag_type in found if tag_type is not None}
+    return uid, types.pop() if len(types) == 1 else None

@@ -20,6 +20,7 @@ from devices.rfid.errors import (
     NdefFormatError,
     NotNdefTag,
     TagCommandError,
+    TagLeftField,
 )
 from devices.rfid.readers import StorageCardReader
 from devices.rfid.type2 import CapabilityContainer
@@ -147,6 +148,13 @@ def identify(reader: StorageCardReader, atr: bytes) -> TagIdentity:
     not answer GET_VERSION is identified by the fallbacks.
     """
     uid = reader.uid()
+    try:
+        return _identify(reader, atr, uid)
+    except TagLeftField as left:  # the UID was read whole: it goes with the error, nothing else does
+        raise left.with_identity(uid, None, None) from left
+
+
+def _identify(reader: StorageCardReader, atr: bytes, uid: bytes) -> TagIdentity:
     described = parse_storage_atr(atr)
     if described is not None and described.card_name in _BY_ATR_NAME:
         return TagIdentity(uid, atr, _BY_ATR_NAME[described.card_name], "atr")

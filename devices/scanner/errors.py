@@ -44,7 +44,9 @@ class Fault(StrEnum):
     GARBLED = "garbled"
     """A frame made mostly of bytes outside the character set: a wrong baud rate, parity or stop bits."""
     UNSYNCHRONISED = "unsynchronised"
-    """A well-formed frame that followed rejected bytes without a pause, so where it starts is unknown."""
+    """A well-formed frame right after a rejected frame, or the first after the port opened, with no
+    pause before it: it may be the tail of a frame whose start was lost. (With AIM identifiers a
+    frame after a rejected one is not withheld: a frame end and an identifier mark its start.)"""
     NO_PREFIX = "no_prefix"
     """A frame that does not start with the configured prefix."""
     NO_AIM = "no_aim"

@@ -114,7 +114,7 @@ class Scan(msgspec.Struct, frozen=True, gc=False):
 
     def to_json(self) -> dict[str, object]:
         gs1, stamp = self.gs1, self.stamp
-        fields = {"code": self.code, "symbology": self.symbology, "aim": self.aim}
+        fields: dict[str, object] = {"code": self.code, "symbology": self.symbology, "aim": self.aim}
         fields["gs1"] = dict(gs1) if gs1 is not None else None
         stamped = _stamped(self.event, stamp.device, stamp.monotonic, stamp.utc, **fields)
         return {**stamped, "raw": self.raw.hex()}

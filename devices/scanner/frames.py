@@ -10,9 +10,15 @@ What it guarantees, whatever the line does:
   or a pause of at least the idle timeout) and ends at the suffix, every byte of it lies in the
   character set, its length is within bounds, and its AIM identifier and GS1 data (when enabled)
   parse; every such frame is delivered exactly once;
-* a frame that follows rejected bytes without a pause of ``quiet_gap`` is rejected too
-  (``unsynchronised``): without a pause there is no telling where in the garbage a frame begins. The
-  same holds just after the port opens, which may have happened in the middle of a frame;
+* the frame that follows a rejected frame without a pause of ``quiet_gap`` is rejected too
+  (``unsynchronised``): noise may have put a false frame end into the rejected frame, and what
+  follows it may be that frame's tail. Only that one frame is withheld: it ends at a frame end,
+  after which frames are in step again. With AIM identifiers none is withheld: a frame end followed
+  by a valid AIM identifier is a known frame start. So a batch of thousands of frames sent back to
+  back loses only its noisy frames (and, without AIM, the one after each);
+* the first frame after the port opens is rejected (``unsynchronised``) unless a pause came first,
+  AIM identifier or not: the port may have opened in the middle of a frame, and no frame end before
+  it says where it starts;
 * a partial frame idle past ``idle_timeout``, or pending when the port is lost, is discarded and
   reported, never joined to what comes next.
 
@@ -137,7 +143,8 @@ class FrameParser:
         self._long_suffix = framing.suffix if framing.suffix and len(framing.suffix) > 1 else b""
         self._pending = b""
         self._discarding = False
-        self._suspect = False
+        self._suspect = False  # a rejected frame just ended: the next one is withheld unless anchored
+        self._unanchored = False  # no frame end since the port opened: the next frame is withheld
         self._last_byte = float("-inf")
         self._delivered: dict[tuple[str | None, str], float] = {}
 
@@ -162,7 +169,7 @@ class FrameParser:
         if quiet >= self.framing.idle_timeout:
             self._drop_partial(Fault.IDLE_PARTIAL, "partial frame idle past the timeout", events, now, utc)
         if quiet >= self.framing.quiet_gap and not self._pending and not self._discarding:
-            self._suspect = False
+            self._suspect = self._unanchored = False
         buf = self._pending + data if self._pending else data
         self._pending = b""
         if self._discarding:
@@ -207,7 +214,8 @@ class FrameParser:
         within ``quiet_gap`` of it start no frame."""
         self._pending = b""
         self._discarding = False
-        self._suspect = True
+        self._suspect = False
+        self._unanchored = True
         self._last_byte = now
 
     # -- framing ---------------------------------------------------------------------------------
@@ -258,15 +266,19 @@ class FrameParser:
         if pending and not was_discarding:
             events.append(self._reject(fault, detail, pending, now, utc))
             self._suspect = fault is Fault.CUT_OFF
+            self._unanchored = False
 
     # -- checking --------------------------------------------------------------------------------
 
     def _reject(self, fault: Fault, detail: str, raw: bytes, now: float, utc: datetime) -> DeviceError:
-        """Report ``raw`` as not delivered; mostly foreign bytes are reported as ``garbled``."""
+        """Report ``raw`` as not delivered; mostly foreign bytes are reported as ``garbled``. The
+        frame that follows is suspect; a frame withheld only for being unsynchronised ends at a frame
+        end that puts the line back in step, so the one after it is not."""
         if len(raw.translate(None, self._charset)) * 2 > len(raw):
             detail = f"{detail}; bytes mostly outside the character set: check baud rate, parity, stop bits"
             fault = Fault.GARBLED
-        self._suspect = True
+        self._suspect = fault is not Fault.UNSYNCHRONISED
+        self._unanchored = False
         self.stats.rejected[fault] += 1
         return DeviceError(fault, detail, raw, self.device, now, utc)
 
@@ -280,8 +292,10 @@ class FrameParser:
             return self._reject(Fault.NO_PREFIX, detail, segment, now, utc)
         payload = segment[len(framing.prefix) :]
         fault, detail = self._check(payload)
-        if fault is None and self._suspect:
-            fault, detail = Fault.UNSYNCHRONISED, "no pause after rejected bytes or the port opening"
+        if fault is None and self._unanchored:
+            fault, detail = Fault.UNSYNCHRONISED, "no pause or frame end since the port opened"
+        elif fault is None and self._suspect and not (framing.aim and split_aim(payload) is not None):
+            fault, detail = Fault.UNSYNCHRONISED, "no pause after a rejected frame"
         if fault is not None:
             return self._reject(fault, detail, payload, now, utc)
         try:
@@ -302,6 +316,7 @@ class FrameParser:
                     gs1 = parse_element_string(code)
                 except Gs1Error as error:
                     return self._reject(Fault.GS1_INVALID, str(error), payload, now, utc)
+        self._suspect = False
         if framing.duplicate_window and self._is_duplicate(symbology, code, now):
             self.stats.duplicates += 1
             return None
@@ -340,7 +355,7 @@ class FrameParser:
         character set (frame ends aside), every length within bounds, no stray byte of a multi-byte
         suffix. Without a prefix, AIM or a duplicate window there is nothing else to check.
         """
-        if self._suspect or not self._ascii:
+        if self._suspect or self._unanchored or not self._ascii:
             return False
         complete = buf[: len(buf) - len(tail)]
         if complete.translate(None, self._charset_and_ends):

@@ -36,8 +36,8 @@ def stations() -> Iterator[Callable[[Path], StationProcess]]:
     """Start `custody station run` processes; any still running are killed after the test."""
     started: list[StationProcess] = []
 
-    def start(config: Path) -> StationProcess:
-        process = StationProcess(config)
+    def start(config: Path, separate_stderr: bool = False) -> StationProcess:
+        process = StationProcess(config, separate_stderr)
         started.append(process)
         return process
 

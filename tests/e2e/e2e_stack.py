@@ -134,8 +134,9 @@ def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
 class OutputLog:
     """A child's output lines, read on a thread: waited for with a deadline, kept for failure reports."""
 
-    def __init__(self, process: subprocess.Popen[str], parse_json: bool) -> None:
+    def __init__(self, process: subprocess.Popen[str], parse_json: bool, stream: str = "stdout") -> None:
         self.process = process
+        self._stream = getattr(process, stream)
         self.lines: list[str] = []
         self.records: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
@@ -144,8 +145,8 @@ class OutputLog:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
+        assert self._stream is not None
+        for line in self._stream:
             with self._changed:
                 self.lines.append(line.rstrip("\n"))
                 self._changed.notify_all()
@@ -275,16 +276,17 @@ def station_config(
 class StationProcess:
     """`custody station run --config FILE` as a real process, its JSON lines read as they come."""
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, separate_stderr: bool = False) -> None:
         self.config = config
         self.process = subprocess.Popen(
             [CUSTODY, "station", "run", "--config", str(config)],
             env=environment(),
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE if separate_stderr else subprocess.STDOUT,
             text=True,
         )
         self.log = OutputLog(self.process, parse_json=True)
+        self.errors = OutputLog(self.process, parse_json=False, stream="stderr") if separate_stderr else None
         self.started = self.log.event("started")
         self.codes: dict[str, str] = {}
         """Idempotency key -> what was read (code or UID), from the agent's "queued" lines."""

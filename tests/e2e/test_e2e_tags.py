@@ -70,3 +70,19 @@ def test_a_uid_only_tag_is_found_by_its_binding_and_an_unbound_one_is_refused(bu
         "tag",
     )
     assert "text" not in sighting
+
+
+def test_a_bound_tag_leaving_mid_read_is_posted_by_its_uid_alone(bureau, tag_station):
+    number = bureau.numbers[1]  # bound to BOUND_UID
+    with VirtualTag("ntag213", uid=bytes.fromhex(BOUND_UID), text=number, port=VPCD_PORTS[0]) as tag:
+        tag.leave_during_read(after=1)  # the UID is read whole, the NDEF text is not
+        tag.put_on_reader()
+        error = tag_station.until(lambda r: r.get("event") == "error")
+        queued = tag_station.until(lambda r: r.get("event") == "queued")
+        answer = tag_station.until(lambda r: r.get("event") in ("accepted", "refused"))
+    assert (error["kind"], error["uid"], error["type"]) == ("tag_removed", BOUND_UID, "NTAG213")
+    assert (queued["uid"], queued["code"]) == (BOUND_UID, None)
+    assert answer["event"] == "accepted" and answer["evidence_no"] == number
+    (sighting,) = bureau.wait_for_sightings(1)
+    assert (sighting["evidence_no"], sighting["uid"], sighting["source"]) == (number, BOUND_UID, "tag")
+    assert "text" not in sighting

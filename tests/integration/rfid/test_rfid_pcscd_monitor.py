@@ -72,6 +72,19 @@ def test_tag_removed_mid_read_is_an_error_event_never_an_arrival(monitor: EventL
     assert not [event for event in before if isinstance(event, TagRemoved)]
 
 
+def test_tag_leaving_after_its_uid_was_read_reports_the_uid_and_type_but_no_text(
+    monitor: EventLog, tags: MakeTag
+) -> None:
+    tag = tags("ntag215", uid=UID, text=NUMBER)
+    tag.leave_during_read(after=1)  # the UID and header are read, the NDEF area is not
+    tag.put_on_reader()
+    error, _before = monitor.until(DeviceError)
+    assert (error.kind, error.uid) == ("tag_removed", UID)
+    record = error.to_json()
+    assert (record["uid"], record["type"]) == (UID.hex().upper(), "NTAG215")
+    assert NUMBER not in str(record)
+
+
 def test_tamper_loop_opened_is_reported_as_a_broken_seal(monitor: EventLog, tags: MakeTag) -> None:
     seal = tags("ntag213tt", uid=UID)
     seal.put_on_reader()

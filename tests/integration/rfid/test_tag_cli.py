@@ -40,6 +40,25 @@ def test_watch_prints_one_json_line_per_arrival_and_removal(tags: MakeTag) -> No
     assert removed == {"event": "removed", "reader": SLOT0, "uid": "04A1B2C3D4E5F6"}
 
 
+def test_watch_prints_the_uid_and_type_of_a_tag_that_left_after_its_uid_was_read(tags: MakeTag) -> None:
+    tag = tags("ntag215", uid=bytes.fromhex("04A1B2C3D4E5F6"), text=NUMBER)
+    tag.leave_during_read(after=1)  # the UID and header are read, the NDEF text is not
+    command = custody_command("tag", "watch", "--reader", "00 00", "--count", "2")
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as watch:
+        lines = JsonLines(watch)
+        assert lines.next() == {"event": "reader_added", "reader": SLOT0}
+        tag.put_on_reader()
+        error = lines.next()
+        assert watch.wait(WAIT) == 0
+    assert {key: error[key] for key in ("event", "kind", "uid", "type")} == {
+        "event": "error",
+        "kind": "tag_removed",
+        "uid": "04A1B2C3D4E5F6",
+        "type": "NTAG215",
+    }
+    assert "text" not in error and NUMBER not in json.dumps(error)
+
+
 def test_write_puts_the_number_on_the_tag_and_prints_the_read_back(monitor: EventLog, tags: MakeTag) -> None:
     tag = tags("ntag213")
     tag.put_on_reader()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -130,6 +132,56 @@ def test_sim_scanner_prints_its_port_and_scans_once_a_reader_opens_it(tmp_path):
         assert finish(process) == 0
     finally:
         scanner.close()
+
+
+def read_like_a_plain_pyserial_loop(link: Path, frames: int) -> tuple[bytes, str | None]:
+    """``read(4096)`` with a 0.2 s timeout until ``frames`` CRs came, as many scanner readers do; the
+    bytes and, if the port hung up first, pyserial's complaint (the bytes of that read are lost)."""
+    import serial
+
+    data = b""
+    with serial.Serial(str(link), 9600, timeout=0.2) as port:
+        deadline = time.monotonic() + WAIT
+        while data.count(b"\r") < frames and time.monotonic() < deadline:
+            try:
+                data += port.read(4096)
+            except serial.SerialException as error:
+                return data, str(error)
+    return data, None
+
+
+def done_record(process: subprocess.Popen[str]) -> dict:
+    assert process.stderr is not None
+    lines = [json.loads(line) for line in process.stderr.read().splitlines() if line.startswith("{")]
+    return next(record for record in lines if record["event"] == "done")
+
+
+def test_sim_scanner_stays_until_a_plain_pyserial_loop_has_every_code_and_closes(tmp_path):
+    link = tmp_path / "scanner"
+    process, output = start("sim", "scanner", "--mode", "clean", "--link", str(link), "--count", "20",
+                            "--interval", "0")  # fmt: skip
+    output.wait_for(1, "the port path")
+    data, hung_up = read_like_a_plain_pyserial_loop(link, 20)
+    assert hung_up is None
+    assert len(data.split(b"\r")[:-1]) == 20
+    assert finish(process) == 0  # the reader closed the port: the simulator is done
+    assert done_record(process)["closed_by_reader"] is True
+
+
+def test_sim_scanner_hangs_up_after_lingering_when_the_reader_stays(tmp_path):
+    import serial
+
+    link = tmp_path / "scanner"
+    process, output = start("sim", "scanner", "--link", str(link), "--count", "2", "--interval", "0",
+                            "--linger", "0.3")  # fmt: skip
+    output.wait_for(1, "the port path")
+    with serial.Serial(str(link), 9600, timeout=0.2) as port:
+        data, deadline = b"", time.monotonic() + WAIT
+        while data.count(b"\r") < 2 and time.monotonic() < deadline:
+            data += port.read(4096)
+        assert data.count(b"\r") == 2
+        assert finish(process) == 0  # the port still open on this side
+        assert done_record(process)["closed_by_reader"] is False
 
 
 def test_sim_scanner_unplugs_and_comes_back_behind_the_same_link(tmp_path):

@@ -183,6 +183,27 @@ def test_a_burst_of_ten_thousand_codes_arrives_whole(listen):
         assert log.errors == []
 
 
+@pytest.mark.parametrize("aim", [True, False], ids=["aim", "no-aim"])
+def test_a_batch_upload_with_one_noisy_frame_loses_only_that_frame(listen, aim):
+    """An inventory scanner uploading 2,000 stored codes back to back, one frame hit by noise: with
+    AIM identifiers every other code arrives; without, the frame right after the noisy one is
+    withheld too (it may be the noisy frame's tail), and no more."""
+    codes = [f"F2201002026{n:06d}" for n in range(2000)]
+    with ScannerSimulator(baud=115200, paced=False) as sim:
+        _, log = listen(sim, Framing(aim=aim, idle_timeout=0.2))
+        identifier = "]C0" if aim else ""
+        frames = [sim.frame(code, identifier) for code in codes]
+        frames[700] = sim.frame(b"F22\x00\xff\x80" + codes[700][6:].encode(), identifier)
+        sim.write(b"".join(frames))
+        lost = {700} if aim else {700, 701}
+        wanted = [code for n, code in enumerate(codes) if n not in lost]
+        log.wait_for_scans(len(wanted))
+        sim.drain()
+        assert log.codes == wanted
+        kinds = [e.kind for e in log.errors]
+        assert kinds == ([Fault.BAD_BYTES] if aim else [Fault.BAD_BYTES, Fault.UNSYNCHRONISED])
+
+
 def test_the_simulator_link_points_at_a_pty_in_raw_mode(simulator):
     import termios
     import tty

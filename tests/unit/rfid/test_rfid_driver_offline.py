@@ -194,6 +194,40 @@ def test_zero_byte_answer_is_a_removal() -> None:
         handle.read()
 
 
+def test_a_tag_leaving_after_its_uid_carries_the_uid_and_type_and_never_text() -> None:
+    _, connection = make_tag("ntag215", text=NUMBER)
+    handle = _handle(connection)
+    connection.leave_after = len(connection.sent) + 1  # the header is read, the NDEF area is not
+    with pytest.raises(TagLeftField) as left:
+        handle.read()
+    assert (left.value.uid, left.value.tag_type) == (UID7, "NTAG215")
+    assert NUMBER not in left.value.message
+
+
+def _exchanges_to_read_the_uid() -> int:
+    _, probe = make_tag("ntag215", text=NUMBER)
+    ReaderFamilies().adapter_for(probe).uid()
+    return len(probe.sent)
+
+
+def test_a_tag_leaving_while_being_identified_carries_the_uid_it_gave() -> None:
+    _, connection = make_tag("ntag215", text=NUMBER)
+    connection.leave_after = _exchanges_to_read_the_uid()  # at GET_VERSION, right after the UID
+    reader = ReaderFamilies().adapter_for(connection)
+    with pytest.raises(TagLeftField) as left:
+        identify(reader, connection.atr)
+    assert (left.value.uid, left.value.tag_type) == (UID7, None)
+
+
+def test_a_tag_leaving_before_its_uid_was_read_carries_none() -> None:
+    _, connection = make_tag("ntag215", text=NUMBER)
+    connection.leave_after = _exchanges_to_read_the_uid() - 1
+    reader = ReaderFamilies().adapter_for(connection)
+    with pytest.raises(TagLeftField) as left:
+        identify(reader, connection.atr)
+    assert left.value.uid is None
+
+
 def test_tag_leaving_at_any_point_of_a_write_leaves_old_empty_or_new_never_a_mix() -> None:
     old, new = "F220100202600000001", "A220102202612345629"
     _, probe = make_tag("ntag215", text=old)

@@ -179,6 +179,44 @@ def test_tag_leaving_during_the_read_is_one_removal_error_and_nothing_else() -> 
     assert run(pcscd, reads, clock) == ["reader_added Virt", "error tag_removed"]
 
 
+def test_tag_leaving_after_its_uid_was_read_is_reported_with_its_uid_and_type() -> None:
+    clock = Clock()
+    pcscd = ScriptedPcscd([{R0: present(1)}, {R0: empty(2)}], clock)
+    events: list[TagEvent] = []
+    reads = Reads(TagLeftField("response of 0 bytes", uid=UID_A, tag_type="NTAG215"))
+    monitor = TagMonitor(events.append, clock=clock, context_factory=lambda: pcscd, read=reads)
+    pcscd.monitor = monitor
+    monitor.run()
+    [error] = [event.to_json() for event in events if event.to_json()["event"] == "error"]
+    assert (error["kind"], error["uid"], error["type"]) == ("tag_removed", UID_A.hex().upper(), "NTAG215")
+    assert "text" not in error
+
+
+def test_tag_leaving_before_its_uid_was_read_is_reported_without_one() -> None:
+    clock = Clock()
+    pcscd = ScriptedPcscd([{R0: present(1)}, {R0: empty(2)}], clock)
+    events: list[TagEvent] = []
+    monitor = TagMonitor(
+        events.append, clock=clock, context_factory=lambda: pcscd, read=Reads(TagLeftField("gone"))
+    )
+    pcscd.monitor = monitor
+    monitor.run()
+    [error] = [event.to_json() for event in events if event.to_json()["event"] == "error"]
+    assert (error["kind"], error["uid"], error["type"]) == ("tag_removed", None, None)
+
+
+def test_failed_reads_that_disagree_on_the_uid_report_none() -> None:
+    clock = Clock()
+    pcscd = ScriptedPcscd([{R0: present(1)}, "timeout", {R0: empty(2)}], clock)
+    events: list[TagEvent] = []
+    reads = Reads(TagLeftField("cut", uid=UID_A), TagLeftField("cut", uid=UID_B))
+    monitor = TagMonitor(events.append, clock=clock, context_factory=lambda: pcscd, read=reads)
+    pcscd.monitor = monitor
+    monitor.run()
+    [error] = [event.to_json() for event in events if event.to_json()["event"] == "error"]
+    assert (error["kind"], error["uid"]) == ("tag_removed", None)
+
+
 def test_pcscd_gone_is_reported_once_and_the_tag_is_seen_again_when_it_returns() -> None:
     clock = Clock()
     gone = PcscUnavailable("no service")

@@ -188,6 +188,42 @@ def test_a_pause_after_rejected_bytes_resynchronises():
     assert codes(events) == ["AFTER-PAUSE"]
 
 
+def test_only_the_one_frame_after_a_rejected_frame_is_withheld():
+    events = feed(FrameParser(), (1.0, b"F2201\xfe\x0000202600012787\r0202600012787\rA220100202600012844\r"))
+    assert faults(events) == [Fault.BAD_BYTES, Fault.UNSYNCHRONISED]
+    assert codes(events) == ["A220100202600012844"]
+
+
+def test_a_frame_withheld_after_an_overlong_one_is_the_only_one():
+    parser = FrameParser(Framing(max_length=40))
+    events = feed(parser, (1.0, b"X" * 100), (1.001, b"TAIL\rFIRST-AFTER\rSECOND-AFTER\r"))
+    assert faults(events) == [Fault.TOO_LONG, Fault.UNSYNCHRONISED]
+    assert codes(events) == ["SECOND-AFTER"]
+
+
+def test_with_aim_a_frame_end_then_an_identifier_is_a_known_frame_start():
+    parser = FrameParser(Framing(aim=True, max_length=40))
+    stream = b"]C0F22\x00\xff01002026\r" + b"X" * 60 + b"\r]C0F220100202600012787\r]C0A220100202600012844\r"
+    events = feed(parser, (1.0, stream))
+    assert faults(events) == [Fault.BAD_BYTES, Fault.TOO_LONG]
+    assert codes(events) == ["F220100202600012787", "A220100202600012844"]
+
+
+def test_with_aim_a_frame_without_an_identifier_after_a_rejected_one_is_withheld_alone():
+    parser = FrameParser(Framing(aim=True))
+    events = feed(parser, (1.0, b"]C0\xfe\x00BAD1\r0202600012787\r]C0F220100202600012787\r"))
+    assert faults(events) == [Fault.BAD_BYTES, Fault.UNSYNCHRONISED]
+    assert codes(events) == ["F220100202600012787"]
+
+
+def test_with_aim_the_first_frame_after_the_port_opens_is_still_withheld():
+    parser = FrameParser(Framing(aim=True, quiet_gap=0.05))
+    parser.opened(10.0)
+    events = feed(parser, (10.001, b"]C00202600012787\r]C0F220100202600012787\r"))
+    assert faults(events) == [Fault.UNSYNCHRONISED]
+    assert codes(events) == ["F220100202600012787"]
+
+
 def test_bytes_that_waited_in_the_buffer_are_no_pause():
     """Read late is not sent late: only a look that found nothing waiting proves the line was quiet."""
     parser = FrameParser(Framing(quiet_gap=0.05))

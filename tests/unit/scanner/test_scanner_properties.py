@@ -3,8 +3,9 @@
 1. Every scan is one complete frame of the stream: its bytes start at a frame boundary (the stream's
    start, a line end, or a pause of at least the idle timeout) and run to the next line end, and each
    frame is delivered at most once, in order.
-2. Frames among noise, over-long and too-short frames and pauses: exactly the frames a simple model
-   says are synchronised are delivered, each once.
+2. Frames among noise, over-long and too-short frames and pauses, with or without AIM identifiers and
+   just after the port opens: exactly the frames a simple model says are synchronised are delivered,
+   each once; a batch upload loses only its noisy frame (and, without AIM, the one after it).
 3. Where the stream is cut into reads changes nothing.
 4. Checking a burst in bulk and frame by frame give the same events.
 """
@@ -96,32 +97,78 @@ segment = st.one_of(
 )
 
 
+def expected_scans(segments, aim: bool, opened: bool) -> tuple[bytes, set[int], list[str]]:
+    """The stream the segments make, where its pauses are, and the codes a simple model delivers.
+
+    Model: a rejected frame makes the line unsynchronised for the one frame after it (withheld
+    unless a pause comes first, or, with AIM identifiers, always delivered: a frame end followed by
+    an AIM identifier is a known frame start). After the port opens, the first frame is withheld
+    unless a pause comes first, AIM or not.
+    """
+    stream, pauses, expected = b"", set() if opened else {0}, []
+    suspect, unanchored = False, opened
+    for index, ((kind, body), pause, end) in enumerate(segments):
+        if pause:
+            pauses.add(len(stream))
+            suspect = unanchored = False
+        if kind == "frame":
+            code = f"{index:02d}".encode() + body  # every frame different
+            frame = b"]C0" + code if aim else code
+            if not unanchored and (aim or not suspect):
+                expected.append(code.decode())
+            suspect = False
+        else:
+            frame, suspect = body, True
+        unanchored = False
+        stream += frame + end
+    return stream, pauses, expected
+
+
 @settings(max_examples=300)
 @given(
     st.data(),
     st.lists(st.tuples(segment, st.booleans(), st.sampled_from([b"\r", b"\n", b"\r\n"])), max_size=20),
+    st.booleans(),
+    st.booleans(),
 )
-def test_synchronised_frames_among_faults_are_each_delivered_once(data, segments):
-    """Model: any rejected frame leaves the line unsynchronised until the next pause."""
-    stream, pauses, expected, suspect = b"", {0}, [], False
-    for index, ((kind, body), pause, end) in enumerate(segments):
-        if pause:
-            pauses.add(len(stream))
-            suspect = False
-        frame = f"{index:02d}".encode() + body if kind == "frame" else body  # every frame different
-        if kind == "frame" and not suspect:
-            expected.append(frame.decode())
-        suspect = suspect or kind != "frame"
-        stream += frame + end
+def test_synchronised_frames_among_faults_are_each_delivered_once(data, segments, aim, opened):
+    """Every frame the model says is in step is delivered, once, in order; nothing else is."""
+    stream, pauses, expected = expected_scans(segments, aim, opened)
     # Cut anywhere between pauses; a pause (0.1 s: over the quiet gap, under the idle timeout)
     # begins a read of its own.
     cuts = set(data.draw(st.lists(st.integers(1, max(1, len(stream))), max_size=15))) | {len(stream)}
-    parser, now, start, events = FrameParser(STRICT), 1.0, 0, []
+    framing = Framing(min_length=4, max_length=43 if aim else 40, aim=aim, idle_timeout=0.5, quiet_gap=0.05)
+    parser, now, start, events = FrameParser(framing), 1.0, 0, []
+    if opened:
+        parser.opened(now)
     for end in sorted(cuts | pauses - {0}):
         now += 0.1 if start in pauses else 0.001
         events += parser.feed(stream[start:end], now, UTC_NOW)
         start = end
     assert [event.code for event in events if isinstance(event, Scan)] == expected
+
+
+@settings(max_examples=50)
+@given(st.integers(0, 1999), st.sampled_from([b"\r", b"\r\n"]), st.integers(512, 8192), st.booleans())
+def test_a_batch_upload_with_one_noisy_frame_loses_only_that_frame_with_aim(noisy, suffix, read_size, long):
+    """2,000 codes back to back, one of them hit by noise (or run on past the maximum length): with AIM
+    every other code arrives; without, also the one right after the noisy frame is withheld."""
+    codes = [f"F2201002026{n:06d}" for n in range(2000)]
+    damaged = b"A" * 600 if long else b"]C0F22\x00\xff\x8001002026"
+    for aim in (True, False):
+        frames = [(b"]C0" if aim else b"") + code.encode() + suffix for code in codes]
+        frames[noisy] = damaged + suffix
+        stream = b"".join(frames)
+        parser = FrameParser(Framing(aim=aim, max_length=40))
+        events = [
+            e
+            for i in range(0, len(stream), read_size)
+            for e in parser.feed(stream[i : i + read_size], 1.0 + i * 1e-6, UTC_NOW)
+        ]
+        lost = {noisy} if aim else {noisy, noisy + 1}
+        assert [e.code for e in events if isinstance(e, Scan)] == [
+            code for n, code in enumerate(codes) if n not in lost
+        ]
 
 
 @settings(max_examples=300)
@@ -141,12 +188,18 @@ def test_where_the_stream_is_cut_changes_nothing(data, stream):
     st.data(),
     stream_bytes,
     st.sampled_from([None, b"\r", b"\n", b"\r\n", b"\t"]),
+    st.booleans(),
 )
-def test_bulk_checking_agrees_with_frame_by_frame_checking(data, stream, suffix):
+def test_bulk_checking_agrees_with_frame_by_frame_checking(data, stream, suffix, opened):
+    """Also just after the port opens and around rejected frames, where one frame may be withheld."""
     framing = Framing(suffix=suffix, min_length=4, max_length=40, idle_timeout=0.5, quiet_gap=0.05)
     cuts = data.draw(reads(stream))
-    bulk, _ = run(FrameParser(framing, bulk=True), stream, cuts)
-    one_by_one, _ = run(FrameParser(framing, bulk=False), stream, cuts)
+    parsers = FrameParser(framing, bulk=True), FrameParser(framing, bulk=False)
+    if opened:
+        for parser in parsers:
+            parser.opened(1.0)
+    bulk, _ = run(parsers[0], stream, cuts)
+    one_by_one, _ = run(parsers[1], stream, cuts)
     assert bulk == one_by_one
 
 
