@@ -409,6 +409,22 @@ class Identity:
         added = self.custody.add_user(username, full_name, unit_code, department, roles, with_password)
         return self.user(admin, added.username)
 
+    def create_first_admin(
+        self, username: str, full_name: str, unit_code: str, department: Department, password: str
+    ) -> dict[str, Any]:
+        """The first administrator of an empty database, with a password, in one transaction that is
+        refused if any other user exists by then (two set-ups racing: one wins)."""
+        hashed = self._hash(self.check_password(password, str(username)))
+        now = self.custody.clock.now_us()
+
+        def with_password(conn: Connection, added: Actor) -> None:
+            if conn.execute(select(func.count()).select_from(_users)).scalar_one() != 1:
+                raise NotPermitted("users exist already: an administrator adds the next ones")
+            self._write_password(conn, added.id, hashed, now)
+
+        added = self.custody.add_user(username, full_name, unit_code, department, ADMINS, with_password)
+        return self.user(added, added.username)
+
     def set_password(self, admin: Actor, username: str, password: str) -> None:
         """An administrator sets a new password: clears any lockout and ends the user's sessions."""
         require_role(admin, ADMINS, "set passwords")
