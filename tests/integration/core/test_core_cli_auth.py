@@ -158,3 +158,13 @@ def test_an_administrator_adds_users_only_within_their_unit(database_url, passwo
         stdin=passwords + "\n",
     )
     assert within.exit_code == 0, within.output
+
+
+def test_once_users_exist_only_a_province_administrator_imports_units(database_url, passwords):
+    assert run(database_url, "unit", "import").exit_code == 1
+    county = run(
+        database_url, "--as", "ng-clerk", "--password-stdin", "unit", "import", stdin=passwords + "\n"
+    )
+    assert county.exit_code == 1 and "may not import units" in county.output
+    done = run(database_url, "--as", "admin", "--password-stdin", "unit", "import", stdin=passwords + "\n")
+    assert done.exit_code == 0 and "0 units added" in done.output
