@@ -93,3 +93,28 @@ def test_the_demo_has_its_own_file_by_default(tmp_path):
     assert loaded.exit_code == 0, loaded.output
     assert (tmp_path / "data" / "demo.sqlite").exists()
     assert not (tmp_path / "data" / "custody.sqlite").exists()
+
+
+def test_accounts_an_earlier_demo_left_with_the_public_password_are_marked_on_upgrade(empty_url):
+    from argon2 import PasswordHasher
+
+    from custody.db.migrate import upgrade
+    from custody.model import Department, Role
+    from custody.units import read_units
+
+    custody = Custody.open(empty_url)
+    try:
+        upgrade(custody.engine, "0002")
+        custody.import_units(read_units())
+        cheap = Identity(custody, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        admin = custody.add_user("admin", "系统管理员", "220000", Department.OFFICE, {Role.ADMIN})
+        custody.add_user("cc-clerk", "长春物证管理员", "220100", Department.EVIDENCE_ROOM, {Role.CLERK})
+        custody.add_user("ng-clerk", "no password yet", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
+        cheap.set_password(admin, "admin", "custody-demo")
+        cheap.set_password(admin, "cc-clerk", "a real secret now")
+        upgrade(custody.engine)
+        assert active_demo_accounts(custody.engine) == ["admin"]
+    finally:
+        custody.close()
+    refused = run(empty_url, "serve", "--port", "1")
+    assert refused.exit_code == 1 and "(admin)" in refused.output
