@@ -10,7 +10,8 @@ configures uvicorn so; uvicorn run by hand trusts 127.0.0.1 unless told otherwis
 :func:`uvicorn_proxy_flags`: ``--no-proxy-headers``, or ``--forwarded-allow-ips`` with the proxies.
 
 **Demo accounts.** A service started without the demo refuses to start while an account the demo created
-is active (their password is public); ``CUSTODY_DEMO=true`` is set by the demo's own launchers only.
+is active (their password is public); ``CUSTODY_DEMO=true`` (set by the demo's own launchers) serves the
+demo instead, and only on a database holding nothing but demo data.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.deps import Services
-from custody.demo import refuse_demo_accounts
+from custody.demo import check_demo_database, refuse_demo_accounts
 from custody.services import Custody
 from custody.settings import Settings
 
@@ -30,13 +31,16 @@ from custody.settings import Settings
 def service_app(custody: Custody, demo: bool = False) -> FastAPI:
     """The service's app over ``custody``, which it closes on shutdown.
 
-    Without ``demo`` it refuses a database where demo accounts are active (one query, no hashing).
+    Without ``demo`` it refuses a database where demo accounts are active (one query, no hashing);
+    with it, a database holding anything the demo did not create.
 
     Everything built so far (modules, the route table, the schema) lives as long as the process: it is
     moved out of the garbage collector's sight (``gc.freeze``), so a full collection under load scans
     only what requests create, not the whole heap (otherwise a pause of tens of milliseconds now and
     then, the service's slowest answers)."""
-    if not demo:
+    if demo:
+        check_demo_database(custody.engine)
+    else:
         refuse_demo_accounts(custody.engine)
     made = create_app(Services.over(custody), close_on_shutdown=True)
     gc.collect()

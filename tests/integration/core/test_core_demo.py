@@ -118,3 +118,13 @@ def test_accounts_an_earlier_demo_left_with_the_public_password_are_marked_on_up
         custody.close()
     refused = run(empty_url, "serve", "--port", "1")
     assert refused.exit_code == 1 and "(admin)" in refused.output
+
+
+def test_the_app_factory_serves_the_demo_only_on_a_demo_database(database_url, monkeypatch):
+    from api.serving import app
+    from custody.demo import NotADemoDatabase
+
+    monkeypatch.setenv("CUSTODY_DATABASE_URL", database_url)
+    monkeypatch.setenv("CUSTODY_DEMO", "true")
+    with pytest.raises(NotADemoDatabase, match="users it did not create"):
+        app()
