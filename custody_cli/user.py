@@ -69,3 +69,52 @@ def password_command(username: str, from_stdin: bool) -> None:
             password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
         Identity(custody).set_password(admin, username, password)
     click.echo(f"password of {username} set; their sessions have ended")
+
+
+def _administer(username: str, change: str) -> None:
+    from custody.identity import Identity
+
+    with services() as custody:
+        admin, users = acting_user(custody), Identity(custody)
+        if change == "unlock":
+            users.unlock(admin, username)
+            click.echo(f"{username} unlocked")
+        elif change == "end-sessions":
+            click.echo(f"{users.revoke_sessions(admin, username)} sessions of {username} ended")
+        else:
+            users.set_active(admin, username, change == "activate")
+            click.echo(
+                f"{username} {change}d" + ("; their sessions have ended" if change == "deactivate" else "")
+            )
+
+
+@user.command("deactivate")
+@click.argument("username")
+@reports_errors
+def deactivate_command(username: str) -> None:
+    """Deactivate an account (administrator of its unit or above): it cannot log in, its sessions end."""
+    _administer(username, "deactivate")
+
+
+@user.command("activate")
+@click.argument("username")
+@reports_errors
+def activate_command(username: str) -> None:
+    """Activate an account again."""
+    _administer(username, "activate")
+
+
+@user.command("unlock")
+@click.argument("username")
+@reports_errors
+def unlock_command(username: str) -> None:
+    """Lift a lockout after failed logins before its 15 minutes are over."""
+    _administer(username, "unlock")
+
+
+@user.command("end-sessions")
+@click.argument("username")
+@reports_errors
+def end_sessions_command(username: str) -> None:
+    """End every live session of a user (API and command line)."""
+    _administer(username, "end-sessions")

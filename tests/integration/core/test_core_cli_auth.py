@@ -168,3 +168,36 @@ def test_once_users_exist_only_a_province_administrator_imports_units(database_u
     assert county.exit_code == 1 and "may not import units" in county.output
     done = run(database_url, "--as", "admin", "--password-stdin", "unit", "import", stdin=passwords + "\n")
     assert done.exit_code == 0 and "0 units added" in done.output
+
+
+def test_an_expired_session_is_refused(database_url, passwords, custody):
+    run(database_url, "login", "ng-clerk", "--password-stdin", stdin=passwords + "\n")
+    with custody.engine.begin() as conn:
+        conn.execute(text("UPDATE user_sessions SET expires_at_us = 1"))
+    refused = run(database_url, "whoami")
+    assert refused.exit_code == 1 and "expired" in refused.output
+
+
+def test_a_deactivated_users_session_ends_and_an_administrator_can_unlock(database_url, passwords):
+    run(database_url, "login", "ng-clerk", "--password-stdin", stdin=passwords + "\n")
+    as_admin = ("--as", "admin", "--password-stdin", "user")
+    done = run(database_url, *as_admin, "deactivate", "ng-clerk", stdin=passwords + "\n")
+    assert done.exit_code == 0, done.output
+    assert run(database_url, "whoami").exit_code == 1
+    assert run(database_url, *as_admin, "activate", "ng-clerk", stdin=passwords + "\n").exit_code == 0
+    for n in range(5):
+        run(database_url, "--as", "ng-clerk2", "--password-stdin", "whoami", stdin=f"wrong guess {n}\n")
+    assert run(database_url, *as_admin, "unlock", "ng-clerk2", stdin=passwords + "\n").exit_code == 0
+    back = run(database_url, "--as", "ng-clerk2", "--password-stdin", "whoami", stdin=passwords + "\n")
+    assert back.exit_code == 0, back.output
+    outside = run(
+        database_url,
+        "--as",
+        "ng-clerk",
+        "--password-stdin",
+        "user",
+        "unlock",
+        "admin",
+        stdin=passwords + "\n",
+    )
+    assert outside.exit_code == 1
