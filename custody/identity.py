@@ -11,8 +11,16 @@ Per client address: after ``throttle_failures`` failed logins within ``throttle_
 attempts are refused outright with the time to wait, before any hashing, which also bounds the CPU and
 memory an attacker can make argon2 spend. A failed login gives the same answer whether the user is
 unknown, inactive, locked or the password wrong, and costs one argon2 verification in every case (a
-decoy hash stands in for a missing one), so logins do not tell which usernames exist. The failure count
-of a real account is committed before the answer, so a lockout never lags behind the attempts.
+decoy hash stands in for a missing or locked one), so logins do not tell which usernames exist.
+
+Both counts live in the database and every attempt is counted *before* its password is hashed, in the
+writer's transaction, which is serialised across processes (SQLite ``BEGIN IMMEDIATE``, the PostgreSQL
+ledger lock): the address's attempt is recorded (and removed again if the password is right) and the
+account's failure count raised, locking it at the ``lock_after``-th attempt. Guesses sent at once, to
+one process or several, are therefore no better than guesses sent one after another: at most
+``lock_after`` of them are verified against an account's hash, at most ``throttle_failures`` per
+address pass in the window. The same count guards a second person's confirmation (:meth:`confirm`) and
+the current password of a password change.
 """
 
 from __future__ import annotations
