@@ -268,12 +268,19 @@ class Identity:
         return True
 
     def _succeeded(self, conn: Connection, attempt: _Attempt, rehashed: str | None) -> None:
-        """A right password: the attempt leaves the address's count and the account's count is cleared."""
-        assert attempt.account is not None
+        """A right password: the attempt leaves the address's count and the account's count is cleared.
+
+        Refused if, while the password was being checked, the account was deactivated or its password
+        changed (the password checked is no longer the account's)."""
+        account = attempt.account
+        assert account is not None
+        current = self._account(conn, account["username"])
+        if current is None or not current["active"] or current["password_hash"] != account["password_hash"]:
+            raise LoginFailed(account["id"], account["unit_code"])
         changes: dict[str, Any] = {"failed_logins": 0, "locked_until_us": None}
         if rehashed is not None:
             changes["password_hash"] = rehashed
-        where = _credentials.c.user_id == attempt.account["id"]
+        where = _credentials.c.user_id == account["id"]
         conn.execute(update(_credentials).where(where).values(**changes))
         conn.execute(delete(_attempts).where(_attempts.c.id == attempt.attempt_id))
 

@@ -201,3 +201,30 @@ def test_a_deactivation_whose_sessions_cannot_be_ended_changes_nothing(custody, 
         identity.set_active(admin, "ng-clerk", False)
     assert identity.user(admin, "ng-clerk")["active"] is True
     assert identity.authenticate(session.token).actor.username == "ng-clerk"
+
+
+class ResettingHasher(CountingHasher):
+    """While the watched hash is being checked, an administrator sets a new password."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.during_check: Any = None
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        if hash == self.watched and self.during_check is not None:
+            self.during_check, reset = None, self.during_check
+            reset()
+        return super().verify(hash, password)
+
+
+def test_a_password_reset_while_the_old_one_is_checked_refuses_the_login(custody):
+    hasher = ResettingHasher()
+    identity = Identity(custody, hasher=hasher)
+    admin = custody.actor("admin")
+    identity.set_password(admin, "ng-clerk", PASSWORD)
+    with custody.engine.connect() as conn:
+        hasher.watched = conn.execute(text("SELECT password_hash FROM user_credentials")).scalar_one()
+    hasher.during_check = lambda: identity.set_password(admin, "ng-clerk", "issued by the admin")
+    with pytest.raises(LoginFailed):
+        identity.login("ng-clerk", PASSWORD, "10.7.7.7")
+    assert identity.login("ng-clerk", "issued by the admin", "10.7.7.7").actor.username == "ng-clerk"
