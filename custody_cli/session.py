@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -55,8 +56,8 @@ def database_name(custody: Custody) -> str:
 def save_session(path: Path, stored: StoredSession) -> None:
     """Write the session file atomically, created 0600 (never readable by anyone else, not even briefly)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600, a fresh name
+    temporary = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(stored.__dict__, out)
