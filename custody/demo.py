@@ -1,12 +1,23 @@
 """Demo data: the province's units, a few users per role, three cases in two cities and about twenty
-firearms and ammunition lots with transfers, check-outs and returns, all recorded through the services."""
+firearms and ammunition lots with transfers, check-outs and returns, all recorded through the services.
+
+The demo's accounts get a public password, so the demo keeps away from real data both ways: it loads
+only into a database that holds nothing but demo data (no user it did not create, no unit beyond the
+shipped list), and every account it creates is marked (``demo_accounts``), so that a service started
+without the demo refuses to start while a marked account is active (:func:`active_demo_accounts`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Engine, Table, insert, inspect, select
+from sqlalchemy.engine import Connection
 
 from custody.actors import Actor
-from custody.errors import UnknownUser
+from custody.db.tables import DemoAccount, Unit, User
+from custody.errors import NotPermitted, UnknownUser
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import Department, EventType, Role
 from custody.services import Custody
@@ -57,14 +68,84 @@ AMMUNITION = [
 ]
 
 
+_users = cast(Table, User.__table__)
+_units = cast(Table, Unit.__table__)
+_demo_accounts = cast(Table, DemoAccount.__table__)
+
+
+class NotADemoDatabase(NotPermitted):
+    """The demo was pointed at a database holding something it did not create."""
+
+
+class DemoAccountsActive(NotPermitted):
+    """A service without the demo was started on a database where demo accounts are active."""
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     loaded: bool
     items: list[str]
 
 
+def check_demo_database(engine: Engine) -> None:
+    """Refuse a database holding anything but demo data; an empty one (no schema yet) is fine.
+
+    Called before the schema is brought up to date, so a real database is not even migrated."""
+    tables = set(inspect(engine).get_table_names())
+    if "users" not in tables:
+        return
+    with engine.connect() as conn:
+        others = select(_users.c.username).order_by(_users.c.id)
+        if "demo_accounts" in tables:
+            others = others.where(_users.c.id.not_in(select(_demo_accounts.c.user_id)))
+        strangers = list(conn.execute(others.limit(6)).scalars())
+        shipped = {row["code"] for row in read_units()}
+        units = set(conn.execute(select(_units.c.code)).scalars())
+    if strangers:
+        names = ", ".join(strangers[:5]) + (", …" if len(strangers) > 5 else "")
+        raise NotADemoDatabase(
+            f"the demo loads only into its own database: this one has users it did not create ({names}); "
+            "leave CUSTODY_DATABASE_URL unset to use the demo's own file"
+        )
+    if units - shipped:
+        raise NotADemoDatabase(
+            f"the demo loads only into its own database: this one has units it did not create "
+            f"({', '.join(sorted(units - shipped)[:5])})"
+        )
+
+
+def active_demo_accounts(engine: Engine) -> list[str]:
+    """Usernames of the active accounts the demo created (their password is public)."""
+    if "demo_accounts" not in set(inspect(engine).get_table_names()):
+        return []
+    query = (
+        select(_users.c.username)
+        .join(_demo_accounts, _demo_accounts.c.user_id == _users.c.id)
+        .where(_users.c.active.is_(True))
+        .order_by(_users.c.id)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def refuse_demo_accounts(engine: Engine) -> None:
+    """Raise :class:`DemoAccountsActive`, naming them, while any demo account is active."""
+    names = active_demo_accounts(engine)
+    if names:
+        raise DemoAccountsActive(
+            f"demo accounts are active in this database ({', '.join(names)}): their password is public. "
+            "Start the service with --demo (the demo's own database), or deactivate them first"
+        )
+
+
+def _mark(conn: Connection, added: Actor) -> None:
+    conn.execute(insert(_demo_accounts).values(user_id=added.id))
+
+
 def load_demo(custody: Custody) -> DemoSummary:
-    """Load the demo once; a second run changes nothing and says so."""
+    """Load the demo once; a second run changes nothing and says so. A database holding anything the
+    demo did not create is refused before anything is written."""
+    check_demo_database(custody.engine)
     try:
         custody.actor("cc-clerk")
     except UnknownUser:
@@ -74,7 +155,7 @@ def load_demo(custody: Custody) -> DemoSummary:
     custody.import_units(read_units())
     actors: dict[str, Actor] = {}
     for username, name, unit, department, roles in USERS:
-        actors[username] = custody.add_user(username, name, unit, department, roles)
+        actors[username] = custody.add_user(username, name, unit, department, roles, _mark)
     numbers: list[str] = []
     for n, (clerk, case_no, unit, title) in enumerate(CASES):
         custody.open_case(actors[clerk], case_no, title, unit)

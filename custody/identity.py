@@ -11,27 +11,34 @@ Per client address: after ``throttle_failures`` failed logins within ``throttle_
 attempts are refused outright with the time to wait, before any hashing, which also bounds the CPU and
 memory an attacker can make argon2 spend. A failed login gives the same answer whether the user is
 unknown, inactive, locked or the password wrong, and costs one argon2 verification in every case (a
-decoy hash stands in for a missing one), so logins do not tell which usernames exist. The failure count
-of a real account is committed before the answer, so a lockout never lags behind the attempts.
+decoy hash stands in for a missing or locked one), so logins do not tell which usernames exist.
+
+Both counts live in the database and every attempt is counted *before* its password is hashed, in the
+writer's transaction, which is serialised across processes (SQLite ``BEGIN IMMEDIATE``, the PostgreSQL
+ledger lock): the address's attempt is recorded (and removed again if the password is right) and the
+account's failure count raised, locking it at the ``lock_after``-th attempt. Guesses sent at once, to
+one process or several, are therefore no better than guesses sent one after another: at most
+``lock_after`` of them are verified against an account's hash, at most ``throttle_failures`` per
+address pass in the window. The same count guards a second person's confirmation (:meth:`confirm`) and
+the current password of a password change.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Table, insert, literal, select, update
+from sqlalchemy import Table, delete, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, require_role
 from custody.credentials import SESSION_PREFIX, Randomness, digest, looks_like, mint, password_hasher
-from custody.db.tables import Credential, User, UserSession
+from custody.db.tables import Credential, LoginAttempt, User, UserSession
 from custody.errors import (
     CustodyError,
     InvalidInput,
@@ -47,6 +54,7 @@ from custody.services import Custody, actor_from_row
 _users = cast(Table, User.__table__)
 _credentials = cast(Table, Credential.__table__)
 _sessions = cast(Table, UserSession.__table__)
+_attempts = cast(Table, LoginAttempt.__table__)
 
 ADMINS = frozenset({Role.ADMIN})
 
@@ -108,45 +116,19 @@ class ActiveSession:
     actor: Actor
 
 
-class LoginThrottle:
-    """Failed logins per client address in a sliding window, in this process's memory."""
+@dataclass(frozen=True)
+class _Attempt:
+    """A login counted before its password is checked: the account (if any) and whether its own hash
+    may be verified (``False`` while it is locked: a decoy stands in, for the same time and cost)."""
 
-    MAX_TRACKED = 100_000
+    attempt_id: int
+    account: dict[str, Any] | None
+    verify: bool
 
-    def __init__(self, limit: int, window_us: int) -> None:
-        self._limit = limit
-        self._window_us = window_us
-        self._failures: dict[str, deque[int]] = {}
-        self._lock = threading.Lock()
 
-    def check(self, client: str, now_us: int) -> None:
-        with self._lock:
-            recent = self._recent(client, now_us)
-            if recent is not None and len(recent) >= self._limit:
-                wait_us = recent[0] + self._window_us - now_us
-                raise LoginThrottled(max(1, -(-wait_us // 1_000_000)))
-
-    def failed(self, client: str, now_us: int) -> None:
-        with self._lock:
-            if len(self._failures) >= self.MAX_TRACKED:
-                self._forget_stale(now_us)
-            recent = self._recent(client, now_us)
-            if recent is None:
-                recent = self._failures[client] = deque()
-            recent.append(now_us)
-
-    def _recent(self, client: str, now_us: int) -> deque[int] | None:
-        recent = self._failures.get(client)
-        if recent is not None:
-            while recent and recent[0] <= now_us - self._window_us:
-                recent.popleft()
-        return recent
-
-    def _forget_stale(self, now_us: int) -> None:
-        for client in list(self._failures):
-            recent = self._recent(client, now_us)
-            if not recent:
-                del self._failures[client]
+def retry_after_s(oldest_us: int, window_us: int, now_us: int) -> int:
+    """Whole seconds until the oldest attempt in the window leaves it (at least one)."""
+    return max(1, -(-(oldest_us + window_us - now_us) // 1_000_000))
 
 
 class Identity:
@@ -164,9 +146,6 @@ class Identity:
         self._hasher = hasher or password_hasher()
         self._randomness = randomness or secrets.token_bytes
         self._hashing = threading.BoundedSemaphore(self.policy.parallel_hashes)
-        self._throttle = LoginThrottle(
-            self.policy.throttle_failures, self.policy.throttle_seconds * 1_000_000
-        )
         self._decoy: str | None = None
         self._queries = Queries(custody)
 
@@ -206,29 +185,14 @@ class Identity:
 
     def login(self, username: str, password: str, client: str = "") -> NewSession:
         """Open a session for the right password; raise :class:`LoginFailed` or :class:`LoginThrottled`."""
-        now = self.custody.clock.now_us()
-        self._throttle.check(client, now)
-        with self.custody.engine.connect() as conn:
-            row = self._account(conn, username)
-        if row is None or not row["active"] or row["password_hash"] is None:
-            self._matches(self._decoy_hash(), str(password))
-            self._throttle.failed(client, now)
-            raise LoginFailed() if row is None else LoginFailed(row["id"], row["unit_code"])
-        locked = row["locked_until_us"] is not None and row["locked_until_us"] > now
-        if not self._matches(row["password_hash"], password) or locked:
-            self._throttle.failed(client, now)
-            if not locked:
-                self._record_failure(row["id"], now)
-            raise LoginFailed(row["id"], row["unit_code"])
+        attempt, row = self._checked(username, password, client)
         rehashed = self._hash(password) if self._hasher.check_needs_rehash(row["password_hash"]) else None
         token = mint(SESSION_PREFIX, self._randomness)
+        now = self.custody.clock.now_us()
         expires = now + self.policy.session_seconds * 1_000_000
 
         def act(conn: Connection) -> int:
-            changes: dict[str, Any] = {"failed_logins": 0, "locked_until_us": None}
-            if rehashed is not None:
-                changes["password_hash"] = rehashed
-            conn.execute(update(_credentials).where(_credentials.c.user_id == row["id"]).values(**changes))
+            self._succeeded(conn, attempt, rehashed)
             values = {
                 "token_sha256": digest(token),
                 "user_id": row["id"],
@@ -240,6 +204,85 @@ class Identity:
 
         session_id = self.custody.writer.submit(act)
         return NewSession(token, session_id, expires, actor_from_row(row))
+
+    def confirm(self, username: str, password: str, client: str = "") -> Actor:
+        """Prove a second person's presence by their own password (a witness, a receiver) without
+        opening a session: counted, throttled and locked exactly as a login."""
+        attempt, row = self._checked(username, password, client)
+        self.custody.writer.submit(lambda conn: self._succeeded(conn, attempt, None))
+        return actor_from_row(row)
+
+    def _checked(self, username: str, password: str, client: str) -> tuple[_Attempt, dict[str, Any]]:
+        """Count the attempt, then verify: the account row of a right password, else a refusal.
+
+        The attempt is committed (per address, and against the account) before any hashing, in the
+        writer's transaction, which is serialised across processes (SQLite ``BEGIN IMMEDIATE``, the
+        PostgreSQL ledger lock): however many guesses arrive at once, at most ``lock_after`` of them are
+        verified against an account's hash and at most ``throttle_failures`` pass an address's throttle.
+        """
+        now = self.custody.clock.now_us()
+        attempt = self.custody.writer.submit(lambda conn: self._count_attempt(conn, username, client, now))
+        row = attempt.account
+        if row is None or not attempt.verify:
+            self._matches(self._decoy_hash(), str(password))
+            raise LoginFailed() if row is None else LoginFailed(row["id"], row["unit_code"])
+        if not self._matches(row["password_hash"], password):
+            raise LoginFailed(row["id"], row["unit_code"])
+        return attempt, row
+
+    def _count_attempt(self, conn: Connection, username: str, client: str, now: int) -> _Attempt:
+        window = self.policy.throttle_seconds * 1_000_000
+        client = client[:200]
+        conn.execute(delete(_attempts).where(_attempts.c.at_us <= now - window))
+        recent, oldest = conn.execute(
+            select(func.count(), func.min(_attempts.c.at_us)).where(_attempts.c.client == client)
+        ).one()
+        if recent >= self.policy.throttle_failures:
+            raise LoginThrottled(retry_after_s(oldest, window, now))
+        attempt_id = int(
+            conn.execute(insert(_attempts).values(client=client, at_us=now)).inserted_primary_key[0]  # type: ignore[index]
+        )
+        row = self._account(conn, username)
+        if row is None or not row["active"] or row["password_hash"] is None:
+            return _Attempt(attempt_id, row, False)
+        return _Attempt(attempt_id, row, self._count_against_account(conn, row, now))
+
+    def _count_against_account(self, conn: Connection, row: dict[str, Any], now: int) -> bool:
+        """Count one more attempt against the account; False when it is locked (nothing to verify).
+
+        The attempt that reaches ``lock_after`` locks the account before it is verified; a right
+        password among the counted ones clears the count and the lock again."""
+        locked_until = row["locked_until_us"]
+        if locked_until is not None and locked_until > now:
+            return False
+        failures = (0 if locked_until is not None else row["failed_logins"]) + 1
+        locks = failures >= self.policy.lock_after
+        conn.execute(
+            update(_credentials)
+            .where(_credentials.c.user_id == row["id"])
+            .values(
+                failed_logins=failures,
+                locked_until_us=now + self.policy.lock_seconds * 1_000_000 if locks else None,
+            )
+        )
+        return True
+
+    def _succeeded(self, conn: Connection, attempt: _Attempt, rehashed: str | None) -> None:
+        """A right password: the attempt leaves the address's count and the account's count is cleared.
+
+        Refused if, while the password was being checked, the account was deactivated or its password
+        changed (the password checked is no longer the account's)."""
+        account = attempt.account
+        assert account is not None
+        current = self._account(conn, account["username"])
+        if current is None or not current["active"] or current["password_hash"] != account["password_hash"]:
+            raise LoginFailed(account["id"], account["unit_code"])
+        changes: dict[str, Any] = {"failed_logins": 0, "locked_until_us": None}
+        if rehashed is not None:
+            changes["password_hash"] = rehashed
+        where = _credentials.c.user_id == account["id"]
+        conn.execute(update(_credentials).where(where).values(**changes))
+        conn.execute(delete(_attempts).where(_attempts.c.id == attempt.attempt_id))
 
     def _account(self, conn: Connection, username: str) -> dict[str, Any] | None:
         query = (
@@ -254,21 +297,6 @@ class Identity:
         )
         row = conn.execute(query).mappings().first()
         return None if row is None else dict(row)
-
-    def _record_failure(self, user_id: int, now: int) -> None:
-        lock_after, lock_us = self.policy.lock_after, self.policy.lock_seconds * 1_000_000
-
-        def act(conn: Connection) -> None:
-            where = _credentials.c.user_id == user_id
-            failures = conn.execute(select(_credentials.c.failed_logins).where(where)).scalar_one() + 1
-            if failures >= lock_after:
-                conn.execute(
-                    update(_credentials).where(where).values(failed_logins=0, locked_until_us=now + lock_us)
-                )
-            else:
-                conn.execute(update(_credentials).where(where).values(failed_logins=failures))
-
-        self.custody.writer.submit(act)
 
     def authenticate(self, token: object) -> ActiveSession:
         """The live session of ``token``; raise :class:`NotAuthenticated` for anything else."""
@@ -301,28 +329,36 @@ class Identity:
 
     def _end_sessions(self, where: Any, reason: str) -> int:
         now = self.custody.clock.now_us()
+        return self.custody.writer.submit(lambda conn: self._end_sessions_in(conn, where, reason, now))
 
-        def act(conn: Connection) -> int:
-            done = conn.execute(
-                update(_sessions)
-                .where(where, _sessions.c.revoked_at_us.is_(None), _sessions.c.expires_at_us > now)
-                .values(revoked_at_us=now, revoked_reason=reason)
-            )
-            return int(done.rowcount)
-
-        return self.custody.writer.submit(act)
+    @staticmethod
+    def _end_sessions_in(conn: Connection, where: Any, reason: str, now: int) -> int:
+        done = conn.execute(
+            update(_sessions)
+            .where(where, _sessions.c.revoked_at_us.is_(None), _sessions.c.expires_at_us > now)
+            .values(revoked_at_us=now, revoked_reason=reason)
+        )
+        return int(done.rowcount)
 
     def change_password(self, actor: Actor, session_id: int | None, current: str, new: str) -> None:
-        """A user's own change: needs the current password; ends the user's other sessions."""
-        with self.custody.engine.connect() as conn:
-            row = self._account(conn, actor.username)
-        if row is None or row["password_hash"] is None or not self._matches(row["password_hash"], current):
-            if row is not None and row["password_hash"] is not None:
-                self._record_failure(row["id"], self.custody.clock.now_us())
-            raise InvalidInput("the current password does not match", "current_password")
+        """A user's own change: needs the current password (counted against the account before it is
+        checked, as a login); ends the user's other sessions."""
         self.check_password(new, actor.username, "new_password")
         if new == current:
             raise InvalidInput("the new password must differ from the current one", "new_password")
+        now = self.custody.clock.now_us()
+
+        def count(conn: Connection) -> tuple[dict[str, Any] | None, bool]:
+            row = self._account(conn, actor.username)
+            if row is None or row["password_hash"] is None:
+                return row, False
+            return row, self._count_against_account(conn, row, now)
+
+        row, verify = self.custody.writer.submit(count)
+        if row is None or not verify or not self._matches(row["password_hash"], current):
+            if not verify:
+                self._matches(self._decoy_hash(), str(current))
+            raise InvalidInput("the current password does not match", "current_password")
         self._store_password(actor.id, self._hash(new))
         others = _sessions.c.user_id == actor.id
         if session_id is not None:
@@ -368,39 +404,68 @@ class Identity:
         unit_code: str,
         department: Department,
         roles: Iterable[Role],
-        password: str,
+        password: str | None,
     ) -> dict[str, Any]:
-        """Add a user with a first password, in the administrator's unit or a unit below it."""
+        """Add a user, with a first password or none yet, in the administrator's unit or a unit below
+        it: the user and the password are one transaction."""
         require_role(admin, ADMINS, "add users")
         tree = self.custody.units()
         if unit_code not in tree:
             raise UnknownUnit(f"unknown unit {unit_code}")
         if not tree.within(unit_code, admin.unit_code):
             raise NotPermitted(f"{admin.username} may not add users to unit {unit_code}")
-        hashed = self._hash(self.check_password(password, str(username)))
-        added = self.custody.add_user(username, full_name, unit_code, department, roles)
-        self._store_password(added.id, hashed)
+        hashed = None if password is None else self._hash(self.check_password(password, str(username)))
+        now = self.custody.clock.now_us()
+
+        def with_password(conn: Connection, added: Actor) -> None:
+            if hashed is not None:
+                self._write_password(conn, added.id, hashed, now)
+
+        added = self.custody.add_user(username, full_name, unit_code, department, roles, with_password)
         return self.user(admin, added.username)
+
+    def create_first_admin(
+        self, username: str, full_name: str, unit_code: str, department: Department, password: str
+    ) -> dict[str, Any]:
+        """The first administrator of an empty database, with a password, in one transaction that is
+        refused if any other user exists by then (two set-ups racing: one wins)."""
+        hashed = self._hash(self.check_password(password, str(username)))
+        now = self.custody.clock.now_us()
+
+        def with_password(conn: Connection, added: Actor) -> None:
+            if conn.execute(select(func.count()).select_from(_users)).scalar_one() != 1:
+                raise NotPermitted("users exist already: an administrator adds the next ones")
+            self._write_password(conn, added.id, hashed, now)
+
+        added = self.custody.add_user(username, full_name, unit_code, department, ADMINS, with_password)
+        return self.user(added, added.username)
 
     def set_password(self, admin: Actor, username: str, password: str) -> None:
         """An administrator sets a new password: clears any lockout and ends the user's sessions."""
         require_role(admin, ADMINS, "set passwords")
         row = self._in_scope(admin, username)
-        self._store_password(row["id"], self._hash(self.check_password(password, row["username"])))
-        self._end_sessions(_sessions.c.user_id == row["id"], "password set by an administrator")
+        hashed = self._hash(self.check_password(password, row["username"]))
+        now = self.custody.clock.now_us()
+
+        def act(conn: Connection) -> None:
+            self._write_password(conn, row["id"], hashed, now)
+            where = _sessions.c.user_id == row["id"]
+            self._end_sessions_in(conn, where, "password set by an administrator", now)
+
+        self.custody.writer.submit(act)
 
     def _store_password(self, user_id: int, hashed: str) -> None:
         now = self.custody.clock.now_us()
+        self.custody.writer.submit(lambda conn: self._write_password(conn, user_id, hashed, now))
+
+    @staticmethod
+    def _write_password(conn: Connection, user_id: int, hashed: str, now: int) -> None:
         values = {"password_hash": hashed, "changed_at_us": now, "failed_logins": 0, "locked_until_us": None}
-
-        def act(conn: Connection) -> None:
-            where = _credentials.c.user_id == user_id
-            if conn.execute(select(_credentials.c.user_id).where(where)).first() is None:
-                conn.execute(insert(_credentials).values(user_id=user_id, **values))
-            else:
-                conn.execute(update(_credentials).where(where).values(**values))
-
-        self.custody.writer.submit(act)
+        where = _credentials.c.user_id == user_id
+        if conn.execute(select(_credentials.c.user_id).where(where)).first() is None:
+            conn.execute(insert(_credentials).values(user_id=user_id, **values))
+        else:
+            conn.execute(update(_credentials).where(where).values(**values))
 
     def unlock(self, admin: Actor, username: str) -> dict[str, Any]:
         require_role(admin, ADMINS, "unlock accounts")
@@ -417,18 +482,19 @@ class Identity:
         return self.user(admin, username)
 
     def set_active(self, admin: Actor, username: str, active: bool) -> dict[str, Any]:
-        """Activate or deactivate an account; deactivation ends its sessions at once."""
+        """Activate or deactivate an account; deactivation ends its sessions in the same transaction."""
         require_role(admin, ADMINS, "activate or deactivate users")
         row = self._in_scope(admin, username)
         if not active and row["id"] == admin.id:
             raise TransitionRefused("an administrator cannot deactivate their own account")
+        now = self.custody.clock.now_us()
 
         def act(conn: Connection) -> None:
             conn.execute(update(_users).where(_users.c.id == row["id"]).values(active=active))
+            if not active:
+                self._end_sessions_in(conn, _sessions.c.user_id == row["id"], "account deactivated", now)
 
         self.custody.writer.submit(act)
-        if not active:
-            self._end_sessions(_sessions.c.user_id == row["id"], "account deactivated")
         return self.user(admin, username)
 
     def revoke_sessions(self, admin: Actor, username: str) -> int:

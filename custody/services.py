@@ -9,7 +9,7 @@ version read, append the event to the hash-chained ledger. A refusal raises a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -173,8 +173,15 @@ class Custody:
             return int(conn.execute(select(func.count()).select_from(_users)).scalar_one())
 
     def add_user(
-        self, username: str, full_name: str, unit_code: str, department: Department, roles: Iterable[Role]
+        self,
+        username: str,
+        full_name: str,
+        unit_code: str,
+        department: Department,
+        roles: Iterable[Role],
+        then: Callable[[Connection, Actor], object] | None = None,
     ) -> Actor:
+        """Add a user; ``then`` runs in the same transaction (a first password, a demo mark)."""
         name = clean_text(username, "username", required=True)
         role_set = sorted({Role(r).value for r in roles})
         if not role_set:
@@ -195,7 +202,10 @@ class Custody:
                 "created_at_us": self.clock.now_us(),
             }
             new_id = conn.execute(insert(_users).values(**values)).inserted_primary_key[0]  # type: ignore[index]
-            return actor_from_row({"id": new_id, **values})
+            added = actor_from_row({"id": new_id, **values})
+            if then is not None:
+                then(conn, added)
+            return added
 
         return self.writer.submit(act)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -17,6 +19,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str = ""
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed, comma-separated; none by default: a client's address is the TCP peer's.
+    trusted_proxies: str = ""
+    # Where `custody login` keeps the session token (default: in the user's configuration directory).
+    session_file: Path | None = None
+    # The service runs the demo (its accounts have a public password): set by `serve --demo` only.
+    demo: bool = False
 
     def resolved_database_url(self) -> str:
         """``CUSTODY_DATABASE_URL``, or an SQLite file in the data directory."""
@@ -24,3 +33,33 @@ class Settings(BaseSettings):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'custody.sqlite').resolve()}"
+
+    def resolved_demo_database_url(self) -> str:
+        """The demo's database: ``CUSTODY_DATABASE_URL`` if set (the demo refuses one holding anything
+        else), otherwise its own SQLite file beside the embedded one, never the embedded one itself."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'demo.sqlite').resolve()}"
+
+    def proxies(self) -> list[str]:
+        """``CUSTODY_TRUSTED_PROXIES`` as a list of addresses and networks; a malformed entry is refused."""
+        from custody.errors import InvalidInput
+
+        found = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        for entry in found:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise InvalidInput(
+                    f"CUSTODY_TRUSTED_PROXIES: {entry!r} is not an IP address or network",
+                    "CUSTODY_TRUSTED_PROXIES",
+                ) from None
+        return found
+
+    def resolved_session_file(self) -> Path:
+        """``CUSTODY_SESSION_FILE``, or ``custody/session.json`` in the user's configuration directory."""
+        if self.session_file is not None:
+            return self.session_file
+        config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return Path(config) / "custody" / "session.json"

@@ -50,9 +50,9 @@ def judge_command(case_no: str, judgment_no: str, judgment_date: str) -> None:
 @click.argument("case_no")
 @reports_errors
 def show_command(case_no: str) -> None:
-    """A case and its items."""
+    """A case and its items, as the acting user may see them."""
     with services() as custody:
-        found = custody.case(case_no)
+        found = custody.case(case_no, acting_user(custody))
     emit({k: found[k] for k in ("case_no", "unit_code", "title", "status", "judgment_no", "judgment_date")})
     for item in found["items"]:
         emit({k: item[k] for k in ("evidence_no", "kind", "state", "version", "unit_code")})

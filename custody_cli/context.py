@@ -1,4 +1,5 @@
-"""What every command needs: the services over the configured database, the acting user, error output."""
+"""What every command needs: the services over the configured database, the authenticated acting
+user (and second persons), error output."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -48,22 +49,71 @@ def reports_errors(command: F) -> F:
 
 @contextmanager
 def services() -> Iterator[Custody]:
-    from custody.services import Custody
     from custody.settings import Settings
 
-    custody = Custody.open(Settings().resolved_database_url())
+    with _services_on(Settings().resolved_database_url()) as custody:
+        yield custody
+
+
+@contextmanager
+def demo_services() -> Iterator[Custody]:
+    """The services over the demo's own database (``data/demo.sqlite`` unless configured)."""
+    from custody.settings import Settings
+
+    with _services_on(Settings().resolved_demo_database_url()) as custody:
+        yield custody
+
+
+@contextmanager
+def _services_on(url: str) -> Iterator[Custody]:
+    from custody.services import Custody
+
+    custody = Custody.open(url)
     try:
         yield custody
     finally:
         custody.close()
 
 
+def _root_options() -> dict[str, Any]:
+    root = click.get_current_context().find_root()
+    root.ensure_object(dict)
+    return cast(dict[str, Any], root.obj)
+
+
+def password_stdin() -> bool:
+    """True when the global --password-stdin asks for passwords on standard input."""
+    return bool(_root_options().get("password_stdin"))
+
+
 def acting_user(custody: Custody) -> Actor:
-    """The user named by ``--as`` / ``CUSTODY_USER``; commands that write events call this first."""
-    name = click.get_current_context().find_root().obj.get("acting_user")
-    if not name:
-        fail("this command records custody events: name the acting user with --as USER or CUSTODY_USER")
-    return custody.actor(name)
+    """Who acts, authenticated: ``--as USER`` (or ``CUSTODY_USER``) asks for that user's password
+    (``--password-stdin``: the first line of standard input); otherwise the session kept by
+    ``custody login``. Reads use it as the viewer (scope), writes as the actor."""
+    from custody.settings import Settings
+    from custody_cli.session import cli_client, identity, read_password, session_actor
+
+    options = _root_options()
+    known = options.get("authenticated")
+    if known is not None:
+        return cast("Actor", known)
+    name = options.get("acting_user")
+    if name:
+        password = read_password(f"password of {name}", password_stdin())
+        actor = identity(custody).confirm(name, password, cli_client())
+    else:
+        actor = session_actor(custody, Settings().resolved_session_file())
+    options["authenticated"] = actor
+    return actor
+
+
+def second_person(custody: Custody, username: str, part: str) -> str:
+    """A second person of a two-person act (``part``: witness, receiver) confirms with their own
+    password, asked for now (or the next line of standard input with ``--password-stdin``)."""
+    from custody_cli.session import cli_client, identity, read_password
+
+    password = read_password(f"password of {username} ({part})", password_stdin())
+    return identity(custody).confirm(username, password, cli_client()).username
 
 
 def emit(record: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ import threading
 
 import click
 
-from custody_cli.context import reports_errors, services
+from custody_cli.context import demo_services, reports_errors
 
 
 @click.command()
@@ -28,7 +28,9 @@ from custody_cli.context import reports_errors, services
 @click.option("--scans", type=click.IntRange(1), help="Stop after this many accepted scans (default: never).")
 @reports_errors
 def demo(live: bool, host: str, port: int, interval: float, scans: int | None) -> None:
-    """Load demo units, users, cases and items; a second run changes nothing.
+    """Load demo units, users, cases and items into the demo's own database (data/demo.sqlite, or
+    CUSTODY_DATABASE_URL if it holds nothing but demo data); a second run changes nothing. Demo users
+    log in with the password 'custody-demo' (e.g. `custody login cc-clerk`).
 
     With --live, on the same database: the service under uvicorn, the scanner simulator on a
     pseudo-terminal, virtual tags behind vpcd (pcscd is started when none runs) and a station agent
@@ -42,10 +44,11 @@ def demo(live: bool, host: str, port: int, interval: float, scans: int | None) -
         stop = threading.Event()
         run_until_signalled(lambda: run_live_demo(host, port, interval, scans, stop), stop.set)
         return
-    from custody.demo import load_demo
+    from custody_cli.serve import prepare_demo
 
-    with services() as custody:
-        summary = load_demo(custody)
+    with demo_services() as custody:
+        summary = prepare_demo(custody)
+    click.echo(f"demo database: {custody.engine.url.render_as_string(hide_password=True)}")
     if not summary.loaded:
         click.echo("the demo is already loaded; nothing changed")
         return

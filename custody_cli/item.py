@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from custody.model import CheckoutPurpose, EventType
-from custody_cli.context import acting_user, emit, reports_errors, services
+from custody_cli.context import acting_user, emit, reports_errors, second_person, services
 
 SUMMARY = ("evidence_no", "kind", "state", "version", "unit_code", "case_no")
 
@@ -100,9 +100,10 @@ def register_ammo(
 @click.argument("evidence_no")
 @reports_errors
 def show(evidence_no: str) -> None:
-    """An item's state and full history: one JSON line for the item, then one per event."""
+    """An item's state and full history: one JSON line for the item, then one per event (an item
+    outside the acting user's scope is unknown)."""
     with services() as custody:
-        found = custody.item(evidence_no)
+        found = custody.item(evidence_no, acting_user(custody))
     history = found.pop("history")
     emit({k: v for k, v in found.items() if v is not None})
     for event in history:
@@ -116,8 +117,14 @@ def _act(
     payload: dict[str, Any],
     witness: str | None = None,
 ) -> None:
+    """Record an act. A receiver (in ``payload``) and a witness confirm with their own password, after
+    the acting user's."""
     with services() as custody:
         actor = acting_user(custody)
+        if "receiver" in payload:
+            payload = {**payload, "receiver": second_person(custody, payload["receiver"], "receiver")}
+        if witness:
+            witness = second_person(custody, witness, "witness")
         current = version if version is not None else custody.item(evidence_no, actor)["version"]
         after = custody.act(actor, evidence_no, event, current, payload, witness=witness)
     emit({k: after.get(k) for k in SUMMARY if k in after})
@@ -172,7 +179,8 @@ def return_(evidence_no: str, note: str, version: int | None) -> None:
 @_version
 @reports_errors
 def handover(evidence_no: str, receiver: str, witness: str | None, version: int | None) -> None:
-    """Hand an item of a closed or judged case over to sealed storage (移交治安部门封存)."""
+    """Hand an item of a closed or judged case over to sealed storage (移交治安部门封存): the receiving
+    custodian accepts with their own password (and a witness confirms with theirs)."""
     _act(evidence_no, version, EventType.HANDED_OVER, {"receiver": receiver}, witness)
 
 
@@ -228,7 +236,7 @@ def count(evidence_no: str, quantity: int, reason: str, version: int | None) -> 
 @item.command("overdue")
 @reports_errors
 def overdue() -> None:
-    """Checked-out items past their due date, one JSON line each."""
+    """Checked-out items past their due date within the acting user's scope, one JSON line each."""
     with services() as custody:
-        for row in custody.overdue():
+        for row in custody.overdue(acting_user(custody)):
             emit(row)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from custody_cli.context import fail, reports_errors, services
+from custody_cli.context import acting_user, fail, reports_errors, services
 
 if TYPE_CHECKING:
     from labels import ItemLabel
@@ -99,9 +99,9 @@ def _format_for(fmt: str | None, out: Path | None) -> str:
 def item_command(
     evidence_no: str, layout: str, fmt: str | None, out: Path | None, printer: str | None
 ) -> None:
-    """The label of one item; refuses a wrong check digit or an unknown item."""
+    """The label of one item; refuses a wrong check digit or an item unknown to the acting user."""
     with services() as custody:
-        item = custody.item(evidence_no)
+        item = custody.item(evidence_no, acting_user(custody))
         unit_name = custody.unit(item["unit_code"])["name_zh"]
     data = _render([item_label(item, unit_name)], layout, _format_for(fmt, out), 1)
     _deliver(data, out, printer)
@@ -122,9 +122,9 @@ def item_command(
 def sheet_command(
     case_no: str, start: int, layout: str, fmt: str | None, out: Path | None, printer: str | None
 ) -> None:
-    """Labels of every item of a case, on A4 sheets by default."""
+    """Labels of every item of a case the acting user may see, on A4 sheets by default."""
     with services() as custody:
-        case = custody.case(case_no)
+        case = custody.case(case_no, acting_user(custody))
         names = {code: custody.unit(code)["name_zh"] for code in {i["unit_code"] for i in case["items"]}}
     if not case["items"]:
         fail(f"case {case_no} has no items")

@@ -1,6 +1,7 @@
 """`custody demo --live`: the whole product running on simulated devices, for a first look.
 
-On the configured database (the embedded SQLite file by default) it loads the demo data (once), adds a
+On the demo's own database (``data/demo.sqlite`` unless ``CUSTODY_DATABASE_URL`` names one, which must
+hold nothing but demo data) it loads the demo data (once), adds a
 demo station with a fresh key (revoking the one of an earlier run), starts the service under uvicorn,
 a scanner simulator on a pseudo-terminal and virtual tags behind vpcd (starting pcscd when none runs),
 and a station agent wired to them. Then, every few seconds, it scans a demo item's label or presents a
@@ -56,7 +57,7 @@ def prepare_desk(database_url: str) -> DemoDesk:
     from custody.model import Department
     from custody.services import Custody
     from custody.stations import Stations
-    from custody_cli.serve import _prepare_demo as prepare_demo
+    from custody_cli.serve import prepare_demo
 
     custody = Custody.open(database_url)
     try:
@@ -90,7 +91,11 @@ def prepare_desk(database_url: str) -> DemoDesk:
 def running_service(database_url: str, host: str, port: int) -> Iterator[str]:
     """The service as a deployment runs it (uvicorn, the app factory), in its own session so that
     Ctrl-C reaches only this command, which stops the station before the service."""
-    env = {**os.environ, "CUSTODY_DATABASE_URL": database_url}
+    from api.serving import uvicorn_proxy_flags
+    from custody.settings import Settings
+
+    proxy_flags = uvicorn_proxy_flags(Settings())
+    env = {**os.environ, "CUSTODY_DATABASE_URL": database_url, "CUSTODY_DEMO": "true"}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -105,6 +110,7 @@ def running_service(database_url: str, host: str, port: int) -> Iterator[str]:
             "--log-level",
             "warning",
             "--no-server-header",
+            *proxy_flags,
         ],
         env=env,
         start_new_session=True,
@@ -176,7 +182,7 @@ def run_live_demo(host: str, port: int, interval: float, scans: int | None, stop
     from station.agent import StationAgent
     from station.config import OutboxConfig, ReaderConfig, ScannerConfig, ServiceConfig, StationConfig
 
-    database_url = Settings().resolved_database_url()
+    database_url = Settings().resolved_demo_database_url()
     desk = prepare_desk(database_url)
     with ExitStack() as cleanup:
         pcscd = Pcscd()

@@ -1,8 +1,8 @@
 """Entry point of the `custody` command.
 
 Each command group is a module of this package, registered below by name and imported only when
-called. Commands that write custody events act as the user named by the global ``--as`` option
-(or ``CUSTODY_USER``).
+called. Commands that act or read custody records authenticate their user: the session of ``custody
+login``, or the global ``--as USER`` (``CUSTODY_USER``) with USER's password (see ``session.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import click
 from custody_cli.lazy import LazyGroup
 
 COMMAND_GROUPS: dict[str, str] = {
+    "login": "custody_cli.login:login",
+    "logout": "custody_cli.login:logout",
+    "whoami": "custody_cli.login:whoami",
     "db": "custody_cli.db:db",
     "unit": "custody_cli.unit:unit",
     "user": "custody_cli.user:user",
@@ -34,13 +37,21 @@ COMMAND_GROUPS: dict[str, str] = {
     "acting_user",
     envvar="CUSTODY_USER",
     metavar="USER",
-    help="Acting user for commands that write custody events (env CUSTODY_USER).",
+    help="Act as USER for this command, proving it with USER's password (asked for; env CUSTODY_USER). "
+    "Without it, the user of `custody login` acts.",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read passwords from standard input, one line each: the acting user's (with --as), then each "
+    "second person's (receiver, witness) in that order.",
 )
 @click.pass_context
-def cli(ctx: click.Context, acting_user: str | None) -> None:
+def cli(ctx: click.Context, acting_user: str | None, password_stdin: bool) -> None:
     """Custody and destruction tracking of seized firearms and ammunition."""
     ctx.ensure_object(dict)
     ctx.obj["acting_user"] = acting_user
+    ctx.obj["password_stdin"] = password_stdin
 
 
 def main() -> None:

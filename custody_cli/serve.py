@@ -9,6 +9,7 @@ import click
 from custody_cli.context import fail, reports_errors
 
 if TYPE_CHECKING:
+    from custody.demo import DemoSummary
     from custody.services import Custody
 
 DEMO_PASSWORD = "custody-demo"  # noqa: S105 - the README documents it; given only with --demo
@@ -20,8 +21,8 @@ DEMO_PASSWORD = "custody-demo"  # noqa: S105 - the README documents it; given on
 @click.option(
     "--demo",
     is_flag=True,
-    help="Bring the schema up to date, load the demo data (once) and give demo users without a password "
-    f"the demo password {DEMO_PASSWORD!r}.",
+    help="On the demo's own database: bring the schema up to date, load the demo data (once) and give "
+    f"demo users without a password the demo password {DEMO_PASSWORD!r}.",
 )
 @click.option(
     "--log-level",
@@ -33,28 +34,33 @@ DEMO_PASSWORD = "custody-demo"  # noqa: S105 - the README documents it; given on
 def serve(host: str, port: int, demo: bool, log_level: str) -> None:
     """Start the HTTP API (one process: its group-commit writer is the database's only writer here).
 
-    Without --demo the schema must be up to date (`custody db upgrade`). API documentation is served
-    at /docs, the OpenAPI document at /openapi.json.
+    Without --demo the schema must be up to date (`custody db upgrade`) and no demo account may be
+    active. --demo runs on the demo's own database (data/demo.sqlite unless CUSTODY_DATABASE_URL names
+    one, which must hold nothing but demo data). Forwarded headers are believed only from
+    CUSTODY_TRUSTED_PROXIES. API documentation is served at /docs, the OpenAPI document at /openapi.json.
     """
     import uvicorn
 
-    from api.serving import service_app
+    from api.serving import service_app, uvicorn_proxy_options
     from custody.services import Custody
     from custody.settings import Settings
 
-    custody = Custody.open(Settings().resolved_database_url())
+    settings = Settings()
+    proxies = uvicorn_proxy_options(settings)
+    url = settings.resolved_demo_database_url() if demo else settings.resolved_database_url()
+    custody = Custody.open(url)
     try:
         if demo:
-            _prepare_demo(custody)
+            prepare_demo(custody)
         elif not _schema_is_current(custody):
             fail("the database schema is not up to date: run `custody db upgrade` first (or serve --demo)")
+        app = service_app(custody, demo)
     except BaseException:
         custody.close()
         raise
-    app = service_app(custody)
     where = custody.engine.url.render_as_string(hide_password=True)
     click.echo(f"custody: serving {where} at http://{host}:{port}/ (API documentation at /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, workers=1)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, workers=1, **proxies)
 
 
 def _schema_is_current(custody: Custody) -> bool:
@@ -69,11 +75,14 @@ def _schema_is_current(custody: Custody) -> bool:
         return bool(MigrationContext.configure(conn).get_current_revision() == head)
 
 
-def _prepare_demo(custody: Custody) -> None:
+def prepare_demo(custody: Custody) -> DemoSummary:
+    """Check the database holds nothing but demo data, bring its schema up to date, load the demo
+    (once) and give demo users without a password the demo password."""
     from custody.db.migrate import upgrade
-    from custody.demo import USERS, load_demo
+    from custody.demo import USERS, check_demo_database, load_demo
     from custody.identity import Identity
 
+    check_demo_database(custody.engine)
     upgrade(custody.engine)
     summary = load_demo(custody)
     identity = Identity(custody)
@@ -87,3 +96,4 @@ def _prepare_demo(custody: Custody) -> None:
         click.echo(f"custody: demo loaded ({len(summary.items)} items)", err=True)
     if given:
         click.echo(f"custody: demo users {', '.join(given)} log in with password {DEMO_PASSWORD!r}", err=True)
+    return summary

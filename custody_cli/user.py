@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from custody.model import Department, Role
-from custody_cli.context import acting_user, fail, reports_errors, services
+from custody_cli.context import acting_user, fail, password_stdin, reports_errors, services
 
 
 @click.group()
@@ -24,20 +24,29 @@ def user() -> None:
 def add_command(
     username: str, full_name: str, unit_code: str, department: str, roles: tuple[str, ...], admin: bool
 ) -> None:
-    """Add a user. Needs an administrator, except for the very first administrator."""
+    """Add a user (no password yet: `custody user password`). Needs an administrator of the unit or a
+    unit above it, except for the very first administrator of an empty database, who is asked for a
+    password at once (--password-stdin: the first line of standard input)."""
     wanted = {Role(r) for r in roles} | ({Role.ADMIN} if admin else set())
     if not wanted:
         fail("name at least one --role (or --admin)")
-    with services() as custody:
-        if not (admin and custody.user_count() == 0):
-            from custody.actors import require_role
+    from custody.identity import Identity
 
-            require_role(acting_user(custody), {Role.ADMIN}, "add users")
-        added = custody.add_user(username, full_name, unit_code, Department(department), wanted)
-    click.echo(
-        f"user {added.username} added to unit {added.unit_code} with roles "
-        f"{', '.join(sorted(r.value for r in added.roles))}"
-    )
+    with services() as custody:
+        users = Identity(custody)
+        if admin and custody.user_count() == 0:
+            from custody_cli.session import read_password
+
+            password = read_password(f"password of {username}", password_stdin(), confirm=True)
+            created = users.create_first_admin(
+                username, full_name, unit_code, Department(department), password
+            )
+        else:
+            created = users.create_user(
+                acting_user(custody), username, full_name, unit_code, Department(department), wanted, None
+            )
+    roles_given = ", ".join(created["roles"])
+    click.echo(f"user {created['username']} added to unit {created['unit_code']} with roles {roles_given}")
 
 
 @user.command("password")
@@ -45,15 +54,67 @@ def add_command(
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the new password from standard input.")
 @reports_errors
 def password_command(username: str, from_stdin: bool) -> None:
-    """Set a user's password (administrator; it may be their own). Ends the user's sessions."""
+    """Set a user's password (administrator of the user's unit or above; it may be their own). Ends the
+    user's sessions. With --as and --password-stdin, the acting user's password is the first line and
+    the new one the next."""
     import sys
 
     from custody.identity import Identity
 
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
     with services() as custody:
-        Identity(custody).set_password(acting_user(custody), username, password)
+        admin = acting_user(custody)
+        if from_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+        Identity(custody).set_password(admin, username, password)
     click.echo(f"password of {username} set; their sessions have ended")
+
+
+def _administer(username: str, change: str) -> None:
+    from custody.identity import Identity
+
+    with services() as custody:
+        admin, users = acting_user(custody), Identity(custody)
+        if change == "unlock":
+            users.unlock(admin, username)
+            click.echo(f"{username} unlocked")
+        elif change == "end-sessions":
+            click.echo(f"{users.revoke_sessions(admin, username)} sessions of {username} ended")
+        else:
+            users.set_active(admin, username, change == "activate")
+            click.echo(
+                f"{username} {change}d" + ("; their sessions have ended" if change == "deactivate" else "")
+            )
+
+
+@user.command("deactivate")
+@click.argument("username")
+@reports_errors
+def deactivate_command(username: str) -> None:
+    """Deactivate an account (administrator of its unit or above): it cannot log in, its sessions end."""
+    _administer(username, "deactivate")
+
+
+@user.command("activate")
+@click.argument("username")
+@reports_errors
+def activate_command(username: str) -> None:
+    """Activate an account again."""
+    _administer(username, "activate")
+
+
+@user.command("unlock")
+@click.argument("username")
+@reports_errors
+def unlock_command(username: str) -> None:
+    """Lift a lockout after failed logins before its 15 minutes are over."""
+    _administer(username, "unlock")
+
+
+@user.command("end-sessions")
+@click.argument("username")
+@reports_errors
+def end_sessions_command(username: str) -> None:
+    """End every live session of a user (API and command line)."""
+    _administer(username, "end-sessions")

@@ -240,3 +240,30 @@ class AccessLogEntry(Base):
     path: Mapped[str] = mapped_column(Text)
     query: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[int] = mapped_column(Integer)
+
+
+class LoginAttempt(Base):
+    """A login under way or failed, counted before its password is hashed: the per-address throttle.
+
+    A row is written (in the writer's transaction, so across processes too) before any argon2 work and
+    removed when that login succeeds; rows older than the throttle window are pruned as new ones come.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_client", "client", "at_us"),
+        Index("ix_login_attempts_at", "at_us"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(200))
+    at_us: Mapped[int] = mapped_column(BigInt)
+
+
+class DemoAccount(Base):
+    """A user created by the demo loader (its password is public): a service started without the demo
+    refuses to start while one of them is active."""
+
+    __tablename__ = "demo_accounts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)

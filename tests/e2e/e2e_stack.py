@@ -213,6 +213,7 @@ class Service:
                 "--port",
                 str(self.port),
                 "--no-server-header",
+                "--no-proxy-headers",  # as api.serving says: no CUSTODY_TRUSTED_PROXIES, no proxy believed
             ],
             env=environment(self.bureau.url),
             stdout=subprocess.PIPE,

@@ -1,5 +1,5 @@
 """The README's run command: `custody demo --live` starts the service, the simulated scanner and tags and
-a station agent on the embedded SQLite database, and simulated scans become custody events."""
+a station agent on the demo's own SQLite database, and simulated scans become custody events."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def test_the_live_demo_turns_simulated_scans_and_tags_into_sightings_and_stops(t
     assert kinds == {"tag", "label"}
     assert "live demo at http://127.0.0.1:" in done.stderr and "custody-demo" in done.stderr
 
-    with closing(sqlite3.connect(data / "custody.sqlite")) as con:
+    assert not (data / "custody.sqlite").exists()  # the demo never touches the embedded database
+    with closing(sqlite3.connect(data / "demo.sqlite")) as con:
         sightings = con.execute(
             "SELECT seq, station FROM custody_events WHERE event_type = 'sighted' ORDER BY seq"
         ).fetchall()

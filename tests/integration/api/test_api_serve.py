@@ -63,6 +63,8 @@ class Server:
 def environment(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODY_")}
     env["CUSTODY_DATA_DIR"] = str(tmp_path / "data")
+    env["CUSTODY_DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    env["CUSTODY_SESSION_FILE"] = str(tmp_path / "session.json")
     return env
 
 
@@ -78,11 +80,10 @@ def test_serve_demo_then_a_station_key_printed_once_works_and_no_secret_is_print
     started = "".join(server.output)
     assert "log in with password 'custody-demo'" in started
     password = f"pw-{secrets.token_urlsafe(12)}"
-    _run(environment, "--as", "admin", "user", "password", "cc-clerk", "--stdin", stdin=password + "\n")
+    _run(environment, "login", "admin", "--password-stdin", stdin="custody-demo\n")
+    _run(environment, "user", "password", "cc-clerk", "--stdin", stdin=password + "\n")
     added = _run(
         environment,
-        "--as",
-        "admin",
         "station",
         "add",
         "cc-desk-1",
@@ -94,7 +95,7 @@ def test_serve_demo_then_a_station_key_printed_once_works_and_no_secret_is_print
     printed = json.loads(added.stdout)
     key = printed["key"]
     assert added.stdout.count(key) == 1 and "not shown again" in added.stderr
-    listed = _run(environment, "--as", "admin", "station", "list")
+    listed = _run(environment, "station", "list")
     assert key not in listed.stdout and json.loads(listed.stdout)["name"] == "cc-desk-1"
 
     with httpx.Client(base_url=server.url) as client:
@@ -126,3 +127,70 @@ def test_serve_refuses_a_database_without_the_schema(environment):
         timeout=120,
     )
     assert done.returncode != 0 and "custody db upgrade" in done.stderr
+
+
+LOGIN = "/api/v1/auth/login"
+
+
+def _logged_clients(environment: dict[str, str]) -> set[str]:
+    import sqlite3
+
+    path = environment["CUSTODY_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        return {row[0] for row in conn.execute("SELECT client FROM access_log")}
+
+
+def _fail_ten_logins(client: httpx.Client, headers: dict[str, str] | None = None) -> None:
+    for n in range(10):
+        answer = client.post(LOGIN, json={"username": f"nobody-{n}", "password": "wrong"}, headers=headers)
+        assert answer.status_code == 401
+
+
+def test_a_forwarded_address_is_not_believed_by_default(environment, server):
+    with httpx.Client(base_url=server.url) as client:
+        _fail_ten_logins(client)
+        spoofed = client.post(
+            LOGIN,
+            json={"username": "cc-clerk", "password": "custody-demo"},
+            headers={"X-Forwarded-For": "10.9.8.7"},
+        )
+        assert spoofed.status_code == 429
+        assert client.get("/api/v1/units", headers={"X-Forwarded-For": "6.6.6.6"}).status_code == 401
+    server.stop()
+    assert _logged_clients(environment) == {"127.0.0.1"}
+
+
+def test_a_forwarded_address_is_believed_from_a_trusted_proxy(environment):
+    environment["CUSTODY_TRUSTED_PROXIES"] = "127.0.0.1"
+    trusted = Server(environment, _free_port())
+    try:
+        with httpx.Client(base_url=trusted.url) as client:
+            _fail_ten_logins(client, {"X-Forwarded-For": "10.9.8.7"})
+            held = client.post(
+                LOGIN,
+                json={"username": "cc-clerk", "password": "custody-demo"},
+                headers={"X-Forwarded-For": "10.9.8.7"},
+            )
+            assert held.status_code == 429
+            other = client.post(
+                LOGIN,
+                json={"username": "cc-clerk", "password": "custody-demo"},
+                headers={"X-Forwarded-For": "10.1.2.3"},
+            )
+            assert other.status_code == 200
+    finally:
+        trusted.stop()
+    assert {"10.9.8.7", "10.1.2.3"} <= _logged_clients(environment)
+
+
+def test_serve_refuses_a_malformed_trusted_proxy_setting(environment):
+    environment["CUSTODY_TRUSTED_PROXIES"] = "everyone"
+    done = subprocess.run(
+        [CUSTODY, "serve", "--demo", "--port", str(_free_port())],
+        check=False,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "CUSTODY_TRUSTED_PROXIES" in done.stderr

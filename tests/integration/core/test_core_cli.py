@@ -12,6 +12,8 @@ from click.testing import CliRunner, Result
 from custody.numbers import EvidenceNumber, ItemKind
 from custody_cli.main import cli
 
+PASSWORD = "correct horse battery staple"
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
@@ -24,9 +26,14 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server.drop(name)
 
 
-def run(url: str, *args: str, user: str | None = None) -> Result:
-    env = {"CUSTODY_DATABASE_URL": url, "CUSTODY_USER": user or ""}
-    return CliRunner().invoke(cli, list(args), env=env)
+def run(url: str, *args: str, user: str | None = None, passwords: tuple[str, ...] = ()) -> Result:
+    """`custody ARGS`; with ``user``, acting as that user, who proves it with the test password (and
+    any second person with the next ``passwords``) on standard input."""
+    env = {"CUSTODY_DATABASE_URL": url, "CUSTODY_USER": ""}
+    if user is None:
+        return CliRunner().invoke(cli, list(args), env=env)
+    lines = "".join(f"{p}\n" for p in (PASSWORD, *passwords))
+    return CliRunner().invoke(cli, ["--as", user, "--password-stdin", *args], env=env, input=lines)
 
 
 def lines(result: Result) -> list[dict]:
@@ -53,25 +60,22 @@ def test_demo_loads_once_and_verifies(empty_url):
 
 
 def test_commands_before_the_schema_say_what_to_do(empty_url):
-    result = run(empty_url, "item", "overdue")
+    result = run(empty_url, "item", "overdue", user="ng-clerk")
     assert result.exit_code == 1 and "custody db upgrade" in result.output
 
 
 def test_first_admin_needs_no_acting_user_but_the_second_does(empty_url):
     run(empty_url, "db", "upgrade")
     run(empty_url, "unit", "import")
-    first = run(
-        empty_url,
-        "user",
-        "add",
-        "root",
-        "--name",
-        "管理员",
-        "--unit",
-        "220000",
-        "--department",
-        "office",
-        "--admin",
+    first = CliRunner().invoke(
+        cli,
+        [
+            "--password-stdin",
+            *("user", "add", "root", "--name", "管理员", "--unit", "220000"),
+            *("--department", "office", "--admin"),
+        ],
+        env={"CUSTODY_DATABASE_URL": empty_url},
+        input=PASSWORD + "\n",
     )
     assert first.exit_code == 0, first.output
     second = run(
@@ -94,6 +98,8 @@ def test_first_admin_needs_no_acting_user_but_the_second_does(empty_url):
         user="root",
     )
     assert third.exit_code == 0 and "roles clerk" in third.output
+    given = run(empty_url, "user", "password", "ng", "--stdin", user="root", passwords=(PASSWORD,))
+    assert given.exit_code == 0, given.output
     refused = run(
         empty_url,
         "user",
@@ -112,7 +118,7 @@ def test_first_admin_needs_no_acting_user_but_the_second_does(empty_url):
     assert refused.exit_code == 1 and "may not add users" in refused.output
 
 
-def test_intake_and_movements_through_the_cli(database_url):
+def test_intake_and_movements_through_the_cli(database_url, passwords):
     clerk = "ng-clerk"
     assert run(database_url, "case", "open", "K-9", "--title", "案", user=clerk).exit_code == 0
     registered = run(
@@ -156,12 +162,12 @@ def test_intake_and_movements_through_the_cli(database_url):
     assert stale.exit_code == 1 and "changed since it was read" in stale.output
     back = run(database_url, "item", "return", number, "--version", "2", user=clerk)
     assert lines(back)[0]["state"] == "registered"
-    shown = lines(run(database_url, "item", "show", number))
+    shown = lines(run(database_url, "item", "show", number, user=clerk))
     assert shown[0]["state"] == "registered" and shown[0]["source_route"] == "境外走私"
     assert [e["event_type"] for e in shown[1:]] == ["registered", "checked_out", "returned"]
 
 
-def test_refusals_print_one_line_exit_non_zero_and_write_nothing(database_url):
+def test_refusals_print_one_line_exit_non_zero_and_write_nothing(database_url, passwords):
     run(database_url, "case", "open", "K-1", user="ng-clerk")
     number = lines(
         run(
@@ -186,15 +192,16 @@ def test_refusals_print_one_line_exit_non_zero_and_write_nothing(database_url):
         (("item", "return", number), "registered: cannot be returned"),
         (("item", "count", number, "--rounds", "-5", "--reason", "x"), "quantity"),
         (("item", "transfer", number, "--to", "999999"), "unknown unit"),
-        (("item", "handover", number, "--receiver", "ng-custodian"), "case is open"),
+        (("item", "handover", number, "--receiver", "ng-custodian"), "case is open"),  # receiver confirms
         (("item", "correct", number, "--set", "state=destroyed", "--reason", "x"), "cannot be corrected"),
     ]
     for args, reason in cases:
-        result = run(database_url, *args, user="ng-clerk")
+        result = run(database_url, *args, user="ng-clerk", passwords=(PASSWORD,))
         assert result.exit_code == 1, args
         assert reason in result.output, (args, result.output)
         assert len(result.output.strip().splitlines()) == 1
-    unknown = run(database_url, "item", "show", str(EvidenceNumber(ItemKind.FIREARM, "220102", 2026, 9999)))
+    missing = str(EvidenceNumber(ItemKind.FIREARM, "220102", 2026, 9999))
+    unknown = run(database_url, "item", "show", missing, user="ng-clerk")
     assert unknown.exit_code == 1 and "unknown item" in unknown.output
     assert run(database_url, "item", "transfer", number, "--to", "220100").exit_code == 1  # no acting user
     assert head(database_url) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pypdf
+import pytest
 import zxingcpp
 from click.testing import CliRunner
 from PIL import Image
@@ -12,9 +13,21 @@ from PIL import Image
 from custody.intake import AmmunitionIntake
 from custody_cli.main import cli
 
+PASSWORD = "correct horse battery staple"
 
-def run(url: str, *args: str):
-    return CliRunner().invoke(cli, list(args), env={"CUSTODY_DATABASE_URL": url})
+
+@pytest.fixture(autouse=True)
+def _cast_with_passwords(passwords):
+    """Labels are printed by a logged-in user, within their scope."""
+
+
+def run(url: str, *args: str, user: str = "ng-clerk"):
+    return CliRunner().invoke(
+        cli,
+        ["--as", user, "--password-stdin", *args],
+        env={"CUSTODY_DATABASE_URL": url},
+        input=PASSWORD + "\n",
+    )
 
 
 def test_item_label_pdf_carries_the_number_as_text_and_as_a_decodable_code(
