@@ -84,8 +84,7 @@ def write(ctx: click.Context, evidence_number: str, reader: str | None, wait: fl
             text = str(EvidenceNumber.parse(text))
         except InvalidEvidenceNumber as error:
             raise click.BadParameter(str(error), param_hint="EVIDENCE_NUMBER") from None
-    username = (ctx.find_root().obj or {}).get("acting_user")
-    binding = _binding(username, text) if username and not no_check else None
+    binding = _binding(text) if _has_acting_user(ctx) and not no_check else None
     try:
         with PcscContext() as context:
             name = wait_for_tag(context, reader, wait)
@@ -105,14 +104,22 @@ def write(ctx: click.Context, evidence_number: str, reader: str | None, wait: fl
     _print(record)
 
 
-def _binding(username: str, number: str) -> Callable[[str, str], dict[str, object]]:
-    """Check the item now (before the tag is written); return what records the binding afterwards."""
+def _has_acting_user(ctx: click.Context) -> bool:
+    """An acting user is named (``--as``, ``CUSTODY_USER``) or kept by ``custody login``."""
+    from custody.settings import Settings
+
+    return bool((ctx.find_root().obj or {}).get("acting_user")) or Settings().resolved_session_file().exists()
+
+
+def _binding(number: str) -> Callable[[str, str], dict[str, object]]:
+    """Authenticate the acting user and check the item now (before the tag is written); return what
+    records the binding afterwards, as that same user."""
     from custody.errors import CustodyError
-    from custody_cli.context import fail, services
+    from custody_cli.context import acting_user, fail, services
 
     try:
         with services() as custody:
-            actor = custody.actor(username)
+            actor = acting_user(custody)
             custody.item(number, actor)
     except CustodyError as refused:
         fail(str(refused))
@@ -120,7 +127,6 @@ def _binding(username: str, number: str) -> Callable[[str, str], dict[str, objec
     def bind(uid: str, tag_type: str) -> dict[str, object]:
         try:
             with services() as custody:
-                actor = custody.actor(username)
                 current = custody.item(number, actor)
                 after = custody.bind_tag(actor, number, current["version"], uid, tag_type)
         except CustodyError as refused:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -155,3 +156,32 @@ def pcscd(pcscd_daemon: Pcscd) -> Pcscd:
         except PcscdError as error:
             pytest.fail(f"pcscd could not be started again: {error}")
     return pcscd_daemon
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def passwords(custody: Custody, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every user of the cast gets :data:`PASSWORD` (argon2id at 1 MiB, one pass: cheap to check), and
+    the command line keeps its session in this test's own file. Returns the password."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import Table, insert, select
+    from sqlalchemy.engine import Connection
+
+    from custody.db.tables import Credential, User
+
+    users, credentials = cast(Table, User.__table__), cast(Table, Credential.__table__)
+    hashed = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    now = custody.clock.now_us()
+
+    def act(conn: Connection) -> None:
+        ids = conn.execute(select(users.c.id)).scalars().all()
+        rows = [
+            {"user_id": i, "password_hash": hashed, "changed_at_us": now, "failed_logins": 0} for i in ids
+        ]
+        conn.execute(insert(credentials), rows)
+
+    custody.writer.submit(act)
+    monkeypatch.setenv("CUSTODY_SESSION_FILE", str(tmp_path / "session" / "session.json"))
+    return PASSWORD

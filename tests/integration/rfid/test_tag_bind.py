@@ -19,10 +19,16 @@ pytestmark = [pytest.mark.devices, pytest.mark.xdist_group("pcscd")]
 MakeTag = Callable[..., VirtualTag]
 
 
-def write(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def write(database_url: str, *args: str, password: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CUSTODY_DATABASE_URL": database_url}
     return subprocess.run(
-        custody_command(*args), capture_output=True, text=True, timeout=WAIT * 2, env=env, check=False
+        custody_command(*args),
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=WAIT * 2,
+        env=env,
+        check=False,
     )
 
 
@@ -35,13 +41,19 @@ def database_url(request, tmp_path, sqlite_template):  # one back end: the bindi
     return f"sqlite:///{path}"
 
 
-def test_written_tag_is_bound_to_its_item(custody, monitor: EventLog, tags: MakeTag, database_url):
+def test_written_tag_is_bound_to_its_item(
+    custody, monitor: EventLog, tags: MakeTag, database_url, passwords
+):
     clerk = custody.actor("ng-clerk")
     custody.open_case(clerk, "K-TAG")
     gun = custody.register_firearm(clerk, "K-TAG", FirearmIntake("手枪", "54式", "1", "7.62mm", True))
     tags("ntag215", uid=bytes.fromhex("04C0FFEE000001")).put_on_reader()
     monitor.expect(TagArrived)
-    result = write(database_url, "--as", "ng-clerk", "tag", "write", gun["evidence_no"], "--reader", "00 00")
+    result = write(
+        database_url,
+        *("--as", "ng-clerk", "--password-stdin", "tag", "write", gun["evidence_no"], "--reader", "00 00"),
+        password=passwords,
+    )
     assert result.returncode == 0, result.stderr
     written = json.loads(result.stdout.splitlines()[-1])
     assert (written["text"], written["bound"], written["item_version"]) == (gun["evidence_no"], True, 2)
@@ -51,13 +63,37 @@ def test_written_tag_is_bound_to_its_item(custody, monitor: EventLog, tags: Make
 
 
 def test_an_unknown_item_is_refused_before_the_tag_is_touched(
-    custody, monitor: EventLog, tags: MakeTag, database_url
+    custody, monitor: EventLog, tags: MakeTag, database_url, passwords
 ):
     tag = tags("ntag213")
     tag.put_on_reader()
     monitor.expect(TagArrived)
     before = tag.tag.read(4)
     unknown = str(EvidenceNumber(ItemKind.FIREARM, "220102", 2026, 777))
-    result = write(database_url, "--as", "ng-clerk", "tag", "write", unknown, "--reader", "00 00")
+    result = write(
+        database_url,
+        *("--as", "ng-clerk", "--password-stdin", "tag", "write", unknown, "--reader", "00 00"),
+        password=passwords,
+    )
     assert result.returncode == 1 and "unknown item" in result.stderr
     assert tag.tag.read(4) == before
+
+
+def test_a_wrong_password_binds_nothing_and_leaves_the_tag_alone(
+    custody, monitor: EventLog, tags: MakeTag, database_url, passwords
+):
+    clerk = custody.actor("ng-clerk")
+    custody.open_case(clerk, "K-TAG-PW")
+    gun = custody.register_firearm(clerk, "K-TAG-PW", FirearmIntake("手枪", "54式", "2", "7.62mm", True))
+    tag = tags("ntag213")
+    tag.put_on_reader()
+    monitor.expect(TagArrived)
+    before = tag.tag.read(4)
+    result = write(
+        database_url,
+        *("--as", "ng-clerk", "--password-stdin", "tag", "write", gun["evidence_no"], "--reader", "00 00"),
+        password="not the password",
+    )
+    assert result.returncode != 0
+    assert tag.tag.read(4) == before
+    assert custody.item(gun["evidence_no"])["version"] == gun["version"]
