@@ -137,7 +137,8 @@ class AccessLog:
     def verify(self, expect_head: Head | None = None) -> Verification:
         """Recompute the access log's whole chain from the rows exactly as the driver returns them."""
         engine = self.custody.engine
-        return verify_entries(raw_rows(engine, _SELECT_ALL), expect_head, unreadable_errors(engine))
+        with raw_rows(engine, _SELECT_ALL) as rows:
+            return verify_entries(rows, expect_head, unreadable_errors(engine))
 
     def entries(
         self,

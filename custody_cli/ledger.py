@@ -89,8 +89,8 @@ def export() -> None:
     from custody.db.ledger_store import raw_rows
     from custody.ledger import ALL_COLUMNS
 
-    with services() as custody:
-        for row in raw_rows(custody.engine):
+    with services() as custody, raw_rows(custody.engine) as rows:
+        for row in rows:
             emit(dict(zip(ALL_COLUMNS, row, strict=True)))
 
 

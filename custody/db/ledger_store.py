@@ -8,6 +8,7 @@ Verification streams raw driver rows (a server-side cursor on PostgreSQL) and ne
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -54,9 +55,11 @@ def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:
     return Head(row["seq"], row["hash"])
 
 
-def raw_rows(engine: Engine, statement: str = _SELECT_ALL) -> Iterator[tuple[Any, ...]]:
+@contextmanager
+def raw_rows(engine: Engine, statement: str = _SELECT_ALL) -> Iterator[Iterator[tuple[Any, ...]]]:
     """The rows of ``statement`` exactly as the driver returns them, streamed (a server-side cursor on
-    PostgreSQL)."""
+    PostgreSQL). The cursor and connection are closed on leaving the block, even when the reader
+    stopped early (a verification stops at the first bad row)."""
     raw = engine.raw_connection()
     try:
         if engine.dialect.name == "postgresql":
@@ -64,9 +67,11 @@ def raw_rows(engine: Engine, statement: str = _SELECT_ALL) -> Iterator[tuple[Any
             cursor.itersize = 10_000
         else:
             cursor = raw.cursor()
-        cursor.execute(statement)
-        yield from cursor
-        cursor.close()
+        try:
+            cursor.execute(statement)
+            yield iter(cursor)
+        finally:
+            cursor.close()
     finally:
         raw.close()
 
@@ -85,4 +90,5 @@ def verify_ledger(
     engine: Engine, expect_head: Head | None = None, expect_history: Mapping[int, str] | None = None
 ) -> Verification:
     """Recompute the whole chain from the rows exactly as the driver returns them."""
-    return verify_rows(raw_rows(engine), expect_head, unreadable_errors(engine), expect_history)
+    with raw_rows(engine) as rows:
+        return verify_rows(rows, expect_head, unreadable_errors(engine), expect_history)
