@@ -83,7 +83,14 @@ def verify_entries(
                 return
             yield row
 
-    result = verify_rows(known_versions(), expect_head, unreadable, gapless=False, domain=DOMAIN)
+    result = verify_rows(
+        known_versions(),
+        expect_head,
+        unreadable,
+        columns=len(HASHED_COLUMNS),
+        gapless=False,
+        domain=DOMAIN,
+    )
     if not unknown:
         return result
     seq, version = unknown[0]

@@ -156,6 +156,7 @@ def verify_rows(
     unreadable: tuple[type[BaseException], ...] = (UnicodeDecodeError,),
     expect_history: Mapping[int, str] | None = None,
     *,
+    columns: int = len(HASHED_COLUMNS),
     gapless: bool = True,
     domain: str = "",
 ) -> Verification:
@@ -165,20 +166,21 @@ def verify_rows(
     hash that does not match the contents, a row the driver cannot read: ``unreadable`` errors raised
     while fetching, or events cut off before an expected head); with ``expect_head``, whether the event
     at its seq has its hash (``head_mismatch``); with ``expect_history``, the first seq whose hash differs
-    from the history's or that is missing. Other chains built the same way (the access log) pass
-    ``domain`` (text hashed before the values) and, when their seq may have gaps, ``gapless=False``.
+    from the history's or that is missing. Other chains built the same way (the access log) pass their
+    number of hashed ``columns``, ``domain`` (text hashed before the values) and, when their seq may
+    have gaps, ``gapless=False``.
     """
     last = 0
-    count = 0
     prev = GENESIS_HASH
     sha256 = hashlib.sha256
     sep = SEPARATOR
-    extra_sep = domain.count(sep)
+    n_sep = columns - 1
     check_at = expect_head.seq if expect_head is not None else -1
     history = expect_history or {}
     found_head: Head | None = None
     differing: int | None = None
     bad: _Bad | None = None
+    count = 0
     try:
         for row in rows:
             seq = row[0]
@@ -188,17 +190,17 @@ def verify_rows(
                 raise _Bad(last + 1, f"seq {last + 1} out of order (found {seq!r} after {last})")
             if row[1] != prev:
                 raise _Bad(seq, f"seq {seq}: prev_hash does not match the hash of seq {last}")
-            text = domain + sep.join(map(str, row[:-1]))
-            if text.count(sep) != len(row) - 2 + extra_sep:
+            text = sep.join(map(str, row[:-1]))
+            if text.count(sep) != n_sep:
                 raise _Bad(seq, f"seq {seq}: a value contains the separator U+001F")
-            if sha256(text.encode()).hexdigest() != row[-1]:
+            if sha256((domain + text).encode() if domain else text.encode()).hexdigest() != row[-1]:
                 raise _Bad(seq, f"seq {seq}: hash does not match the event's contents")
             prev = row[-1]
             last = seq
             count += 1
             if seq == check_at:
                 found_head = Head(seq, prev)
-            if differing is None and history and history.get(seq, prev) != prev:
+            if history and differing is None and history.get(seq, prev) != prev:
                 differing = seq
     except _Bad as broken:
         bad = broken
