@@ -6,7 +6,8 @@ entry is committed) and never changed: database triggers refuse UPDATE and DELET
 PostgreSQL; on SQLite an INSERT that would replace an entry), as for the ledger, and every entry is
 hash-chained to the one before it (:mod:`custody.access_chain`; ``custody access-log verify``). An
 entry holds no secret: no password, token, key or request body, and a query parameter that looks like a
-credential (by its name, or by its value's prefix ``cst_``/``csk_``) is stored as ``[redacted]``.
+credential (by its name, or by its value's prefix ``cst_``/``csk_``), or a path segment holding such a
+value, is stored as ``[redacted]``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 _SECRET_VALUE = re.compile(r"\b(?:cst|csk)_", re.IGNORECASE)
+_TOKEN_IN_PATH = re.compile(r"\b(?:cst|csk)_[^/]*", re.IGNORECASE)
+
+
+def redact_path(path: str) -> str:
+    """The path as it may be kept: a segment that carries one of this service's tokens or keys
+    (someone pasted one where a name belongs) is replaced by ``[redacted]``."""
+    return _TOKEN_IN_PATH.sub(REDACTED, path)
 
 
 def redact_query(query: str) -> str:
@@ -112,7 +120,7 @@ class AccessLog:
             at_us=self.custody.clock.now_us(),
             method=_clip(access.method, 16),
             route=_clip(access.route, 300),
-            path=_clip(access.path, 1000),
+            path=_clip(redact_path(access.path), 1000),
             query=_clip(redact_query(access.query), 1000),
             note=_clip(access.note, 300),
             device=_clip(access.device, 128),

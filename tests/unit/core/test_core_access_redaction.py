@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custody.access_log import redact_query
+from custody.access_log import redact_path, redact_query
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,8 @@ def test_credential_looking_values_are_redacted(query, kept):
 )
 def test_other_queries_are_kept_as_sent(query):
     assert redact_query(query) == query
+
+
+def test_a_token_pasted_into_a_path_is_redacted():
+    assert redact_path("/api/v1/users/cst_AbC-123/sessions") == "/api/v1/users/[redacted]/sessions"
+    assert redact_path("/api/v1/items/F220100202600012787") == "/api/v1/items/F220100202600012787"
