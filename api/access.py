@@ -38,6 +38,7 @@ def access_of(scope: Scope, status: int) -> Access:
         "query": (scope.get("query_string") or b"").decode("latin-1"),
         "status": status,
         "client": client[0] if client else "",
+        "note": str(state.get("access_note") or ""),
     }
     caller = state.get("caller")
     if caller is not None and caller.station is not None:

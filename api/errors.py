@@ -70,6 +70,13 @@ PROBLEMS: dict[str, ProblemType] = _types(
     ProblemType("unknown-station", 404, "Unknown station", "No such station in the caller's scope."),
     ProblemType("already-exists", 409, "Already exists", "Something with this number or name exists."),
     ProblemType(
+        "username-unavailable",
+        409,
+        "Username unavailable",
+        "The username is taken somewhere in the province (answered to administrators only, and recorded "
+        "in the access log with the name).",
+    ),
+    ProblemType(
         "not-permitted",
         403,
         "Not permitted",
@@ -193,6 +200,7 @@ def _field_name(location: tuple[Any, ...]) -> str:
 async def _custody_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, CustodyError)
     kind = problem_type_of(error)
+    request.state.access_note = error.audit_note()  # the access log keeps it (api.access)
     headers: dict[str, str] = {}
     if kind.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="custody"'

@@ -366,6 +366,10 @@ class VerificationOut(BaseModel):
     head: str
     first_bad_seq: int | None = None
     reason: str | None = None
+    head_mismatch: bool | None = None
+    expected_head: str | None = None
+    found_head: str | None = None
+    first_differing_seq: int | None = None
 
 
 class AccessEntryOut(BaseModel):
@@ -382,6 +386,8 @@ class AccessEntryOut(BaseModel):
     path: str
     query: str
     status: int
+    note: str
+    hash: str
 
 
 class AccessLogPage(BaseModel):

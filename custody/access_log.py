@@ -3,7 +3,11 @@
 It is separate from the custody ledger, which records acts on items; this records requests, reads
 included. Entries are appended through the group-commit writer (a request is answered only once its
 entry is committed) and never changed: database triggers refuse UPDATE and DELETE (and TRUNCATE on
-PostgreSQL), as for the ledger. An entry holds no secret: no password, token, key or request body.
+PostgreSQL; on SQLite an INSERT that would replace an entry), as for the ledger, and every entry is
+hash-chained to the one before it (:mod:`custody.access_chain`; ``custody access-log verify``). An
+entry holds no secret: no password, token, key or request body, and a query parameter that looks like a
+credential (by its name, or by its value's prefix ``cst_``/``csk_``), or a path segment holding such a
+value, is stored as ``[redacted]``.
 """
 
 from __future__ import annotations
@@ -12,19 +16,25 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, cast
+from urllib.parse import unquote_plus
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
+from custody.access_chain import ALL_COLUMNS, chained, verify_entries
 from custody.actors import Actor
 from custody.clock import from_us
-from custody.db.prepared import PreparedInsert
+from custody.db.ledger_store import raw_rows, unreadable_errors
+from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import AccessLogEntry, Station, User
+from custody.ledger import GENESIS_HASH, Head, Verification
 from custody.queries import Page, Queries, check_limit, fetch_page
 from custody.services import Custody
 
 _log = cast(Table, AccessLogEntry.__table__)
-_INSERT = PreparedInsert(_log, returning=_log.c.seq)
+_INSERT = PreparedInsert(_log)
+_HEAD = Prepared(select(_log.c.seq, _log.c.hash).order_by(_log.c.seq.desc()).limit(1))
+_SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM access_log ORDER BY seq"  # noqa: S608 - constants
 _users = cast(Table, User.__table__)
 _stations = cast(Table, Station.__table__)
 
@@ -46,9 +56,44 @@ class Access:
     device: str = ""
     client: str = ""
     query: str = ""
+    note: str = ""  # what a refusal disclosed: ``username-unavailable: NAME``
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+REDACTED = "[redacted]"
+# Parameter names that carry a credential (matched case-insensitively, as a part of the name), and
+# the prefixes of this service's own tokens and station keys, redacted under any name.
+_SECRET_NAME = re.compile(
+    r"token|passw|pwd|secret|api[-_]?key|^key$|[-_]key$|auth|session|credential|signature|^sig$|cookie",
+    re.IGNORECASE,
+)
+_SECRET_VALUE = re.compile(r"\b(?:cst|csk)_", re.IGNORECASE)
+_TOKEN_IN_PATH = re.compile(r"\b(?:cst|csk)_[^/]*", re.IGNORECASE)
+
+
+def redact_path(path: str) -> str:
+    """The path as it may be kept: a segment that carries one of this service's tokens or keys
+    (someone pasted one where a name belongs) is replaced by ``[redacted]``."""
+    return _TOKEN_IN_PATH.sub(REDACTED, path)
+
+
+def redact_query(query: str) -> str:
+    """The query string as it may be kept: the value of every credential-looking parameter replaced
+    by ``[redacted]``; names, order and other values unchanged (as sent, still percent-encoded)."""
+    if not query:
+        return query
+    parts = []
+    for part in query.split("&"):
+        name, equals, value = part.partition("=")
+        if _SECRET_VALUE.search(unquote_plus(name)):
+            parts.append(REDACTED)  # a credential sent as a bare parameter, or as a name
+        elif equals and (
+            _SECRET_NAME.search(unquote_plus(name)) or _SECRET_VALUE.search(unquote_plus(value))
+        ):
+            parts.append(f"{name}={REDACTED}")
+        else:
+            parts.append(part)
+    return "&".join(parts)
 
 
 _ACCESS_FIELDS = tuple(f.name for f in fields(Access))
@@ -75,16 +120,33 @@ class AccessLog:
             at_us=self.custody.clock.now_us(),
             method=_clip(access.method, 16),
             route=_clip(access.route, 300),
-            path=_clip(access.path, 1000),
-            query=_clip(access.query, 1000),
+            path=_clip(redact_path(access.path), 1000),
+            query=_clip(redact_query(access.query), 1000),
+            note=_clip(access.note, 300),
             device=_clip(access.device, 128),
             client=_clip(access.client, 200),
         )
 
         def act(conn: Connection) -> int:
-            return int(_INSERT.run(conn, values).fetchone()[0])
+            found = _HEAD.run(conn, {}).fetchone()
+            head = Head(0, GENESIS_HASH) if found is None else Head(found[0], found[1])
+            entry = chained(head, values)
+            _INSERT.run(conn, entry)
+            return int(entry["seq"])
 
         return act
+
+    def head(self) -> Head:
+        """The newest entry's seq and hash."""
+        with self.custody.engine.connect() as conn:
+            found = _HEAD.run(conn, {}).fetchone()
+        return Head(0, GENESIS_HASH) if found is None else Head(found[0], found[1])
+
+    def verify(self, expect_head: Head | None = None) -> Verification:
+        """Recompute the access log's whole chain from the rows exactly as the driver returns them."""
+        engine = self.custody.engine
+        with raw_rows(engine, _SELECT_ALL) as rows:
+            return verify_entries(rows, expect_head, unreadable_errors(engine))
 
     def entries(
         self,
@@ -131,4 +193,6 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
         "path": row["path"],
         "query": row["query"],
         "status": row["status"],
+        "note": row["note"],
+        "hash": row["hash"],
     }

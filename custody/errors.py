@@ -13,6 +13,10 @@ class CustodyError(Exception):
 
     code = "custody-error"
 
+    def audit_note(self) -> str:
+        """What the access log keeps of this refusal beside the request (never a secret)."""
+        return self.code
+
 
 class InvalidInput(CustodyError):
     """A request that is malformed or misses a field; ``field`` names it where one is to blame."""
@@ -55,6 +59,21 @@ class UnknownUser(NotFound):
 
 class AlreadyExists(CustodyError):
     code = "already-exists"
+
+
+class UsernameUnavailable(AlreadyExists):
+    """The username is taken (usernames are unique province-wide). Only administrators, who create
+    users, ever get this answer, and it is recorded in the access log with the name: it is the one
+    accepted signal that a name exists outside one's scope."""
+
+    code = "username-unavailable"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"username {username} is not available")
+        self.username = username
+
+    def audit_note(self) -> str:
+        return f"{self.code}: {self.username}"
 
 
 class NotPermitted(CustodyError):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ HASHED_COLUMNS = (
     "payload",
 )
 ALL_COLUMNS = (*HASHED_COLUMNS, "hash")
-_SEPARATORS_PER_EVENT = len(HASHED_COLUMNS) - 1
+_HEX = "0123456789abcdef"
 
 
 def canonical_payload(payload: dict[str, Any]) -> str:
@@ -72,24 +72,47 @@ class Head:
     @classmethod
     def parse(cls, text: str) -> Head:
         seq, _, digest = text.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            raise ValueError(f"expected SEQ:HASH (64 hex digits), got {text!r}")
-        return cls(int(seq), digest.lower())
+        digest = digest.lower()
+        if not (seq.isascii() and seq.isdigit()) or len(digest) != 64 or digest.strip(_HEX):
+            raise ValueError(f"expected SEQ:HASH (64 hex digits), got {text[:100]!r}")
+        return cls(int(seq), digest)
 
 
 @dataclass(frozen=True, slots=True)
 class Verification:
+    """The outcome of a verification.
+
+    ``first_bad_seq`` names an event that is provably wrong: the chain breaks there (a gap, a broken
+    link, a hash that does not match the contents, an unreadable value) or it is missing from the end.
+    A head recorded earlier proves only that the history *at or before* its seq differs
+    (``head_mismatch``): a chain rewritten from any point on is consistent in itself, so no seq is named.
+    A history recorded earlier (``expect_history``) names the first seq whose hash differs from it
+    (``first_differing_seq``).
+    """
+
     ok: bool
     events: int
     head: Head
     first_bad_seq: int | None = None
     reason: str | None = None
+    head_mismatch: bool = False
+    expected_head: Head | None = None
+    found_head: Head | None = None  # the stored event at the expected head's seq
+    first_differing_seq: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"ok": self.ok, "events": self.events, "head": str(self.head)}
-        if not self.ok:
+        if self.ok:
+            return out
+        if self.first_bad_seq is not None:
             out["first_bad_seq"] = self.first_bad_seq
-            out["reason"] = self.reason
+        if self.head_mismatch:
+            out["head_mismatch"] = True
+            out["expected_head"] = str(self.expected_head)
+            out["found_head"] = None if self.found_head is None else str(self.found_head)
+        if self.first_differing_seq is not None:
+            out["first_differing_seq"] = self.first_differing_seq
+        out["reason"] = self.reason
         return out
 
 
@@ -100,53 +123,132 @@ class _Bad(Exception):
         self.reason = reason
 
 
+def parse_history(lines: Iterable[str]) -> dict[int, str]:
+    """A history recorded earlier: lines ``SEQ:HASH``, or JSON objects with ``seq`` and ``hash`` (a
+    ledger export, ``custody ledger export``); blank lines are skipped. Raises ``ValueError`` naming the
+    first line that is neither, or a seq given twice with different hashes."""
+    history: dict[int, str] = {}
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            if text.startswith("{"):
+                record = json.loads(text)
+                seq, digest = record["seq"], record["hash"]
+                if isinstance(seq, bool) or not isinstance(seq, int) or not isinstance(digest, str):
+                    raise ValueError("seq must be an integer and hash text")
+                head = Head.parse(f"{seq}:{digest}")
+            else:
+                head = Head.parse(text)
+        except (ValueError, KeyError, TypeError) as bad:
+            raise ValueError(
+                f"line {number}: expected SEQ:HASH or a JSON event with seq and hash ({bad})"
+            ) from None
+        if history.setdefault(head.seq, head.hash) != head.hash:
+            raise ValueError(f"line {number}: seq {head.seq} given twice with different hashes")
+    return history
+
+
 def verify_rows(
     rows: Iterable[Sequence[Any]],
     expect_head: Head | None = None,
     unreadable: tuple[type[BaseException], ...] = (UnicodeDecodeError,),
+    expect_history: Mapping[int, str] | None = None,
+    *,
+    columns: int = len(HASHED_COLUMNS),
+    gapless: bool = True,
+    domain: str = "",
 ) -> Verification:
     """Check a stream of event rows (in :data:`ALL_COLUMNS` order, ordered by seq).
 
-    Streams: memory does not grow with the ledger. Reports the first bad seq: a gap, a broken link, a
-    hash that does not match the contents, a row the driver cannot read (``unreadable`` errors raised
-    while fetching), or (with ``expect_head``) a head that is not in the chain or events cut off the end.
+    Streams: memory does not grow with the ledger. Reports the first bad seq (a gap, a broken link, a
+    hash that does not match the contents, a row the driver cannot read: ``unreadable`` errors raised
+    while fetching, or events cut off before an expected head); with ``expect_head``, whether the event
+    at its seq has its hash (``head_mismatch``); with ``expect_history``, the first seq whose hash differs
+    from the history's or that is missing. Other chains built the same way (the access log) pass their
+    number of hashed ``columns``, ``domain`` (text hashed before the values) and, when their seq may
+    have gaps, ``gapless=False``.
     """
-    expected = 1
+    last = 0
     prev = GENESIS_HASH
     sha256 = hashlib.sha256
     sep = SEPARATOR
-    n_sep = _SEPARATORS_PER_EVENT
+    n_sep = columns - 1
     check_at = expect_head.seq if expect_head is not None else -1
+    history = expect_history or {}
+    found_head: Head | None = None
+    differing: int | None = None
+    bad: _Bad | None = None
+    count = 0
     try:
         for row in rows:
             seq = row[0]
-            if seq != expected:
-                if isinstance(seq, int) and seq > expected:
-                    raise _Bad(expected, f"seq {expected} missing")
-                raise _Bad(expected, f"seq {expected} out of order (found {seq!r})")
+            if seq != last + 1 and (gapless or not isinstance(seq, int) or seq <= last):
+                if isinstance(seq, int) and seq > last:
+                    raise _Bad(last + 1, f"seq {last + 1} missing")
+                raise _Bad(last + 1, f"seq {last + 1} out of order (found {seq!r} after {last})")
             if row[1] != prev:
-                raise _Bad(seq, f"seq {seq}: prev_hash does not match the hash of seq {seq - 1}")
+                raise _Bad(seq, f"seq {seq}: prev_hash does not match the hash of seq {last}")
             text = sep.join(map(str, row[:-1]))
             if text.count(sep) != n_sep:
                 raise _Bad(seq, f"seq {seq}: a value contains the separator U+001F")
-            if sha256(text.encode()).hexdigest() != row[-1]:
+            if sha256((domain + text).encode() if domain else text.encode()).hexdigest() != row[-1]:
                 raise _Bad(seq, f"seq {seq}: hash does not match the event's contents")
             prev = row[-1]
-            if seq == check_at and prev != expect_head.hash:  # type: ignore[union-attr]
-                raise _Bad(seq, f"seq {seq}: hash differs from the expected head")
-            expected += 1
-    except _Bad as bad:
-        return Verification(False, bad.seq - 1, Head(bad.seq - 1, prev), bad.seq, bad.reason)
+            last = seq
+            count += 1
+            if seq == check_at:
+                found_head = Head(seq, prev)
+            if history and differing is None and history.get(seq, prev) != prev:
+                differing = seq
+    except _Bad as broken:
+        bad = broken
     except unreadable as error:
-        reason = f"seq {expected}: a stored value cannot be read ({error})"
-        return Verification(False, expected - 1, Head(expected - 1, prev), expected, reason)
-    head = Head(expected - 1, prev)
-    if expect_head is not None and head.seq < expect_head.seq:
-        return Verification(
-            False,
-            head.seq,
-            head,
-            head.seq + 1,
-            f"seq {head.seq + 1} missing: the ledger ends at {head.seq}, expected head {expect_head.seq}",
+        bad = _Bad(last + 1, f"seq {last + 1}: a stored value cannot be read ({error})")
+    return _judge(Head(last, prev), count, bad, expect_head, found_head, history, differing)
+
+
+def _judge(
+    head: Head,
+    count: int,
+    bad: _Bad | None,
+    expect_head: Head | None,
+    found_head: Head | None,
+    history: Mapping[int, str],
+    differing: int | None,
+) -> Verification:
+    """The verification of a chain read up to ``head`` (or to ``bad``), against what was expected."""
+    if differing is None and bad is None:
+        beyond = [seq for seq in history if seq > head.seq]
+        differing = min(beyond) if beyond else None
+    mismatch = expect_head is not None and found_head is not None and found_head.hash != expect_head.hash
+    reasons: list[str] = []
+    first_bad = None
+    if bad is not None:
+        first_bad = bad.seq
+        reasons.append(bad.reason)
+    elif expect_head is not None and head.seq < expect_head.seq:
+        first_bad = head.seq + 1
+        reasons.append(
+            f"seq {head.seq + 1} missing: the ledger ends at {head.seq}, expected head {expect_head.seq}"
         )
-    return Verification(True, head.seq, head)
+    if mismatch:
+        assert found_head is not None
+        reasons.append(
+            f"head_mismatch: the event at seq {found_head.seq} has another hash than the expected head: "
+            f"the history differs at or before seq {found_head.seq}"
+        )
+    if differing is not None:
+        reasons.append(f"seq {differing}: differs from the expected history (the first seq that does)")
+    return Verification(
+        not reasons,
+        count,
+        head,
+        first_bad,
+        "; ".join(reasons) or None,
+        head_mismatch=mismatch,
+        expected_head=expect_head if mismatch else None,
+        found_head=found_head if mismatch else None,
+        first_differing_seq=differing,
+    )

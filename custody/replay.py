@@ -75,38 +75,56 @@ def replay(engine: Engine) -> tuple[int, list[Difference]]:
     items: dict[int, dict[str, Any]] = {}
     cases: dict[int, dict[str, Any]] = {}
     count = 0
-    for _seq, event_type, item_id, case_id, item_version, payload_text in _stream(engine):
+    unmatched: list[Difference] = []
+    for seq, event_type, item_id, case_id, item_version, payload_text in _stream(engine):
         count += 1
         event = EventType(event_type)
         payload = json.loads(payload_text)
-        if event is EventType.CASE_OPENED:
-            cases[case_id] = {
-                "status": CaseStatus.OPEN.value,
-                "version": 1,
-                "judgment_no": None,
-                "judgment_date": None,
-            }
-        elif event in (EventType.CASE_CLOSED, EventType.CASE_JUDGED):
-            case = cases[case_id]
-            case.update(
-                payload,
-                version=case["version"] + 1,
-                status=(CaseStatus.CLOSED if event is EventType.CASE_CLOSED else CaseStatus.JUDGED).value,
-            )
+        if event in _CASE_EVENTS:
+            _fold_case(cases, event, case_id, payload)
+        elif item_id is None:
+            continue  # an event about no item (a station's sighting of an unknown code, …): no state
         elif event is EventType.REGISTERED:
             items[item_id] = lifecycle.registered_facts(item_id, case_id, item_version, payload)
+        elif item_id not in items:
+            unmatched.append(Difference(f"event seq {seq}", "item_id", item_id, "no registration before it"))
         else:
             item = items[item_id]
             item.update(lifecycle.transition_for(event).apply(item, payload))
-    differences: list[Difference] = []
+    differences = unmatched
     with engine.connect() as conn:
         for row in conn.execute(select(_items)).mappings():
             _compare(differences, f"item {row['evidence_no']}", ITEM_FIELDS, row, items.pop(row["id"], None))
         for row in conn.execute(select(_cases)).mappings():
-            _compare(differences, f"case {row['case_no']}", CASE_FIELDS, row, cases.pop(row["id"], None))
+            _compare(
+                differences,
+                f"case {row['case_no']} of unit {row['unit_code']}",
+                CASE_FIELDS,
+                row,
+                cases.pop(row["id"], None),
+            )
     differences += [Difference(f"item id {k}", "*", None, "in ledger only") for k in items]
     differences += [Difference(f"case id {k}", "*", None, "in ledger only") for k in cases]
     return count, differences
+
+
+_CASE_EVENTS = frozenset({EventType.CASE_OPENED, EventType.CASE_CLOSED, EventType.CASE_JUDGED})
+
+
+def _fold_case(cases: dict[int, dict[str, Any]], event: EventType, case_id: int, payload: Any) -> None:
+    if event is EventType.CASE_OPENED:
+        cases[case_id] = {
+            "status": CaseStatus.OPEN.value,
+            "version": 1,
+            "judgment_no": None,
+            "judgment_date": None,
+        }
+        return
+    case = cases.get(case_id)
+    if case is None:
+        return  # a case event before the case was opened: the case is then reported as stored only
+    status = CaseStatus.CLOSED if event is EventType.CASE_CLOSED else CaseStatus.JUDGED
+    case.update(payload, version=case["version"] + 1, status=status.value)
 
 
 def _compare(

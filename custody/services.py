@@ -35,6 +35,7 @@ from custody.errors import (
     UnknownItem,
     UnknownUnit,
     UnknownUser,
+    UsernameUnavailable,
 )
 from custody.intake import AmmunitionIntake, FirearmIntake, clean_text
 from custody.ledger import Head, Verification, canonical_payload
@@ -74,14 +75,23 @@ def actor_from_row(row: Mapping[str, Any] | Any) -> Actor:
 
 
 class _Lookups:
-    """What lifecycle guards may ask, answered inside the act's transaction."""
+    """What lifecycle guards may ask, answered inside the act's transaction.
 
-    def __init__(self, conn: Connection) -> None:
+    With ``visible`` (the acting user's scope), a user outside it is answered as missing, so naming a
+    receiver or a witness tells nothing about the users one may not see.
+    """
+
+    def __init__(self, conn: Connection, visible: Callable[[str], bool] | None = None) -> None:
         self._conn = conn
+        self._visible = visible
 
     def user(self, username: str) -> Actor | None:
         row = self._conn.execute(_USER_BY_NAME, {"username": username}).mappings().first()
-        return None if row is None or not row["active"] else actor_from_row(row)
+        if row is None or not row["active"]:
+            return None
+        if self._visible is not None and not self._visible(row["unit_code"]):
+            return None
+        return actor_from_row(row)
 
     def unit_exists(self, code: str) -> bool:
         return self._conn.execute(select(_units.c.code).where(_units.c.code == code)).first() is not None
@@ -191,7 +201,7 @@ class Custody:
             if not _Lookups(conn).unit_exists(unit_code):
                 raise UnknownUnit(f"unknown unit {unit_code}")
             if conn.execute(select(_users.c.id).where(_users.c.username == name)).first():
-                raise AlreadyExists(f"user {name} exists already")
+                raise UsernameUnavailable(str(name))
             values = {
                 "username": name,
                 "full_name": clean_text(full_name, "full_name", required=True),
@@ -236,8 +246,11 @@ class Custody:
         text = clean_text(title, "title") or ""
 
         def act(conn: Connection) -> dict[str, Any]:
-            if conn.execute(select(_cases.c.id).where(_cases.c.case_no == number)).first():
-                raise AlreadyExists(f"case {number} exists already")
+            # unique per owning unit; the owner is in the actor's scope, so this tells of no other unit's case
+            if conn.execute(
+                select(_cases.c.id).where(_cases.c.case_no == number, _cases.c.unit_code == owner)
+            ).first():
+                raise AlreadyExists(f"case {number} of unit {owner} exists already")
             now = self.clock.now_us()
             values = {
                 "case_no": number,
@@ -260,16 +273,21 @@ class Custody:
 
         return self.writer.submit(act)
 
-    def close_case(self, actor: Actor, case_no: str) -> dict[str, Any]:
-        return self._case_act(actor, case_no, EventType.CASE_CLOSED, {CaseStatus.OPEN}, CaseStatus.CLOSED, {})
+    def close_case(self, actor: Actor, case_no: str, unit_code: str | None = None) -> dict[str, Any]:
+        return self._case_act(
+            actor, case_no, unit_code, EventType.CASE_CLOSED, {CaseStatus.OPEN}, CaseStatus.CLOSED, {}
+        )
 
-    def judge_case(self, actor: Actor, case_no: str, judgment_no: str, judgment_date: str) -> dict[str, Any]:
+    def judge_case(
+        self, actor: Actor, case_no: str, judgment_no: str, judgment_date: str, unit_code: str | None = None
+    ) -> dict[str, Any]:
         number = clean_text(judgment_no, "judgment_no", required=True)
         when = lifecycle.parse_date(judgment_date, "judgment_date").isoformat()
         payload = {"judgment_no": number, "judgment_date": when}
         return self._case_act(
             actor,
             case_no,
+            unit_code,
             EventType.CASE_JUDGED,
             {CaseStatus.OPEN, CaseStatus.CLOSED},
             CaseStatus.JUDGED,
@@ -280,6 +298,7 @@ class Custody:
         self,
         actor: Actor,
         case_no: str,
+        unit_code: str | None,
         event: EventType,
         sources: set[CaseStatus],
         target: CaseStatus,
@@ -288,7 +307,7 @@ class Custody:
         require_role(actor, CASE_ROLES, f"record {event.value}")
 
         def act(conn: Connection) -> dict[str, Any]:
-            case = self._load_case(conn, actor, case_no)
+            case = self._load_case(conn, actor, case_no, unit_code)
             if CaseStatus(case["status"]) not in sources:
                 raise IllegalTransition(f"case {case_no} is {case['status']}: cannot be {event.value}")
             changes = {"status": target.value, "version": case["version"] + 1, **payload}
@@ -298,46 +317,92 @@ class Custody:
 
         return self.writer.submit(act)
 
-    def _load_case(self, conn: Connection, viewer: Actor | None, case_no: str) -> dict[str, Any]:
-        cursor = _CASE_BY_NUMBER.run(conn, {"case_no": case_no})
-        found = cursor.fetchone()
-        row = None if found is None else dict(zip([d[0] for d in cursor.description], found, strict=True))
-        if row is None or (
-            viewer is not None and not self.units(conn).within(row["unit_code"], viewer.unit_code)
-        ):
-            raise UnknownCase(f"unknown case {case_no}")
-        return dict(row)
+    def _load_case(
+        self, conn: Connection, viewer: Actor | None, case_no: str, unit_code: str | None = None
+    ) -> dict[str, Any]:
+        """The case of this number within the viewer's scope (of ``unit_code`` when given).
 
-    def case(self, case_no: str, viewer: Actor | None = None) -> dict[str, Any]:
+        Case numbers are unique per owning unit, so several units in one scope may share one: the
+        viewer's own unit's case is meant; otherwise the number must name one case in the scope, or
+        ``unit_code`` must say whose. A case outside the scope is answered as missing.
+        """
+        cursor = _CASE_BY_NUMBER.run(conn, {"case_no": case_no})
+        names = [d[0] for d in cursor.description]
+        tree = self.units(conn)
+        found = [
+            dict(zip(names, row, strict=True))
+            for row in cursor.fetchall()
+            if (viewer is None or tree.within(row[names.index("unit_code")], viewer.unit_code))
+            and (unit_code is None or row[names.index("unit_code")] == unit_code)
+        ]
+        if len(found) > 1 and viewer is not None:
+            own = [case for case in found if case["unit_code"] == viewer.unit_code]
+            found = own or found
+        if not found:
+            raise UnknownCase(f"unknown case {case_no}")
+        if len(found) > 1:
+            units = ", ".join(sorted(case["unit_code"] for case in found))
+            raise InvalidInput(
+                f"case number {case_no} names cases of several units ({units}): say which unit", "unit_code"
+            )
+        return found[0]
+
+    def case(self, case_no: str, viewer: Actor | None = None, unit_code: str | None = None) -> dict[str, Any]:
+        """A case with the items of it that the viewer may see.
+
+        A case belongs to the unit that opened it; an item belongs to the unit that holds it (a transfer
+        moves the item, not its case). So the case's view lists the items whose unit is in the viewer's
+        scope: a unit that transferred an item away no longer sees it there, and the unit that received
+        it sees it (and its history) through the item, not through a case of another unit.
+        """
         with self.engine.connect() as conn:
-            case = self._load_case(conn, viewer, case_no)
-            case["items"] = [
-                dict(r)
-                for r in conn.execute(
-                    select(_items).where(_items.c.case_id == case["id"]).order_by(_items.c.id)
-                ).mappings()
-            ]
+            case = self._load_case(conn, viewer, case_no, unit_code)
+            query = select(_items).where(_items.c.case_id == case["id"]).order_by(_items.c.id)
+            if viewer is not None and viewer.unit_code != PROVINCE_CODE:
+                query = query.where(_items.c.unit_code.in_(sorted(self.units(conn).below(viewer.unit_code))))
+            case["items"] = [dict(r) for r in conn.execute(query).mappings()]
         return case
 
     # ---------------------------------------------------------------------------------------- intake
 
     def register_firearm(
-        self, actor: Actor, case_no: str, intake: FirearmIntake, station: str = "", device: str = ""
+        self,
+        actor: Actor,
+        case_no: str,
+        intake: FirearmIntake,
+        station: str = "",
+        device: str = "",
+        case_unit: str | None = None,
     ) -> dict[str, Any]:
-        return self._register(actor, case_no, ItemKind.FIREARM, intake.columns(), station, device)
+        columns = intake.columns()
+        return self._register(actor, case_no, case_unit, ItemKind.FIREARM, columns, station, device)
 
     def register_ammunition(
-        self, actor: Actor, case_no: str, intake: AmmunitionIntake, station: str = "", device: str = ""
+        self,
+        actor: Actor,
+        case_no: str,
+        intake: AmmunitionIntake,
+        station: str = "",
+        device: str = "",
+        case_unit: str | None = None,
     ) -> dict[str, Any]:
-        return self._register(actor, case_no, ItemKind.AMMUNITION, intake.columns(), station, device)
+        columns = intake.columns()
+        return self._register(actor, case_no, case_unit, ItemKind.AMMUNITION, columns, station, device)
 
     def _register(
-        self, actor: Actor, case_no: str, kind: ItemKind, columns: dict[str, Any], station: str, device: str
+        self,
+        actor: Actor,
+        case_no: str,
+        case_unit: str | None,
+        kind: ItemKind,
+        columns: dict[str, Any],
+        station: str,
+        device: str,
     ) -> dict[str, Any]:
         require_role(actor, INTAKE_ROLES, "register items")
 
         def act(conn: Connection) -> dict[str, Any]:
-            case = self._load_case(conn, actor, case_no)
+            case = self._load_case(conn, actor, case_no, case_unit)
             if case["status"] != CaseStatus.OPEN:
                 raise TransitionRefused(
                     f"case {case_no} is {case['status']}: items are registered to open cases"
@@ -413,12 +478,9 @@ class Custody:
                     f"{number} changed since it was read (version {expected_version}, now {item['version']})"
                 )
             require_role(actor, transition.roles, f"record {event.value}")
-            lookups = _Lookups(conn)
-            witness_actor = None
-            if witness:
-                witness_actor = lookups.user(witness)
-                if witness_actor is None:
-                    raise UnknownUser(f"unknown witness {witness}")
+            tree = self.units(conn)
+            lookups = _Lookups(conn, lambda unit: tree.within(unit, actor.unit_code))
+            witness_actor = self._witness(lookups, tree, item, witness) if witness else None
             now = self.clock.now_us()
             checked = lifecycle.Act(event, item, actor, request, china_date(now), lookups, witness_actor)
             transition.check(checked)
@@ -449,6 +511,20 @@ class Custody:
             return after
 
         return self.writer.submit(act)
+
+    @staticmethod
+    def _witness(lookups: _Lookups, tree: UnitTree, item: Mapping[str, Any], username: str) -> Actor:
+        """A witness is a user of the actor's scope (anyone else is answered as missing) who may see
+        the item: of its unit or of a unit above it."""
+        found = lookups.user(username)
+        if found is None:
+            raise UnknownUser(f"unknown witness {username}")
+        if not tree.within(item["unit_code"], found.unit_code):
+            raise TransitionRefused(
+                f"witness {username} belongs to unit {found.unit_code}, which does not hold "
+                f"{item['evidence_no']}: a witness is of the item's unit or a unit above it"
+            )
+        return found
 
     def transfer(
         self, actor: Actor, evidence_no: str, version: int, to_unit: str, reason: str = ""
@@ -586,8 +662,10 @@ class Custody:
         with self.engine.connect() as conn:
             return read_head(conn)
 
-    def verify(self, expect_head: Head | None = None) -> Verification:
-        return verify_ledger(self.engine, expect_head)
+    def verify(
+        self, expect_head: Head | None = None, expect_history: Mapping[int, str] | None = None
+    ) -> Verification:
+        return verify_ledger(self.engine, expect_head, expect_history)
 
 
 def event_view(row: Mapping[str, Any] | Any, usernames: Mapping[int, str]) -> dict[str, Any]:

@@ -1,12 +1,43 @@
-"""`custody ledger …`: verify, replay and show the head of the hash-chained custody ledger."""
+"""`custody ledger …` and `custody access-log …`: verify, export, replay and show the heads of the two
+hash chains, the custody ledger and the access log."""
 
 from __future__ import annotations
 
 import sys
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from custody_cli.context import emit, fail, reports_errors, services
+
+if TYPE_CHECKING:
+    from custody.ledger import Head, Verification
+
+
+def _expected_head(text: str | None) -> Head | None:
+    from custody.ledger import Head
+
+    if not text:
+        return None
+    try:
+        return Head.parse(text)
+    except ValueError as bad:
+        fail(str(bad), 2)
+        raise  # unreachable: fail exits
+
+
+def _report(result: Verification) -> None:
+    emit(result.as_dict())
+    sys.exit(0 if result.ok else 1)
+
+
+_EXPECT_HEAD = click.option(
+    "--expect-head",
+    default=None,
+    metavar="SEQ:HASH",
+    help="A head recorded earlier (e.g. on a report): whether the history at or before SEQ still "
+    "has it (head_mismatch), and events cut off the end.",
+)
 
 
 @click.group()
@@ -15,27 +46,30 @@ def ledger() -> None:
 
 
 @ledger.command("verify")
+@_EXPECT_HEAD
 @click.option(
-    "--expect-head",
+    "--expect-history",
+    type=click.File("r", encoding="utf-8"),
     default=None,
-    metavar="SEQ:HASH",
-    help="A head recorded earlier (e.g. on a report): also catches events cut off the end.",
+    metavar="FILE",
+    help="A history recorded earlier: `ledger export` output or lines SEQ:HASH; names the first seq "
+    "whose hash differs (first_differing_seq).",
 )
 @reports_errors
-def verify(expect_head: str | None) -> None:
-    """Recompute the whole chain; exit non-zero and name the first bad seq if anything was altered."""
-    from custody.ledger import Head
+def verify(expect_head: str | None, expect_history: IO[str] | None) -> None:
+    """Recompute the whole chain; exit non-zero and say what differs if anything was altered."""
+    from custody.ledger import parse_history
 
-    expected = None
-    if expect_head:
+    expected = _expected_head(expect_head)
+    history = None
+    if expect_history is not None:
         try:
-            expected = Head.parse(expect_head)
+            history = parse_history(expect_history)
         except ValueError as bad:
-            fail(str(bad), 2)
+            fail(f"{expect_history.name}: {bad}", 2)
     with services() as custody:
-        result = custody.verify(expected)
-    emit(result.as_dict())
-    sys.exit(0 if result.ok else 1)
+        result = custody.verify(expected, history)
+    _report(result)
 
 
 @ledger.command("head")
@@ -45,6 +79,19 @@ def head() -> None:
     with services() as custody:
         current = custody.head()
     emit({"seq": current.seq, "hash": current.hash, "head": str(current)})
+
+
+@ledger.command("export")
+@reports_errors
+def export() -> None:
+    """Every event as one JSON line, every column as stored (keep it to verify against later with
+    `ledger verify --expect-history`)."""
+    from custody.db.ledger_store import raw_rows
+    from custody.ledger import ALL_COLUMNS
+
+    with services() as custody, raw_rows(custody.engine) as rows:
+        for row in rows:
+            emit(dict(zip(ALL_COLUMNS, row, strict=True)))
 
 
 @ledger.command("replay")
@@ -59,3 +106,33 @@ def replay() -> None:
         emit(difference.as_dict())
     emit({"ok": not differences, "events": events, "differences": len(differences)})
     sys.exit(0 if not differences else 1)
+
+
+@click.group("access-log")
+def access_log() -> None:
+    """The access log (append-only, hash-chained): every API request."""
+
+
+@access_log.command("verify")
+@_EXPECT_HEAD
+@reports_errors
+def verify_access_log(expect_head: str | None) -> None:
+    """Recompute the access log's whole chain; exit non-zero and name the first bad seq if anything
+    was altered or removed."""
+    from custody.access_log import AccessLog
+
+    expected = _expected_head(expect_head)
+    with services() as custody:
+        result = AccessLog(custody).verify(expected)
+    _report(result)
+
+
+@access_log.command("head")
+@reports_errors
+def access_log_head() -> None:
+    """The newest entry's seq and hash."""
+    from custody.access_log import AccessLog
+
+    with services() as custody:
+        current = AccessLog(custody).head()
+    emit({"seq": current.seq, "hash": current.hash, "head": str(current)})

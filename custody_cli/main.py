@@ -21,6 +21,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "case": "custody_cli.case:case",
     "item": "custody_cli.item:item",
     "ledger": "custody_cli.ledger:ledger",
+    "access-log": "custody_cli.ledger:access_log",
     "demo": "custody_cli.demo:demo",
     "sim": "custody_cli.sim:sim",
     "label": "custody_cli.label:label",

@@ -1,4 +1,5 @@
-"""Reading the access log: auditors and administrators, for callers of their unit and below."""
+"""Reading the access log: auditors and administrators, for callers of their unit and below; and a
+verification of its whole hash chain."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from fastapi import APIRouter, Query
 
 from api.deps import API_PREFIX, Inspector, ServicesDep
 from api.errors import responses
-from api.schemas import AccessEntryOut, AccessLogPage
+from api.schemas import AccessEntryOut, AccessLogPage, VerificationOut
+from custody.errors import InvalidInput
+from custody.ledger import Head
 from custody.queries import MAX_PAGE
 
 router = APIRouter(prefix=API_PREFIX + "/access-log", tags=["access log"])
@@ -27,3 +30,23 @@ def entries(
     """Who read or changed what, newest first."""
     page = services.access_log.entries(caller.actor, username, station, unit_code, cursor, limit)
     return AccessLogPage(entries=[AccessEntryOut(**e) for e in page.rows], next_cursor=page.next_cursor)
+
+
+@router.get("/verification", response_model=VerificationOut, responses=responses(401, 403, 422))
+def verify(
+    caller: Inspector,
+    services: ServicesDep,
+    expect_head: Annotated[
+        str | None, Query(max_length=100, description="SEQ:HASH recorded earlier: also catches a cut-off end")
+    ] = None,
+) -> VerificationOut:
+    """Recompute the access log's whole hash chain (every entry, whoever made it: the chain is one);
+    ``ok`` is false and ``first_bad_seq`` names the first bad entry if anything was altered or removed.
+    The encoding is documented in ``custody.access_chain`` (version 1)."""
+    expected = None
+    if expect_head:
+        try:
+            expected = Head.parse(expect_head)
+        except ValueError as bad:
+            raise InvalidInput(str(bad), "expect_head") from None
+    return VerificationOut.model_validate(services.access_log.verify(expected).as_dict())

@@ -18,6 +18,12 @@ from custody.queries import MAX_PAGE
 
 router = APIRouter(prefix=API_PREFIX + "/cases", tags=["cases"])
 
+# Case numbers are unique per owning unit: a number resolves within the caller's scope (its own unit's
+# case first); when several units in the scope use it, ``unit_code`` says whose.
+CaseUnit = Annotated[
+    str | None, Query(max_length=6, description="The owning unit, when several units in scope use the number")
+]
+
 
 @router.get("", response_model=CasePage, responses=responses(401, 403, 404, 422))
 def list_cases(
@@ -36,27 +42,35 @@ def list_cases(
 
 @router.post("", status_code=201, response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
 def open_case(body: CaseIn, caller: CaseKeeper, services: ServicesDep) -> CaseOut:
-    """Open a case for the caller's unit, or for a unit below it."""
+    """Open a case for the caller's unit, or for a unit below it. A case number is unique within its
+    owning unit: another unit's case of the same number is no conflict (and is never hinted at)."""
     return case_out(services.custody.open_case(caller.actor, body.case_no, body.title, body.unit_code))
 
 
-@router.get("/{case_no:path}", response_model=CaseDetail, responses=responses(401, 403, 404))
-def show_case(case_no: str, caller: ReaderOrStation, services: ServicesDep) -> CaseDetail:
-    """A case with its items."""
-    found = services.custody.case(case_no, caller.actor)
+@router.get("/{case_no:path}", response_model=CaseDetail, responses=responses(401, 403, 404, 422))
+def show_case(
+    case_no: str, caller: ReaderOrStation, services: ServicesDep, unit_code: CaseUnit = None
+) -> CaseDetail:
+    """A case with the items of it that the caller may see (an item transferred to a unit outside the
+    caller's scope is not listed)."""
+    found = services.custody.case(case_no, caller.actor, unit_code)
     return CaseDetail(**case_out(found).model_dump(), items=[item_out(i) for i in found["items"]])
 
 
-@router.post("/{case_no:path}/close", response_model=CaseOut, responses=responses(401, 403, 404, 409))
-def close_case(case_no: str, caller: CaseKeeper, services: ServicesDep) -> CaseOut:
+@router.post("/{case_no:path}/close", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
+def close_case(
+    case_no: str, caller: CaseKeeper, services: ServicesDep, unit_code: CaseUnit = None
+) -> CaseOut:
     """Record that the case is closed (案件办结): its items may then be handed over to sealed storage."""
-    return case_out(services.custody.close_case(caller.actor, case_no))
+    return case_out(services.custody.close_case(caller.actor, case_no, unit_code))
 
 
 @router.post("/{case_no:path}/judgment", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
-def judge_case(case_no: str, body: JudgmentIn, caller: CaseKeeper, services: ServicesDep) -> CaseOut:
+def judge_case(
+    case_no: str, body: JudgmentIn, caller: CaseKeeper, services: ServicesDep, unit_code: CaseUnit = None
+) -> CaseOut:
     """Record the court's judgment (法院审判后)."""
     judged = services.custody.judge_case(
-        caller.actor, case_no, body.judgment_no, body.judgment_date.isoformat()
+        caller.actor, case_no, body.judgment_no, body.judgment_date.isoformat(), unit_code
     )
     return case_out(judged)

@@ -30,6 +30,10 @@ from custody.queries import MAX_PAGE, ItemSearch
 router = APIRouter(prefix=API_PREFIX, tags=["items"])
 
 Text = Annotated[str | None, Field(max_length=200)]
+CaseUnit = Annotated[
+    str | None,
+    Query(max_length=6, description="The case's owning unit, when several units in scope use its number"),
+]
 
 
 class ItemQuery(BaseModel):
@@ -79,7 +83,9 @@ def search_items(
     response_model=ItemListed,
     responses=responses(401, 403, 404, 409, 422),
 )
-def register_firearm(body: FirearmIn, caller: Clerk, services: ServicesDep, response: Response) -> ItemListed:
+def register_firearm(
+    body: FirearmIn, caller: Clerk, services: ServicesDep, response: Response, case_unit: CaseUnit = None
+) -> ItemListed:
     """Register (登记) a seized firearm to an open case; the answer carries its evidence number."""
     intake = FirearmIntake(
         body.firearm_type,
@@ -90,7 +96,7 @@ def register_firearm(body: FirearmIn, caller: Clerk, services: ServicesDep, resp
         _source(body.source),
         body.description,
     )
-    registered = services.custody.register_firearm(caller.actor, body.case_no, intake)
+    registered = services.custody.register_firearm(caller.actor, body.case_no, intake, case_unit=case_unit)
     response.headers["Location"] = f"/api/v1/items/{registered['evidence_no']}"
     return item_listed(registered)
 
@@ -102,13 +108,13 @@ def register_firearm(body: FirearmIn, caller: Clerk, services: ServicesDep, resp
     responses=responses(401, 403, 404, 409, 422),
 )
 def register_ammunition(
-    body: AmmunitionIn, caller: Clerk, services: ServicesDep, response: Response
+    body: AmmunitionIn, caller: Clerk, services: ServicesDep, response: Response, case_unit: CaseUnit = None
 ) -> ItemListed:
     """Register (登记) a seized ammunition lot to an open case."""
     intake = AmmunitionIntake(
         body.calibre, body.quantity_rounds, body.headstamp_lot, _source(body.source), body.description
     )
-    registered = services.custody.register_ammunition(caller.actor, body.case_no, intake)
+    registered = services.custody.register_ammunition(caller.actor, body.case_no, intake, case_unit=case_unit)
     response.headers["Location"] = f"/api/v1/items/{registered['evidence_no']}"
     return item_listed(registered)
 

@@ -8,6 +8,7 @@ Verification streams raw driver rows (a server-side cursor on PostgreSQL) and ne
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -54,7 +55,11 @@ def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:
     return Head(row["seq"], row["hash"])
 
 
-def _raw_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
+@contextmanager
+def raw_rows(engine: Engine, statement: str = _SELECT_ALL) -> Iterator[Iterator[tuple[Any, ...]]]:
+    """The rows of ``statement`` exactly as the driver returns them, streamed (a server-side cursor on
+    PostgreSQL). The cursor and connection are closed on leaving the block, even when the reader
+    stopped early (a verification stops at the first bad row)."""
     raw = engine.raw_connection()
     try:
         if engine.dialect.name == "postgresql":
@@ -62,18 +67,28 @@ def _raw_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
             cursor.itersize = 10_000
         else:
             cursor = raw.cursor()
-        cursor.execute(_SELECT_ALL)
-        yield from cursor
-        cursor.close()
+        try:
+            cursor.execute(statement)
+            yield iter(cursor)
+        finally:
+            cursor.close()
     finally:
         raw.close()
 
 
-def verify_ledger(engine: Engine, expect_head: Head | None = None) -> Verification:
-    """Recompute the whole chain from the rows exactly as the driver returns them."""
+def unreadable_errors(engine: Engine) -> tuple[type[BaseException], ...]:
+    """What the driver raises for a stored value it cannot read (a bad event, not a failure)."""
     unreadable: tuple[type[BaseException], ...] = (UnicodeDecodeError,)
     if engine.dialect.name == "sqlite":
         import sqlite3
 
         unreadable += (sqlite3.OperationalError,)  # "Could not decode to UTF-8 column ..."
-    return verify_rows(_raw_rows(engine), expect_head, unreadable)
+    return unreadable
+
+
+def verify_ledger(
+    engine: Engine, expect_head: Head | None = None, expect_history: Mapping[int, str] | None = None
+) -> Verification:
+    """Recompute the whole chain from the rows exactly as the driver returns them."""
+    with raw_rows(engine) as rows:
+        return verify_rows(rows, expect_head, unreadable_errors(engine), expect_history)

@@ -49,9 +49,14 @@ class Case(Base):
     """A criminal case (案件) that owns items; its status is changed only by ledger events."""
 
     __tablename__ = "cases"
+    # A case number is unique within its owning unit (two units may use the same one; migration 0004).
+    __table_args__ = (
+        UniqueConstraint("unit_code", "case_no", name="uq_cases_unit_case_no"),
+        Index("ix_cases_case_no", "case_no"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_no: Mapped[str] = mapped_column(String(64), unique=True)
+    case_no: Mapped[str] = mapped_column(String(64))
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     title: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16))
@@ -218,7 +223,8 @@ class Station(Base):
 
 
 class AccessLogEntry(Base):
-    """Who read or changed what, when, from where: one row per API request. Append-only (triggers)."""
+    """Who read or changed what, when, from where: one row per API request. Append-only (triggers) and
+    hash-chained (migration 0004; see :mod:`custody.access_chain`)."""
 
     __tablename__ = "access_log"
     __table_args__ = (
@@ -238,8 +244,12 @@ class AccessLogEntry(Base):
     method: Mapped[str] = mapped_column(String(16))
     route: Mapped[str] = mapped_column(Text)
     path: Mapped[str] = mapped_column(Text)
-    query: Mapped[str] = mapped_column(Text, default="")
+    query: Mapped[str] = mapped_column(Text, default="")  # credential-looking values redacted
     status: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")  # what a refusal disclosed, e.g. a taken username
+    prev_hash: Mapped[str] = mapped_column(Text)
+    hash_version: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(Text)
 
 
 class LoginAttempt(Base):

@@ -89,7 +89,8 @@ def test_the_password_is_stored_as_an_argon2id_hash(api, city_admin):
         ({"roles": []}, 422, "invalid-input", "roles"),
         ({"roles": ["sheriff"]}, 422, "invalid-input", "roles.0"),
         ({"unit_code": "2201"}, 422, "invalid-input", "unit_code"),
-        ({"username": "ng-clerk"}, 409, "already-exists", None),
+        ({"username": "ng-clerk"}, 409, "username-unavailable", None),
+        ({"username": "jl-clerk"}, 409, "username-unavailable", None),  # taken outside the scope too
         ({"unit_code": "220200"}, 403, "not-permitted", None),
         ({"unit_code": "229999"}, 404, "unknown-unit", None),
     ],

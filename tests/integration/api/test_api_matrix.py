@@ -483,6 +483,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/api/v1/ledger/verification"): Entry(
         {Role.AUDITOR, Role.ADMIN}, False, get("/api/v1/ledger/verification"), 200, scoped=False
     ),
+    ("GET", "/api/v1/access-log/verification"): Entry(
+        {Role.AUDITOR, Role.ADMIN}, False, get("/api/v1/access-log/verification"), 200, scoped=False
+    ),
     ("GET", "/api/v1/access-log"): Entry(
         {Role.AUDITOR, Role.ADMIN},
         False,

@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from custody.ledger import ALL_COLUMNS, Head
+from custody.db.ledger_store import append_event
+from custody.ledger import ALL_COLUMNS, GENESIS_HASH, HASHED_COLUMNS, Head, event_hash
 from custody.replay import replay
 from custody.services import Custody
 from custody_cli.main import cli
@@ -104,10 +105,10 @@ def copies(busy, request, tmp_path) -> Iterator[LedgerCopy]:
     copy.cleanup()
 
 
-def verify_copy(url: str, expect_head: Head | None = None):
+def verify_copy(url: str, expect_head: Head | None = None, expect_history: dict[int, str] | None = None):
     service = Custody.open(url)
     try:
-        return service.verify(expect_head)
+        return service.verify(expect_head, expect_history)
     finally:
         service.close()
 
@@ -217,10 +218,13 @@ def test_events_cut_off_the_end_are_caught_with_the_expected_head(busy, copies):
     assert (result.ok, result.first_bad_seq) == (False, head.seq - 2)
 
 
-def test_a_wrong_expected_head_is_refused(busy):
+def test_a_wrong_expected_head_is_a_head_mismatch_naming_no_seq(busy):
     head = busy.head()
     result = busy.verify(Head(head.seq, "f" * 64))
-    assert (result.ok, result.first_bad_seq) == (False, head.seq)
+    assert (result.ok, result.head_mismatch, result.first_bad_seq) == (False, True, None)
+    report = result.as_dict()
+    assert "first_bad_seq" not in report
+    assert report["found_head"] == str(head) and report["head"] == str(head)
     assert busy.verify(head).ok
 
 
@@ -268,3 +272,104 @@ def test_a_value_that_does_not_decode_is_a_bad_event(busy, copies):
     write(url, "UPDATE custody_events SET payload = CAST(X'7B22FF227D' AS TEXT) WHERE seq = 6")
     result = verify_copy(url)
     assert (result.ok, result.first_bad_seq) == (False, 6)
+
+
+def rechain(url: str, from_seq: int, payload: str) -> None:
+    """Rewrite the event at ``from_seq`` and every hash after it: a chain consistent in itself, as
+    someone with write access to the database and this documented encoding could make."""
+    events = rows(url)
+    prev = events[from_seq - 2][-1] if from_seq > 1 else GENESIS_HASH
+    for row in events[from_seq - 1 :]:
+        values = dict(zip(ALL_COLUMNS, row, strict=True))
+        if values["seq"] == from_seq:
+            values["payload"] = payload
+        values["prev_hash"] = prev
+        values["hash"] = event_hash([values[c] for c in HASHED_COLUMNS])
+        write(
+            url,
+            "UPDATE custody_events SET payload = :payload, prev_hash = :prev_hash, hash = :hash "
+            "WHERE seq = :seq",
+            values,
+        )
+        prev = values["hash"]
+
+
+def test_a_rewrite_from_an_early_seq_is_a_head_mismatch_and_the_history_names_where_it_starts(
+    busy, copies, tmp_path
+):
+    url0 = busy.engine.url.render_as_string(hide_password=False)
+    export = run_cli(url0, "ledger", "export")
+    assert export.exit_code == 0
+    history = tmp_path / "history.jsonl"
+    history.write_text(export.output, encoding="utf-8")
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("".join(f"{r[0]}:{r[-1]}\n" for r in rows(url0)), encoding="utf-8")
+    head = busy.head()
+    url = copies.make()
+    rechain(url, 5, '{"note":"rewritten"}')
+    assert verify_copy(url).ok  # consistent in itself: only something recorded earlier tells
+
+    by_head = run_cli(url, "ledger", "verify", "--expect-head", str(head))
+    assert by_head.exit_code == 1
+    report = json.loads(by_head.output)
+    stored = rows(url)
+    assert report["head_mismatch"] is True and "first_bad_seq" not in report
+    assert report["expected_head"] == str(head)
+    assert report["found_head"] == f"{head.seq}:{stored[head.seq - 1][-1]}"
+    assert report["head"] == f"{stored[-1][0]}:{stored[-1][-1]}"
+
+    for recorded in (history, pairs):
+        by_history = run_cli(url, "ledger", "verify", "--expect-history", str(recorded))
+        assert by_history.exit_code == 1
+        found = json.loads(by_history.output)
+        assert found["first_differing_seq"] == 5 and "first_bad_seq" not in found
+
+
+def test_the_expected_history_names_events_cut_off_the_end(busy, copies):
+    history = {row[0]: row[-1] for row in rows(busy.engine.url.render_as_string(hide_password=False))}
+    last = max(history)
+    url = copies.make()
+    write(url, f"DELETE FROM custody_events WHERE seq > {last - 2}")
+    result = verify_copy(url, expect_history=history)
+    assert (result.ok, result.first_differing_seq, result.first_bad_seq) == (False, last - 1, None)
+    assert busy.verify(expect_history=history).ok
+
+
+def test_a_history_file_that_is_not_one_is_refused_before_verifying(busy, tmp_path):
+    url = busy.engine.url.render_as_string(hide_password=False)
+    bad = tmp_path / "history.txt"
+    bad.write_text(f"1:{'0' * 64}\nnot a hash\n", encoding="utf-8")
+    result = run_cli(url, "ledger", "verify", "--expect-history", str(bad))
+    assert result.exit_code == 2 and "line 2" in result.output
+
+
+def test_replace_into_the_ledger_is_refused_by_the_database(busy):
+    columns = ", ".join(ALL_COLUMNS)
+    changed = columns.replace("payload", "'{}'")
+    if busy.engine.dialect.name == "sqlite":
+        statement = (
+            f"REPLACE INTO custody_events ({columns}) SELECT {changed} FROM custody_events WHERE seq = 3"
+        )
+    else:
+        statement = (
+            f"INSERT INTO custody_events ({columns}) SELECT {columns} FROM custody_events WHERE seq = 3 "
+            "ON CONFLICT (seq) DO UPDATE SET payload = '{}'"
+        )
+    with pytest.raises(DatabaseError, match="append-only"), busy.engine.begin() as conn:
+        conn.execute(text(statement))
+    assert busy.verify().ok
+
+
+def test_replay_passes_events_about_no_item(busy):
+    event = {
+        "recorded_at_us": 1,
+        "event_type": "sighted",
+        "actor_id": None,
+        "unit_code": "220102",
+        "station": "ng-desk-1",
+        "device": "scanner-1",
+        "payload": "{}",
+    }
+    busy.writer.submit(lambda conn: append_event(conn, event))
+    events, differences = replay(busy.engine)
+    assert (events, differences) == (busy.head().seq, [])

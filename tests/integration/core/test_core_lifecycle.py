@@ -107,8 +107,8 @@ def test_handover_refused_while_case_open(custody, gun):
 def test_handover_goes_to_the_same_level_public_order_department(custody, gun, case):
     clerk = custody.actor("ng-clerk")
     custody.close_case(clerk, case["case_no"])
-    with pytest.raises(TransitionRefused, match="same-level"):
-        custody.hand_over(clerk, gun["evidence_no"], 1, "cc-custodian")
+    with pytest.raises(TransitionRefused, match="same-level"):  # the city's custodian, named by the city
+        custody.hand_over(custody.actor("cc-clerk"), gun["evidence_no"], 1, "cc-custodian")
     with pytest.raises(TransitionRefused, match="custodian"):
         custody.hand_over(clerk, gun["evidence_no"], 1, "ng-investigator")
     after = custody.hand_over(clerk, gun["evidence_no"], 1, "ng-custodian", witness="ng-clerk2")

@@ -24,6 +24,7 @@ STABLE = {
     "unknown-user": 404,
     "unknown-station": 404,
     "already-exists": 409,
+    "username-unavailable": 409,
     "not-permitted": 403,
     "device-not-bound": 403,
     "illegal-transition": 409,
