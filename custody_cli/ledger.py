@@ -1,5 +1,11 @@
 """`custody ledger …` and `custody access-log …`: verify, export, replay and show the heads of the two
-hash chains, the custody ledger and the access log."""
+hash chains, the custody ledger and the access log.
+
+``verify`` and ``head`` print counts and hashes only, never a record's content: they are the integrity
+checks of whoever holds the database (an operator, an auditor with a copy) and work even when the
+accounts are damaged. ``export`` and ``replay`` print every unit's records, so they need an authenticated
+auditor or administrator of the province (``--as USER`` or ``custody login``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from custody_cli.context import emit, fail, reports_errors, services
 
 if TYPE_CHECKING:
     from custody.ledger import Head, Verification
+    from custody.services import Custody
 
 
 def _expected_head(text: str | None) -> Head | None:
@@ -24,6 +31,20 @@ def _expected_head(text: str | None) -> Head | None:
     except ValueError as bad:
         fail(str(bad), 2)
         raise  # unreachable: fail exits
+
+
+def _province_reader(custody: Custody, act: str) -> None:
+    """The acting user, authenticated, must be a province-level auditor or administrator: the command
+    prints the records of every unit."""
+    from custody.actors import PROVINCE_CODE, require_role
+    from custody.errors import NotPermitted
+    from custody.model import Role
+    from custody_cli.context import acting_user
+
+    actor = acting_user(custody)
+    require_role(actor, {Role.AUDITOR, Role.ADMIN}, act)
+    if actor.unit_code != PROVINCE_CODE:
+        raise NotPermitted(f"{actor.username} may not {act}: it shows every unit's records (province only)")
 
 
 def _report(result: Verification) -> None:
@@ -89,9 +110,11 @@ def export() -> None:
     from custody.db.ledger_store import raw_rows
     from custody.ledger import ALL_COLUMNS
 
-    with services() as custody, raw_rows(custody.engine) as rows:
-        for row in rows:
-            emit(dict(zip(ALL_COLUMNS, row, strict=True)))
+    with services() as custody:
+        _province_reader(custody, "export the ledger")
+        with raw_rows(custody.engine) as rows:
+            for row in rows:
+                emit(dict(zip(ALL_COLUMNS, row, strict=True)))
 
 
 @ledger.command("replay")
@@ -101,6 +124,7 @@ def replay() -> None:
     from custody.replay import replay as run_replay
 
     with services() as custody:
+        _province_reader(custody, "replay the ledger")
         events, differences = run_replay(custody.engine)
     for difference in differences:
         emit(difference.as_dict())

@@ -55,7 +55,12 @@ def test_demo_loads_once_and_verifies(empty_url):
     assert lines(run(empty_url, "ledger", "verify")) == [
         {"ok": True, "events": loaded["seq"], "head": loaded["head"]}
     ]
-    replayed = run(empty_url, "ledger", "replay")
+    replayed = CliRunner().invoke(
+        cli,
+        ["--as", "admin", "--password-stdin", "ledger", "replay"],
+        env={"CUSTODY_DATABASE_URL": empty_url, "CUSTODY_USER": ""},
+        input="custody-demo\n",
+    )
     assert replayed.exit_code == 0 and lines(replayed)[-1]["differences"] == 0
 
 

@@ -228,8 +228,12 @@ def test_a_wrong_expected_head_is_a_head_mismatch_naming_no_seq(busy):
     assert busy.verify(head).ok
 
 
-def run_cli(url: str, *args: str):
-    return CliRunner().invoke(cli, list(args), env={"CUSTODY_DATABASE_URL": url})
+def run_cli(url: str, *args: str, user: str | None = None, password: str = ""):
+    """`custody ARGS`; with ``user``, acting as that user, who proves it with ``password`` on stdin."""
+    env = {"CUSTODY_DATABASE_URL": url, "CUSTODY_USER": ""}
+    if user is None:
+        return CliRunner().invoke(cli, list(args), env=env)
+    return CliRunner().invoke(cli, ["--as", user, "--password-stdin", *args], env=env, input=password + "\n")
 
 
 def test_cli_verify_prints_one_json_line_and_exits_non_zero_on_tampering(busy, copies):
@@ -253,12 +257,27 @@ def test_cli_head_and_expect_head(busy, copies):
     assert json.loads(result.output)["first_bad_seq"] == head["seq"]
 
 
-def test_replay_equals_stored_state_and_finds_a_changed_item_row(busy, copies):
+@pytest.mark.parametrize("command", ["export", "replay"])
+def test_export_and_replay_need_an_authenticated_province_reader(passwords, busy, command):
+    url = busy.engine.url.render_as_string(hide_password=False)
+    nobody = run_cli(url, "ledger", command)
+    assert nobody.exit_code != 0 and '"seq"' not in nobody.output and '"ok"' not in nobody.output
+    wrong = run_cli(url, "ledger", command, user="admin", password="not the password")
+    assert wrong.exit_code != 0 and '"seq"' not in wrong.output and '"ok"' not in wrong.output
+    county = run_cli(url, "ledger", command, user="ng-auditor", password=passwords)
+    assert county.exit_code != 0 and "province" in county.output and '"seq"' not in county.output
+    clerk = run_cli(url, "ledger", command, user="prov-clerk", password=passwords)
+    assert clerk.exit_code != 0 and "needs role" in clerk.output
+    admin = run_cli(url, "ledger", command, user="admin", password=passwords)
+    assert admin.exit_code == 0
+
+
+def test_replay_equals_stored_state_and_finds_a_changed_item_row(passwords, busy, copies):
     events, differences = replay(busy.engine)
     assert events == busy.head().seq and differences == []
     url = copies.make()
     write(url, "UPDATE items SET state = 'registered', version = 1 WHERE id = 6")
-    cli_result = run_cli(url, "ledger", "replay")
+    cli_result = run_cli(url, "ledger", "replay", user="admin", password=passwords)
     assert cli_result.exit_code == 1
     lines = [json.loads(line) for line in cli_result.output.strip().splitlines()]
     assert {line["field"] for line in lines[:-1]} == {"state", "version"}
@@ -295,10 +314,10 @@ def rechain(url: str, from_seq: int, payload: str) -> None:
 
 
 def test_a_rewrite_from_an_early_seq_is_a_head_mismatch_and_the_history_names_where_it_starts(
-    busy, copies, tmp_path
+    passwords, busy, copies, tmp_path
 ):
     url0 = busy.engine.url.render_as_string(hide_password=False)
-    export = run_cli(url0, "ledger", "export")
+    export = run_cli(url0, "ledger", "export", user="admin", password=passwords)
     assert export.exit_code == 0
     history = tmp_path / "history.jsonl"
     history.write_text(export.output, encoding="utf-8")
