@@ -6,6 +6,13 @@ import click
 
 from custody_cli.context import acting_user, emit, reports_errors, services
 
+_CASE_UNIT = click.option(
+    "--case-unit",
+    "case_unit",
+    metavar="CODE",
+    help="The unit owning the case, when units in your scope share its number (default: yours first).",
+)
+
 
 @click.group()
 def case() -> None:
@@ -26,11 +33,12 @@ def open_command(case_no: str, title: str, unit_code: str | None) -> None:
 
 @case.command("close")
 @click.argument("case_no")
+@_CASE_UNIT
 @reports_errors
-def close_command(case_no: str) -> None:
+def close_command(case_no: str, case_unit: str | None) -> None:
     """Record that a case is closed (案件办结)."""
     with services() as custody:
-        closed = custody.close_case(acting_user(custody), case_no)
+        closed = custody.close_case(acting_user(custody), case_no, case_unit)
     emit({"case_no": closed["case_no"], "status": closed["status"]})
 
 
@@ -38,21 +46,23 @@ def close_command(case_no: str) -> None:
 @click.argument("case_no")
 @click.option("--judgment", "judgment_no", required=True, help="Judgment number.")
 @click.option("--date", "judgment_date", required=True, help="Judgment date, YYYY-MM-DD.")
+@_CASE_UNIT
 @reports_errors
-def judge_command(case_no: str, judgment_no: str, judgment_date: str) -> None:
+def judge_command(case_no: str, judgment_no: str, judgment_date: str, case_unit: str | None) -> None:
     """Record the court's judgment of a case."""
     with services() as custody:
-        judged = custody.judge_case(acting_user(custody), case_no, judgment_no, judgment_date)
+        judged = custody.judge_case(acting_user(custody), case_no, judgment_no, judgment_date, case_unit)
     emit({"case_no": judged["case_no"], "status": judged["status"], "judgment_no": judged["judgment_no"]})
 
 
 @case.command("show")
 @click.argument("case_no")
+@_CASE_UNIT
 @reports_errors
-def show_command(case_no: str) -> None:
+def show_command(case_no: str, case_unit: str | None) -> None:
     """A case and its items, as the acting user may see them."""
     with services() as custody:
-        found = custody.case(case_no, acting_user(custody))
+        found = custody.case(case_no, acting_user(custody), case_unit)
     emit({k: found[k] for k in ("case_no", "unit_code", "title", "status", "judgment_no", "judgment_date")})
     for item in found["items"]:
         emit({k: item[k] for k in ("evidence_no", "kind", "state", "version", "unit_code")})

@@ -30,6 +30,12 @@ def _source_options(command: Any) -> Any:
 
 @register.command("firearm")
 @click.option("--case", "case_no", required=True)
+@click.option(
+    "--case-unit",
+    "case_unit",
+    metavar="CODE",
+    help="The unit owning the case, when units in your scope share its number (default: yours first).",
+)
 @click.option("--type", "firearm_type", required=True, help="e.g. 手枪 pistol, 步枪 rifle, 自制枪 home-made.")
 @click.option("--make-model", required=True)
 @click.option("--serial", "serial_number", required=True)
@@ -45,6 +51,7 @@ def _source_options(command: Any) -> Any:
 @reports_errors
 def register_firearm(
     case_no: str,
+    case_unit: str | None,
     firearm_type: str,
     make_model: str,
     serial_number: str,
@@ -66,12 +73,18 @@ def register_firearm(
         description,
     )
     with services() as custody:
-        registered = custody.register_firearm(acting_user(custody), case_no, intake)
+        registered = custody.register_firearm(acting_user(custody), case_no, intake, case_unit=case_unit)
     emit({k: registered[k] for k in SUMMARY})
 
 
 @register.command("ammo")
 @click.option("--case", "case_no", required=True)
+@click.option(
+    "--case-unit",
+    "case_unit",
+    metavar="CODE",
+    help="The unit owning the case, when units in your scope share its number (default: yours first).",
+)
 @click.option("--calibre", required=True)
 @click.option("--rounds", "quantity", type=int, required=True, help="Quantity in rounds.")
 @click.option("--headstamp", "headstamp_lot", default="", help="Headstamp or lot.")
@@ -79,7 +92,13 @@ def register_firearm(
 @_source_options
 @reports_errors
 def register_ammo(
-    case_no: str, calibre: str, quantity: int, headstamp_lot: str, description: str, **source: str | None
+    case_no: str,
+    case_unit: str | None,
+    calibre: str,
+    quantity: int,
+    headstamp_lot: str,
+    description: str,
+    **source: str | None,
 ) -> None:
     """Register an ammunition lot."""
     from custody.intake import AmmunitionIntake, SourceAndFlow
@@ -92,7 +111,7 @@ def register_ammo(
         description,
     )
     with services() as custody:
-        registered = custody.register_ammunition(acting_user(custody), case_no, intake)
+        registered = custody.register_ammunition(acting_user(custody), case_no, intake, case_unit=case_unit)
     emit({k: registered[k] for k in SUMMARY})
 
 

@@ -210,3 +210,21 @@ def test_refusals_print_one_line_exit_non_zero_and_write_nothing(database_url, p
     assert unknown.exit_code == 1 and "unknown item" in unknown.output
     assert run(database_url, "item", "transfer", number, "--to", "220100").exit_code == 1  # no acting user
     assert head(database_url) == before
+
+
+def test_a_case_number_shared_by_two_units_in_scope_is_named_by_its_unit(database_url, passwords):
+    assert run(database_url, "case", "open", "DUP-1", user="ng-clerk").exit_code == 0
+    assert run(database_url, "case", "open", "DUP-1", user="kc-clerk").exit_code == 0
+    ammo = ("item", "register", "ammo", "--case", "DUP-1", "--calibre", "7.62mm", "--rounds", "20")
+    ambiguous = run(database_url, *ammo, user="cc-clerk")
+    assert ambiguous.exit_code == 1 and "220102, 220103" in ambiguous.output
+    assert run(database_url, "case", "show", "DUP-1", user="cc-clerk").exit_code == 1
+    named = run(database_url, *ammo, "--case-unit", "220103", user="cc-clerk")
+    assert named.exit_code == 0, named.output
+    assert lines(named)[0]["evidence_no"].startswith("A220103")
+    shown = lines(run(database_url, "case", "show", "DUP-1", "--case-unit", "220103", user="cc-clerk"))
+    assert shown[0]["unit_code"] == "220103" and len(shown) == 2
+    assert len(lines(run(database_url, "case", "show", "DUP-1", user="ng-clerk"))) == 1
+    closed = run(database_url, "case", "close", "DUP-1", "--case-unit", "220102", user="cc-clerk")
+    assert lines(closed)[0]["status"] == "closed"
+    assert lines(run(database_url, "case", "show", "DUP-1", user="kc-clerk"))[0]["status"] == "open"
