@@ -8,7 +8,6 @@ PostgreSQL), as for the ledger. An entry holds no secret: no password, token, ke
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, cast
@@ -22,6 +21,7 @@ from custody.db.prepared import PreparedInsert
 from custody.db.tables import AccessLogEntry, Station, User
 from custody.queries import Page, Queries, check_limit, fetch_page
 from custody.services import Custody
+from custody.text import shown
 
 _log = cast(Table, AccessLogEntry.__table__)
 _INSERT = PreparedInsert(_log, returning=_log.c.seq)
@@ -48,15 +48,12 @@ class Access:
     query: str = ""
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
-
-
 _ACCESS_FIELDS = tuple(f.name for f in fields(Access))
 
 
 def _clip(text: str, limit: int) -> str:
-    """Text as logged: at most ``limit`` characters, control characters shown as U+FFFD."""
-    return _CONTROL.sub("\ufffd", text[:limit])
+    """Text as logged: at most ``limit`` characters, refused characters shown as U+FFFD (custody.text)."""
+    return shown(text, limit)
 
 
 class AccessLog:
