@@ -206,12 +206,21 @@ async def _custody_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, kind, str(error), headers=headers or None, field=field, errors=errors)
 
 
+def _blame(error: Any) -> dict[str, str]:
+    """A validation error as ``field`` and ``message``. A body that is not JSON at all blames ``body``
+    (FastAPI puts the character position where the field would be)."""
+    location = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        where = next((p for p in location if isinstance(p, int)), None)
+        reason = str((error.get("ctx") or {}).get("error", "")) or str(error.get("msg", ""))
+        at = "" if where is None else f" (at character {where})"
+        return {"field": "body", "message": f"the body is not valid JSON: {reason}{at}"}
+    return {"field": _field_name(location), "message": str(error.get("msg", ""))}
+
+
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    errors = [
-        {"field": _field_name(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
-        for e in error.errors()
-    ]
+    errors = [_blame(e) for e in error.errors()]
     first = errors[0] if errors else {"field": "", "message": "invalid request"}
     detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
     return problem_response(

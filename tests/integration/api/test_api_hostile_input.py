@@ -189,3 +189,16 @@ def test_text_is_stored_normalised_and_trimmed(api, clerk, case):
     assert answer.status_code == 201, answer.text
     assert answer.json()["make_model"] == "Caf\u00e9 54"
     assert answer.json()["description"] == "第一行\n第二行"
+
+
+def test_a_body_that_is_not_json_blames_the_body_not_a_character_position(api, clerk, case):
+    head = api.head_seq()
+    answer = api.client.post(
+        "/api/v1/items/firearms",
+        headers={**clerk, "Content-Type": "application/json"},
+        content=b'{"case_no": "x",',
+    )
+    body = problem(answer, 422, "invalid-input")
+    assert body["field"] == "body"
+    assert "not valid JSON" in body["detail"]
+    unchanged(api, head)
