@@ -131,6 +131,12 @@ PROBLEMS: dict[str, ProblemType] = _types(
         "Malformed request",
         "The request body is not valid JSON of the declared type.",
     ),
+    ProblemType(
+        "content-too-large",
+        413,
+        "Content too large",
+        "The request body is larger than the service takes (1 MiB); nothing of it was read past the limit.",
+    ),
     ProblemType("http-error", 400, "Bad request", "The request could not be handled as sent."),
     ProblemType(
         "service-unavailable",
@@ -218,6 +224,11 @@ def _blame(error: Any) -> dict[str, str]:
     return {"field": _field_name(location), "message": str(error.get("msg", ""))}
 
 
+async def refusal_response(request: Request, error: CustodyError) -> JSONResponse:
+    """The problem answering a refusal of the core (for middleware, which sits outside the handlers)."""
+    return await _custody_error(request, error)
+
+
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [_blame(e) for e in error.errors()]
@@ -230,7 +241,12 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    code = {400: "malformed-request", 404: "no-such-route", 405: "method-not-allowed"}.get(error.status_code)
+    code = {
+        400: "malformed-request",
+        404: "no-such-route",
+        405: "method-not-allowed",
+        413: "content-too-large",
+    }.get(error.status_code)
     kind = PROBLEMS[code] if code else ProblemType("http-error", error.status_code, "HTTP error", "")
     headers = dict(error.headers) if error.headers else None
     return problem_response(request, kind, str(error.detail), headers=headers)

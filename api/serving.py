@@ -16,14 +16,17 @@ from custody.services import Custody
 from custody.settings import Settings
 
 
-def service_app(custody: Custody) -> FastAPI:
+def service_app(custody: Custody, docs: bool | None = None) -> FastAPI:
     """The service's app over ``custody``, which it closes on shutdown.
 
     Everything built so far (modules, the route table, the schema) lives as long as the process: it is
     moved out of the garbage collector's sight (``gc.freeze``), so a full collection under load scans
     only what requests create, not the whole heap (otherwise a pause of tens of milliseconds now and
-    then, the service's slowest answers)."""
-    made = create_app(Services.over(custody), close_on_shutdown=True)
+    then, the service's slowest answers). ``docs``: serve ``/docs`` and ``/openapi.json`` (default:
+    ``CUSTODY_API_DOCS``, on unless set to false)."""
+    if docs is None:
+        docs = Settings().api_docs
+    made = create_app(Services.over(custody), close_on_shutdown=True, docs=docs)
     gc.collect()
     gc.freeze()
     return made

@@ -1,5 +1,8 @@
 """Engines for SQLite (embedded, one bureau) and PostgreSQL (province-wide).
 
+An SQLite database file is created readable and writable by its owner only (0600), and an existing one
+is narrowed to that; SQLite gives its ``-wal`` and ``-shm`` files the database file's permissions.
+
 SQLite runs in WAL mode with ``synchronous=FULL`` (a commit is on disk when it returns), a busy timeout,
 foreign keys on, and ``BEGIN IMMEDIATE`` on connections marked for writing, so a writer takes the write
 lock before it reads what it will check. Readers use ordinary deferred transactions and never block it.
@@ -7,9 +10,12 @@ lock before it reads what it will check. Readers use ordinary deferred transacti
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 
 WRITE_OPTION = "custody_write"
@@ -18,6 +24,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        _private_file(make_url(url).database)
         # Keep the connections: opening one costs its PRAGMAs (WAL takes a lock), and the service's
         # thread pool (40 threads) reads concurrently.
         engine = create_engine(
@@ -30,6 +37,28 @@ def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
+
+
+PRIVATE_FILE = 0o600
+
+
+def _private_file(database: str | None) -> None:
+    """Create the database file owner-only, or take group and other permissions off an existing one."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE)
+    except FileExistsError:
+        for existing in (path, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            try:
+                mode = stat.S_IMODE(existing.stat().st_mode)
+                if mode & 0o077:
+                    existing.chmod(mode & 0o700)
+            except FileNotFoundError:
+                continue
+    else:
+        os.close(descriptor)
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:
