@@ -20,9 +20,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.storage import RETRY_AFTER_S, first_line, storage_of
+from custody.db.engine import storage_full
 from custody.errors import CustodyError, InvalidInput
 
 log = logging.getLogger("api")
@@ -144,6 +147,13 @@ PROBLEMS: dict[str, ProblemType] = _types(
         "Service unavailable",
         "The database cannot be reached just now; nothing was changed. Try again later.",
     ),
+    ProblemType(
+        "storage-full",
+        503,
+        "Storage full",
+        "The database's disk is full: nothing was written, nothing recorded is lost. Try again after the "
+        "seconds in Retry-After.",
+    ),
     ProblemType("internal-error", 500, "Internal error", "An unexpected failure; it has been logged."),
 )
 
@@ -252,13 +262,54 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, kind, str(error.detail), headers=headers)
 
 
+def unrecorded_response(request: Request, error: BaseException) -> JSONResponse:
+    """The answer to a request whose access-log entry could not be written (it fails rather than go
+    unrecorded): 503 when the disk is full or the database unreachable, else 500, logged."""
+    if is_storage_full(request, error):
+        return storage_full_response(request, error)
+    if isinstance(error, OperationalError):
+        log.error("database unavailable: %s", first_line(error))
+        kind = PROBLEMS["service-unavailable"]
+        return problem_response(request, kind, kind.description, headers={"Retry-After": "5"})
+    log.error("access log not written on %s %s", request.method, request.url.path, exc_info=error)
+    kind = PROBLEMS["internal-error"]
+    return problem_response(request, kind, kind.description)
+
+
+def storage_full_response(request: Request, error: BaseException) -> JSONResponse:
+    """503 ``storage-full`` with Retry-After; the condition is noted (and logged once) for ``/health``."""
+    storage_of(request.scope).write_failed(first_line(error))
+    kind = PROBLEMS["storage-full"]
+    return problem_response(request, kind, kind.description, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def _engine(request: Request) -> Engine | None:
+    services = getattr(request.app.state, "services", None)
+    return None if services is None else services.custody.engine
+
+
+def is_storage_full(request: Request, error: BaseException) -> bool:
+    return storage_full(error, _engine(request))
+
+
+async def database_error_response(request: Request, error: Exception) -> JSONResponse:
+    """The answer to a database failure outside the handlers (middleware): as the handlers answer it."""
+    if isinstance(error, OperationalError):
+        return await _database_unavailable(request, error)
+    return await _unexpected(request, error)
+
+
 async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    if is_storage_full(request, error):
+        return storage_full_response(request, error)
     log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
     kind = PROBLEMS["service-unavailable"]
     return problem_response(request, kind, kind.description, headers={"Retry-After": "5"})
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    if is_storage_full(request, error):
+        return storage_full_response(request, error)
     log.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=error)
     kind = PROBLEMS["internal-error"]
     return problem_response(request, kind, kind.description)
@@ -286,5 +337,5 @@ _STATUS_TEXT = {
     409: "Conflict: the item changed, the act is not allowed now, or it exists already",
     422: "Invalid input: `field` names the field",
     429: "Too many failed logins: see Retry-After",
-    503: "Database unavailable",
+    503: "Database unavailable, or its disk full: see Retry-After",
 }

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import API_PREFIX, Services, admission_of
-from api.errors import refusal_response
+from api.errors import database_error_response, refusal_response
 from custody.errors import CustodyError
 
 
@@ -55,7 +56,10 @@ class AdmissionGate:
             await admits.gate(request, services)
         except CustodyError as refused:
             scope["route"] = route  # the access log names the route template
-            response = await refusal_response(request, refused)
-            await response(scope, receive, send)
+            await (await refusal_response(request, refused))(scope, receive, send)
+            return
+        except SQLAlchemyError as failed:  # the credentials could not be looked up: 503, as elsewhere
+            scope["route"] = route
+            await (await database_error_response(request, failed))(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -426,7 +426,10 @@ class ProblemTypeOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "storage-full"]
+    storage_full_since: datetime | None = Field(
+        default=None, description="Since when writes have failed on a full disk"
+    )
 
 
 # ---------------------------------------------------------------------------- from the core's rows

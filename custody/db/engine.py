@@ -40,6 +40,41 @@ def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
 
 
 PRIVATE_FILE = 0o600
+SQLITE_FULL = 13  # "database or disk is full"
+POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full
+
+
+SQLITE_IOERR = 10  # "disk I/O error": on a full disk, what opening the WAL or growing it answers
+SPACE_LEFT_BYTES = 64 * 1024  # less than this free: the file system is full for SQLite's purposes
+
+
+def storage_full(error: BaseException, engine: Engine | None = None) -> bool:
+    """Whether ``error`` (a SQLAlchemy error, or the driver's error it wraps) says the database's disk is
+    full: SQLite's SQLITE_FULL, PostgreSQL's disk_full, ENOSPC in the text, or (given the SQLite
+    ``engine``) SQLite's disk I/O error while the database's file system has no space left."""
+    for cause in (error, getattr(error, "orig", None), error.__cause__):
+        if cause is None:
+            continue
+        code = getattr(cause, "sqlite_errorcode", None)
+        if code == SQLITE_FULL or getattr(cause, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        message = str(cause).lower()
+        if "database or disk is full" in message or "no space left on device" in message:
+            return True
+        if isinstance(code, int) and code & 0xFF == SQLITE_IOERR and engine is not None:
+            return _no_space_left(engine)
+    return False
+
+
+def _no_space_left(engine: Engine) -> bool:
+    database = engine.url.database if is_sqlite(engine) else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return False
+    try:
+        found = os.statvfs(Path(database).resolve().parent)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < SPACE_LEFT_BYTES
 
 
 def _private_file(database: str | None) -> None:
