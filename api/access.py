@@ -23,6 +23,7 @@ from api.storage import storage_of
 from custody.access_log import ANONYMOUS, STATION, USER, Access
 
 API_PREFIX = "/api/"
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def note_login_subject(request: Request, user_id: int | None, unit_code: str | None) -> None:
@@ -87,8 +88,8 @@ class AccessLogMiddleware:
                         replaced = True
                         await unrecorded_response(Request(scope), failed)(scope, receive, send)
                         return
-                if record is not None:
-                    storage_of(scope).wrote()
+                if record is not None and scope.get("method") not in _READS and message["status"] < 400:
+                    storage_of(scope).wrote()  # an act and its entry were written: the disk takes writes
             await send(message)
 
         try:

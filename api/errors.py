@@ -13,9 +13,11 @@ input, ``field`` (the first field to blame) and ``errors`` (every field with its
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -29,6 +31,10 @@ from custody.db.engine import storage_full
 from custody.errors import CustodyError, InvalidInput
 
 log = logging.getLogger("api")
+
+# A database that cannot be reached or written: SQLAlchemy's error, or the driver's own where a
+# prepared statement runs on the driver's cursor (custody.db.prepared).
+DATABASE_UNAVAILABLE = (OperationalError, sqlite3.OperationalError, psycopg.OperationalError)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -267,7 +273,7 @@ def unrecorded_response(request: Request, error: BaseException) -> JSONResponse:
     unrecorded): 503 when the disk is full or the database unreachable, else 500, logged."""
     if is_storage_full(request, error):
         return storage_full_response(request, error)
-    if isinstance(error, OperationalError):
+    if isinstance(error, DATABASE_UNAVAILABLE):
         log.error("database unavailable: %s", first_line(error))
         kind = PROBLEMS["service-unavailable"]
         return problem_response(request, kind, kind.description, headers={"Retry-After": "5"})
@@ -294,7 +300,7 @@ def is_storage_full(request: Request, error: BaseException) -> bool:
 
 async def database_error_response(request: Request, error: Exception) -> JSONResponse:
     """The answer to a database failure outside the handlers (middleware): as the handlers answer it."""
-    if isinstance(error, OperationalError):
+    if isinstance(error, DATABASE_UNAVAILABLE):
         return await _database_unavailable(request, error)
     return await _unexpected(request, error)
 
@@ -320,7 +326,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CustodyError, _custody_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(OperationalError, _database_unavailable)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 

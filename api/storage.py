@@ -3,8 +3,9 @@
 When the disk fills, every write fails: the service answers 503 ``storage-full`` with ``Retry-After``
 (nothing was written, nothing committed is lost), ``/health`` reports it, and the log says so once when
 the condition starts and once when it ends, not once per request. The condition ends by itself with the
-first write that succeeds again: every API request writes its access-log entry, so the first request
-after space returns ends it.
+first act that succeeds again (a write request answered 2xx: its records and its access-log entry were
+written). A read alone does not end it: on PostgreSQL a table with room left on its last page takes a
+row while the others cannot grow, so one small write succeeding says little.
 """
 
 from __future__ import annotations
