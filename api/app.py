@@ -25,7 +25,7 @@ from api.deps import API_PREFIX, Admits, Services, admission_of
 from api.docs import OPENAPI_URL, ResponseHeaders, serve_docs
 from api.errors import PROBLEM_MEDIA_TYPE, Problem
 from api.gate import AdmissionGate
-from api.limits import MAX_BODY_BYTES, BodyLimit
+from api.limits import MAX_BODY_BYTES, BodyLimit, PlainParameters
 from api.routes import (
     access_log,
     auth,
@@ -91,6 +91,7 @@ def create_app(
     app.state.services = services
     errors.install(app)
     app.add_middleware(AdmissionGate)  # inside the access log: a refusal at the gate is logged too
+    app.add_middleware(PlainParameters)  # no NUL or other control character in a path or query
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # 413 before the body is read past 1 MiB
     app.add_middleware(AccessLogMiddleware, record=_recorder(app))
     app.add_middleware(ResponseHeaders)

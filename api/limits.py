@@ -1,19 +1,30 @@
-"""The request body limit: 1 MiB, checked on the announced length first, then counted as bytes arrive.
+"""Limits on what a request may carry: its body's size, and what its path and query may hold.
+
+The body: 1 MiB, checked on the announced length first, then counted as bytes arrive.
 
 A body announced larger (``Content-Length``) answers 413 ``content-too-large`` before a byte of it is
 read; a body sent without a length (chunked) is counted as it arrives and refused as soon as it passes
 the limit, so the service never holds more than the limit of one request's body. (FastAPI's own
 ``max_body_size`` answers an announced oversize body in plain text; this one answers a problem
 document like every other refusal.)
+
+The path and the query: no value may hold a character the text policy refuses (:mod:`custody.text`:
+controls, NUL included, format and invisible characters); such a request answers 422 naming the query
+parameter (or ``path``) before anything is looked up, so a NUL never reaches a database (PostgreSQL
+refuses it with an error, SQLite ends the string there).
 """
 
 from __future__ import annotations
+
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import PROBLEMS, problem_response
+from api.errors import PROBLEMS, problem_response, refusal_response
+from custody.errors import InvalidInput
+from custody.text import require_plain
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -63,3 +74,27 @@ def _content_length(scope: Scope) -> str | None:
         if name == b"content-length":
             return str(value.decode("latin-1").strip())
     return None
+
+
+class PlainParameters:
+    """Refuse a path or query value holding a character the text policy refuses (422, naming it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                _check_parameters(scope)
+            except InvalidInput as refused:
+                await (await refusal_response(Request(scope), refused))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _check_parameters(scope: Scope) -> None:
+    require_plain(scope.get("path", ""), "path")
+    query = (scope.get("query_string") or b"").decode("utf-8", errors="surrogateescape")
+    for name, value in parse_qsl(query, keep_blank_values=True, errors="surrogatepass"):
+        require_plain(name, "query")
+        require_plain(value, name)

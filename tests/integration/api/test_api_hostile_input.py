@@ -202,3 +202,21 @@ def test_a_body_that_is_not_json_blames_the_body_not_a_character_position(api, c
     assert body["field"] == "body"
     assert "not valid JSON" in body["detail"]
     unchanged(api, head)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("GET", "/api/v1/cases/%00abc", "path"),
+        ("GET", "/api/v1/users/%00", "path"),
+        ("POST", "/api/v1/cases/%00/close", "path"),
+        ("GET", "/api/v1/access-log?username=%00", "username"),
+        ("GET", "/api/v1/users?unit_code=%1b", "unit_code"),
+        ("GET", "/api/v1/items?cursor=%00", "cursor"),
+    ],
+)
+def test_a_control_character_in_a_path_or_query_is_refused_naming_it(api, method, path, field):
+    head = api.head_seq()
+    answer = api.client.request(method, path, headers=api.login("admin"))
+    refused(api, answer, field)
+    unchanged(api, head)
