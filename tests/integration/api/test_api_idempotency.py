@@ -142,3 +142,25 @@ def test_an_idempotency_key_with_a_control_character_is_refused(api, clerk, case
     )
     assert problem(answer, 422, "invalid-input")["field"] == "Idempotency-Key"
     assert api.head_seq() == head
+
+
+def test_adding_a_unit_takes_an_idempotency_key(api):
+    admin = {**api.login("admin"), "Idempotency-Key": unique("unit-")}
+    code = "229971"  # a code of no real unit; one database per back end in this module
+    body = {
+        "code": code,
+        "parent_code": "220100",
+        "name_zh": "测试分局",
+        "name_en": "Test",
+        "level": "county",
+    }
+    first = api.client.post("/api/v1/units", headers=admin, json=body)
+    assert first.status_code == 201, first.text
+    retry = api.client.post("/api/v1/units", headers=admin, json=body)
+    assert retry.status_code == 201, retry.text
+    assert retry.json() == first.json() == api.client.get(f"/api/v1/units/{code}", headers=admin).json()
+    problem(
+        api.client.post("/api/v1/units", headers=admin, json={**body, "note": "x"}),
+        409,
+        "idempotency-conflict",
+    )
