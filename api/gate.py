@@ -17,7 +17,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import API_PREFIX, Services, admission_of
-from api.errors import database_error_response, refusal_response
+from api.errors import DATABASE_UNAVAILABLE, database_error_response, refusal_response
 from custody.errors import CustodyError
 
 
@@ -58,7 +58,7 @@ class AdmissionGate:
             scope["route"] = route  # the access log names the route template
             await (await refusal_response(request, refused))(scope, receive, send)
             return
-        except SQLAlchemyError as failed:  # the credentials could not be looked up: 503, as elsewhere
+        except (SQLAlchemyError, *DATABASE_UNAVAILABLE) as failed:  # credentials not looked up: as elsewhere
             scope["route"] = route
             await (await database_error_response(request, failed))(scope, receive, send)
             return
