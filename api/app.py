@@ -166,7 +166,7 @@ def _document_route(operation: dict[str, Any], admits: Admits | None) -> None:
     responses = operation.setdefault("responses", {})
     statuses = (503,) if admits is None else (401, 403, 503)
     if "requestBody" in operation:
-        statuses = (400, *statuses)
+        statuses = (400, 413, *statuses)
     for status in statuses:
         responses.setdefault(str(status), errors.responses(status)[status])
     if admits is None:

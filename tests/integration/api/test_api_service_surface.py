@@ -137,3 +137,9 @@ def test_the_documentation_can_be_switched_off():
     with TestClient(create_app(docs=False)) as client:
         for path in ("/docs", "/openapi.json", "/redoc", "/docs/assets/swagger-ui.css"):
             assert client.get(path).status_code == 404, path
+
+
+def test_the_openapi_document_names_the_idempotency_key_and_the_body_limit(api):
+    operation = api.client.get("/openapi.json").json()["paths"]["/api/v1/items/firearms"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]]
+    assert "413" in operation["responses"]
