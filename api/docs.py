@@ -5,8 +5,11 @@
 ``/docs`` and ``/openapi.json`` exist only when the app is made with ``docs=True``
 (``CUSTODY_API_DOCS``, on by default).
 
-Every answer says ``X-Content-Type-Options: nosniff``; every answer but the documentation's static
-assets says ``Cache-Control: no-store`` (case, item and user data stays out of browser and proxy caches).
+Every answer says ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` and
+``Referrer-Policy: no-referrer``; every answer but the documentation's static assets says
+``Cache-Control: no-store`` (case, item and user data stays out of browser and proxy caches); every
+answer but the documentation's says ``Content-Security-Policy: default-src 'none'; frame-ancestors
+'none'`` (JSON is never a page that runs anything).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def serve_docs(app: FastAPI) -> None:
 
 
 class ResponseHeaders:
-    """``nosniff`` on every answer; ``no-store`` on every answer but the documentation's assets."""
+    """The headers above, on every answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,14 +52,20 @@ class ResponseHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cacheable = scope.get("path", "").startswith(ASSETS_URL + "/")
+        path = scope.get("path", "")
+        cacheable = path.startswith(ASSETS_URL + "/")
+        documentation = path == DOCS_URL or cacheable
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "no-referrer"
                 if not cacheable:
                     headers["Cache-Control"] = "no-store"
+                if not documentation:
+                    headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
             await send(message)
 
         await self.app(scope, receive, with_headers)

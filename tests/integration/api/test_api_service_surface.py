@@ -114,6 +114,8 @@ def test_answers_are_not_sniffed_nor_stored(api):
     ):
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["Cache-Control"] == "no-store"
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
 
 
 def test_a_trailing_slash_does_not_redirect_to_the_callers_host(api):
