@@ -3,12 +3,14 @@
 It wraps the app at the ASGI level: when the response starts, the status is known, and the route,
 the caller (set by admission, :mod:`api.deps`) and the target are in the request scope. The entry is
 appended through the core's group-commit writer and the answer goes out only once it is committed; if
-it cannot be written, the request fails rather than go unrecorded. Only ``/api/`` paths are logged
+it cannot be written, the request fails rather than go unrecorded: its answer is replaced by a problem
+(503 ``storage-full`` when the disk is full, see :mod:`api.storage`). Only ``/api/`` paths are logged
 (documentation and health checks are not), and never a header or a body, so no password, token or key.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -16,9 +18,12 @@ import anyio.to_thread
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import unrecorded_response
+from api.storage import storage_of
 from custody.access_log import ANONYMOUS, STATION, USER, Access
 
 API_PREFIX = "/api/"
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def note_login_subject(request: Request, user_id: int | None, unit_code: str | None) -> None:
@@ -68,14 +73,24 @@ class AccessLogMiddleware:
         record = self._recorder_for(scope)
 
         started = False
+        replaced = False  # the answer was replaced by a problem: the entry could not be written
 
         async def send_after_logging(message: Message) -> None:
-            nonlocal started
+            nonlocal started, replaced
+            if replaced:
+                return
             if message["type"] == "http.response.start":
                 started = True
                 # a route that wrote its entry in its own transaction says so (scan intake)
                 if record is not None and not scope["state"].get("access_logged"):
-                    await anyio.to_thread.run_sync(record, access_of(scope, message["status"]))
+                    try:
+                        await anyio.to_thread.run_sync(record, access_of(scope, message["status"]))
+                    except Exception as failed:  # noqa: BLE001 - answered as a problem, not raised
+                        replaced = True
+                        await unrecorded_response(Request(scope), failed)(scope, receive, send)
+                        return
+                if record is not None and scope.get("method") not in _READS and message["status"] < 400:
+                    storage_of(scope).wrote()  # an act and its entry were written: the disk takes writes
             await send(message)
 
         try:
@@ -83,5 +98,6 @@ class AccessLogMiddleware:
         except Exception:
             # an unexpected failure: the outer error middleware answers 500; the log says so first
             if not started and record is not None:
-                await anyio.to_thread.run_sync(record, access_of(scope, 500))
+                with contextlib.suppress(Exception):  # the failure itself is what gets reported
+                    await anyio.to_thread.run_sync(record, access_of(scope, 500))
             raise

@@ -22,7 +22,10 @@ from starlette.types import Scope
 from api import errors
 from api.access import AccessLogMiddleware
 from api.deps import API_PREFIX, Admits, Services, admission_of
+from api.docs import OPENAPI_URL, ResponseHeaders, serve_docs
 from api.errors import PROBLEM_MEDIA_TYPE, Problem
+from api.gate import AdmissionGate
+from api.limits import MAX_BODY_BYTES, BodyLimit, PlainParameters
 from api.routes import (
     access_log,
     auth,
@@ -63,8 +66,11 @@ the caller's unit and the units below it answer 404, like missing ones. Errors a
 """
 
 
-def create_app(services: Services | None = None, *, close_on_shutdown: bool = False) -> FastAPI:
-    """The app over ``services`` (none: the route table and OpenAPI document only)."""
+def create_app(
+    services: Services | None = None, *, close_on_shutdown: bool = False, docs: bool = True
+) -> FastAPI:
+    """The app over ``services`` (none: the route table and OpenAPI document only); ``docs``: serve
+    ``/docs`` (Swagger UI, local assets) and ``/openapi.json``."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -77,13 +83,23 @@ def create_app(services: Services | None = None, *, close_on_shutdown: bool = Fa
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if docs else None,
+        redirect_slashes=False,
     )
     app.state.services = services
     errors.install(app)
+    app.add_middleware(AdmissionGate)  # inside the access log: a refusal at the gate is logged too
+    app.add_middleware(PlainParameters)  # no NUL or other control character in a path or query
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # 413 before the body is read past 1 MiB
     app.add_middleware(AccessLogMiddleware, record=_recorder(app))
+    app.add_middleware(ResponseHeaders)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(meta.router)
+    if docs:
+        serve_docs(app)
     _check_admissions(app)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
@@ -150,7 +166,7 @@ def _document_route(operation: dict[str, Any], admits: Admits | None) -> None:
     responses = operation.setdefault("responses", {})
     statuses = (503,) if admits is None else (401, 403, 503)
     if "requestBody" in operation:
-        statuses = (400, *statuses)
+        statuses = (400, 413, *statuses)
     for status in statuses:
         responses.setdefault(str(status), errors.responses(status)[status])
     if admits is None:

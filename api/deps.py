@@ -132,6 +132,9 @@ class Admits:
         station_key: str | None,
         device: str | None,
     ) -> Caller:
+        admitted: Caller | None = request.scope.get("state", {}).get("admitted")
+        if admitted is not None:  # by the gate, before the body was read (api.gate)
+            return admitted
         if bearer is not None and station_key is not None:
             raise NotAuthenticated("send a session token or a station key, not both")
         if station_key is not None:
@@ -152,6 +155,20 @@ class Admits:
         if not session.actor.has_any(self.roles):
             names = ", ".join(sorted(r.value for r in self.roles))
             raise NotPermitted(f"{session.actor.username} may not use this endpoint: needs role {names}")
+        return caller
+
+    async def gate(self, request: Request, services: Services) -> Caller:
+        """Admit the caller from the request's headers alone (before its body is read) and remember
+        it for the route's own admission."""
+        headers = request.headers
+        caller = await self.admit(
+            request,
+            services,
+            await _bearer(request),
+            headers.get("x-station-key"),
+            headers.get("x-station-device"),
+        )
+        request.state.admitted = caller
         return caller
 
     def describe(self) -> str:

@@ -13,19 +13,28 @@ input, ``field`` (the first field to blame) and ``errors`` (every field with its
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.storage import RETRY_AFTER_S, first_line, storage_of
+from custody.db.engine import storage_full
 from custody.errors import CustodyError, InvalidInput
 
 log = logging.getLogger("api")
+
+# A database that cannot be reached or written: SQLAlchemy's error, or the driver's own where a
+# prepared statement runs on the driver's cursor (custody.db.prepared).
+DATABASE_UNAVAILABLE = (OperationalError, sqlite3.OperationalError, psycopg.OperationalError)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -138,12 +147,25 @@ PROBLEMS: dict[str, ProblemType] = _types(
         "Malformed request",
         "The request body is not valid JSON of the declared type.",
     ),
+    ProblemType(
+        "content-too-large",
+        413,
+        "Content too large",
+        "The request body is larger than the service takes (1 MiB); nothing of it was read past the limit.",
+    ),
     ProblemType("http-error", 400, "Bad request", "The request could not be handled as sent."),
     ProblemType(
         "service-unavailable",
         503,
         "Service unavailable",
         "The database cannot be reached just now; nothing was changed. Try again later.",
+    ),
+    ProblemType(
+        "storage-full",
+        503,
+        "Storage full",
+        "The database's disk is full: nothing was written, nothing recorded is lost. Try again after the "
+        "seconds in Retry-After.",
     ),
     ProblemType("internal-error", 500, "Internal error", "An unexpected failure; it has been logged."),
 )
@@ -214,12 +236,26 @@ async def _custody_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, kind, str(error), headers=headers or None, field=field, errors=errors)
 
 
+def _blame(error: Any) -> dict[str, str]:
+    """A validation error as ``field`` and ``message``. A body that is not JSON at all blames ``body``
+    (FastAPI puts the character position where the field would be)."""
+    location = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        where = next((p for p in location if isinstance(p, int)), None)
+        reason = str((error.get("ctx") or {}).get("error", "")) or str(error.get("msg", ""))
+        at = "" if where is None else f" (at character {where})"
+        return {"field": "body", "message": f"the body is not valid JSON: {reason}{at}"}
+    return {"field": _field_name(location), "message": str(error.get("msg", ""))}
+
+
+async def refusal_response(request: Request, error: CustodyError) -> JSONResponse:
+    """The problem answering a refusal of the core (for middleware, which sits outside the handlers)."""
+    return await _custody_error(request, error)
+
+
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    errors = [
-        {"field": _field_name(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
-        for e in error.errors()
-    ]
+    errors = [_blame(e) for e in error.errors()]
     first = errors[0] if errors else {"field": "", "message": "invalid request"}
     detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
     return problem_response(
@@ -229,19 +265,65 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    code = {400: "malformed-request", 404: "no-such-route", 405: "method-not-allowed"}.get(error.status_code)
+    code = {
+        400: "malformed-request",
+        404: "no-such-route",
+        405: "method-not-allowed",
+        413: "content-too-large",
+    }.get(error.status_code)
     kind = PROBLEMS[code] if code else ProblemType("http-error", error.status_code, "HTTP error", "")
     headers = dict(error.headers) if error.headers else None
     return problem_response(request, kind, str(error.detail), headers=headers)
 
 
+def unrecorded_response(request: Request, error: BaseException) -> JSONResponse:
+    """The answer to a request whose access-log entry could not be written (it fails rather than go
+    unrecorded): 503 when the disk is full or the database unreachable, else 500, logged."""
+    if is_storage_full(request, error):
+        return storage_full_response(request, error)
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        log.error("database unavailable: %s", first_line(error))
+        kind = PROBLEMS["service-unavailable"]
+        return problem_response(request, kind, kind.description, headers={"Retry-After": "5"})
+    log.error("access log not written on %s %s", request.method, request.url.path, exc_info=error)
+    kind = PROBLEMS["internal-error"]
+    return problem_response(request, kind, kind.description)
+
+
+def storage_full_response(request: Request, error: BaseException) -> JSONResponse:
+    """503 ``storage-full`` with Retry-After; the condition is noted (and logged once) for ``/health``."""
+    storage_of(request.scope).write_failed(first_line(error))
+    kind = PROBLEMS["storage-full"]
+    return problem_response(request, kind, kind.description, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def _engine(request: Request) -> Engine | None:
+    services = getattr(request.app.state, "services", None)
+    return None if services is None else services.custody.engine
+
+
+def is_storage_full(request: Request, error: BaseException) -> bool:
+    return storage_full(error, _engine(request))
+
+
+async def database_error_response(request: Request, error: Exception) -> JSONResponse:
+    """The answer to a database failure outside the handlers (middleware): as the handlers answer it."""
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return await _database_unavailable(request, error)
+    return await _unexpected(request, error)
+
+
 async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    if is_storage_full(request, error):
+        return storage_full_response(request, error)
     log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
     kind = PROBLEMS["service-unavailable"]
     return problem_response(request, kind, kind.description, headers={"Retry-After": "5"})
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    if is_storage_full(request, error):
+        return storage_full_response(request, error)
     log.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=error)
     kind = PROBLEMS["internal-error"]
     return problem_response(request, kind, kind.description)
@@ -252,7 +334,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CustodyError, _custody_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(OperationalError, _database_unavailable)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -267,7 +350,8 @@ _STATUS_TEXT = {
     403: "Not permitted: role, unit, or a station on an endpoint not for stations",
     404: "Not found, or outside the caller's scope (answered alike)",
     409: "Conflict: the item changed, the act is not allowed now, or it exists already",
+    413: "Content too large: the body is over 1 MiB",
     422: "Invalid input: `field` names the field",
     429: "Too many failed logins: see Retry-After",
-    503: "Database unavailable",
+    503: "Database unavailable, or its disk full: see Retry-After",
 }

@@ -1,4 +1,5 @@
-"""Request and response bodies. Requests refuse unknown fields; text fields have length limits.
+"""Request and response bodies. Requests refuse unknown fields; every text field is held to the core's
+text policy and length limits (:mod:`custody.text`), so the API and the core refuse the same input.
 
 Responses are built from the core's plain dicts by the ``*_out`` functions at the bottom: internal row
 ids and stored secrets' digests never leave the service. Times are ISO 8601 in UTC; dates (due dates,
@@ -11,19 +12,41 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
 
+from custody import text
 from custody.clock import from_us
+from custody.lifecycle import MAX_SEQ
 from custody.model import CaseStatus, CheckoutPurpose, Department, ItemState, Role, UnitLevel
 from custody.numbers import ItemKind
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=2000)]
-Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+def stored_text(name: str, *, required: bool = False) -> Any:
+    """The type of a stored text field ``name``: its value normalised and checked by the core's text
+    policy (a refusal answers 422 naming the field), its limit shown in the OpenAPI document."""
+    policy = text.field(name)
+
+    def check(value: str) -> str:
+        return text.normalised(value, policy, required=required)
+
+    limits = {"maxLength": policy.max_length, **({"minLength": 1} if required else {})}
+    return Annotated[str, AfterValidator(check), Field(json_schema_extra=limits)]
+
+
+Username = stored_text("username", required=True)
+CaseNumber = stored_text("case_no", required=True)
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
-Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+# Passwords are taken as typed (never normalised or trimmed), up to the core's limit.
+Password = Annotated[str, StringConstraints(min_length=1, max_length=text.PASSWORD_LENGTH)]
 Version = Annotated[StrictInt, Field(ge=1, le=2**31 - 1, description="The item version the caller read")]
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -96,10 +119,10 @@ class MeOut(BaseModel):
 class UnitIn(RequestBody):
     code: UnitCode
     parent_code: UnitCode
-    name_zh: Name
-    name_en: Name
+    name_zh: stored_text("name_zh", required=True)
+    name_en: stored_text("name_en", required=True)
     level: UnitLevel
-    note: ShortText = ""
+    note: stored_text("note") = ""
 
 
 class UnitOut(BaseModel):
@@ -116,7 +139,7 @@ class UnitOut(BaseModel):
 
 class UserIn(RequestBody):
     username: Username
-    full_name: Name
+    full_name: stored_text("full_name", required=True)
     unit_code: UnitCode
     department: Department
     roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
@@ -139,9 +162,7 @@ class StationIn(RequestBody):
     name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
     unit_code: UnitCode
     department: Department
-    devices: Annotated[
-        list[Annotated[str, StringConstraints(min_length=1, max_length=128)]], Field(min_length=1)
-    ]
+    devices: Annotated[list[stored_text("devices", required=True)], Field(min_length=1)]
 
 
 class StationOut(BaseModel):
@@ -169,12 +190,12 @@ class StationPage(BaseModel):
 
 class CaseIn(RequestBody):
     case_no: CaseNumber
-    title: ShortText = ""
+    title: stored_text("title") = ""
     unit_code: UnitCode | None = Field(default=None, description="Owning unit (default: the caller's)")
 
 
 class JudgmentIn(RequestBody):
-    judgment_no: Name
+    judgment_no: stored_text("judgment_no", required=True)
     judgment_date: IsoDate
 
 
@@ -200,31 +221,31 @@ class CasePage(BaseModel):
 class SourceIn(RequestBody):
     """Where a seized gun came from (来源流向)."""
 
-    maker: ShortText | None = None
-    workshop: ShortText | None = None
-    route: ShortText | None = None
-    seller: ShortText | None = None
-    notes: LongText | None = None
+    maker: stored_text("source_maker") | None = None
+    workshop: stored_text("source_workshop") | None = None
+    route: stored_text("source_route") | None = None
+    seller: stored_text("source_seller") | None = None
+    notes: stored_text("source_notes") | None = None
 
 
 class FirearmIn(RequestBody):
     case_no: CaseNumber
-    firearm_type: Name
-    make_model: Name
-    serial_number: Name
-    calibre: Name
+    firearm_type: stored_text("firearm_type", required=True)
+    make_model: stored_text("make_model", required=True)
+    serial_number: stored_text("serial_number", required=True)
+    calibre: stored_text("calibre", required=True)
     fires_standard_ammunition: StrictBool = Field(description="Can it fire standard-issue ammunition?")
     source: SourceIn = Field(default_factory=SourceIn)
-    description: LongText = ""
+    description: stored_text("description") = ""
 
 
 class AmmunitionIn(RequestBody):
     case_no: CaseNumber
-    calibre: Name
+    calibre: stored_text("calibre", required=True)
     quantity_rounds: Annotated[StrictInt, Field(ge=1, le=10_000_000)]
-    headstamp_lot: ShortText = ""
+    headstamp_lot: stored_text("headstamp_lot") = ""
     source: SourceIn = Field(default_factory=SourceIn)
-    description: LongText = ""
+    description: stored_text("description") = ""
 
 
 class SourceOut(BaseModel):
@@ -306,19 +327,19 @@ class OverdueOut(BaseModel):
 class TransferIn(RequestBody):
     version: Version
     to_unit: UnitCode
-    reason: LongText = ""
+    reason: stored_text("reason") = ""
 
 
 class CheckoutIn(RequestBody):
     version: Version
     purpose: CheckoutPurpose
-    to: Name = Field(description="Who takes it: a person, the lab, the court")
+    to: stored_text("to", required=True) = Field(description="Who takes it: a person, the lab, the court")
     due_date: IsoDate = Field(description="Due back (China Standard Time)")
 
 
 class ReturnIn(RequestBody):
     version: Version
-    note: LongText = ""
+    note: stored_text("note") = ""
 
 
 class HandoverIn(RequestBody):
@@ -330,11 +351,18 @@ class HandoverIn(RequestBody):
 class CorrectionIn(RequestBody):
     version: Version
     changes: Annotated[
-        dict[Annotated[str, StringConstraints(max_length=64)], StrictBool | LongText],
-        Field(min_length=1, max_length=20, description="Corrected fields and their values"),
+        dict[
+            Annotated[str, StringConstraints(max_length=64)],
+            StrictBool | Annotated[str, StringConstraints(max_length=text.LONG_LENGTH)],
+        ],
+        Field(
+            min_length=1,
+            max_length=20,
+            description="Corrected fields and their values (each held to its field's text policy)",
+        ),
     ]
-    reason: Name
-    corrects_seq: Annotated[StrictInt, Field(ge=1)] | None = Field(
+    reason: stored_text("reason", required=True)
+    corrects_seq: Annotated[StrictInt, Field(ge=1, le=MAX_SEQ)] | None = Field(
         default=None, description="The ledger seq of the record being corrected"
     )
 
@@ -342,13 +370,13 @@ class CorrectionIn(RequestBody):
 class CountIn(RequestBody):
     version: Version
     quantity: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
-    reason: Name
+    reason: stored_text("reason", required=True)
 
 
 class ConsumptionIn(RequestBody):
     version: Version
     rounds: Annotated[StrictInt, Field(ge=1, le=10_000_000)]
-    reason: Name
+    reason: stored_text("reason", required=True)
 
 
 # ---------------------------------------------------------------------------------------- ledger
@@ -404,7 +432,10 @@ class ProblemTypeOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "storage-full"]
+    storage_full_since: datetime | None = Field(
+        default=None, description="Since when writes have failed on a full disk"
+    )
 
 
 # ---------------------------------------------------------------------------- from the core's rows

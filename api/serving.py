@@ -28,7 +28,7 @@ from custody.services import Custody
 from custody.settings import Settings
 
 
-def service_app(custody: Custody, demo: bool = False) -> FastAPI:
+def service_app(custody: Custody, demo: bool = False, docs: bool | None = None) -> FastAPI:
     """The service's app over ``custody``, which it closes on shutdown.
 
     Without ``demo`` it refuses a database where demo accounts are active (one query, no hashing);
@@ -37,12 +37,15 @@ def service_app(custody: Custody, demo: bool = False) -> FastAPI:
     Everything built so far (modules, the route table, the schema) lives as long as the process: it is
     moved out of the garbage collector's sight (``gc.freeze``), so a full collection under load scans
     only what requests create, not the whole heap (otherwise a pause of tens of milliseconds now and
-    then, the service's slowest answers)."""
+    then, the service's slowest answers). ``docs``: serve ``/docs`` and ``/openapi.json`` (default:
+    ``CUSTODY_API_DOCS``, on unless set to false)."""
     if demo:
         check_demo_database(custody.engine)
     else:
         refuse_demo_accounts(custody.engine)
-    made = create_app(Services.over(custody), close_on_shutdown=True)
+    if docs is None:
+        docs = Settings().api_docs
+    made = create_app(Services.over(custody), close_on_shutdown=True, docs=docs)
     gc.collect()
     gc.freeze()
     return made

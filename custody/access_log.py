@@ -30,6 +30,7 @@ from custody.db.tables import AccessLogEntry, Station, User
 from custody.ledger import GENESIS_HASH, Head, Verification
 from custody.queries import Page, Queries, check_limit, fetch_page
 from custody.services import Custody
+from custody.text import shown
 
 _log = cast(Table, AccessLogEntry.__table__)
 _INSERT = PreparedInsert(_log)
@@ -59,7 +60,6 @@ class Access:
     note: str = ""  # what a refusal disclosed: ``username-unavailable: NAME``
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 REDACTED = "[redacted]"
 # Parameter names that carry a credential (matched case-insensitively, as a part of the name), and
 # the prefixes of this service's own tokens and station keys, redacted under any name.
@@ -100,8 +100,8 @@ _ACCESS_FIELDS = tuple(f.name for f in fields(Access))
 
 
 def _clip(text: str, limit: int) -> str:
-    """Text as logged: at most ``limit`` characters, control characters shown as U+FFFD."""
-    return _CONTROL.sub("\ufffd", text[:limit])
+    """Text as logged: at most ``limit`` characters, refused characters shown as U+FFFD (custody.text)."""
+    return shown(text, limit)
 
 
 class AccessLog:

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from custody import text
 from custody.errors import InvalidInput
-
-_CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"}
-_CONTROL_CHARACTER = re.compile("[" + re.escape("".join(sorted(_CONTROL))) + "]")
 
 
 def clean_text(value: Any, name: str, *, required: bool = False) -> str | None:
-    """Strip a text field; refuse control characters and, if required, emptiness."""
-    if value is None:
-        if required:
-            raise InvalidInput(f"{name} is required", field=name)
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
-    value = value.strip()
-    if _CONTROL_CHARACTER.search(value):
-        raise InvalidInput(f"{name} contains control characters", field=name)
-    if required and not value:
-        raise InvalidInput(f"{name} is required", field=name)
-    return value or None
+    """A text field as stored, under the one text policy (:mod:`custody.text`): NFC, trimmed, no
+    control or invisible characters, within the field's length limit; blank is absent unless required."""
+    return text.clean(value, name, required=required)
 
 
 @dataclass(frozen=True)

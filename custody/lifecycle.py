@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from custody import text
 from custody.actors import Actor
 from custody.errors import IllegalTransition, InvalidInput, TransitionRefused
 from custody.model import CaseStatus, CheckoutPurpose, Department, EventType, ItemState, Role
@@ -129,10 +130,16 @@ def transition_for(event: EventType) -> Transition:
 
 
 def _text(payload: Mapping[str, Any], name: str) -> str:
-    value = payload.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{name} is required", field=name)
-    return value.strip()
+    """A required text field of an act, as stored (:mod:`custody.text`)."""
+    return text.clean(payload.get(name), name, required=True) or ""
+
+
+def _optional_text(payload: Mapping[str, Any], name: str) -> str:
+    return text.clean(payload.get(name) or None, name) or ""
+
+
+# The largest ledger seq a correction may name (a signed 64-bit column).
+MAX_SEQ = 2**63 - 1
 
 
 def target_unit_exists(act: Act) -> None:
@@ -178,20 +185,39 @@ def receiver_is_same_level_public_order(act: Act) -> None:
         )
 
 
-CORRECTABLE_FIELDS: dict[str, type] = {
+_SOURCE_FIELDS: dict[str, type] = {
     "description": str,
-    "firearm_type": str,
-    "make_model": str,
-    "serial_number": str,
-    "calibre": str,
-    "fires_standard_ammunition": bool,
     "source_maker": str,
     "source_workshop": str,
     "source_route": str,
     "source_seller": str,
     "source_notes": str,
-    "headstamp_lot": str,
 }
+_FIREARM_FIELDS: dict[str, type] = {
+    "firearm_type": str,
+    "make_model": str,
+    "serial_number": str,
+    "calibre": str,
+    "fires_standard_ammunition": bool,
+}
+# What a correction may change, by kind of item: a firearm's fields never land on an ammunition lot.
+CORRECTABLE_FIELDS: dict[ItemKind, dict[str, type]] = {
+    ItemKind.FIREARM: {**_FIREARM_FIELDS, **_SOURCE_FIELDS},
+    ItemKind.AMMUNITION: {"calibre": str, "headstamp_lot": str, **_SOURCE_FIELDS},
+    ItemKind.BULLET_SAMPLE: {"description": str},
+    ItemKind.CASING_SAMPLE: {"description": str},
+}
+CORRECTABLE_FIELD_NAMES = tuple(dict.fromkeys(n for fields in CORRECTABLE_FIELDS.values() for n in fields))
+# Fields an item of that kind always has: a correction may not blank them.
+_REQUIRED_FIELDS = frozenset({"firearm_type", "make_model", "serial_number", "calibre"})
+
+
+def corrected_value(name: str, value: object) -> object:
+    """A corrected field's value as stored: text under the text policy, flags as given."""
+    if isinstance(value, bool):
+        return value
+    cleaned = text.clean(value, name, required=name in _REQUIRED_FIELDS)
+    return (cleaned or "") if name == "description" else cleaned
 
 
 def valid_correction(act: Act) -> None:
@@ -199,19 +225,28 @@ def valid_correction(act: Act) -> None:
     changes = act.payload.get("changes")
     if not isinstance(changes, dict) or not changes:
         raise InvalidInput("a correction names at least one field and its corrected value", "changes")
+    kind = ItemKind(act.item["kind"])
+    allowed = CORRECTABLE_FIELDS[kind]
     for name, value in changes.items():
-        expected = CORRECTABLE_FIELDS.get(name)
+        expected = allowed.get(name)
         if expected is None:
             raise InvalidInput(
-                f"{name} cannot be corrected (only {', '.join(sorted(CORRECTABLE_FIELDS))}); "
+                f"{name} cannot be corrected on this kind of item (only {', '.join(sorted(allowed))}); "
                 "state, unit and quantity change only through their own acts",
-                "changes",
+                f"changes.{name}" if isinstance(name, str) and name.isidentifier() else "changes",
             )
         if not isinstance(value, expected):
-            raise InvalidInput(f"{name} must be {expected.__name__}", "changes")
+            raise InvalidInput(f"{name} must be {expected.__name__}", f"changes.{name}")
+        try:
+            corrected_value(name, value)
+        except InvalidInput as refused:
+            raise InvalidInput(str(refused), f"changes.{name}") from None
     corrects = act.payload.get("corrects_seq")
     if corrects is not None and (
-        not isinstance(corrects, int) or act.lookups.item_event_type(act.item["id"], corrects) is None
+        not isinstance(corrects, int)
+        or isinstance(corrects, bool)
+        or not 1 <= corrects <= MAX_SEQ
+        or act.lookups.item_event_type(act.item["id"], corrects) is None
     ):
         raise TransitionRefused(f"seq {corrects} is not an event of {act.item['evidence_no']}")
 
@@ -300,7 +335,7 @@ def _record_transfer(act: Act) -> dict[str, Any]:
     return {
         "from_unit": act.item["unit_code"],
         "to_unit": _text(act.payload, "to_unit"),
-        "reason": (act.payload.get("reason") or "").strip(),
+        "reason": _optional_text(act.payload, "reason"),
     }
 
 
@@ -309,7 +344,7 @@ def _record_checkout(act: Act) -> dict[str, Any]:
 
 
 def _record_return(act: Act) -> dict[str, Any]:
-    return {"note": (act.payload.get("note") or "").strip()}
+    return {"note": _optional_text(act.payload, "note")}
 
 
 def _record_hand_over(act: Act) -> dict[str, Any]:
@@ -319,7 +354,7 @@ def _record_hand_over(act: Act) -> dict[str, Any]:
 
 
 def _record_correction(act: Act) -> dict[str, Any]:
-    changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in act.payload["changes"].items()}
+    changes = {k: corrected_value(k, v) for k, v in act.payload["changes"].items()}
     return {
         "changes": changes,
         "previous": {name: act.item[name] for name in changes},

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
@@ -25,6 +25,7 @@ from custody.errors import InvalidInput, UnknownUnit
 from custody.model import CaseStatus, ItemState
 from custody.numbers import ItemKind
 from custody.services import Custody
+from custody.text import clean
 
 _items = cast(Table, Item.__table__)
 _cases = cast(Table, Case.__table__)
@@ -146,6 +147,17 @@ _SUBSTRING_FIELDS = (
 _FREE_TEXT_COLUMNS = ("evidence_no", "description", *_SUBSTRING_FIELDS)
 
 
+def _cleaned(search: ItemSearch) -> ItemSearch:
+    """The search with its text under the text policy: a control character in a search field is refused
+    (a NUL would otherwise end the pattern early and match every row)."""
+    texts: dict[str, Any] = {
+        f.name: clean(getattr(search, f.name), f.name)
+        for f in fields(ItemSearch)
+        if isinstance(getattr(search, f.name), str) and f.name not in {"kind", "state"}
+    }
+    return replace(search, **texts)
+
+
 class Queries:
     def __init__(self, custody: Custody) -> None:
         self.custody = custody
@@ -171,7 +183,7 @@ class Queries:
         self, viewer: Actor, search: ItemSearch | None = None, cursor: str | None = None, limit: int = 50
     ) -> Page:
         """Items matching ``search`` in the viewer's scope, newest first, with their case number."""
-        wanted = search or ItemSearch()
+        wanted = _cleaned(search or ItemSearch())
         check_limit(limit)
         query: Select[Any] = select(_items, _cases.c.case_no).join(_cases, _cases.c.id == _items.c.case_id)
         units = self.scope(viewer, wanted.unit_code)
@@ -199,7 +211,7 @@ class Queries:
                 conditions.append(contains(_items.c[name], value))
         if search.registered_from is not None:
             conditions.append(_items.c.registered_at_us >= china_day_start_us(search.registered_from))
-        if search.registered_to is not None:
+        if search.registered_to is not None and search.registered_to < date.max:  # date.max: no end
             end = china_day_start_us(search.registered_to + timedelta(days=1))
             conditions.append(_items.c.registered_at_us < end)
         return conditions
@@ -215,6 +227,7 @@ class Queries:
     ) -> Page:
         """Cases in the viewer's scope, newest first; ``q`` matches the case number or title."""
         check_limit(limit)
+        q = clean(q, "q")
         query = select(_cases)
         units = self.scope(viewer, unit_code)
         if units is not None:

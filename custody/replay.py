@@ -35,7 +35,7 @@ ITEM_FIELDS = (
     "due_date",
     "custodian_user_id",
     "tag_uid",
-    *lifecycle.CORRECTABLE_FIELDS,
+    *lifecycle.CORRECTABLE_FIELD_NAMES,
 )
 CASE_FIELDS = ("status", "version", "judgment_no", "judgment_date")
 

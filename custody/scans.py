@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -132,7 +132,16 @@ async def record_sighting_async(
     return await custody.writer.submit_async(act)
 
 
+def _cleaned(scan: Scan) -> Scan:
+    """The scan's text fields under the text policy (:mod:`custody.text`); a uid is checked as hex."""
+    texts: dict[str, Any] = {
+        name: clean_text(getattr(scan, name), name) for name in ("code", "symbology", "text", "device_time")
+    }
+    return replace(scan, **texts)
+
+
 def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
+    scan = _cleaned(scan)
     number, uid = _checked(scan)
     digest = scan.digest()
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import stat
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PRIVATE_DIRECTORY = 0o700
 
 
 def _default_data_dir() -> Path:
@@ -26,21 +29,28 @@ class Settings(BaseSettings):
     session_file: Path | None = None
     # The service runs the demo (its accounts have a public password): set by `serve --demo` only.
     demo: bool = False
+    api_docs: bool = True  # serve /docs and /openapi.json (CUSTODY_API_DOCS=false: not at all)
 
     def resolved_database_url(self) -> str:
-        """``CUSTODY_DATABASE_URL``, or an SQLite file in the data directory."""
+        """``CUSTODY_DATABASE_URL``, or an SQLite file in the data directory, which is made (or narrowed
+        to) owner-only, 0700: evidence records are no one else's to read."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(self.data_dir / 'custody.sqlite').resolve()}"
+        return f"sqlite:///{(self._private_data_dir() / 'custody.sqlite').resolve()}"
+
+    def _private_data_dir(self) -> Path:
+        """The data directory, made (or narrowed to) owner-only."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIRECTORY)
+        if stat.S_IMODE(self.data_dir.stat().st_mode) & 0o077:
+            self.data_dir.chmod(PRIVATE_DIRECTORY)
+        return self.data_dir
 
     def resolved_demo_database_url(self) -> str:
         """The demo's database: ``CUSTODY_DATABASE_URL`` if set (the demo refuses one holding anything
         else), otherwise its own SQLite file beside the embedded one, never the embedded one itself."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(self.data_dir / 'demo.sqlite').resolve()}"
+        return f"sqlite:///{(self._private_data_dir() / 'demo.sqlite').resolve()}"
 
     def proxies(self) -> list[str]:
         """``CUSTODY_TRUSTED_PROXIES`` as a list of addresses and networks; a malformed entry is refused."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import API_PREFIX, CaseKeeper, ReaderOrStation, ServicesDep
 from api.errors import responses
-from api.schemas import CaseDetail, CaseIn, CaseOut, CasePage, JudgmentIn, case_out, item_out
+from api.idempotency import IdempotencyKeyHeader, create_once
+from api.schemas import CaseDetail, CaseIn, CaseOut, CasePage, JudgmentIn, case_out, item_out, stored_text
 from custody.model import CaseStatus
 from custody.queries import MAX_PAGE
 
@@ -31,7 +32,7 @@ def list_cases(
     services: ServicesDep,
     status: CaseStatus | None = None,
     unit_code: Annotated[str | None, Query(max_length=6, description="That unit and the units below")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Part of the case number or title")] = None,
+    q: Annotated[stored_text("q") | None, Query(description="Part of the case number or title")] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> CasePage:
@@ -41,10 +42,25 @@ def list_cases(
 
 
 @router.post("", status_code=201, response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
-def open_case(body: CaseIn, caller: CaseKeeper, services: ServicesDep) -> CaseOut:
-    """Open a case for the caller's unit, or for a unit below it. A case number is unique within its
-    owning unit: another unit's case of the same number is no conflict (and is never hinted at)."""
-    return case_out(services.custody.open_case(caller.actor, body.case_no, body.title, body.unit_code))
+def open_case(
+    body: CaseIn,
+    caller: CaseKeeper,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Open a case for the caller's unit, or for a unit below it (``Idempotency-Key``: a retry gets the
+    first answer). A case number is unique within its owning unit: another unit's case of the same
+    number is no conflict (and is never hinted at)."""
+    return create_once(
+        request,
+        services,
+        caller,
+        idempotency_key,
+        body,
+        lambda: services.custody.open_case(caller.actor, body.case_no, body.title, body.unit_code),
+        case_out,
+    )
 
 
 @router.get("/{case_no:path}", response_model=CaseDetail, responses=responses(401, 403, 404, 422))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import API_PREFIX, Clerk, Reader, ReaderOrStation, ServicesDep
 from api.errors import responses
+from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import (
     AmmunitionIn,
     FirearmIn,
@@ -21,6 +22,7 @@ from api.schemas import (
     SourceIn,
     item_detail,
     item_listed,
+    stored_text,
 )
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import ItemState
@@ -29,7 +31,6 @@ from custody.queries import MAX_PAGE, ItemSearch
 
 router = APIRouter(prefix=API_PREFIX, tags=["items"])
 
-Text = Annotated[str | None, Field(max_length=200)]
 CaseUnit = Annotated[
     str | None,
     Query(max_length=6, description="The case's owning unit, when several units in scope use its number"),
@@ -41,22 +42,24 @@ class ItemQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: Text = Field(default=None, description="Any text field: number, serial, make, description, source")
+    q: stored_text("q") | None = Field(
+        default=None, description="Any text field: number, serial, make, description, source"
+    )
     kind: ItemKind | None = None
     state: ItemState | None = None
     unit_code: Annotated[str | None, Field(max_length=6, description="That unit and the units below")] = None
-    case_no: Annotated[str | None, Field(max_length=64)] = None
-    serial_number: Text = None
-    make_model: Text = None
-    firearm_type: Text = None
-    calibre: Text = None
+    case_no: stored_text("case_no") | None = None
+    serial_number: stored_text("serial_number") | None = None
+    make_model: stored_text("make_model") | None = None
+    firearm_type: stored_text("firearm_type") | None = None
+    calibre: stored_text("calibre") | None = None
     fires_standard_ammunition: bool | None = None
-    headstamp_lot: Text = None
-    source_maker: Text = None
-    source_workshop: Text = None
-    source_route: Text = None
-    source_seller: Text = None
-    source_notes: Text = None
+    headstamp_lot: stored_text("headstamp_lot") | None = None
+    source_maker: stored_text("source_maker") | None = None
+    source_workshop: stored_text("source_workshop") | None = None
+    source_route: stored_text("source_route") | None = None
+    source_seller: stored_text("source_seller") | None = None
+    source_notes: stored_text("source_notes") | None = None
     registered_from: IsoDate | None = Field(default=None, description="Inclusive, China Standard Time")
     registered_to: IsoDate | None = Field(default=None, description="Inclusive, China Standard Time")
     cursor: Annotated[str | None, Field(max_length=64)] = None
@@ -77,6 +80,10 @@ def search_items(
     return ItemPage(items=[item_listed(r) for r in page.rows], next_cursor=page.next_cursor)
 
 
+def _location(item: ItemListed) -> str:
+    return f"{API_PREFIX}/items/{item.evidence_no}"
+
+
 @router.post(
     "/items/firearms",
     status_code=201,
@@ -84,9 +91,16 @@ def search_items(
     responses=responses(401, 403, 404, 409, 422),
 )
 def register_firearm(
-    body: FirearmIn, caller: Clerk, services: ServicesDep, response: Response, case_unit: CaseUnit = None
-) -> ItemListed:
-    """Register (登记) a seized firearm to an open case; the answer carries its evidence number."""
+    body: FirearmIn,
+    caller: Clerk,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+    case_unit: CaseUnit = None,
+) -> Response:
+    """Register (登记) a seized firearm to an open case; the answer carries its evidence number.
+
+    Send an ``Idempotency-Key``: a retry after a lost answer then gets the same item, not a second one."""
     intake = FirearmIntake(
         body.firearm_type,
         body.make_model,
@@ -96,9 +110,18 @@ def register_firearm(
         _source(body.source),
         body.description,
     )
-    registered = services.custody.register_firearm(caller.actor, body.case_no, intake, case_unit=case_unit)
-    response.headers["Location"] = f"/api/v1/items/{registered['evidence_no']}"
-    return item_listed(registered)
+    return create_once(
+        request,
+        services,
+        caller,
+        idempotency_key,
+        body,
+        lambda: services.custody.register_firearm(
+            caller.actor, body.case_no, intake, case_unit=case_unit
+        ),
+        item_listed,
+        _location,
+    )
 
 
 @router.post(
@@ -108,15 +131,29 @@ def register_firearm(
     responses=responses(401, 403, 404, 409, 422),
 )
 def register_ammunition(
-    body: AmmunitionIn, caller: Clerk, services: ServicesDep, response: Response, case_unit: CaseUnit = None
-) -> ItemListed:
-    """Register (登记) a seized ammunition lot to an open case."""
+    body: AmmunitionIn,
+    caller: Clerk,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+    case_unit: CaseUnit = None,
+) -> Response:
+    """Register (登记) a seized ammunition lot to an open case (``Idempotency-Key`` as for firearms)."""
     intake = AmmunitionIntake(
         body.calibre, body.quantity_rounds, body.headstamp_lot, _source(body.source), body.description
     )
-    registered = services.custody.register_ammunition(caller.actor, body.case_no, intake, case_unit=case_unit)
-    response.headers["Location"] = f"/api/v1/items/{registered['evidence_no']}"
-    return item_listed(registered)
+    return create_once(
+        request,
+        services,
+        caller,
+        idempotency_key,
+        body,
+        lambda: services.custody.register_ammunition(
+            caller.actor, body.case_no, intake, case_unit=case_unit
+        ),
+        item_listed,
+        _location,
+    )
 
 
 @router.get("/items/{evidence_no}", response_model=ItemDetail, responses=responses(401, 403, 404, 422))

@@ -1,11 +1,16 @@
-"""Public documentation of the problem types, and a health check. No credentials, not logged."""
+"""Public documentation of the problem types, and a health check (storage included). No credentials,
+not logged."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from api.errors import PROBLEMS, ProblemType, responses
 from api.schemas import HealthOut, ProblemTypeOut
+from api.storage import RETRY_AFTER_S, storage_of
 from custody.errors import NotFound
 
 router = APIRouter(tags=["meta"])
@@ -32,6 +37,18 @@ def problem_type(code: str) -> ProblemTypeOut:
     return _out(kind)
 
 
-@router.get("/health", response_model=HealthOut)
-def health() -> HealthOut:
-    return HealthOut(status="ok")
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"description": "The database's disk is full", "model": HealthOut}},
+)
+def health(request: Request) -> Response:
+    """``ok``, or 503 ``storage-full`` while the last write found the database's disk full."""
+    storage = storage_of(request.scope)
+    since = storage.full_since
+    if since is None:
+        return JSONResponse(HealthOut(status="ok").model_dump(mode="json", exclude_none=True))
+    body = HealthOut(status="storage-full", storage_full_since=datetime.fromtimestamp(since, UTC))
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}
+    )

@@ -23,7 +23,9 @@ from sqlalchemy.engine import Connection
 from api.access import access_of
 from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, ServicesDep, get_services
 from api.errors import responses
-from custody.errors import NotPermitted
+from api.idempotency import idempotency_key_of
+from api.schemas import stored_text
+from custody.errors import InvalidInput, NotPermitted
 from custody.model import Role
 from custody.scans import Scan, Station, record_sighting_async
 from custody.stations import StationRevoked
@@ -41,15 +43,20 @@ class ScanIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    device: str = Field(min_length=1, max_length=128, description="The station's device that read it")
-    idempotency_key: str = Field(min_length=1, max_length=128, description="Derived from the device event")
-    code: str | None = Field(
-        default=None, max_length=512, description="Barcode data (AIM identifier removed)"
+    device: stored_text("device", required=True) = Field(description="The station's device that read it")
+    idempotency_key: stored_text("idempotency_key", required=True) | None = Field(
+        default=None,
+        description="Derived from the device event (or sent as the Idempotency-Key header)",
     )
-    symbology: str | None = Field(default=None, max_length=8, description="AIM symbology, e.g. C0")
+    code: stored_text("code") | None = Field(
+        default=None, description="Barcode data (AIM identifier removed)"
+    )
+    symbology: stored_text("symbology") | None = Field(default=None, description="AIM symbology, e.g. C0")
     uid: str | None = Field(default=None, max_length=32, description="Tag UID in hex")
-    text: str | None = Field(default=None, max_length=512, description="The tag's NDEF text")
-    device_time: str | None = Field(default=None, max_length=64, description="When the device read it")
+    text: stored_text("text") | None = Field(default=None, description="The tag's NDEF text")
+    device_time: stored_text("device_time") | None = Field(
+        default=None, description="When the device read it"
+    )
 
 
 class SightingOut(BaseModel):
@@ -124,6 +131,19 @@ async def scan_body(request: Request) -> ScanIn:
         ) from None
 
 
+def scan_key(body: ScanIn, request: Request) -> str:
+    """The scan's idempotency key: the body's field or the ``Idempotency-Key`` header (the same if both)."""
+    header = idempotency_key_of(request)
+    if body.idempotency_key is not None and header is not None and body.idempotency_key != header:
+        raise InvalidInput("the Idempotency-Key header and idempotency_key differ", "idempotency_key")
+    key = body.idempotency_key or header
+    if key is None:
+        raise InvalidInput(
+            "a scan carries an idempotency key (idempotency_key or Idempotency-Key)", "idempotency_key"
+        )
+    return key
+
+
 @router.post(
     "/scans",
     status_code=201,
@@ -157,7 +177,7 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
     else:
         where = Station(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
     services = await get_services(request)
-    scan = Scan(**body.model_dump())
+    scan = Scan(**{**body.model_dump(), "idempotency_key": scan_key(body, request)})
 
     def logged(conn: Connection, answer: dict[str, Any]) -> None:
         """The request's access-log entry, committed with the sighting (one commit a scan)."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from api.deps import API_PREFIX, Administrator, AnyCaller, ServicesDep
 from api.errors import responses
+from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import UnitIn, UnitOut
 from custody.unit_admin import add_unit
 
@@ -24,16 +25,46 @@ def show_unit(code: str, caller: AnyCaller, services: ServicesDep) -> UnitOut:
 
 
 @router.post("", status_code=201, response_model=UnitOut, responses=responses(401, 403, 404, 409, 422))
-def create_unit(body: UnitIn, caller: Administrator, services: ServicesDep) -> UnitOut:
-    """Add a unit under the administrator's unit or a unit below it."""
-    added = add_unit(
-        services.custody,
-        caller.actor,
-        body.code,
-        body.parent_code,
-        body.name_zh,
-        body.name_en,
-        body.level,
-        body.note,
+def create_unit(
+    body: UnitIn,
+    caller: Administrator,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Add a unit under the administrator's unit or a unit below it (``Idempotency-Key``: a retry gets
+    the first answer)."""
+
+    def add() -> object:
+        return add_unit(
+            services.custody,
+            caller.actor,
+            body.code,
+            body.parent_code,
+            body.name_zh,
+            body.name_en,
+            body.level,
+            body.note,
+        )
+
+    def added(_result: object) -> UnitOut:
+        # the unit as stored: the body's values, already held to the text policy the core applies
+        return UnitOut(
+            code=body.code,
+            parent_code=body.parent_code,
+            name_zh=body.name_zh,
+            name_en=body.name_en,
+            level=body.level.value,
+            note=body.note,
+        )
+
+    return create_once(
+        request,
+        services,
+        caller,
+        idempotency_key,
+        body,
+        add,
+        added,
+        lambda unit: f"{API_PREFIX}/units/{unit.code}",
     )
-    return UnitOut(**added)

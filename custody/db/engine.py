@@ -1,5 +1,8 @@
 """Engines for SQLite (embedded, one bureau) and PostgreSQL (province-wide).
 
+An SQLite database file is created readable and writable by its owner only (0600), and an existing one
+is narrowed to that; SQLite gives its ``-wal`` and ``-shm`` files the database file's permissions.
+
 SQLite runs in WAL mode with ``synchronous=FULL`` (a commit is on disk when it returns), a busy timeout,
 foreign keys on, and ``BEGIN IMMEDIATE`` on connections marked for writing, so a writer takes the write
 lock before it reads what it will check. Readers use ordinary deferred transactions and never block it.
@@ -7,9 +10,12 @@ lock before it reads what it will check. Readers use ordinary deferred transacti
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 
 WRITE_OPTION = "custody_write"
@@ -18,6 +24,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        _private_file(make_url(url).database)
         # Keep the connections: opening one costs its PRAGMAs (WAL takes a lock), and the service's
         # thread pool (40 threads) reads concurrently.
         engine = create_engine(
@@ -30,6 +37,63 @@ def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
+
+
+PRIVATE_FILE = 0o600
+SQLITE_FULL = 13  # "database or disk is full"
+POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full
+
+
+SQLITE_IOERR = 10  # "disk I/O error": on a full disk, what opening the WAL or growing it answers
+SPACE_LEFT_BYTES = 64 * 1024  # less than this free: the file system is full for SQLite's purposes
+
+
+def storage_full(error: BaseException, engine: Engine | None = None) -> bool:
+    """Whether ``error`` (a SQLAlchemy error, or the driver's error it wraps) says the database's disk is
+    full: SQLite's SQLITE_FULL, PostgreSQL's disk_full, ENOSPC in the text, or (given the SQLite
+    ``engine``) SQLite's disk I/O error while the database's file system has no space left."""
+    for cause in (error, getattr(error, "orig", None), error.__cause__):
+        if cause is None:
+            continue
+        code = getattr(cause, "sqlite_errorcode", None)
+        if code == SQLITE_FULL or getattr(cause, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        message = str(cause).lower()
+        if "database or disk is full" in message or "no space left on device" in message:
+            return True
+        if isinstance(code, int) and code & 0xFF == SQLITE_IOERR and engine is not None:
+            return _no_space_left(engine)
+    return False
+
+
+def _no_space_left(engine: Engine) -> bool:
+    database = engine.url.database if is_sqlite(engine) else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return False
+    try:
+        found = os.statvfs(Path(database).resolve().parent)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < SPACE_LEFT_BYTES
+
+
+def _private_file(database: str | None) -> None:
+    """Create the database file owner-only, or take group and other permissions off an existing one."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE)
+    except FileExistsError:
+        for existing in (path, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            try:
+                mode = stat.S_IMODE(existing.stat().st_mode)
+                if mode & 0o077:
+                    existing.chmod(mode & 0o700)
+            except FileNotFoundError:
+                continue
+    else:
+        os.close(descriptor)
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import CustodyEvent
 from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, Verification, event_hash, verify_rows
+from custody.text import require_plain
 
 _events = CustodyEvent.__table__
 _HEAD = Prepared(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1))
@@ -48,8 +49,7 @@ def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:
         "payload": fields["payload"],
     }
     for name in ("station", "device", "unit_code", "event_type"):
-        if "\x1f" in row[name] or "\x00" in row[name]:
-            raise ValueError(f"{name} may not contain control characters U+001F or U+0000")
+        require_plain(row[name], name)
     row["hash"] = event_hash([row[c] for c in ALL_COLUMNS[:-1]])
     _INSERT.run(conn, row)
     return Head(row["seq"], row["hash"])

@@ -277,3 +277,26 @@ class DemoAccount(Base):
     __tablename__ = "demo_accounts"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+
+
+class IdempotencyKey(Base):
+    """A creating request's idempotency key, with a digest of the request and the answer it got.
+
+    Written in the same transaction as the act it names (migration 0005): a retry with the same key and
+    request gets the first answer and writes nothing; the same key with another request is refused.
+    Keys belong to their caller (a user or a station): one caller's key never answers another's request.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("principal", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(80))  # user:<id> or station:<id>
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+    created_at_us: Mapped[int] = mapped_column(BigInt)

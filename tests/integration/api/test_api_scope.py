@@ -102,7 +102,7 @@ def test_another_units_case_number_is_no_conflict_and_reads_resolve_within_the_s
     assert chosen.json()["title"] == "宽城的"
     body = {"case_no": case_no, "calibre": "9mm", "quantity_rounds": 5}
     lot = api.client.post("/api/v1/items/ammunition?case_unit=220102", headers=city, json=body)
-    assert lot.status_code == 201 and lot.json()["unit_code"] == "220102"
+    assert lot.status_code == 201 and lot.json()["unit_code"] == "220102", lot.text
     assert api.client.get(case_path(case_no), headers=api.login("jl-clerk")).json()["title"] == "吉林市的"
 
 

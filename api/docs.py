@@ -1,0 +1,71 @@
+"""Interactive API documentation served by the service itself, and the response headers of every answer.
+
+``/docs`` is Swagger UI from the ``swagger-ui-bundle`` package, its script and style served from
+``/docs/assets`` (no CDN: a police LAN has no internet, and nothing is loaded from a third party).
+``/docs`` and ``/openapi.json`` exist only when the app is made with ``docs=True``
+(``CUSTODY_API_DOCS``, on by default).
+
+Every answer says ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` and
+``Referrer-Policy: no-referrer``; every answer but the documentation's static assets says
+``Cache-Control: no-store`` (case, item and user data stays out of browser and proxy caches); every
+answer but the documentation's says ``Content-Security-Policy: default-src 'none'; frame-ancestors
+'none'`` (JSON is never a page that runs anything).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
+
+DOCS_URL = "/docs"
+ASSETS_URL = "/docs/assets"
+OPENAPI_URL = "/openapi.json"
+
+
+def serve_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs``, from local assets."""
+    app.mount(ASSETS_URL, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=OPENAPI_URL,
+            title=f"{app.title} — API",
+            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS_URL}/favicon-32x32.png",
+        )
+
+
+class ResponseHeaders:
+    """The headers above, on every answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        cacheable = path.startswith(ASSETS_URL + "/")
+        documentation = path == DOCS_URL or cacheable
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "no-referrer"
+                if not cacheable:
+                    headers["Cache-Control"] = "no-store"
+                if not documentation:
+                    headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,90 @@
+"""The ``Idempotency-Key`` header of creating requests (:mod:`custody.idempotency` keeps the keys).
+
+A creating POST sent with ``Idempotency-Key: <key>`` (1 to 128 characters of the text policy) is
+recorded with its key in the act's own transaction. Sent again with the same key and the same body (a
+retry after a lost answer), it gets the first answer again, with ``Idempotent-Replayed: true``, and
+nothing new is written, whichever service process answers. The same key with another body, or on
+another route, answers 409 ``idempotency-conflict``. Keys belong to the caller that sent them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from api.deps import Caller, Services
+from api.schemas import stored_text
+from custody import text
+from custody.idempotency import Answer, IdempotencyKeys, request_digest
+
+HEADER = "Idempotency-Key"
+R = TypeVar("R")
+
+IdempotencyKeyHeader = Annotated[
+    stored_text("idempotency_key") | None,
+    Header(
+        alias=HEADER,
+        description="A key of the client's choosing: a retry with the same key and body gets the first "
+        "answer and creates nothing; the same key with another body answers 409 idempotency-conflict.",
+    ),
+]
+
+
+def idempotency_key_of(request: Request) -> str | None:
+    """The request's ``Idempotency-Key`` header, under the text policy (422 if it breaks it)."""
+    value = request.headers.get(HEADER)
+    return None if value is None else text.clean(value, "idempotency_key", required=True)
+
+
+def principal_of(caller: Caller) -> str:
+    return f"station:{caller.station.id}" if caller.station is not None else f"user:{caller.actor.id}"
+
+
+def _response(answer: Answer, replayed: bool) -> JSONResponse:
+    headers = {"Location": answer.location} if answer.location else {}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(json.loads(answer.body), status_code=answer.status, headers=headers)
+
+
+def create_once(
+    request: Request,
+    services: Services,
+    caller: Caller,
+    key: str | None,
+    body: BaseModel,
+    create: Callable[[], R],
+    render: Callable[[R], BaseModel],
+    location: Callable[[Any], str | None] = lambda _out: None,
+) -> JSONResponse:
+    """Run ``create`` (one act) unless ``key`` says it ran already; answer 201 with ``render`` of it."""
+
+    def answer_of(result: R) -> Answer:
+        out = render(result)
+        return Answer(201, out.model_dump_json(), location(out))
+
+    if key is None:
+        return _response(answer_of(create()), replayed=False)
+    route = getattr(request.scope.get("route"), "path_format", request.url.path)
+    query = sorted(request.query_params.multi_items())
+    digest = request_digest(request.method, route, {"body": body.model_dump(mode="json"), "query": query})
+    keys = IdempotencyKeys(services.custody)
+    principal = principal_of(caller)
+    found = keys.recall(principal, key, digest)
+    if found is not None:
+        return _response(found, replayed=True)
+    try:
+        with keys.remembering(principal, key, digest, answer_of):
+            result = create()
+    except IntegrityError:  # a concurrent request with the same key committed first
+        found = keys.recall(principal, key, digest)
+        if found is None:
+            raise
+        return _response(found, replayed=True)
+    return _response(answer_of(result), replayed=False)
