@@ -133,6 +133,14 @@ PROBLEMS: dict[str, ProblemType] = _types(
         "Wrong username or password, or the account is locked or inactive (not told apart).",
     ),
     ProblemType(
+        "second-person-not-confirmed",
+        422,
+        "Second person not confirmed",
+        "The receiver or witness of a two-person act did not confirm with their own password (wrong "
+        "username or password, or an account locked, inactive or outside the caller's scope); `field` "
+        "names the password field.",
+    ),
+    ProblemType(
         "too-many-attempts",
         429,
         "Too many failed logins",

@@ -21,6 +21,8 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
 
 from custody import text
@@ -343,9 +345,23 @@ class ReturnIn(RequestBody):
 
 
 class HandoverIn(RequestBody):
+    """A two-person act: the receiving custodian (and a witness, if one is named) confirms it with their
+    own password, typed at the desk; neither password is stored or logged."""
+
     version: Version
     receiver: Username = Field(description="The same-level public-order custodian who receives it")
+    receiver_password: Password = Field(description="The receiver's own password: they accept the item")
     witness: Username | None = None
+    witness_password: Password | None = Field(
+        None, description="The witness's own password (with a witness, and only then)", validate_default=True
+    )
+
+    @field_validator("witness_password")
+    @classmethod
+    def _witness_confirms(cls, password: str | None, info: ValidationInfo) -> str | None:
+        if (info.data.get("witness") is None) != (password is None):
+            raise ValueError("a witness and the witness's own password come together")
+        return password
 
 
 class CorrectionIn(RequestBody):

@@ -65,6 +65,21 @@ class NotAuthenticated(CustodyError):
     code = "unauthenticated"
 
 
+class SecondPersonNotConfirmed(InvalidInput):
+    """The second person of a two-person act (a receiver, a witness) did not prove who they are: wrong
+    username or password, an account locked, inactive or outside the actor's scope (not told apart).
+    ``field`` names the password field (``receiver_password``, ``witness_password``)."""
+
+    code = "second-person-not-confirmed"
+
+    def __init__(self, part: str) -> None:
+        super().__init__(
+            f"the {part} was not confirmed: wrong username or password, or the account is locked or "
+            "inactive",
+            f"{part}_password",
+        )
+
+
 class LoginFailed(NotAuthenticated):
     """Wrong username or password, or an inactive or locked account (deliberately not told apart).
 
@@ -211,6 +226,22 @@ class Identity:
         attempt, row = self._checked(username, password, client)
         self.custody.writer.submit(lambda conn: self._succeeded(conn, attempt, None))
         return actor_from_row(row)
+
+    def confirm_second_person(
+        self, actor: Actor, username: str, password: str, part: str, client: str = ""
+    ) -> Actor:
+        """The second person of ``actor``'s two-person act (``part``: receiver, witness), proven by their
+        own password (:meth:`confirm`: counted, throttled and locked as a login). A wrong password and a
+        person outside the actor's scope are refused alike (:class:`SecondPersonNotConfirmed`), so
+        naming someone tells nothing about users one may not see; the act itself then checks the
+        person's role and unit."""
+        try:
+            person = self.confirm(username, password, client)
+        except LoginFailed:
+            raise SecondPersonNotConfirmed(part) from None
+        if not self.custody.units().within(person.unit_code, actor.unit_code):
+            raise SecondPersonNotConfirmed(part)
+        return person
 
     def _checked(self, username: str, password: str, client: str) -> tuple[_Attempt, dict[str, Any]]:
         """Count the attempt, then verify: the account row of a right password, else a refusal.

@@ -7,10 +7,10 @@ guards and the version. Later lifecycle steps (seal, sample, destruction) add a 
 
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from api.deps import API_PREFIX, Admits, Caller, ServicesDep
+from api.deps import API_PREFIX, Admits, Caller, ServicesDep, client_address
 from api.errors import responses
 from api.schemas import (
     CheckoutIn,
@@ -27,6 +27,9 @@ from custody import lifecycle
 from custody.model import EventType
 
 router = APIRouter(prefix=API_PREFIX, tags=["transitions"])
+# Second persons of a two-person act: a body naming one carries their own password as ``<part>_password``,
+# checked as a login is (counted, throttled: 429, locked) before the act.
+SECOND_PERSONS = ("receiver", "witness")
 
 ACTS: list[tuple[str, EventType, type[BaseModel], str]] = [
     ("transfer", EventType.TRANSFERRED, TransferIn, "Transfer an item to another unit"),
@@ -46,16 +49,29 @@ ACTS: list[tuple[str, EventType, type[BaseModel], str]] = [
 
 def _add_act(path: str, event: EventType, body_model: type[BaseModel], summary: str) -> None:
     admitted = Admits(*sorted(lifecycle.transition_for(event).roles))
+    confirmed = tuple(part for part in SECOND_PERSONS if f"{part}_password" in body_model.model_fields)
 
     def record(
         evidence_no: str,
         body: body_model,  # type: ignore[valid-type]
         caller: Annotated[Caller, Depends(admitted)],
         services: ServicesDep,
+        request: Request,
     ) -> ItemOut:
         values: dict[str, Any] = cast(BaseModel, body).model_dump(mode="json")
         version = values.pop("version")
         witness = values.pop("witness", None)
+        # A two-person act: each second person named confirms with their own password first.
+        for part in confirmed:
+            password = values.pop(f"{part}_password", None)
+            if password is not None:
+                services.identity.confirm_second_person(
+                    caller.actor,
+                    witness if part == "witness" else values[part],
+                    password,
+                    part,
+                    client_address(request),
+                )
         after = services.custody.act(caller.actor, evidence_no, event, version, values, witness=witness)
         return item_out(after)
 
@@ -67,7 +83,7 @@ def _add_act(path: str, event: EventType, body_model: type[BaseModel], summary: 
         methods=["POST"],
         response_model=ItemOut,
         summary=summary,
-        responses=responses(401, 403, 404, 409, 422),
+        responses=responses(401, 403, 404, 409, 422, *((429,) if confirmed else ())),
     )
 
 

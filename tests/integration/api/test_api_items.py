@@ -5,12 +5,13 @@ The tests share one database per back end; each works on a case of its own.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from api_harness import START, Harness, problem, station_headers, unique
+from api_harness import PASSWORD, START, Harness, problem, station_headers, unique
 
 from custody.numbers import EvidenceNumber, ItemKind
 
@@ -138,21 +139,56 @@ def test_an_act_not_allowed_from_the_current_state_is_refused(api, clerk, case):
 
 def test_handover_needs_a_closed_case_and_the_same_level_custodian(api, clerk, case):
     number = register(api, clerk, case)["evidence_no"]
-    handover = {"version": 1, "receiver": "ng-custodian"}
+    handover = {"version": 1, "receiver": "ng-custodian", "receiver_password": PASSWORD}
     problem(
         api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=handover),
         409,
         "transition-refused",
     )
     assert api.client.post(f"/api/v1/cases/{quote(case)}/close", headers=clerk).json()["status"] == "closed"
-    wrong_unit = {"version": 1, "receiver": "cc-custodian"}
+    out_of_scope = {"version": 1, "receiver": "cc-custodian", "receiver_password": PASSWORD}
     problem(
-        api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=wrong_unit),
+        api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=out_of_scope),
+        422,
+        "second-person-not-confirmed",
+    )
+    not_a_custodian = {"version": 1, "receiver": "ng-clerk2", "receiver_password": PASSWORD}
+    problem(
+        api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=not_a_custodian),
         409,
         "transition-refused",
     )
     done = api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=handover)
     assert done.status_code == 200 and done.json()["state"] == "handed_over"
+
+
+def test_a_handover_takes_the_receivers_and_the_witnesss_own_passwords(api, clerk, case):
+    number = register(api, clerk, case)["evidence_no"]
+    assert api.client.post(f"/api/v1/cases/{quote(case)}/close", headers=clerk).json()["status"] == "closed"
+    path = f"/api/v1/items/{number}/handover"
+    head = api.head_seq()
+    body = {"version": 1, "receiver": "ng-custodian"}
+    assert problem(api.client.post(path, headers=clerk, json=body), 422, "invalid-input")["field"] == (
+        "receiver_password"
+    )
+    wrong = {**body, "receiver_password": "not the password"}
+    refused = problem(api.client.post(path, headers=clerk, json=wrong), 422, "second-person-not-confirmed")
+    assert refused["field"] == "receiver_password"
+    unpaired = {**body, "receiver_password": PASSWORD, "witness": "ng-clerk2"}
+    assert problem(api.client.post(path, headers=clerk, json=unpaired), 422, "invalid-input")["field"] == (
+        "witness_password"
+    )
+    bad_witness = {**unpaired, "witness_password": "not the password"}
+    refused = problem(
+        api.client.post(path, headers=clerk, json=bad_witness), 422, "second-person-not-confirmed"
+    )
+    assert refused["field"] == "witness_password"
+    assert api.head_seq() == head
+    done = api.client.post(path, headers=clerk, json={**unpaired, "witness_password": PASSWORD})
+    assert done.status_code == 200, done.text
+    last = api.client.get(f"/api/v1/items/{number}", headers=clerk).json()["history"][-1]
+    assert (last["event_type"], last["witness"]) == ("handed_over", "ng-clerk2")
+    assert "password" not in json.dumps(last)
 
 
 def test_a_correction_is_a_new_record_and_the_old_one_stays(api, clerk, case):

@@ -444,7 +444,11 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/api/v1/items/{evidence_no}/handover"): Entry(
         {Role.CLERK},
         False,
-        act("handover", {"version": 1, "receiver": "ng-custodian"}, World.item_of_closed_case),
+        act(
+            "handover",
+            {"version": 1, "receiver": "ng-custodian", "receiver_password": PASSWORD},
+            World.item_of_closed_case,
+        ),
         200,
         out=404,
     ),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from api_harness import Harness, problem, station_headers, unique
+from api_harness import PASSWORD, Harness, problem, station_headers, unique
 from sqlalchemy import text
 
 from custody.intake import FirearmIntake
@@ -55,11 +55,13 @@ def closed_case_item(api: Harness) -> str:
 
 
 def answer_as_missing(api: Harness, number: str, body: dict[str, Any], name: str, field: str) -> None:
+    """Named with the right password, someone out of scope is answered exactly as nobody at all."""
     clerk = api.login("ng-clerk")
     path = f"/api/v1/items/{number}/handover"
+    body = {**body, f"{field}_password": PASSWORD}
     missing = api.client.post(path, headers=clerk, json={**body, field: "nobody-at-all"})
     named = api.client.post(path, headers=clerk, json={**body, field: name})
-    assert missing.status_code in (404, 409)
+    assert missing.status_code == 422 and missing.json()["type"] == "/problems/second-person-not-confirmed"
     assert named.status_code == missing.status_code
     assert named.json()["type"] == missing.json()["type"]
     assert named.json()["detail"].replace(name, "nobody-at-all") == missing.json()["detail"]
@@ -76,7 +78,7 @@ def test_a_receiver_out_of_scope_answers_as_a_missing_one(module_api):
 def test_a_witness_out_of_scope_answers_as_a_missing_one(module_api):
     number = closed_case_item(module_api)
     head = module_api.head_seq()
-    body = {"version": 1, "receiver": "ng-custodian"}
+    body = {"version": 1, "receiver": "ng-custodian", "receiver_password": PASSWORD}
     for name in ("cc-custodian", "jl-clerk", "admin"):
         answer_as_missing(module_api, number, body, name, "witness")
     assert module_api.head_seq() == head
