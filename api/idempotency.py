@@ -62,8 +62,12 @@ def create_once(
     create: Callable[[], R],
     render: Callable[[R], BaseModel],
     location: Callable[[Any], str | None] = lambda _out: None,
+    secret: tuple[str, ...] = (),
 ) -> JSONResponse:
-    """Run ``create`` (one act) unless ``key`` says it ran already; answer 201 with ``render`` of it."""
+    """Run ``create`` (one act) unless ``key`` says it ran already; answer 201 with ``render`` of it.
+
+    ``secret``: body fields (a password) left out of the request's digest, so that no form of them is
+    kept beside the key; a retry differing only in them gets the first answer."""
 
     def answer_of(result: R) -> Answer:
         out = render(result)
@@ -73,7 +77,8 @@ def create_once(
         return _response(answer_of(create()), replayed=False)
     route = getattr(request.scope.get("route"), "path_format", request.url.path)
     query = sorted(request.query_params.multi_items())
-    digest = request_digest(request.method, route, {"body": body.model_dump(mode="json"), "query": query})
+    shown = body.model_dump(mode="json", exclude=set(secret))
+    digest = request_digest(request.method, route, {"body": shown, "query": query})
     keys = IdempotencyKeys(services.custody)
     principal = principal_of(caller)
     found = keys.recall(principal, key, digest)

@@ -448,12 +448,17 @@ class Identity:
         hashed = None if password is None else self._hash(self.check_password(password, str(username)))
         now = self.custody.clock.now_us()
 
-        def with_password(conn: Connection, added: Actor) -> None:
+        def act(conn: Connection) -> dict[str, Any]:
+            added = self.custody.add_user_in(conn, username, full_name, unit_code, department, roles)
             if hashed is not None:
                 self._write_password(conn, added.id, hashed, now)
+            row = self._account(conn, added.username)
+            assert row is not None  # added just now, in this transaction
+            return self.view(row)
 
-        added = self.custody.add_user(username, full_name, unit_code, department, roles, with_password)
-        return self.user(admin, added.username)
+        # The act's result is the new user's view, read in its own transaction (an Idempotency-Key
+        # recorded with the act keeps exactly this answer).
+        return self.custody.writer.submit(act)
 
     def create_first_admin(
         self, username: str, full_name: str, unit_code: str, department: Department, password: str

@@ -192,32 +192,43 @@ class Custody:
         then: Callable[[Connection, Actor], object] | None = None,
     ) -> Actor:
         """Add a user; ``then`` runs in the same transaction (a first password, a demo mark)."""
+        return self.writer.submit(
+            lambda conn: self.add_user_in(conn, username, full_name, unit_code, department, roles, then)
+        )
+
+    def add_user_in(
+        self,
+        conn: Connection,
+        username: str,
+        full_name: str,
+        unit_code: str,
+        department: Department,
+        roles: Iterable[Role],
+        then: Callable[[Connection, Actor], object] | None = None,
+    ) -> Actor:
+        """:meth:`add_user` inside a transaction the caller holds (a writer act)."""
         name = clean_text(username, "username", required=True)
         role_set = sorted({Role(r).value for r in roles})
         if not role_set:
             raise InvalidInput("a user needs at least one role", "roles")
-
-        def act(conn: Connection) -> Actor:
-            if not _Lookups(conn).unit_exists(unit_code):
-                raise UnknownUnit(f"unknown unit {unit_code}")
-            if conn.execute(select(_users.c.id).where(_users.c.username == name)).first():
-                raise UsernameUnavailable(str(name))
-            values = {
-                "username": name,
-                "full_name": clean_text(full_name, "full_name", required=True),
-                "unit_code": unit_code,
-                "department": Department(department).value,
-                "roles": ",".join(role_set),
-                "active": True,
-                "created_at_us": self.clock.now_us(),
-            }
-            new_id = conn.execute(insert(_users).values(**values)).inserted_primary_key[0]  # type: ignore[index]
-            added = actor_from_row({"id": new_id, **values})
-            if then is not None:
-                then(conn, added)
-            return added
-
-        return self.writer.submit(act)
+        if not _Lookups(conn).unit_exists(unit_code):
+            raise UnknownUnit(f"unknown unit {unit_code}")
+        if conn.execute(select(_users.c.id).where(_users.c.username == name)).first():
+            raise UsernameUnavailable(str(name))
+        values = {
+            "username": name,
+            "full_name": clean_text(full_name, "full_name", required=True),
+            "unit_code": unit_code,
+            "department": Department(department).value,
+            "roles": ",".join(role_set),
+            "active": True,
+            "created_at_us": self.clock.now_us(),
+        }
+        new_id = conn.execute(insert(_users).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+        added = actor_from_row({"id": new_id, **values})
+        if then is not None:
+            then(conn, added)
+        return added
 
     def actor(self, username: str) -> Actor:
         with self.engine.connect() as conn:

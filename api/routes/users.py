@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import API_PREFIX, Administrator, ServicesDep, UserReader
 from api.errors import responses
+from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import PasswordSetIn, RevokedOut, UserIn, UserOut, UserPage, user_out
 from custody.model import Role
 from custody.queries import MAX_PAGE
@@ -33,18 +34,35 @@ def list_users(
 
 
 @router.post("", status_code=201, response_model=UserOut, responses=responses(401, 403, 404, 409, 422))
-def create_user(body: UserIn, caller: Administrator, services: ServicesDep) -> UserOut:
-    """Add a user, with a first password, to the administrator's unit or a unit below it."""
-    created = services.identity.create_user(
-        caller.actor,
-        body.username,
-        body.full_name,
-        body.unit_code,
-        body.department,
-        body.roles,
-        body.password,
+def create_user(
+    body: UserIn,
+    caller: Administrator,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Add a user, with a first password, to the administrator's unit or a unit below it
+    (``Idempotency-Key``: a retry gets the first answer; the password takes no part in the key's
+    digest, so nothing of it is kept beside the key)."""
+    return create_once(
+        request,
+        services,
+        caller,
+        idempotency_key,
+        body,
+        lambda: services.identity.create_user(
+            caller.actor,
+            body.username,
+            body.full_name,
+            body.unit_code,
+            body.department,
+            body.roles,
+            body.password,
+        ),
+        user_out,
+        lambda user: f"{API_PREFIX}/users/{user.username}",
+        secret=("password",),
     )
-    return user_out(created)
 
 
 @router.get("/{username}", response_model=UserOut, responses=responses(401, 403, 404))

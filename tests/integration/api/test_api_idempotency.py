@@ -178,3 +178,28 @@ def test_adding_a_unit_takes_an_idempotency_key(api):
         409,
         "idempotency-conflict",
     )
+
+
+def test_adding_a_user_takes_an_idempotency_key_and_keeps_nothing_of_the_password(api):
+    admin = {**api.login("admin"), "Idempotency-Key": unique("user-")}
+    username = unique("idem-user-")
+    body = {
+        "username": username,
+        "full_name": "幂等用户",
+        "unit_code": "220102",
+        "department": "evidence_room",
+        "roles": ["clerk"],
+        "password": "a long first password 1",
+    }
+    first = api.client.post("/api/v1/users", headers=admin, json=body)
+    assert first.status_code == 201, first.text
+    head = api.head_seq()
+    retry = api.client.post("/api/v1/users", headers=admin, json=body)
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    other = {**body, "full_name": "另一个用户"}
+    problem(api.client.post("/api/v1/users", headers=admin, json=other), 409, "idempotency-conflict")
+    assert api.head_seq() == head
+    with api.custody.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT request_sha256, answer FROM idempotency_keys").all()
+    assert all("a long first password" not in answer for _digest, answer in stored)
