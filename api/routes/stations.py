@@ -1,17 +1,40 @@
-"""Stations and their API keys: administrators add and revoke them for their unit and below."""
+"""Stations and their API keys: administrators add them for their unit and below, bind and unbind
+their devices, rotate and revoke their keys."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import Field
+from sqlalchemy.engine import Connection
 
+from api.access import access_of
 from api.deps import API_PREFIX, Administrator, ServicesDep
 from api.errors import responses
-from api.schemas import NewStationOut, StationIn, StationOut, StationPage, station_out
+from api.schemas import NewStationOut, RequestBody, StationIn, StationOut, StationPage, station_out
 from custody.queries import MAX_PAGE
+from custody.stations import RecordChange, StationChange
 
 router = APIRouter(prefix=API_PREFIX + "/stations", tags=["stations"])
+
+
+class DeviceIn(RequestBody):
+    device: str = Field(min_length=1, max_length=128, description="The device id to bind")
+
+
+DevicePath = Annotated[str, Path(min_length=1, max_length=128, description="A device bound to the station")]
+
+
+def logged_with(request: Request, services: ServicesDep, status: int) -> RecordChange:
+    """The request's access-log entry, saying what changed, committed with the change itself (the
+    route then tells the access-log middleware that the request is logged)."""
+
+    def record(conn: Connection, change: StationChange) -> None:
+        services.access_log.act_for(replace(access_of(request.scope, status), note=change.note()))(conn)
+
+    return record
 
 
 @router.get("", response_model=StationPage, responses=responses(401, 403, 422))
@@ -46,3 +69,37 @@ def show_station(name: str, caller: Administrator, services: ServicesDep) -> Sta
 def revoke_station(name: str, caller: Administrator, services: ServicesDep) -> StationOut:
     """Revoke the station's key: it stops working at the next request."""
     return station_out(services.stations.revoke(caller.actor, name).as_dict())
+
+
+@router.post("/{name}/devices", response_model=StationOut, responses=responses(401, 403, 404, 409, 422))
+def bind_device(
+    name: str, body: DeviceIn, caller: Administrator, services: ServicesDep, request: Request
+) -> StationOut:
+    """Bind another device to the station (at most 16; not to a revoked station)."""
+    station = services.stations.bind(caller.actor, name, body.device, logged_with(request, services, 200))
+    request.state.access_logged = True
+    return station_out(station.as_dict())
+
+
+@router.delete(
+    "/{name}/devices/{device}", response_model=StationOut, responses=responses(401, 403, 404, 409, 422)
+)
+def unbind_device(
+    name: str, device: DevicePath, caller: Administrator, services: ServicesDep, request: Request
+) -> StationOut:
+    """Unbind a device from the station: its scans are refused from now on. Never the last device."""
+    station = services.stations.unbind(caller.actor, name, device, logged_with(request, services, 200))
+    request.state.access_logged = True
+    return station_out(station.as_dict())
+
+
+@router.post("/{name}/key", response_model=NewStationOut, responses=responses(401, 403, 404, 409))
+def rotate_key(
+    name: str, caller: Administrator, services: ServicesDep, request: Request, response: Response
+) -> NewStationOut:
+    """Issue the station a new API key, shown this once; the old key is refused from now on. A revoked
+    station cannot be given a key again."""
+    station, key = services.stations.rotate_key(caller.actor, name, logged_with(request, services, 200))
+    request.state.access_logged = True
+    response.headers["Cache-Control"] = "no-store"
+    return NewStationOut(station=station_out(station.as_dict()), key=key)
