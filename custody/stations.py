@@ -26,6 +26,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
+from custody.access_log import redact_path
 from custody.actors import Actor, require_role
 from custody.credentials import STATION_KEY_PREFIX, Randomness, digest, looks_like, mint
 from custody.db.prepared import Prepared
@@ -200,8 +201,9 @@ class StationChange:
     detail: str
 
     def note(self) -> str:
-        """What the access log keeps of the change (never a key: a hint is its first characters)."""
-        return f"station-{self.act}: {self.detail}"
+        """What the access log keeps of the change: never a key (a hint is a key's first characters,
+        kept without its prefix; a device id that carries a token or a key is ``[redacted]``)."""
+        return redact_path(f"station-{self.act}: {self.detail}")
 
 
 RecordChange = Callable[[Connection, StationChange], object]

@@ -82,7 +82,7 @@ def bind_device(
 
 
 @router.delete(
-    "/{name}/devices/{device}", response_model=StationOut, responses=responses(401, 403, 404, 409, 422)
+    "/{name}/devices/{device:path}", response_model=StationOut, responses=responses(401, 403, 404, 409, 422)
 )
 def unbind_device(
     name: str, device: DevicePath, caller: Administrator, services: ServicesDep, request: Request

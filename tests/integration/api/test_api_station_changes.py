@@ -240,3 +240,19 @@ def test_each_change_is_one_access_log_entry_saying_what_changed(api, city_admin
     assert all(e["username"] == "cc-station-admin" and "csk_" not in e["note"] for e in mine)
     verified = api.client.get("/api/v1/access-log/verification", headers=auditor).json()
     assert verified["ok"] is True, verified
+
+
+def test_a_device_id_with_a_slash_is_unbound_and_one_that_looks_like_a_key_is_not_logged(api, city_admin):
+    name = unique("ng-desk-")
+    api.station(name, "220102", "scanner-1", "COM3/left")
+    unbound = api.client.delete(f"/api/v1/stations/{name}/devices/COM3/left", headers=city_admin)
+    assert unbound.status_code == 200, unbound.text
+    assert unbound.json()["devices"] == ["scanner-1"]
+    pasted = "csk_" + "A" * 43  # a key pasted where a device id belongs
+    bound = api.client.post(f"/api/v1/stations/{name}/devices", json={"device": pasted}, headers=city_admin)
+    assert bound.status_code == 200, bound.text
+    entries = api.client.get("/api/v1/access-log?limit=50", headers=api.login("admin")).json()["entries"]
+    assert pasted not in str(entries)
+    assert [e["note"] for e in entries if e["path"] == f"/api/v1/stations/{name}/devices"] == [
+        "station-device-bound: [redacted]"
+    ]
