@@ -294,7 +294,7 @@ class Stations:
         return station
 
     def forget(self, station_id: int) -> None:
-        """Stop remembering the keys of station ``station_id`` (it was found revoked)."""
+        """Stop remembering the keys of station ``station_id`` (it was found revoked, or changed)."""
         for known, station in list(self._known.items()):
             if station.id == station_id:
                 self._known.pop(known, None)
