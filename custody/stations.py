@@ -7,10 +7,11 @@ needs a role, it cannot do. A revoked key stops working at the next request; the
 access log keeps naming the station.
 
 An administrator may bind another device to a live station, unbind one (never its last), and rotate
-its key (a new key shown once; the old one refused from then on). Each such change is one transaction
-that also writes the record the entry point gives it (:data:`RecordChange`: the access-log entry of the
-request or command, with :meth:`StationChange.note` saying what changed). A revoked station stays
-revoked: nothing of it changes any more.
+its key (a new key shown once; the old one refused from then on). Each such change, and adding or
+revoking a station, is one transaction that also writes the record the entry point gives it
+(:data:`RecordChange`: the access-log entry of the request or command, with
+:meth:`StationChange.note` saying what changed). A revoked station stays revoked: nothing of it
+changes any more.
 """
 
 from __future__ import annotations
@@ -193,9 +194,9 @@ def clean_devices(devices: Iterable[object]) -> tuple[str, ...]:
 class StationChange:
     """One administrative change of a station, handed to the entry point's record inside the change's
     own transaction: what was done (``act``), by whom, the station as it is afterwards, and ``detail``
-    (the device bound or unbound; for a rotation, the hints of the old and the new key)."""
+    (the devices added, bound or unbound and the hints of the keys issued or revoked)."""
 
-    act: str  # device-bound, device-unbound, key-rotated
+    act: str  # added, device-bound, device-unbound, key-rotated, revoked
     admin: Actor
     station: Station
     detail: str
@@ -226,9 +227,16 @@ class Stations:
         self._known: dict[str, Station] = {}
 
     def add(
-        self, admin: Actor, name: str, unit_code: str, department: Department, devices: Iterable[object]
+        self,
+        admin: Actor,
+        name: str,
+        unit_code: str,
+        department: Department,
+        devices: Iterable[object],
+        record: RecordChange | None = None,
     ) -> tuple[Station, str]:
-        """Add a station in the administrator's scope; return it and its key (shown this once only)."""
+        """Add a station in the administrator's scope; return it and its key (shown this once only).
+        ``record`` (the entry points') is written in the same transaction, noting the devices."""
         require_role(admin, ADMINS, "add stations")
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise InvalidInput(
@@ -257,7 +265,11 @@ class Stations:
             if conn.execute(select(_stations.c.id).where(_stations.c.name == name)).first():
                 raise AlreadyExists(f"station {name} exists already")
             new_id = conn.execute(insert(_stations).values(**values)).inserted_primary_key[0]  # type: ignore[index]
-            return _station({"id": new_id, **values})
+            added = _station({"id": new_id, **values})
+            if record is not None:
+                detail = f"{name} of unit {unit_code}, devices {', '.join(bound)}; key {_hint(key[:8])}…"
+                record(conn, StationChange("added", admin, added, detail))
+            return added
 
         return self.custody.writer.submit(act), key
 
@@ -307,18 +319,24 @@ class Stations:
             raise UnknownStation(f"unknown station {name}")
         return _station(row)
 
-    def revoke(self, admin: Actor, name: str) -> Station:
-        """Revoke a station's key for good (add the station again under a new name for a new key)."""
+    def revoke(self, admin: Actor, name: str, record: RecordChange | None = None) -> Station:
+        """Revoke a station's key for good (add the station again under a new name for a new key).
+        ``record`` is written in the same transaction when this call revoked it (not when it was
+        revoked already)."""
         require_role(admin, ADMINS, "revoke station keys")
         station = self.get(admin, name)
         now = self.custody.clock.now_us()
 
         def act(conn: Connection) -> None:
-            conn.execute(
+            revoked = conn.execute(
                 update(_stations)
                 .where(_stations.c.id == station.id, _stations.c.revoked_at_us.is_(None))
                 .values(revoked_at_us=now)
             )
+            if revoked.rowcount == 1 and record is not None:
+                row = conn.execute(select(_stations).where(_stations.c.id == station.id)).mappings().one()
+                after = _station(row)
+                record(conn, StationChange("revoked", admin, after, f"key {_hint(after.key_hint)}…"))
 
         self.custody.writer.submit(act)
         self.forget(station.id)

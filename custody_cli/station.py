@@ -41,7 +41,8 @@ def add_command(name: str, unit_code: str, department: str, devices: tuple[str, 
 
     with services() as custody:
         admin = acting_user(custody)
-        added, key = Stations(custody).add(admin, name, unit_code, Department(department), devices)
+        record = _command_record(custody, "add")
+        added, key = Stations(custody).add(admin, name, unit_code, Department(department), devices, record)
     emit({**added.as_dict(), "key": key})
     click.echo("store the key now: it is not shown again and cannot be recovered", err=True)
 
@@ -72,7 +73,7 @@ def revoke_command(name: str) -> None:
     from custody.stations import Stations
 
     with services() as custody:
-        revoked = Stations(custody).revoke(acting_user(custody), name)
+        revoked = Stations(custody).revoke(acting_user(custody), name, _command_record(custody, "revoke"))
     emit(revoked.as_dict())
 
 

@@ -256,3 +256,21 @@ def test_a_device_id_with_a_slash_is_unbound_and_one_that_looks_like_a_key_is_no
     assert [e["note"] for e in entries if e["path"] == f"/api/v1/stations/{name}/devices"] == [
         "station-device-bound: [redacted]"
     ]
+
+
+def test_adding_and_revoking_a_station_are_logged_once_each_with_what_changed(api, city_admin):
+    name = unique("ng-desk-")
+    wanted = {"name": name, "unit_code": "220102", "department": "evidence_room", "devices": ["s-1", "r-1"]}
+    key = api.client.post("/api/v1/stations", json=wanted, headers=city_admin).json()["key"]
+    for _ in range(2):  # the second revocation changes nothing and notes nothing
+        assert api.client.post(f"/api/v1/stations/{name}/revoke", headers=city_admin).status_code == 200
+    entries = api.client.get("/api/v1/access-log?limit=50", headers=api.login("admin")).json()["entries"]
+    added = [e for e in entries if e["path"] == "/api/v1/stations" and name in e["note"]]
+    assert [(e["method"], e["status"], e["note"]) for e in added] == [
+        ("POST", 201, f"station-added: {name} of unit 220102, devices s-1, r-1; key {key[4:8]}…")
+    ]
+    revoked = [e for e in entries if e["path"] == f"/api/v1/stations/{name}/revoke"]
+    assert [(e["status"], e["note"]) for e in reversed(revoked)] == [
+        (200, f"station-revoked: key {key[4:8]}…"),
+        (200, ""),
+    ]

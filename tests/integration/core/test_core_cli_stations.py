@@ -136,3 +136,33 @@ def test_only_an_administrator_of_the_stations_unit_or_above_changes_it(
     clerk = run(database_url, "ng-clerk", passwords, "station", "rotate-key", desk)
     assert clerk.exit_code == 1 and "may not" in clerk.output
     assert station_log(custody) == before
+
+
+def test_adding_and_revoking_on_the_command_line_are_logged(database_url, passwords, custody):
+    added = run(
+        database_url, "admin", passwords, "station", "add", "ng-desk-3", "--unit", "220102", "--device", "s-1"
+    )
+    assert added.exit_code == 0, added.output
+    hint = printed(added)["key"][4:8]
+    assert run(database_url, "admin", passwords, "station", "revoke", "ng-desk-3").exit_code == 0
+    admin = custody.actor("admin")
+    assert station_log(custody)[-2:] == [
+        (
+            "CLI",
+            "custody station add",
+            "custody station add ng-desk-3",
+            0,
+            f"station-added: ng-desk-3 of unit 220102, devices s-1; key {hint}…",
+            admin.id,
+            "220000",
+        ),
+        (
+            "CLI",
+            "custody station revoke",
+            "custody station revoke ng-desk-3",
+            0,
+            f"station-revoked: key {hint}…",
+            admin.id,
+            "220000",
+        ),
+    ]
