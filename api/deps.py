@@ -138,7 +138,7 @@ class Admits:
         if bearer is not None and station_key is not None:
             raise NotAuthenticated("send a session token or a station key, not both")
         if station_key is not None:
-            station = services.stations.recall(station_key) if self.remembers_stations else None
+            station = services.stations.recall(station_key, device) if self.remembers_stations else None
             if station is None:
                 station = await run_in_threadpool(services.stations.authenticate, station_key)
             caller = Caller(station.viewer(), station=station, device=device or "")

@@ -77,6 +77,14 @@ PROBLEMS: dict[str, ProblemType] = _types(
     ProblemType("unknown-unit", 404, "Unknown unit", "No police unit has this code."),
     ProblemType("unknown-user", 404, "Unknown user", "No such user in the caller's scope."),
     ProblemType("unknown-station", 404, "Unknown station", "No such station in the caller's scope."),
+    ProblemType("unknown-device", 404, "Unknown device", "The device is not bound to the station."),
+    ProblemType(
+        "station-change-refused",
+        409,
+        "Station change refused",
+        "The station is revoked, the device is its last one or bound already, or the station changed "
+        "meanwhile.",
+    ),
     ProblemType("already-exists", 409, "Already exists", "Something with this number or name exists."),
     ProblemType(
         "username-unavailable",

@@ -58,14 +58,17 @@ class Station:
     """Where a scan comes from, as the service authenticated it: a station (its name, unit and place),
     or a user scanning at a desk (``actor_id`` set, the name ``user:USERNAME``).
 
-    ``station_id`` names the station's row: the sighting's transaction checks that its key is still
-    live, so a service that remembers keys between requests cannot record a scan after a revocation."""
+    ``station_id`` names the station's row and ``key_sha256`` the digest of the key it came with: the
+    sighting's transaction checks that this key is still the station's live key and that the scan's
+    device is still bound to it, so a service that remembers keys between requests cannot record a scan
+    after a revocation, a key rotation or an unbinding."""
 
     name: str
     unit_code: str
     location: str = ""
     actor_id: int | None = None
     station_id: int | None = None
+    key_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
 
     def act(conn: Connection) -> dict[str, Any]:
         if station.station_id is not None:
-            require_live(conn, station.station_id)
+            require_live(conn, station.station_id, station.key_sha256, scan.device)
         found = _RECEIPT.run(conn, {"station": station.name, "key": scan.idempotency_key}).fetchone()
         if found is not None:
             if found[0] != digest:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from custody.model import Department
 from custody_cli.context import acting_user, emit, fail, reports_errors, services
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from custody.services import Custody
+    from custody.stations import RecordChange, StationChange
 
 
 @click.group()
@@ -34,7 +41,8 @@ def add_command(name: str, unit_code: str, department: str, devices: tuple[str, 
 
     with services() as custody:
         admin = acting_user(custody)
-        added, key = Stations(custody).add(admin, name, unit_code, Department(department), devices)
+        record = _command_record(custody, "add")
+        added, key = Stations(custody).add(admin, name, unit_code, Department(department), devices, record)
     emit({**added.as_dict(), "key": key})
     click.echo("store the key now: it is not shown again and cannot be recovered", err=True)
 
@@ -65,8 +73,76 @@ def revoke_command(name: str) -> None:
     from custody.stations import Stations
 
     with services() as custody:
-        revoked = Stations(custody).revoke(acting_user(custody), name)
+        revoked = Stations(custody).revoke(acting_user(custody), name, _command_record(custody, "revoke"))
     emit(revoked.as_dict())
+
+
+def _command_record(custody: Custody, command: str) -> RecordChange:
+    """A command's change is recorded as an API request's is: an access-log entry (method ``CLI``,
+    the command as route and path, exit status 0, the note saying what changed), committed with it."""
+    from dataclasses import replace
+
+    from custody.access_log import USER, Access, AccessLog
+    from custody_cli.session import cli_client
+
+    def record(conn: Connection, change: StationChange) -> None:
+        admin = change.admin
+        entry = Access(
+            USER,
+            method="CLI",
+            route=f"custody station {command}",
+            path=f"custody station {command} {change.station.name}",
+            status=0,
+            user_id=admin.id,
+            unit_code=admin.unit_code,
+            client=cli_client(),
+        )
+        AccessLog(custody).act_for(replace(entry, note=change.note()))(conn)
+
+    return record
+
+
+@station.command("bind")
+@click.argument("name")
+@click.argument("device")
+@reports_errors
+def bind_command(name: str, device: str) -> None:
+    """Bind another device to a station (administrator): its scans are admitted from now on."""
+    from custody.stations import Stations
+
+    with services() as custody:
+        bound = Stations(custody).bind(acting_user(custody), name, device, _command_record(custody, "bind"))
+    emit(bound.as_dict())
+
+
+@station.command("unbind")
+@click.argument("name")
+@click.argument("device")
+@reports_errors
+def unbind_command(name: str, device: str) -> None:
+    """Unbind a device from a station (administrator): its scans are refused from now on. A station
+    keeps at least one device."""
+    from custody.stations import Stations
+
+    with services() as custody:
+        record = _command_record(custody, "unbind")
+        unbound = Stations(custody).unbind(acting_user(custody), name, device, record)
+    emit(unbound.as_dict())
+
+
+@station.command("rotate-key")
+@click.argument("name")
+@reports_errors
+def rotate_key_command(name: str) -> None:
+    """Issue a station a new API key (administrator) and print it: shown this once only. The old key
+    is refused from now on; a revoked station cannot be given a key again."""
+    from custody.stations import Stations
+
+    with services() as custody:
+        record = _command_record(custody, "rotate-key")
+        rotated, key = Stations(custody).rotate_key(acting_user(custody), name, record)
+    emit({**rotated.as_dict(), "key": key})
+    click.echo("store the key now: it is not shown again and cannot be recovered", err=True)
 
 
 @station.command("run")

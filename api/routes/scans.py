@@ -28,7 +28,7 @@ from api.schemas import stored_text
 from custody.errors import InvalidInput, NotPermitted
 from custody.model import Role
 from custody.scans import Scan, Station, record_sighting_async
-from custody.stations import StationRevoked
+from custody.stations import DeviceNotBound, StationRevoked
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 
@@ -173,6 +173,7 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
             caller.station.unit_code,
             caller.station.name,
             station_id=caller.station.id,
+            key_sha256=caller.station.key_sha256,
         )
     else:
         where = Station(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
@@ -186,7 +187,7 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
 
     try:
         answer = await record_sighting_async(services.custody, where, scan, logged)
-    except StationRevoked:
+    except (StationRevoked, DeviceNotBound):  # the remembered station is older than its row
         if caller.station is not None:
             services.stations.forget(caller.station.id)
         raise

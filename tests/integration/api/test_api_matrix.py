@@ -388,6 +388,37 @@ MATRIX: dict[tuple[str, str], Entry] = {
         200,
         out=404,
     ),
+    ("POST", "/api/v1/stations/{name}/devices"): Entry(
+        {Role.ADMIN},
+        False,
+        lambda w, s, fresh: Call(
+            "POST",
+            f"/api/v1/stations/{_fresh_station(w, s) if fresh else w.station_name[s]}/devices",
+            {"device": "reader-1"},
+        ),
+        200,
+        out=404,
+    ),
+    ("DELETE", "/api/v1/stations/{name}/devices/{device}"): Entry(
+        {Role.ADMIN},
+        False,
+        lambda w, s, fresh: Call(
+            "DELETE",
+            f"/api/v1/stations/{_fresh_station(w, s, 'reader-1') if fresh else w.station_name[s]}"
+            "/devices/reader-1",
+        ),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/stations/{name}/key"): Entry(
+        {Role.ADMIN},
+        False,
+        lambda w, s, fresh: Call(
+            "POST", f"/api/v1/stations/{_fresh_station(w, s) if fresh else w.station_name[s]}/key"
+        ),
+        200,
+        out=404,
+    ),
     ("GET", "/api/v1/cases"): Entry(
         READERS,
         True,
@@ -510,9 +541,9 @@ PUBLIC_DOCUMENTS = {
 }
 
 
-def _fresh_station(w: World, scope: str) -> str:
+def _fresh_station(w: World, scope: str, *more_devices: str) -> str:
     name = unique("m-desk-")
-    w.h.station(name, scope)
+    w.h.station(name, scope, "scanner-1", *more_devices)
     return name
 
 
