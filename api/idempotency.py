@@ -63,15 +63,21 @@ def create_once(
     render: Callable[[R], BaseModel],
     location: Callable[[Any], str | None] = lambda _out: None,
     secret: tuple[str, ...] = (),
+    kept: Callable[[Any], BaseModel] | None = None,
 ) -> JSONResponse:
     """Run ``create`` (one act) unless ``key`` says it ran already; answer 201 with ``render`` of it.
 
     ``secret``: body fields (a password) left out of the request's digest, so that no form of them is
-    kept beside the key; a retry differing only in them gets the first answer."""
+    kept beside the key; a retry differing only in them gets the first answer. ``kept``: the answer as
+    kept for a retry, rendered from the act's own result, when the first answer holds a secret that must
+    not be stored (a station's key): a retry then gets the answer without it."""
 
-    def answer_of(result: R) -> Answer:
-        out = render(result)
+    def answer_of(result: Any, shape: Callable[[Any], BaseModel] = render) -> Answer:
+        out = shape(result)
         return Answer(201, out.model_dump_json(), location(out))
+
+    def kept_of(result: Any) -> Answer:
+        return answer_of(result, kept or render)
 
     if key is None:
         return _response(answer_of(create()), replayed=False)
@@ -85,7 +91,7 @@ def create_once(
     if found is not None:
         return _response(found, replayed=True)
     try:
-        with keys.remembering(principal, key, digest, answer_of):
+        with keys.remembering(principal, key, digest, kept_of):
             result = create()
     except IntegrityError:  # a concurrent request with the same key committed first
         found = keys.recall(principal, key, digest)

@@ -179,7 +179,11 @@ class StationOut(BaseModel):
 
 class NewStationOut(BaseModel):
     station: StationOut
-    key: str = Field(description="The station's API key: shown this once, stored only as its SHA-256")
+    key: str | None = Field(
+        description="The station's API key: shown this once, stored only as its SHA-256. A retry under the "
+        "same Idempotency-Key answers null here: the key is never kept; if the first answer was lost, "
+        "rotate the key (POST /api/v1/stations/{name}/key)."
+    )
 
 
 class StationPage(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from api.access import access_of
 from api.deps import API_PREFIX, Administrator, Services, ServicesDep
 from api.errors import responses
+from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import NewStationOut, RequestBody, StationIn, StationOut, StationPage, station_out
 from custody.queries import MAX_PAGE
 from custody.stations import StationChange
@@ -59,16 +60,30 @@ def list_stations(
 
 @router.post("", status_code=201, response_model=NewStationOut, responses=responses(401, 403, 404, 409, 422))
 def add_station(
-    body: StationIn, caller: Administrator, services: ServicesDep, request: Request, response: Response
-) -> NewStationOut:
-    """Add a station; the answer carries its API key, which is never shown again."""
+    body: StationIn,
+    caller: Administrator,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Add a station; the answer carries its API key, which is never shown again (``Idempotency-Key``:
+    a retry gets the first answer without the key, which is never kept)."""
     logged = LoggedChange(request, services, 201)
-    station, key = services.stations.add(
-        caller.actor, body.name, body.unit_code, body.department, body.devices, logged
+    answer = create_once(
+        request,
+        services,
+        caller,
+        idempotency_key,
+        body,
+        lambda: services.stations.add(
+            caller.actor, body.name, body.unit_code, body.department, body.devices, logged
+        ),
+        lambda added: NewStationOut(station=station_out(added[0].as_dict()), key=added[1]),
+        lambda out: f"{API_PREFIX}/stations/{out.station.name}",
+        kept=lambda station: NewStationOut(station=station_out(station.as_dict()), key=None),
     )
     logged.committed()
-    response.headers["Cache-Control"] = "no-store"
-    return NewStationOut(station=station_out(station.as_dict()), key=key)
+    return answer
 
 
 @router.get("/{name}", response_model=StationOut, responses=responses(401, 403, 404))

@@ -203,3 +203,29 @@ def test_adding_a_user_takes_an_idempotency_key_and_keeps_nothing_of_the_passwor
     with api.custody.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT request_sha256, answer FROM idempotency_keys").all()
     assert all("a long first password" not in answer for _digest, answer in stored)
+
+
+def test_adding_a_station_takes_an_idempotency_key_and_never_keeps_the_station_key(api):
+    admin = {**api.login("admin"), "Idempotency-Key": unique("station-")}
+    body = {
+        "name": unique("idem-desk-"),
+        "unit_code": "220102",
+        "department": "evidence_room",
+        "devices": ["scanner-1"],
+    }
+    first = api.client.post("/api/v1/stations", headers=admin, json=body)
+    assert first.status_code == 201, first.text
+    key = first.json()["key"]
+    assert key.startswith("csk_") and first.headers["Cache-Control"] == "no-store"
+    retry = api.client.post("/api/v1/stations", headers=admin, json=body)
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json() == {"station": first.json()["station"], "key": None}
+    other = {**body, "devices": ["scanner-2"]}
+    problem(api.client.post("/api/v1/stations", headers=admin, json=other), 409, "idempotency-conflict")
+    listed = api.client.get("/api/v1/stations", headers=api.login("admin"), params={"limit": 200}).json()
+    assert [s["name"] for s in listed["stations"]].count(body["name"]) == 1
+    with api.custody.engine.connect() as conn:
+        answers = conn.exec_driver_sql("SELECT answer FROM idempotency_keys").scalars().all()
+    assert answers and all(key not in answer and key[8:] not in answer for answer in answers)
+    scan = {"device": "scanner-1", "code": "F220102202600000000"}
+    assert api.client.post("/api/v1/scans", headers=station_headers(key), json=scan).status_code != 401
