@@ -34,6 +34,14 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery staple"
+# A firearm as the API registers it (add "case_no").
+FIREARM = {
+    "firearm_type": "手枪",
+    "make_model": "54式",
+    "serial_number": "5401123",
+    "calibre": "7.62mm",
+    "fires_standard_ammunition": True,
+}
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # as the shared fixtures' clock
 CHEAP_HASHER = password_hasher(memory_kib=1024, passes=1)
 _serial = itertools.count(1)

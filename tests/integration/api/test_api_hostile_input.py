@@ -7,15 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_harness import START, Harness, problem, station_headers, unique
-
-FIREARM = {
-    "firearm_type": "手枪",
-    "make_model": "54式",
-    "serial_number": "5401123",
-    "calibre": "7.62mm",
-    "fires_standard_ammunition": True,
-}
+from api_harness import FIREARM, START, Harness, problem, station_headers, unique
 
 
 @pytest.fixture

@@ -6,20 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_harness import START, Harness, problem, station_headers, unique
+from api_harness import FIREARM, START, Harness, problem, station_headers, unique
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import Services
 from custody.services import Custody
-
-FIREARM = {
-    "firearm_type": "手枪",
-    "make_model": "54式",
-    "serial_number": "5401123",
-    "calibre": "7.62mm",
-    "fires_standard_ammunition": True,
-}
 
 
 @pytest.fixture
