@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
@@ -42,6 +41,18 @@ def serve_docs(app: FastAPI) -> None:
         )
 
 
+_COMMON = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_NO_STORE = ((b"cache-control", b"no-store"),)
+_CSP = ((b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),)
+_HEADERS = _COMMON + _NO_STORE + _CSP  # every answer but the documentation's
+_DOCUMENTATION_HEADERS = _COMMON + _NO_STORE  # the Swagger UI page runs its own script
+_ASSET_HEADERS = _COMMON  # the Swagger UI's static files may be cached
+
+
 class ResponseHeaders:
     """The headers above, on every answer."""
 
@@ -56,16 +67,13 @@ class ResponseHeaders:
         cacheable = path.startswith(ASSETS_URL + "/")
         documentation = path == DOCS_URL or cacheable
 
+        extra = _ASSET_HEADERS if cacheable else _DOCUMENTATION_HEADERS if documentation else _HEADERS
+        names = {name for name, _value in extra}
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Referrer-Policy"] = "no-referrer"
-                if not cacheable:
-                    headers["Cache-Control"] = "no-store"
-                if not documentation:
-                    headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+                kept = [h for h in message.get("headers", ()) if bytes(h[0]).lower() not in names]
+                message["headers"] = [*kept, *extra]  # these values win over any a route set
             await send(message)
 
         await self.app(scope, receive, with_headers)

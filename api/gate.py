@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import API_PREFIX, Services, admission_of
+from api.deps import API_PREFIX, Admits, Services, admission_of
 from api.errors import DATABASE_UNAVAILABLE, database_error_response, refusal_response
 from custody.errors import CustodyError
 
@@ -30,6 +30,7 @@ class AdmissionGate:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._routes: list[APIRoute] | None = None
+        self._admits: dict[int, Admits | None] = {}  # per route: its admission dependency, found once
 
     def _route_for(self, scope: Scope) -> APIRoute | None:
         """The route that will answer (matched as the router will match it, in the same order)."""
@@ -41,13 +42,19 @@ class AdmissionGate:
                 return route
         return None
 
+    def _admission(self, route: APIRoute) -> Admits | None:
+        key = id(route)
+        if key not in self._admits:
+            self._admits[key] = admission_of(d.call for d in route.dependant.dependencies)
+        return self._admits[key]
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope.get("path", "").startswith(API_PREFIX):
             await self.app(scope, receive, send)
             return
         services: Services | None = getattr(scope["app"].state, "services", None)
         route = self._route_for(scope) if services is not None else None
-        admits = None if route is None else admission_of(d.call for d in route.dependant.dependencies)
+        admits = None if route is None else self._admission(route)
         if services is None or route is None or admits is None:
             await self.app(scope, receive, send)
             return
