@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import API_PREFIX, Inspector, ServicesDep
 from api.errors import responses
+from api.routes.ledger import ExpectedHead
 from api.schemas import AccessEntryOut, AccessLogPage, VerificationOut
-from custody.errors import InvalidInput
-from custody.ledger import Head
 from custody.queries import MAX_PAGE
 
 router = APIRouter(prefix=API_PREFIX + "/access-log", tags=["access log"])
@@ -33,20 +32,8 @@ def entries(
 
 
 @router.get("/verification", response_model=VerificationOut, responses=responses(401, 403, 422))
-def verify(
-    caller: Inspector,
-    services: ServicesDep,
-    expect_head: Annotated[
-        str | None, Query(max_length=100, description="SEQ:HASH recorded earlier: also catches a cut-off end")
-    ] = None,
-) -> VerificationOut:
+def verify(caller: Inspector, services: ServicesDep, expected: ExpectedHead) -> VerificationOut:
     """Recompute the access log's whole hash chain (every entry, whoever made it: the chain is one);
     ``ok`` is false and ``first_bad_seq`` names the first bad entry if anything was altered or removed.
     The encoding is documented in ``custody.access_chain`` (version 1)."""
-    expected = None
-    if expect_head:
-        try:
-            expected = Head.parse(expect_head)
-        except ValueError as bad:
-            raise InvalidInput(str(bad), "expect_head") from None
     return VerificationOut.model_validate(services.access_log.verify(expected).as_dict())

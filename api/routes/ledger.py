@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.deps import API_PREFIX, Inspector, LedgerReader, ServicesDep
 from api.errors import responses
@@ -21,20 +21,25 @@ def head(caller: LedgerReader, services: ServicesDep) -> HeadOut:
     return HeadOut(seq=current.seq, hash=current.hash, head=str(current))
 
 
-@router.get("/verification", response_model=VerificationOut, responses=responses(401, 403, 422))
-def verify(
-    caller: Inspector,
-    services: ServicesDep,
+def expected_head(
     expect_head: Annotated[
         str | None, Query(max_length=100, description="SEQ:HASH recorded earlier: also catches a cut-off end")
     ] = None,
-) -> VerificationOut:
+) -> Head | None:
+    """The ``expect_head`` query parameter of a chain verification, parsed (422 naming it if malformed)."""
+    if not expect_head:
+        return None
+    try:
+        return Head.parse(expect_head)
+    except ValueError as bad:
+        raise InvalidInput(str(bad), "expect_head") from None
+
+
+ExpectedHead = Annotated[Head | None, Depends(expected_head)]
+
+
+@router.get("/verification", response_model=VerificationOut, responses=responses(401, 403, 422))
+def verify(caller: Inspector, services: ServicesDep, expected: ExpectedHead) -> VerificationOut:
     """Recompute the whole chain; ``ok`` is false and ``first_bad_seq`` names the first bad event if
     anything was altered or removed."""
-    expected = None
-    if expect_head:
-        try:
-            expected = Head.parse(expect_head)
-        except ValueError as bad:
-            raise InvalidInput(str(bad), "expect_head") from None
     return VerificationOut.model_validate(services.custody.verify(expected).as_dict())
