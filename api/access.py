@@ -87,7 +87,8 @@ class AccessLogMiddleware:
                         await anyio.to_thread.run_sync(record, access_of(scope, message["status"]))
                     except Exception as failed:  # noqa: BLE001 - answered as a problem, not raised
                         replaced = True
-                        await unrecorded_response(Request(scope), failed)(scope, receive, send)
+                        committed = scope.get("method") not in _READS and message["status"] < 400
+                        await unrecorded_response(Request(scope), failed, committed)(scope, receive, send)
                         return
                 if record is not None and scope.get("method") not in _READS and message["status"] < 400:
                     storage_of(scope).wrote()  # an act and its entry were written: the disk takes writes

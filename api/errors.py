@@ -184,6 +184,13 @@ PROBLEMS: dict[str, ProblemType] = _types(
         "seconds in Retry-After.",
     ),
     ProblemType("internal-error", 500, "Internal error", "An unexpected failure; it has been logged."),
+    ProblemType(
+        "recorded-but-not-logged",
+        500,
+        "Recorded, access entry not written",
+        "The act was recorded, but its access-log entry could not be written (e.g. a full disk): do not "
+        "send it again; read the item or case back to see it.",
+    ),
 )
 
 
@@ -292,9 +299,21 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, kind, str(error.detail), headers=headers)
 
 
-def unrecorded_response(request: Request, error: BaseException) -> JSONResponse:
+def unrecorded_response(request: Request, error: BaseException, committed: bool = False) -> JSONResponse:
     """The answer to a request whose access-log entry could not be written (it fails rather than go
-    unrecorded): 503 when the disk is full or the database unreachable, else 500, logged."""
+    unrecorded): 503 when the disk is full or the database unreachable, else 500, logged. ``committed``:
+    the request's act was already recorded, so the answer must not invite a retry that repeats it."""
+    if committed:
+        if is_storage_full(request, error):
+            storage_of(request.scope).write_failed(first_line(error))
+        log.error(
+            "act recorded, access entry not written on %s %s: %s",
+            request.method,
+            request.url.path,
+            first_line(error),
+        )
+        kind = PROBLEMS["recorded-but-not-logged"]
+        return problem_response(request, kind, kind.description)
     if is_storage_full(request, error):
         return storage_full_response(request, error)
     if isinstance(error, DATABASE_UNAVAILABLE):

@@ -103,6 +103,21 @@ def test_no_answer_goes_out_when_its_entry_cannot_be_written(api, monkeypatch):
     assert "220102" not in answer.json()["detail"]
 
 
+def test_an_act_recorded_whose_entry_cannot_be_written_is_not_answered_as_one_to_retry(api, monkeypatch):
+    clerk = api.login("ng-clerk")
+
+    def disk_full(_access: object) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(api.services.access_log, "record", disk_full)
+    with _client_keeping_errors(api) as client:
+        answer = client.post("/api/v1/cases", headers=clerk, json={"case_no": "RECORDED-1"})
+    refused = problem(answer, 500, "recorded-but-not-logged")
+    assert "Retry-After" not in answer.headers and "do not send it again" in refused["detail"]
+    monkeypatch.undo()
+    assert api.client.get("/api/v1/cases/RECORDED-1", headers=clerk).status_code == 200
+
+
 def _client_keeping_errors(api: Harness) -> Any:
     from api_harness import TestClient
 

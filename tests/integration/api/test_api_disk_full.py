@@ -102,6 +102,9 @@ def test_a_full_disk_answers_503_logs_once_and_recovers_without_losing_a_record(
     written = [kept]
     for _ in range(200):  # pages the write-ahead log already holds still take a few acts
         answer = open_case(api, clerk)
+        if answer.json().get("type") == "/problems/recorded-but-not-logged":
+            fill(small_disk)  # the case is recorded, its access entry did not fit: never a 503 to retry
+            continue
         if answer.status_code != 201:
             break
         written.append(answer.json()["case_no"])
