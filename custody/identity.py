@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -36,6 +36,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Table, delete, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 
+from custody import lifecycle
 from custody.actors import Actor, require_role
 from custody.credentials import SESSION_PREFIX, Randomness, digest, looks_like, mint, password_hasher
 from custody.db.tables import Credential, LoginAttempt, User, UserSession
@@ -47,7 +48,7 @@ from custody.errors import (
     UnknownUnit,
     UnknownUser,
 )
-from custody.model import Department, Role
+from custody.model import Department, EventType, Role
 from custody.queries import Page, Queries, check_limit, fetch_page
 from custody.services import Custody, actor_from_row
 
@@ -242,6 +243,33 @@ class Identity:
         if not self.custody.units().within(person.unit_code, actor.unit_code):
             raise SecondPersonNotConfirmed(part)
         return person
+
+    def act(
+        self,
+        actor: Actor,
+        evidence_no: str,
+        event: EventType,
+        version: int,
+        payload: Mapping[str, Any],
+        witness: str | None = None,
+        passwords: Mapping[str, str] | None = None,
+        client: str = "",
+    ) -> dict[str, Any]:
+        """An act on an item as the entry points record it: every second person it names (the
+        transition's ``second_persons`` fields, and a witness) first confirms with their own password,
+        ``passwords[part]`` (:meth:`confirm_second_person`); then :meth:`Custody.act`. A missing or
+        wrong password refuses the act before anything is written."""
+        parts = lifecycle.transition_for(event).second_persons
+        named = {part: str(payload[part]) for part in parts if payload.get(part) is not None}
+        if witness is not None:
+            named["witness"] = witness
+        given = passwords or {}
+        for part in named:
+            if part not in given:
+                raise InvalidInput(f"the {part} confirms with their own password", f"{part}_password")
+        for part, username in named.items():
+            self.confirm_second_person(actor, username, given[part], part, client)
+        return self.custody.act(actor, evidence_no, event, version, payload, witness=witness)
 
     def _checked(self, username: str, password: str, client: str) -> tuple[_Attempt, dict[str, Any]]:
         """Count the attempt, then verify: the account row of a right password, else a refusal.

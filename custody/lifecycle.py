@@ -79,6 +79,10 @@ class Transition:
     kinds: frozenset[ItemKind] = field(default_factory=lambda: frozenset(ItemKind))
     witness_required: bool = False
     record: Record = _as_given  # the payload stored in the ledger, from a checked act
+    # Payload fields naming a second person who confirms the act with their own password (a receiver
+    # accepting the item); a witness, when one is named, always confirms too. The entry points act
+    # through ``Identity.act``, which checks the confirmations before the act.
+    second_persons: tuple[str, ...] = ()
 
     def check(self, act: Act) -> None:
         """Raise unless ``act`` may happen now. Guards run only once the state allows the act."""
@@ -436,6 +440,7 @@ transition(
         guards=(case_closed_or_judged, receiver_is_same_level_public_order),
         effect=_hand_over,
         record=_record_hand_over,
+        second_persons=("receiver",),
     )
 )
 transition(

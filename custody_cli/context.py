@@ -107,15 +107,13 @@ def acting_user(custody: Custody) -> Actor:
     return actor
 
 
-def second_person(custody: Custody, username: str, part: str) -> str:
-    """A second person of the acting user's two-person act (``part``: witness, receiver) confirms with
-    their own password, asked for now (or the next line of standard input with ``--password-stdin``);
-    a wrong password and a person outside the acting user's scope are refused alike."""
-    from custody_cli.session import cli_client, identity, read_password
+def second_password(username: str, part: str) -> str:
+    """The password a second person of a two-person act (``part``: witness, receiver) types to confirm
+    it, asked for now (or the next line of standard input with ``--password-stdin``); the core checks it
+    (``Identity.act``)."""
+    from custody_cli.session import read_password
 
-    actor = acting_user(custody)
-    password = read_password(f"password of {username} ({part})", password_stdin())
-    return identity(custody).confirm_second_person(actor, username, password, part, cli_client()).username
+    return read_password(f"password of {username} ({part})", password_stdin())
 
 
 def emit(record: dict[str, Any]) -> None:

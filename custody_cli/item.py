@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from custody.model import CheckoutPurpose, EventType
-from custody_cli.context import acting_user, emit, reports_errors, second_person, services
+from custody_cli.context import acting_user, emit, reports_errors, second_password, services
 
 SUMMARY = ("evidence_no", "kind", "state", "version", "unit_code", "case_no")
 
@@ -138,14 +138,19 @@ def _act(
 ) -> None:
     """Record an act. A receiver (in ``payload``) and a witness confirm with their own password, after
     the acting user's."""
+    from custody_cli.session import cli_client, identity
+
     with services() as custody:
         actor = acting_user(custody)
+        passwords = {}
         if "receiver" in payload:
-            payload = {**payload, "receiver": second_person(custody, payload["receiver"], "receiver")}
+            passwords["receiver"] = second_password(payload["receiver"], "receiver")
         if witness:
-            witness = second_person(custody, witness, "witness")
+            passwords["witness"] = second_password(witness, "witness")
         current = version if version is not None else custody.item(evidence_no, actor)["version"]
-        after = custody.act(actor, evidence_no, event, current, payload, witness=witness)
+        after = identity(custody).act(
+            actor, evidence_no, event, current, payload, witness, passwords, cli_client()
+        )
     emit({k: after.get(k) for k in SUMMARY if k in after})
 
 

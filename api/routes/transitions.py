@@ -27,8 +27,8 @@ from custody import lifecycle
 from custody.model import EventType
 
 router = APIRouter(prefix=API_PREFIX, tags=["transitions"])
-# Second persons of a two-person act: a body naming one carries their own password as ``<part>_password``,
-# checked as a login is (counted, throttled: 429, locked) before the act.
+# Second persons of a two-person act: a body naming one carries their own password as ``<part>_password``;
+# the core (``Identity.act``) checks them as logins are checked (counted, throttled: 429, locked).
 SECOND_PERSONS = ("receiver", "witness")
 
 ACTS: list[tuple[str, EventType, type[BaseModel], str]] = [
@@ -61,18 +61,11 @@ def _add_act(path: str, event: EventType, body_model: type[BaseModel], summary: 
         values: dict[str, Any] = cast(BaseModel, body).model_dump(mode="json")
         version = values.pop("version")
         witness = values.pop("witness", None)
-        # A two-person act: each second person named confirms with their own password first.
-        for part in confirmed:
-            password = values.pop(f"{part}_password", None)
-            if password is not None:
-                services.identity.confirm_second_person(
-                    caller.actor,
-                    witness if part == "witness" else values[part],
-                    password,
-                    part,
-                    client_address(request),
-                )
-        after = services.custody.act(caller.actor, evidence_no, event, version, values, witness=witness)
+        given = {part: values.pop(f"{part}_password", None) for part in confirmed}
+        passwords = {part: password for part, password in given.items() if password is not None}
+        after = services.identity.act(
+            caller.actor, evidence_no, event, version, values, witness, passwords, client_address(request)
+        )
         return item_out(after)
 
     record.__name__ = f"record_{event.value}"

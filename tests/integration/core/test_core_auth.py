@@ -228,3 +228,40 @@ def test_a_password_reset_while_the_old_one_is_checked_refuses_the_login(custody
     with pytest.raises(LoginFailed):
         identity.login("ng-clerk", PASSWORD, "10.7.7.7")
     assert identity.login("ng-clerk", "issued by the admin", "10.7.7.7").actor.username == "ng-clerk"
+
+
+def test_a_handover_through_identity_act_needs_the_receivers_own_password(custody: Custody, passwords):
+    from custody.errors import InvalidInput
+    from custody.identity import SecondPersonNotConfirmed
+    from custody.intake import FirearmIntake
+    from custody.model import EventType
+
+    identity = Identity(custody, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    clerk = custody.actor("ng-clerk")
+    custody.open_case(clerk, "K-TWO")
+    gun = custody.register_firearm(clerk, "K-TWO", FirearmIntake("手枪", "54式", "7", "7.62mm", True))
+    custody.close_case(clerk, "K-TWO")
+    number, handover = gun["evidence_no"], EventType.HANDED_OVER
+    head = custody.head()
+    with pytest.raises(InvalidInput, match="receiver confirms") as missing:
+        identity.act(clerk, number, handover, 1, {"receiver": "ng-custodian"})
+    assert missing.value.field == "receiver_password"
+    with pytest.raises(SecondPersonNotConfirmed):
+        identity.act(
+            clerk, number, handover, 1, {"receiver": "ng-custodian"}, passwords={"receiver": "wrong"}
+        )
+    with pytest.raises(InvalidInput, match="witness confirms"):
+        identity.act(
+            clerk, number, handover, 1, {"receiver": "ng-custodian"}, "ng-clerk2", {"receiver": passwords}
+        )
+    assert custody.head() == head
+    done = identity.act(
+        clerk,
+        number,
+        handover,
+        1,
+        {"receiver": "ng-custodian"},
+        "ng-clerk2",
+        {"receiver": passwords, "witness": passwords},
+    )
+    assert done["state"] == "handed_over" and custody.head().seq == head.seq + 1
