@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -47,6 +48,11 @@ def stored_text(name: str, *, required: bool = False) -> Any:
 Username = stored_text("username", required=True)
 CaseNumber = stored_text("case_no", required=True)
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+# The owning unit of a case named by number, when several units in the caller's scope use the number.
+CaseUnit = Annotated[
+    str | None,
+    Query(max_length=6, description="The case's owning unit, when several units in scope use its number"),
+]
 # Passwords are taken as typed (never normalised or trimmed), up to the core's limit.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=text.PASSWORD_LENGTH)]
 Version = Annotated[StrictInt, Field(ge=1, le=2**31 - 1, description="The item version the caller read")]

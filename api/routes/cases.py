@@ -13,7 +13,17 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import API_PREFIX, CaseKeeper, ReaderOrStation, ServicesDep
 from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
-from api.schemas import CaseDetail, CaseIn, CaseOut, CasePage, JudgmentIn, case_out, item_out, stored_text
+from api.schemas import (
+    CaseDetail,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    CaseUnit,
+    JudgmentIn,
+    case_out,
+    item_out,
+    stored_text,
+)
 from custody.model import CaseStatus
 from custody.queries import MAX_PAGE
 
@@ -21,11 +31,6 @@ router = APIRouter(prefix=API_PREFIX + "/cases", tags=["cases"])
 
 # Case numbers are unique per owning unit: a number resolves within the caller's scope (its own unit's
 # case first); when several units in the scope use it, ``unit_code`` says whose.
-CaseUnit = Annotated[
-    str | None, Query(max_length=6, description="The owning unit, when several units in scope use the number")
-]
-
-
 @router.get("", response_model=CasePage, responses=responses(401, 403, 404, 422))
 def list_cases(
     caller: ReaderOrStation,

@@ -13,6 +13,7 @@ from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import (
     AmmunitionIn,
+    CaseUnit,
     FirearmIn,
     IsoDate,
     ItemDetail,
@@ -30,11 +31,6 @@ from custody.numbers import ItemKind
 from custody.queries import MAX_PAGE, ItemSearch
 
 router = APIRouter(prefix=API_PREFIX, tags=["items"])
-
-CaseUnit = Annotated[
-    str | None,
-    Query(max_length=6, description="The case's owning unit, when several units in scope use its number"),
-]
 
 
 class ItemQuery(BaseModel):

@@ -125,13 +125,10 @@ def unbind_device(
 
 
 @router.post("/{name}/key", response_model=NewStationOut, responses=responses(401, 403, 404, 409))
-def rotate_key(
-    name: str, caller: Administrator, services: ServicesDep, request: Request, response: Response
-) -> NewStationOut:
+def rotate_key(name: str, caller: Administrator, services: ServicesDep, request: Request) -> NewStationOut:
     """Issue the station a new API key, shown this once; the old key is refused from now on. A revoked
     station cannot be given a key again."""
     logged = LoggedChange(request, services, 200)
     station, key = services.stations.rotate_key(caller.actor, name, logged)
-    logged.committed()
-    response.headers["Cache-Control"] = "no-store"
+    logged.committed()  # the answer is never stored: every answer says Cache-Control: no-store
     return NewStationOut(station=station_out(station.as_dict()), key=key)

@@ -1,7 +1,7 @@
 """scope and integrity: case numbers unique per owning unit; the access log hash-chained; REPLACE refused
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-03
 
 * ``cases``: ``unique(case_no)`` becomes ``unique(unit_code, case_no)`` (two units may use the same case

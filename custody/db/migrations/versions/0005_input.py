@@ -1,7 +1,7 @@
 """idempotency keys of creating requests
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-03
 """
 
