@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import click
 
-from custody_cli.context import acting_user, emit, reports_errors, services
-
-_CASE_UNIT = click.option(
-    "--case-unit",
-    "case_unit",
-    metavar="CODE",
-    help="The unit owning the case, when units in your scope share its number (default: yours first).",
-)
+from custody_cli.context import CASE_UNIT, acting_user, emit, reports_errors, services
 
 
 @click.group()
@@ -33,7 +26,7 @@ def open_command(case_no: str, title: str, unit_code: str | None) -> None:
 
 @case.command("close")
 @click.argument("case_no")
-@_CASE_UNIT
+@CASE_UNIT
 @reports_errors
 def close_command(case_no: str, case_unit: str | None) -> None:
     """Record that a case is closed (案件办结)."""
@@ -46,7 +39,7 @@ def close_command(case_no: str, case_unit: str | None) -> None:
 @click.argument("case_no")
 @click.option("--judgment", "judgment_no", required=True, help="Judgment number.")
 @click.option("--date", "judgment_date", required=True, help="Judgment date, YYYY-MM-DD.")
-@_CASE_UNIT
+@CASE_UNIT
 @reports_errors
 def judge_command(case_no: str, judgment_no: str, judgment_date: str, case_unit: str | None) -> None:
     """Record the court's judgment of a case."""
@@ -57,7 +50,7 @@ def judge_command(case_no: str, judgment_no: str, judgment_date: str, case_unit:
 
 @case.command("show")
 @click.argument("case_no")
-@_CASE_UNIT
+@CASE_UNIT
 @reports_errors
 def show_command(case_no: str, case_unit: str | None) -> None:
     """A case and its items, as the acting user may see them."""

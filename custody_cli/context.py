@@ -81,6 +81,14 @@ def _root_options() -> dict[str, Any]:
     return cast(dict[str, Any], root.obj)
 
 
+CASE_UNIT = click.option(
+    "--case-unit",
+    "case_unit",
+    metavar="CODE",
+    help="The unit owning the case, when units in your scope share its number (default: yours first).",
+)
+
+
 def password_stdin() -> bool:
     """True when the global --password-stdin asks for passwords on standard input."""
     return bool(_root_options().get("password_stdin"))

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from custody.model import CheckoutPurpose, EventType
-from custody_cli.context import acting_user, emit, reports_errors, second_password, services
+from custody_cli.context import CASE_UNIT, acting_user, emit, reports_errors, second_password, services
 
 SUMMARY = ("evidence_no", "kind", "state", "version", "unit_code", "case_no")
 
@@ -30,12 +30,7 @@ def _source_options(command: Any) -> Any:
 
 @register.command("firearm")
 @click.option("--case", "case_no", required=True)
-@click.option(
-    "--case-unit",
-    "case_unit",
-    metavar="CODE",
-    help="The unit owning the case, when units in your scope share its number (default: yours first).",
-)
+@CASE_UNIT
 @click.option("--type", "firearm_type", required=True, help="e.g. 手枪 pistol, 步枪 rifle, 自制枪 home-made.")
 @click.option("--make-model", required=True)
 @click.option("--serial", "serial_number", required=True)
@@ -79,12 +74,7 @@ def register_firearm(
 
 @register.command("ammo")
 @click.option("--case", "case_no", required=True)
-@click.option(
-    "--case-unit",
-    "case_unit",
-    metavar="CODE",
-    help="The unit owning the case, when units in your scope share its number (default: yours first).",
-)
+@CASE_UNIT
 @click.option("--calibre", required=True)
 @click.option("--rounds", "quantity", type=int, required=True, help="Quantity in rounds.")
 @click.option("--headstamp", "headstamp_lot", default="", help="Headstamp or lot.")

@@ -21,6 +21,7 @@ def login(username: str, password_stdin: bool) -> None:
     ~/.config/custody/session.json), readable by you only; the password is never stored."""
     from custody.clock import from_us
     from custody.settings import Settings
+    from custody_cli.context import password_stdin as global_password_stdin
     from custody_cli.session import (
         StoredSession,
         cli_client,
@@ -30,7 +31,7 @@ def login(username: str, password_stdin: bool) -> None:
         save_session,
     )
 
-    password = read_password(f"password of {username}", password_stdin)
+    password = read_password(f"password of {username}", password_stdin or global_password_stdin())
     path = Settings().resolved_session_file()
     with services() as custody:
         opened = identity(custody).login(username, password, cli_client())

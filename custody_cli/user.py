@@ -35,6 +35,8 @@ def add_command(
     with services() as custody:
         users = Identity(custody)
         if admin and custody.user_count() == 0:
+            if wanted != {Role.ADMIN}:
+                fail("the first administrator has the admin role alone: add other roles to other users")
             from custody_cli.session import read_password
 
             password = read_password(f"password of {username}", password_stdin(), confirm=True)
@@ -57,16 +59,12 @@ def password_command(username: str, from_stdin: bool) -> None:
     """Set a user's password (administrator of the user's unit or above; it may be their own). Ends the
     user's sessions. With --as and --password-stdin, the acting user's password is the first line and
     the new one the next."""
-    import sys
-
     from custody.identity import Identity
+    from custody_cli.session import read_password
 
     with services() as custody:
         admin = acting_user(custody)
-        if from_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+        password = read_password(f"new password of {username}", from_stdin, confirm=True)
         Identity(custody).set_password(admin, username, password)
     click.echo(f"password of {username} set; their sessions have ended")
 

@@ -69,6 +69,29 @@ def test_commands_before_the_schema_say_what_to_do(empty_url):
     assert result.exit_code == 1 and "custody db upgrade" in result.output
 
 
+def test_the_first_administrator_with_other_roles_is_refused_not_trimmed(empty_url):
+    run(empty_url, "db", "upgrade")
+    run(empty_url, "unit", "import")
+    refused = CliRunner().invoke(
+        cli,
+        [
+            "--password-stdin",
+            *("user", "add", "root", "--name", "管理员", "--unit", "220000"),
+            *("--department", "office", "--admin", "--role", "clerk"),
+        ],
+        env={"CUSTODY_DATABASE_URL": empty_url},
+        input=PASSWORD + "\n",
+    )
+    assert refused.exit_code != 0 and "admin role alone" in refused.output
+    from custody.services import Custody
+
+    service = Custody.open(empty_url)
+    try:
+        assert service.user_count() == 0
+    finally:
+        service.close()
+
+
 def test_first_admin_needs_no_acting_user_but_the_second_does(empty_url):
     run(empty_url, "db", "upgrade")
     run(empty_url, "unit", "import")
