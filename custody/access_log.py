@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from custody.access_chain import ALL_COLUMNS, chained, verify_entries
 from custody.actors import Actor
 from custody.clock import from_us
+from custody.credentials import SESSION_PREFIX, STATION_KEY_PREFIX
 from custody.db.ledger_store import raw_rows, unreadable_errors
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import AccessLogEntry, Station, User
@@ -67,8 +68,9 @@ _SECRET_NAME = re.compile(
     r"token|passw|pwd|secret|api[-_]?key|^key$|[-_]key$|auth|session|credential|signature|^sig$|cookie",
     re.IGNORECASE,
 )
-_SECRET_VALUE = re.compile(r"\b(?:cst|csk)_", re.IGNORECASE)
-_TOKEN_IN_PATH = re.compile(r"\b(?:cst|csk)_[^/]*", re.IGNORECASE)
+_OUR_PREFIXES = "|".join(re.escape(prefix) for prefix in (SESSION_PREFIX, STATION_KEY_PREFIX))
+_SECRET_VALUE = re.compile(rf"\b(?:{_OUR_PREFIXES})", re.IGNORECASE)
+_TOKEN_IN_PATH = re.compile(rf"\b(?:{_OUR_PREFIXES})[^/]*", re.IGNORECASE)
 
 
 def redact_path(path: str) -> str:

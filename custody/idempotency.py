@@ -20,6 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
+from custody import text
 from custody.db.tables import IdempotencyKey
 from custody.db.writer import also_with_next_act
 from custody.errors import IdempotencyConflict
@@ -50,6 +51,7 @@ class IdempotencyKeys:
     def recall(self, principal: str, key: str, digest: str) -> Answer | None:
         """The answer recorded under ``key`` for this request; None if the key is new. Raises
         :class:`IdempotencyConflict` if the key was used for another request."""
+        key = str(text.clean(key, "idempotency_key", required=True))  # required: never None
         with self.custody.engine.connect() as conn:
             row = conn.execute(
                 select(_keys.c.request_sha256, _keys.c.status, _keys.c.answer, _keys.c.location).where(
@@ -67,6 +69,7 @@ class IdempotencyKeys:
         self, principal: str, key: str, digest: str, answer_of: Callable[[Any], Answer]
     ) -> Iterator[None]:
         """Within this block, the next act records ``key`` with its answer in its own transaction."""
+        key = str(text.clean(key, "idempotency_key", required=True))  # required: never None
 
         def record(conn: Connection, result: Any) -> None:
             answer = answer_of(result)

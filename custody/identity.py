@@ -418,11 +418,16 @@ class Identity:
             if not verify:
                 self._matches(self._decoy_hash(), str(current))
             raise InvalidInput("the current password does not match", "current_password")
-        self._store_password(actor.id, self._hash(new))
+        hashed = self._hash(new)
         others = _sessions.c.user_id == actor.id
         if session_id is not None:
             others = others & (_sessions.c.id != session_id)
-        self._end_sessions(others, "password changed")
+
+        def act(conn: Connection) -> None:  # the new password and the end of the other sessions: one act
+            self._write_password(conn, actor.id, hashed, now)
+            self._end_sessions_in(conn, others, "password changed", now)
+
+        self.custody.writer.submit(act)
 
     # ---------------------------------------------------------------------------- administration
 
@@ -517,10 +522,6 @@ class Identity:
             self._end_sessions_in(conn, where, "password set by an administrator", now)
 
         self.custody.writer.submit(act)
-
-    def _store_password(self, user_id: int, hashed: str) -> None:
-        now = self.custody.clock.now_us()
-        self.custody.writer.submit(lambda conn: self._write_password(conn, user_id, hashed, now))
 
     @staticmethod
     def _write_password(conn: Connection, user_id: int, hashed: str, now: int) -> None:
