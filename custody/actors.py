@@ -56,3 +56,10 @@ def require_role(actor: Actor, roles: Iterable[Role], act: str) -> None:
     if not actor.has_any(allowed):
         names = ", ".join(sorted(r.value for r in allowed))
         raise NotPermitted(f"{actor.username} may not {act}: needs role {names}")
+
+
+def require_province(actor: Actor, roles: Iterable[Role], act: str) -> None:
+    """``actor`` holds one of ``roles`` at the province: for acts over every unit's records."""
+    require_role(actor, roles, act)
+    if actor.unit_code != PROVINCE_CODE:
+        raise NotPermitted(f"{actor.username} may not {act}: it concerns every unit (province only)")

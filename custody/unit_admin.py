@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from custody.actors import Actor, require_role
+from custody.actors import Actor, require_province, require_role
 from custody.errors import AlreadyExists, InvalidInput, NotPermitted, UnknownUnit
 from custody.intake import clean_text
 from custody.model import Role, UnitLevel
@@ -46,3 +46,24 @@ def add_unit(
     if custody.import_units([row]) == 0:
         raise AlreadyExists(f"unit {code} exists already")
     return custody.unit(code)
+
+
+def import_units(custody: Custody, admin: Actor | None, rows: list[dict[str, str]]) -> int:
+    """Import unit rows (:func:`custody.units.read_units`); units already known are left as they are.
+    Before the first user exists this is the first step of setting up and needs no one; afterwards only a
+    province administrator imports. Names and notes are held to the text policy. Returns how many were
+    added."""
+    if custody.user_count() > 0:
+        if admin is None:
+            raise NotPermitted("units are imported by a province administrator once users exist")
+        require_province(admin, {Role.ADMIN}, "import units")
+    cleaned = [
+        {
+            **row,
+            "name_zh": clean_text(row["name_zh"], "name_zh", required=True) or "",
+            "name_en": clean_text(row["name_en"], "name_en", required=True) or "",
+            "note": clean_text(row.get("note"), "note") or "",
+        }
+        for row in rows
+    ]
+    return custody.import_units(cleaned)

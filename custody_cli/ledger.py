@@ -36,15 +36,11 @@ def _expected_head(text: str | None) -> Head | None:
 def _province_reader(custody: Custody, act: str) -> None:
     """The acting user, authenticated, must be a province-level auditor or administrator: the command
     prints the records of every unit."""
-    from custody.actors import PROVINCE_CODE, require_role
-    from custody.errors import NotPermitted
+    from custody.actors import require_province
     from custody.model import Role
     from custody_cli.context import acting_user
 
-    actor = acting_user(custody)
-    require_role(actor, {Role.AUDITOR, Role.ADMIN}, act)
-    if actor.unit_code != PROVINCE_CODE:
-        raise NotPermitted(f"{actor.username} may not {act}: it shows every unit's records (province only)")
+    require_province(acting_user(custody), {Role.AUDITOR, Role.ADMIN}, act)
 
 
 def _report(result: Verification) -> None:

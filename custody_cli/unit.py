@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from custody.model import Role
 from custody_cli.context import acting_user, reports_errors, services
 
 
@@ -26,15 +25,11 @@ def unit() -> None:
 def import_command(path: Path | None) -> None:
     """Import the units; units already known are left as they are. Once users exist, only a province
     administrator imports (before the first user, units are the first step of setting up)."""
-    from custody.actors import PROVINCE_CODE
-    from custody.errors import NotPermitted
+    from custody.unit_admin import import_units
     from custody.units import read_units
 
     rows = read_units(path)
     with services() as custody:
-        if custody.user_count() > 0:
-            actor = acting_user(custody)
-            if Role.ADMIN not in actor.roles or actor.unit_code != PROVINCE_CODE:
-                raise NotPermitted(f"{actor.username} may not import units: a province administrator does")
-        added = custody.import_units(rows)
+        admin = acting_user(custody) if custody.user_count() > 0 else None
+        added = import_units(custody, admin, rows)
     click.echo(f"{added} units added, {len(rows) - added} already known")

@@ -95,3 +95,19 @@ def test_a_taken_username_is_unavailable(custody):
     with pytest.raises(UsernameUnavailable) as taken:
         custody.add_user("jl-clerk", "重名", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
     assert taken.value.audit_note() == "username-unavailable: jl-clerk"
+
+
+def test_units_are_imported_by_a_province_administrator_and_held_to_the_text_policy(custody):
+    from custody.errors import InvalidInput, NotPermitted
+    from custody.unit_admin import import_units
+
+    row = {"code": "229972", "parent": "220100", "name_zh": "测试局", "name_en": "Test", "level": "county"}
+    with pytest.raises(NotPermitted):
+        import_units(custody, None, [row])
+    with pytest.raises(NotPermitted):
+        import_units(custody, custody.actor("cc-clerk"), [row])
+    with pytest.raises(InvalidInput) as bidi:
+        import_units(custody, custody.actor("admin"), [{**row, "name_zh": "测试\u202e局"}])
+    assert bidi.value.field == "name_zh"
+    assert "229972" not in custody.units()
+    assert import_units(custody, custody.actor("admin"), [row]) == 1
