@@ -18,12 +18,12 @@ from sqlalchemy.engine import Connection
 
 from custody import lifecycle
 from custody.actors import PROVINCE_CODE, Actor, UnitTree, require_role
-from custody.clock import Clock, SystemClock, china_date, from_us
+from custody.clock import Clock, china_date, from_us
 from custody.db.engine import make_engine
 from custody.db.ledger_store import append_event, read_head, verify_ledger
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import Case, CustodyEvent, Item, NumberSequence, Unit, User
-from custody.db.writer import Writer
+from custody.db.unit_of_work import Store
 from custody.errors import (
     AlreadyExists,
     IllegalTransition,
@@ -114,31 +114,23 @@ class Custody:
     """The custody services over one database. Thread-safe; writes share commits."""
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
-        self.engine = engine
-        self.clock: Clock = clock or SystemClock()
-        self.writer = Writer(engine)
-        self._tree: UnitTree | None = None
+        self.store = Store(engine, clock)
+        self.engine = self.store.engine
+        self.clock: Clock = self.store.clock
+        self.writer = self.store.writer
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:
         return cls(make_engine(url, **engine_options), clock)
 
     def close(self) -> None:
-        self.writer.close()
-        self.engine.dispose()
+        self.store.close()
 
     # ------------------------------------------------------------------------------ units and users
 
     def units(self, conn: Connection | None = None) -> UnitTree:
         """The unit tree (cached; ``conn``: read it on this connection, e.g. inside an act)."""
-        if self._tree is None:
-            if conn is None:
-                with self.engine.connect() as own:
-                    rows = own.execute(select(_units.c.code, _units.c.parent_code)).all()
-            else:
-                rows = conn.execute(select(_units.c.code, _units.c.parent_code)).all()
-            self._tree = UnitTree({code: parent for code, parent in rows})
-        return self._tree
+        return self.store.units(conn)
 
     def import_units(self, rows: Iterable[Mapping[str, str]]) -> int:
         """Add the units not yet known (parents before children); return how many were added."""
@@ -168,7 +160,7 @@ class Custody:
             return added
 
         added = self.writer.submit(act)
-        self._tree = None
+        self.store.units_changed()
         return added
 
     def unit(self, code: str) -> dict[str, Any]:

@@ -1,0 +1,132 @@
+"""The unit of work: the one object through which the core reads and writes.
+
+A :class:`Store` holds the database engine, the group-commit writer, the clock and the unit tree. Every
+module of the core takes a ``Store`` and reaches the database only through it:
+
+- ``with store.reading() as conn:`` for a consistent read (one connection, returned on leaving);
+- ``store.write(change)`` for a write: ``change`` is a function of the write connection, run by the
+  writer inside its own savepoint and answered once its transaction has committed (or rolled back: a
+  refusal raised by ``change`` writes nothing). ``also`` runs in the same savepoint after ``change``,
+  for an entry point's own record of the write (an access-log entry, an idempotency key): both are
+  committed together or neither is.
+
+No module outside :mod:`custody.db` opens a connection or submits to the writer itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
+
+from custody.actors import PROVINCE_CODE, Actor, UnitTree
+from custody.clock import Clock, SystemClock
+from custody.db.engine import is_sqlite, make_engine
+from custody.db.tables import Unit
+from custody.db.writer import Writer
+
+T = TypeVar("T")
+Change = Callable[[Connection], T]
+Also = Callable[[Connection, Any], object]
+
+_units = Unit.__table__
+_UNIT_PARENTS = select(_units.c.code, _units.c.parent_code)
+
+
+def _with_also(change: Callable[[Connection], T], also: Also | None) -> Callable[[Connection], T]:
+    if also is None:
+        return change
+
+    def both(conn: Connection) -> T:
+        result = change(conn)
+        also(conn, result)
+        return result
+
+    return both
+
+
+class Store:
+    """One database: its engine, its group-commit writer, the clock acts are stamped with, the unit tree."""
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.clock: Clock = clock or SystemClock()
+        self.writer = Writer(engine)
+        self._tree: UnitTree | None = None
+
+    @classmethod
+    def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Store:
+        return cls(make_engine(url, **engine_options), clock)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.engine.dispose()
+
+    @property
+    def url(self) -> str:
+        """The database's address with any password hidden (for messages and logs)."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def now_us(self) -> int:
+        return self.clock.now_us()
+
+    # ------------------------------------------------------------------------------------ reads
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads, returned to the pool on leaving the block."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    # ----------------------------------------------------------------------------------- writes
+
+    def write(self, change: Callable[[Connection], T], also: Also | None = None) -> T:
+        """Run ``change`` (then ``also``) in one write transaction; return once committed."""
+        return self.writer.submit(_with_also(change, also))
+
+    def write_future(self, change: Callable[[Connection], T], also: Also | None = None) -> Future[T]:
+        """As :meth:`write`, answered through a future (for callers that wait elsewhere)."""
+        return self.writer.submit_future(_with_also(change, also))
+
+    async def write_async(self, change: Callable[[Connection], T], also: Also | None = None) -> T:
+        """As :meth:`write`, for coroutines: awaits the commit without holding a thread."""
+        return await self.writer.submit_async(_with_also(change, also))
+
+    # ------------------------------------------------------------------------------ unit scope
+
+    def units(self, conn: Connection | None = None) -> UnitTree:
+        """The unit tree (cached; ``conn``: read it on this connection, e.g. inside a write)."""
+        if self._tree is None:
+            if conn is None:
+                with self.reading() as own:
+                    rows = own.execute(_UNIT_PARENTS).all()
+            else:
+                rows = conn.execute(_UNIT_PARENTS).all()
+            self._tree = UnitTree({code: parent for code, parent in rows})
+        return self._tree
+
+    def units_changed(self) -> None:
+        """Forget the cached unit tree (after units were added)."""
+        self._tree = None
+
+    def sees(self, viewer: Actor | None, unit_code: str, conn: Connection | None = None) -> bool:
+        """The one scope rule: a viewer sees its own unit and every unit below it (``None``: no
+        viewer, the system itself, sees everything)."""
+        return viewer is None or self.units(conn).within(unit_code, viewer.unit_code)
+
+    def scope_of(self, viewer: Actor | None, conn: Connection | None = None) -> set[str] | None:
+        """The unit codes ``viewer`` sees, or ``None`` for every unit (no viewer, or the province)."""
+        if viewer is None or viewer.unit_code == PROVINCE_CODE:
+            return None
+        return self.units(conn).below(viewer.unit_code)
+
+
+__all__ = ["Also", "Change", "Store", "is_sqlite"]
