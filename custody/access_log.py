@@ -27,18 +27,18 @@ from custody.clock import from_us
 from custody.credentials import SESSION_PREFIX, STATION_KEY_PREFIX
 from custody.db.ledger_store import raw_rows, unreadable_errors
 from custody.db.prepared import Prepared, PreparedInsert
-from custody.db.tables import AccessLogEntry, Station, User
+from custody.db.tables import AccessLogRow, StationRow, UserRow
 from custody.ledger import GENESIS_HASH, Head, Verification
 from custody.queries import Page, Queries, check_limit, fetch_page
 from custody.services import Custody
 from custody.text import shown
 
-_log = cast(Table, AccessLogEntry.__table__)
+_log = cast(Table, AccessLogRow.__table__)
 _INSERT = PreparedInsert(_log)
 _HEAD = Prepared(select(_log.c.seq, _log.c.hash).order_by(_log.c.seq.desc()).limit(1))
 _SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM access_log ORDER BY seq"  # noqa: S608 - constants
-_users = cast(Table, User.__table__)
-_stations = cast(Table, Station.__table__)
+_users = cast(Table, UserRow.__table__)
+_stations = cast(Table, StationRow.__table__)
 
 USER, STATION, ANONYMOUS = "user", "station", "anonymous"
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, Table, insert, inspect, select
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor
-from custody.db.tables import DemoAccount, Unit, User
+from custody.db.tables import DemoAccountRow, UnitRow, UserRow
 from custody.errors import NotPermitted, UnknownUser
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import Department, EventType, Role
@@ -68,9 +68,9 @@ AMMUNITION = [
 ]
 
 
-_users = cast(Table, User.__table__)
-_units = cast(Table, Unit.__table__)
-_demo_accounts = cast(Table, DemoAccount.__table__)
+_users = cast(Table, UserRow.__table__)
+_units = cast(Table, UnitRow.__table__)
+_demo_accounts = cast(Table, DemoAccountRow.__table__)
 
 
 class NotADemoDatabase(NotPermitted):

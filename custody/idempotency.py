@@ -21,12 +21,12 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
 from custody import text
-from custody.db.tables import IdempotencyKey
+from custody.db.tables import IdempotencyKeyRow
 from custody.db.writer import also_with_next_act
 from custody.errors import IdempotencyConflict
 from custody.services import Custody
 
-_keys = cast(Table, IdempotencyKey.__table__)
+_keys = cast(Table, IdempotencyKeyRow.__table__)
 
 
 @dataclass(frozen=True)

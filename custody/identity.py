@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection
 from custody import lifecycle
 from custody.actors import Actor, require_role
 from custody.credentials import SESSION_PREFIX, Randomness, digest, looks_like, mint, password_hasher
-from custody.db.tables import Credential, LoginAttempt, User, UserSession
+from custody.db.tables import CredentialRow, LoginAttemptRow, SessionRow, UserRow
 from custody.errors import (
     CustodyError,
     InvalidInput,
@@ -52,10 +52,10 @@ from custody.model import Department, EventType, Role
 from custody.queries import Page, Queries, check_limit, fetch_page
 from custody.services import Custody, actor_from_row
 
-_users = cast(Table, User.__table__)
-_credentials = cast(Table, Credential.__table__)
-_sessions = cast(Table, UserSession.__table__)
-_attempts = cast(Table, LoginAttempt.__table__)
+_users = cast(Table, UserRow.__table__)
+_credentials = cast(Table, CredentialRow.__table__)
+_sessions = cast(Table, SessionRow.__table__)
+_attempts = cast(Table, LoginAttemptRow.__table__)
 
 ADMINS = frozenset({Role.ADMIN})
 

@@ -20,16 +20,16 @@ from sqlalchemy import Engine, Select, Table, or_, select
 
 from custody.actors import PROVINCE_CODE, Actor
 from custody.clock import CHINA, to_us
-from custody.db.tables import Case, Item, Unit
+from custody.db.tables import CaseRow, ItemRow, UnitRow
 from custody.errors import InvalidInput, UnknownUnit
 from custody.model import CaseStatus, ItemState
 from custody.numbers import ItemKind
 from custody.services import Custody
 from custody.text import clean
 
-_items = cast(Table, Item.__table__)
-_cases = cast(Table, Case.__table__)
-_units = cast(Table, Unit.__table__)
+_items = cast(Table, ItemRow.__table__)
+_cases = cast(Table, CaseRow.__table__)
+_units = cast(Table, UnitRow.__table__)
 
 MAX_PAGE = 200
 _CURSOR_TAG = "v1:"

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from custody import lifecycle
-from custody.db.tables import Case, CustodyEvent, Item
+from custody.db.tables import CaseRow, EventRow, ItemRow
 from custody.model import CaseStatus, EventType
 
-_items = Item.__table__
-_cases = Case.__table__
-_events = CustodyEvent.__table__
+_items = ItemRow.__table__
+_cases = CaseRow.__table__
+_events = EventRow.__table__
 
 ITEM_FIELDS = (
     "evidence_no",

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from custody.db.ledger_store import append_event
 from custody.db.prepared import Prepared, PreparedInsert
-from custody.db.tables import Item, ScanReceipt
+from custody.db.tables import ItemRow, ScanReceiptRow
 from custody.errors import IdempotencyConflict, InvalidInput, TransitionRefused, UnknownItem
 from custody.intake import clean_text
 from custody.ledger import canonical_payload
@@ -31,8 +31,8 @@ from custody.numbers import canonical_number
 from custody.services import Custody
 from custody.stations import require_live
 
-_items = cast(Table, Item.__table__)
-_receipts = cast(Table, ScanReceipt.__table__)
+_items = cast(Table, ItemRow.__table__)
+_receipts = cast(Table, ScanReceiptRow.__table__)
 _RECEIPT = Prepared(
     select(_receipts.c.body_sha256, _receipts.c.answer).where(
         _receipts.c.station == bindparam("station"), _receipts.c.idempotency_key == bindparam("key")

@@ -22,7 +22,7 @@ from custody.clock import Clock, china_date, from_us
 from custody.db.engine import make_engine
 from custody.db.ledger_store import append_event, read_head, verify_ledger
 from custody.db.prepared import Prepared, PreparedInsert
-from custody.db.tables import Case, CustodyEvent, Item, NumberSequence, Unit, User
+from custody.db.tables import CaseRow, EventRow, ItemRow, NumberSequenceRow, UnitRow, UserRow
 from custody.db.unit_of_work import Store
 from custody.errors import (
     AlreadyExists,
@@ -42,12 +42,12 @@ from custody.ledger import Head, Verification, canonical_payload
 from custody.model import CaseStatus, Department, EventType, ItemState, Role
 from custody.numbers import EvidenceNumber, ItemKind
 
-_items = cast(Table, Item.__table__)
-_cases = cast(Table, Case.__table__)
-_users = cast(Table, User.__table__)
-_units = cast(Table, Unit.__table__)
-_events = cast(Table, CustodyEvent.__table__)
-_sequences = cast(Table, NumberSequence.__table__)
+_items = cast(Table, ItemRow.__table__)
+_cases = cast(Table, CaseRow.__table__)
+_users = cast(Table, UserRow.__table__)
+_units = cast(Table, UnitRow.__table__)
+_events = cast(Table, EventRow.__table__)
+_sequences = cast(Table, NumberSequenceRow.__table__)
 
 # Statements built once: the hot paths (intake, acts) only bind parameters to them.
 _USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
@@ -325,7 +325,7 @@ class Custody:
     ) -> dict[str, Any]:
         """The case of this number within the viewer's scope (of ``unit_code`` when given).
 
-        Case numbers are unique per owning unit, so several units in one scope may share one: the
+        CaseRow numbers are unique per owning unit, so several units in one scope may share one: the
         viewer's own unit's case is meant; otherwise the number must name one case in the scope, or
         ``unit_code`` must say whose. A case outside the scope is answered as missing.
         """

@@ -31,7 +31,7 @@ from custody.access_log import redact_path
 from custody.actors import Actor, require_role
 from custody.credentials import STATION_KEY_PREFIX, Randomness, digest, looks_like, mint
 from custody.db.prepared import Prepared
-from custody.db.tables import Station as StationRow
+from custody.db.tables import StationRow
 from custody.errors import (
     AlreadyExists,
     CustodyError,

@@ -169,9 +169,9 @@ def passwords(custody: Custody, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) 
     from sqlalchemy import Table, insert, select
     from sqlalchemy.engine import Connection
 
-    from custody.db.tables import Credential, User
+    from custody.db.tables import CredentialRow, UserRow
 
-    users, credentials = cast(Table, User.__table__), cast(Table, Credential.__table__)
+    users, credentials = cast(Table, UserRow.__table__), cast(Table, CredentialRow.__table__)
     hashed = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
     now = custody.clock.now_us()
 

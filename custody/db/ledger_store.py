@@ -15,11 +15,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
 from custody.db.prepared import Prepared, PreparedInsert
-from custody.db.tables import CustodyEvent
+from custody.db.tables import EventRow
 from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, Verification, event_hash, verify_rows
 from custody.text import require_plain
 
-_events = CustodyEvent.__table__
+_events = EventRow.__table__
 _HEAD = Prepared(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1))
 _INSERT = PreparedInsert(_events)
 _SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM custody_events ORDER BY seq"  # noqa: S608 - constants

@@ -19,7 +19,7 @@ class Base(DeclarativeBase):
     pass
 
 
-class Unit(Base):
+class UnitRow(Base):
     """A police unit (公安机关): the province, a city/prefecture, a county, or a special bureau."""
 
     __tablename__ = "units"
@@ -32,7 +32,7 @@ class Unit(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class User(Base):
+class UserRow(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -45,7 +45,7 @@ class User(Base):
     created_at_us: Mapped[int] = mapped_column(BigInt)
 
 
-class Case(Base):
+class CaseRow(Base):
     """A criminal case (案件) that owns items; its status is changed only by ledger events."""
 
     __tablename__ = "cases"
@@ -66,7 +66,7 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class Item(Base):
+class ItemRow(Base):
     """A firearm, an ammunition lot or a ballistic sample.
 
     The row is the current state, derived from the item's events; ``custody ledger replay`` rebuilds it
@@ -116,7 +116,7 @@ class Item(Base):
     tag_uid: Mapped[str | None] = mapped_column(String(20), unique=True)
 
 
-class NumberSequence(Base):
+class NumberSequenceRow(Base):
     """The gapless evidence-number sequence per unit and intake year."""
 
     __tablename__ = "number_sequences"
@@ -128,7 +128,7 @@ class NumberSequence(Base):
     last_sequence: Mapped[int] = mapped_column(Integer)
 
 
-class CustodyEvent(Base):
+class EventRow(Base):
     """One act in the custody ledger. Columns in hash order; see :mod:`custody.ledger`."""
 
     __tablename__ = "custody_events"
@@ -154,7 +154,7 @@ class CustodyEvent(Base):
     hash: Mapped[str] = mapped_column(Text)
 
 
-class ScanReceipt(Base):
+class ScanReceiptRow(Base):
     """A station's scan as received: its idempotency key, a digest of its body and the event it made.
 
     A retry with the same key and body gets the same answer and writes nothing; a different body under
@@ -177,7 +177,7 @@ class ScanReceipt(Base):
 # Added by migration 0002. Secrets are never stored in clear: see custody.credentials.
 
 
-class Credential(Base):
+class CredentialRow(Base):
     """A user's password, as its argon2id hash only, and the count of failed logins behind a lockout."""
 
     __tablename__ = "user_credentials"
@@ -189,7 +189,7 @@ class Credential(Base):
     locked_until_us: Mapped[int | None] = mapped_column(BigInt)
 
 
-class UserSession(Base):
+class SessionRow(Base):
     """A login: the SHA-256 of its opaque token, its expiry and, once ended, when and why."""
 
     __tablename__ = "user_sessions"
@@ -205,7 +205,7 @@ class UserSession(Base):
     client: Mapped[str] = mapped_column(Text, default="")
 
 
-class Station(Base):
+class StationRow(Base):
     """A desk PC or handheld with its own API key (SHA-256 only), bound to a unit and its devices."""
 
     __tablename__ = "stations"
@@ -222,7 +222,7 @@ class Station(Base):
     revoked_at_us: Mapped[int | None] = mapped_column(BigInt)
 
 
-class AccessLogEntry(Base):
+class AccessLogRow(Base):
     """Who read or changed what, when, from where: one row per API request. Append-only (triggers) and
     hash-chained (migration 0004; see :mod:`custody.access_chain`)."""
 
@@ -252,7 +252,7 @@ class AccessLogEntry(Base):
     hash: Mapped[str] = mapped_column(Text)
 
 
-class LoginAttempt(Base):
+class LoginAttemptRow(Base):
     """A login under way or failed, counted before its password is hashed: the per-address throttle.
 
     A row is written (in the writer's transaction, so across processes too) before any argon2 work and
@@ -270,7 +270,7 @@ class LoginAttempt(Base):
     at_us: Mapped[int] = mapped_column(BigInt)
 
 
-class DemoAccount(Base):
+class DemoAccountRow(Base):
     """A user created by the demo loader (its password is public): a service started without the demo
     refuses to start while one of them is active."""
 
@@ -281,7 +281,7 @@ class DemoAccount(Base):
 
 
 
-class IdempotencyKey(Base):
+class IdempotencyKeyRow(Base):
     """A creating request's idempotency key, with a digest of the request and the answer it got.
 
     Written in the same transaction as the act it names (migration 0005): a retry with the same key and

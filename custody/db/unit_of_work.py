@@ -26,14 +26,14 @@ from sqlalchemy.engine import Connection
 from custody.actors import PROVINCE_CODE, Actor, UnitTree
 from custody.clock import Clock, SystemClock
 from custody.db.engine import is_sqlite, make_engine
-from custody.db.tables import Unit
+from custody.db.tables import UnitRow
 from custody.db.writer import Writer
 
 T = TypeVar("T")
 Change = Callable[[Connection], T]
 Also = Callable[[Connection, Any], object]
 
-_units = Unit.__table__
+_units = UnitRow.__table__
 _UNIT_PARENTS = select(_units.c.code, _units.c.parent_code)
 
 

@@ -24,7 +24,7 @@ from api.app import create_app
 from api.deps import Services
 from custody.clock import FixedClock
 from custody.credentials import password_hasher
-from custody.db.tables import Credential, User
+from custody.db.tables import CredentialRow, UserRow
 from custody.identity import Identity, LoginPolicy
 from custody.model import Department, Role
 from custody.services import Custody
@@ -45,8 +45,8 @@ FIREARM = {
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # as the shared fixtures' clock
 CHEAP_HASHER = password_hasher(memory_kib=1024, passes=1)
 _serial = itertools.count(1)
-_users = cast(Table, User.__table__)
-_credentials = cast(Table, Credential.__table__)
+_users = cast(Table, UserRow.__table__)
+_credentials = cast(Table, CredentialRow.__table__)
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from api_harness import PASSWORD, START, Harness, problem, station_headers, uniq
 from sqlalchemy import select
 
 from custody.credentials import digest
-from custody.db.tables import Credential, Station
+from custody.db.tables import CredentialRow, StationRow
 from custody.model import Department, Role
 
 
@@ -77,7 +77,7 @@ def test_an_administrator_adds_a_user_who_can_then_log_in(api, city_admin):
 def test_the_password_is_stored_as_an_argon2id_hash(api, city_admin):
     api.client.post("/api/v1/users", headers=city_admin, json=new_user())
     with api.custody.engine.connect() as conn:
-        hashes = conn.execute(select(Credential.__table__.c.password_hash)).scalars().all()
+        hashes = conn.execute(select(CredentialRow.__table__.c.password_hash)).scalars().all()
     assert all(h.startswith("$argon2id$v=19$") for h in hashes)
     assert not any("a first password" in h for h in hashes)
 
@@ -147,7 +147,7 @@ def test_a_new_station_key_is_shown_once_and_stored_only_as_its_sha256(api, city
     assert answer.status_code == 201 and answer.headers["cache-control"] == "no-store"
     key = answer.json()["key"]
     assert key.startswith("csk_") and answer.json()["station"]["key_hint"] == key[:8]
-    stored = Station.__table__.c
+    stored = StationRow.__table__.c
     with api.custody.engine.connect() as conn:
         kept = conn.execute(select(stored.key_sha256).where(stored.name == wanted["name"])).scalar_one()
     assert kept == digest(key)

@@ -6,7 +6,7 @@ from api_harness import PASSWORD, Harness, bearer, problem, station_headers
 from sqlalchemy import select
 
 from custody.credentials import digest
-from custody.db.tables import UserSession
+from custody.db.tables import SessionRow
 
 ME = "/api/v1/auth/me"
 LOGIN = "/api/v1/auth/login"
@@ -31,7 +31,7 @@ def test_login_returns_a_token_that_opens_the_api_and_is_not_cached(api):
 def test_the_token_is_stored_only_as_its_sha256(api):
     token = api.token("ng-clerk")
     with api.custody.engine.connect() as conn:
-        stored = conn.execute(select(UserSession.__table__.c.token_sha256)).scalars().all()
+        stored = conn.execute(select(SessionRow.__table__.c.token_sha256)).scalars().all()
     assert stored == [digest(token)] and token not in stored
 
 

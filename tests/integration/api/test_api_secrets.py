@@ -18,7 +18,7 @@ from api_harness import Harness, bearer, station_headers
 from sqlalchemy import inspect, select, text
 
 from custody.credentials import digest
-from custody.db.tables import Station, UserSession
+from custody.db.tables import SessionRow, StationRow
 
 
 def _secret(prefix: str) -> str:
@@ -139,7 +139,7 @@ def test_no_secret_is_stored_logged_or_answered_in_clear(everything_logged, api)
     assert typed_as_username not in answered
     # what is kept instead: digests of the token and the key, argon2id hashes of passwords
     with api.custody.engine.connect() as conn:
-        digests = set(conn.execute(select(UserSession.__table__.c.token_sha256)).scalars())
-        key_digest = conn.execute(select(Station.__table__.c.key_sha256)).scalar_one()
+        digests = set(conn.execute(select(SessionRow.__table__.c.token_sha256)).scalars())
+        key_digest = conn.execute(select(StationRow.__table__.c.key_sha256)).scalar_one()
     assert {digest(token), digest(later_token)} <= digests and key_digest == digest(key)
     assert "$argon2id$" in stored

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from custody.db.tables import CustodyEvent
+from custody.db.tables import EventRow
 from custody.errors import (
     IllegalTransition,
     InvalidInput,
@@ -23,7 +23,7 @@ from custody.numbers import EvidenceNumber, ItemKind
 
 def event_count(custody) -> int:
     with custody.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(CustodyEvent)).scalar_one()
+        return conn.execute(select(func.count()).select_from(EventRow)).scalar_one()
 
 
 def test_intake_numbers_carry_unit_year_and_a_gapless_sequence_shared_by_kinds(custody, case, firearm):
