@@ -6,8 +6,11 @@ below gives each code its HTTP status and title, and the problem's ``type`` is `
 nearest mapped ancestor. Request validation, unknown routes, unexpected failures and an unreachable
 database get problem documents too, so a client only ever parses one error format.
 
-Members: ``type``, ``title``, ``status``, ``detail``, ``instance`` (the request path) and, for invalid
-input, ``field`` (the first field to blame) and ``errors`` (every field with its message).
+Members: ``type``, ``title``, ``status``, ``detail``, ``instance`` (the request path), ``key`` and
+``params`` (the refusal's stable message key and its parameters: a client shows the refusal in its own
+language from these, never by matching ``detail``; a problem that is not a refusal of the core has its
+code as key and no parameters) and, for invalid input, ``field`` (the first field to blame) and
+``errors`` (every field with its message).
 """
 
 from __future__ import annotations
@@ -202,6 +205,10 @@ class Problem(BaseModel):
     status: int
     detail: str
     instance: str | None = Field(default=None, description="The request path")
+    key: str = Field(description="Stable message key of the refusal, for translation")
+    params: dict[str, str | int | float | bool | None] = Field(
+        description="The message's parameters, by name (the values `detail` was made from)"
+    )
     field: str | None = Field(default=None, description="For invalid input: the first field to blame")
     errors: list[dict[str, str]] | None = Field(
         default=None, description="For invalid input: every field to blame, with its message"
@@ -231,6 +238,8 @@ def problem_response(
         "status": kind.status,
         "detail": detail,
         "instance": request.url.path,
+        "key": kind.code,
+        "params": {},
     }
     body.update({k: v for k, v in members.items() if v is not None})
     return JSONResponse(body, status_code=kind.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
@@ -256,7 +265,16 @@ async def _custody_error(request: Request, error: Exception) -> JSONResponse:
     errors = [{"field": field, "message": str(error)}] if field else None
     if kind.status >= 500:
         log.error("refusal answered with %s: %s", kind.status, error)
-    return problem_response(request, kind, str(error), headers=headers or None, field=field, errors=errors)
+    return problem_response(
+        request,
+        kind,
+        str(error),
+        headers=headers or None,
+        key=error.key,
+        params=error.params,
+        field=field,
+        errors=errors,
+    )
 
 
 def _blame(error: Any) -> dict[str, str]:

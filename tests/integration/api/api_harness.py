@@ -146,6 +146,9 @@ def problem(answer: Any, status: int, code: str) -> dict[str, Any]:
     body: dict[str, Any] = answer.json()
     assert body["type"] == f"/problems/{code}", body
     assert body["status"] == status and body["title"] and body["detail"], body
+    # every problem carries a stable message key and its parameters, for a client's own translation
+    assert isinstance(body["key"], str) and body["key"], body
+    assert isinstance(body["params"], dict), body
     return body
 
 
