@@ -317,29 +317,36 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, kind, str(error.detail), headers=headers)
 
 
-def unrecorded_response(request: Request, error: BaseException, committed: bool = False) -> JSONResponse:
-    """The answer to a request whose access-log entry could not be written (it fails rather than go
-    unrecorded): 503 when the disk is full or the database unreachable, else 500, logged. ``committed``:
-    the request's act was already recorded, so the answer must not invite a retry that repeats it."""
-    if committed:
-        if is_storage_full(request, error):
-            storage_of(request.scope).write_failed(first_line(error))
-        log.error(
-            "act recorded, access entry not written on %s %s: %s",
-            request.method,
-            request.url.path,
-            first_line(error),
-        )
-        kind = PROBLEMS["recorded-but-not-logged"]
-        return problem_response(request, kind, kind.description)
+def failure_response(request: Request, error: BaseException) -> JSONResponse:
+    """The one answer to a failure that is not a refusal: 503 ``storage-full`` when the database's disk
+    is full, 503 ``service-unavailable`` when it cannot be reached, else 500 ``internal-error``; each
+    logged. The handlers, the admission gate and the access-log middleware all answer through it."""
     if is_storage_full(request, error):
         return storage_full_response(request, error)
     if isinstance(error, DATABASE_UNAVAILABLE):
         log.error("database unavailable: %s", first_line(error))
         kind = PROBLEMS["service-unavailable"]
         return problem_response(request, kind, kind.description, headers={"Retry-After": "5"})
-    log.error("access log not written on %s %s", request.method, request.url.path, exc_info=error)
+    log.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=error)
     kind = PROBLEMS["internal-error"]
+    return problem_response(request, kind, kind.description)
+
+
+def unrecorded_response(request: Request, error: BaseException, committed: bool = False) -> JSONResponse:
+    """The answer to a request whose access-log entry could not be written (it fails rather than go
+    unrecorded): as :func:`failure_response`. ``committed``: the request's act was already recorded, so
+    the answer must not invite a retry that repeats it."""
+    if not committed:
+        return failure_response(request, error)
+    if is_storage_full(request, error):
+        storage_of(request.scope).write_failed(first_line(error))
+    log.error(
+        "act recorded, access entry not written on %s %s: %s",
+        request.method,
+        request.url.path,
+        first_line(error),
+    )
+    kind = PROBLEMS["recorded-but-not-logged"]
     return problem_response(request, kind, kind.description)
 
 
@@ -359,27 +366,8 @@ def is_storage_full(request: Request, error: BaseException) -> bool:
     return storage_full(error, _engine(request))
 
 
-async def database_error_response(request: Request, error: Exception) -> JSONResponse:
-    """The answer to a database failure outside the handlers (middleware): as the handlers answer it."""
-    if isinstance(error, DATABASE_UNAVAILABLE):
-        return await _database_unavailable(request, error)
-    return await _unexpected(request, error)
-
-
-async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
-    if is_storage_full(request, error):
-        return storage_full_response(request, error)
-    log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
-    kind = PROBLEMS["service-unavailable"]
-    return problem_response(request, kind, kind.description, headers={"Retry-After": "5"})
-
-
-async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    if is_storage_full(request, error):
-        return storage_full_response(request, error)
-    log.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=error)
-    kind = PROBLEMS["internal-error"]
-    return problem_response(request, kind, kind.description)
+async def _failure(request: Request, error: Exception) -> JSONResponse:
+    return failure_response(request, error)
 
 
 def install(app: FastAPI) -> None:
@@ -388,8 +376,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for unavailable in DATABASE_UNAVAILABLE:
-        app.add_exception_handler(unavailable, _database_unavailable)
-    app.add_exception_handler(Exception, _unexpected)
+        app.add_exception_handler(unavailable, _failure)
+    app.add_exception_handler(Exception, _failure)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

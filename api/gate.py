@@ -17,7 +17,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import API_PREFIX, Admits, Services, admission_of
-from api.errors import DATABASE_UNAVAILABLE, database_error_response, refusal_response
+from api.errors import DATABASE_UNAVAILABLE, failure_response, refusal_response
 from custody.errors import CustodyError
 
 
@@ -67,6 +67,6 @@ class AdmissionGate:
             return
         except (SQLAlchemyError, *DATABASE_UNAVAILABLE) as failed:  # credentials not looked up: as elsewhere
             scope["route"] = route
-            await (await database_error_response(request, failed))(scope, receive, send)
+            await failure_response(request, failed)(scope, receive, send)
             return
         await self.app(scope, receive, send)
