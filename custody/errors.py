@@ -79,6 +79,12 @@ class InvalidInput(CustodyError):
         self.field = field
 
 
+class TextRefused(ValueError):
+    """A value the text policy (:mod:`custody.text`) refuses; the message says why, without the value.
+    A ``ValueError``, so a request model's validator turns it into a field's validation error; the
+    core turns it into :class:`InvalidInput` naming the field."""
+
+
 class InvalidEvidenceNumber(InvalidInput):
     code = "invalid-evidence-number"
 
