@@ -91,9 +91,7 @@ class PasswordSetIn(RequestBody):
 
 
 class UserOut(BaseModel):
-    """A user (:class:`custody.records.User`)."""
-
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True)  # from a custody.records.User
 
     username: str
     full_name: str
@@ -178,9 +176,7 @@ class StationIn(RequestBody):
 
 
 class StationOut(BaseModel):
-    """A station (:class:`custody.records.Station`)."""
-
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True)  # from a custody.records.Station
 
     name: str
     unit_code: str
