@@ -32,7 +32,7 @@ from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from custody import lifecycle
-from custody.actors import Actor, actor_from_row
+from custody.actors import Actor
 from custody.credentials import mint, password_hasher
 from custody.db.tables import CredentialRow, LoginAttemptRow, UserRow
 from custody.db.unit_of_work import Store
@@ -75,16 +75,14 @@ class Account:
 
     @property
     def actor(self) -> Actor:
-        return actor_from_row(
-            {
-                "id": self.id,
-                "username": self.username,
-                "full_name": self.full_name,
-                "unit_code": self.unit_code,
-                "department": self.department,
-                "roles": self.roles,
-            }
+        department = Department(self.department)
+        return Actor(
+            self.id, self.username, self.full_name, self.unit_code, department, frozenset(self.sorted_roles)
         )
+
+    @property
+    def sorted_roles(self) -> tuple[Role, ...]:
+        return tuple(sorted(Role(r) for r in self.roles.split(",") if r))
 
     def user(self, now_us: int) -> User:
         """The account as an administrator sees it (a lock that ran out is no lock)."""
@@ -97,7 +95,7 @@ class Account:
             full_name=self.full_name,
             unit_code=self.unit_code,
             department=Department(self.department),
-            roles=tuple(sorted(Role(r) for r in self.roles.split(",") if r)),
+            roles=self.sorted_roles,
             active=bool(self.active),
             has_password=self.password_hash is not None,
             locked_until_us=locked_until,
