@@ -118,7 +118,8 @@ class Custody:
         self.engine = self.store.engine
         self.clock: Clock = self.store.clock
         self.writer = self.store.writer
-        # who acts: passwords, sessions, users, stations and their keys
+        # who acts: passwords, sessions, users, stations and their keys (imported here, not above:
+        # custody.stations reads custody.access_log, which reads custody.queries, which reads this module)
         from custody.passwords import Passwords
         from custody.sessions import Sessions
         from custody.station_keys import StationKeys
