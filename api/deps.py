@@ -23,32 +23,50 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from custody.access_log import AccessLog
 from custody.actors import Actor
-from custody.errors import NotPermitted
-from custody.identity import Identity, NotAuthenticated
+from custody.errors import NotAuthenticated, NotPermitted
+from custody.identity import Identity
 from custody.model import Role
+from custody.passwords import Passwords
 from custody.queries import Queries
+from custody.records import Station
 from custody.services import Custody
-from custody.stations import Station, Stations
+from custody.sessions import Sessions
+from custody.station_keys import StationKeys
+from custody.stations import Stations
+from custody.users import Users
 
 API_PREFIX = "/api/v1"
 
 
 @dataclass
 class Services:
-    """The core services one app runs on (one database, one group-commit writer)."""
+    """The core services one app runs on (one database, one group-commit writer): those of the
+    composition root :class:`Custody`, and the access log and listings the entry point keeps."""
 
     custody: Custody
-    identity: Identity
+    users: Users
+    sessions: Sessions
     stations: Stations
+    station_keys: StationKeys
+    identity: Identity  # acts whose second persons confirm with their own password
     queries: Queries
     access_log: AccessLog
 
     @classmethod
-    def over(cls, custody: Custody, identity: Identity | None = None) -> Services:
+    def over(cls, custody: Custody, passwords: Passwords | None = None) -> Services:
+        """The services of ``custody``; ``passwords``: users and sessions under another password policy
+        or hasher than the root's (a test's cheap one)."""
+        if passwords is None:
+            users, sessions, passwords = custody.users, custody.sessions, custody.passwords
+        else:
+            users, sessions = Users(custody.store, passwords), Sessions(custody.store, passwords)
         return cls(
             custody=custody,
-            identity=identity or Identity(custody),
-            stations=Stations(custody),
+            users=users,
+            sessions=sessions,
+            stations=custody.stations,
+            station_keys=custody.station_keys,
+            identity=Identity(custody, passwords),
             queries=Queries(custody),
             access_log=AccessLog(custody),
         )
@@ -138,9 +156,10 @@ class Admits:
         if bearer is not None and station_key is not None:
             raise NotAuthenticated("send a session token or a station key, not both")
         if station_key is not None:
-            station = services.stations.recall(station_key, device) if self.remembers_stations else None
+            keys = services.station_keys
+            station = keys.recall(station_key, device) if self.remembers_stations else None
             if station is None:
-                station = await run_in_threadpool(services.stations.authenticate, station_key)
+                station = await run_in_threadpool(keys.authenticate, station_key)
             caller = Caller(station.viewer(), station=station, device=device or "")
             request.state.caller = caller
             station.require_device(device)
@@ -149,7 +168,7 @@ class Admits:
             return caller
         if bearer is None:
             raise NotAuthenticated("this endpoint needs a session token (Authorization: Bearer …)")
-        session = await run_in_threadpool(services.identity.authenticate, bearer.credentials)
+        session = await run_in_threadpool(services.sessions.authenticate, bearer.credentials)
         caller = Caller(session.actor, session.session_id, session.expires_at_us)
         request.state.caller = caller
         if not session.actor.has_any(self.roles):

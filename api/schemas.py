@@ -91,6 +91,8 @@ class PasswordSetIn(RequestBody):
 
 
 class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # from a custody.records.User
+
     username: str
     full_name: str
     unit_code: str
@@ -174,6 +176,8 @@ class StationIn(RequestBody):
 
 
 class StationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # from a custody.records.Station
+
     name: str
     unit_code: str
     department: Department
@@ -469,32 +473,6 @@ class HealthOut(BaseModel):
 
 def when(us: int | None) -> datetime | None:
     return None if us is None else from_us(us)
-
-
-def user_out(view: dict[str, Any]) -> UserOut:
-    return UserOut(
-        username=view["username"],
-        full_name=view["full_name"],
-        unit_code=view["unit_code"],
-        department=view["department"],
-        roles=view["roles"],
-        active=view["active"],
-        has_password=view["has_password"],
-        locked_until=when(view["locked_until_us"]),
-        created_at=from_us(view["created_at_us"]),
-    )
-
-
-def station_out(view: dict[str, Any]) -> StationOut:
-    return StationOut(
-        name=view["name"],
-        unit_code=view["unit_code"],
-        department=view["department"],
-        devices=view["devices"],
-        key_hint=view["key_hint"],
-        created_at=from_us(view["created_at_us"]),
-        revoked_at=when(view["revoked_at_us"]),
-    )
 
 
 def case_out(row: dict[str, Any]) -> CaseOut:

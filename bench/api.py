@@ -50,7 +50,6 @@ def build(path: Path, items: int) -> tuple[list[str], str]:
     from custody.model import Department, Role
     from custody.numbers import EvidenceNumber, ItemKind
     from custody.services import Custody
-    from custody.stations import Stations
     from custody.units import read_units
 
     custody = Custody.open(f"sqlite:///{path}")
@@ -59,7 +58,7 @@ def build(path: Path, items: int) -> tuple[list[str], str]:
     admin = custody.add_user("bench-admin", "基准", "220000", Department.OFFICE, {Role.ADMIN})
     clerk = custody.add_user("bench-clerk", "基准", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
     case = custody.open_case(clerk, "BENCH-API-1")
-    _station, key = Stations(custody).add(
+    _station, key = custody.stations.add(
         admin, "bench-desk", "220102", Department.EVIDENCE_ROOM, ["scanner-1"]
     )
     head = custody.head()

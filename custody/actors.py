@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from custody.errors import NotPermitted
 from custody.model import Department, Role
@@ -22,6 +23,18 @@ class Actor:
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         return not self.roles.isdisjoint(roles)
+
+
+def actor_from_row(row: Mapping[str, Any] | Any) -> Actor:
+    """The actor of a user row (its roles stored comma-separated)."""
+    return Actor(
+        id=row["id"],
+        username=row["username"],
+        full_name=row["full_name"],
+        unit_code=row["unit_code"],
+        department=Department(row["department"]),
+        roles=frozenset(Role(r) for r in row["roles"].split(",") if r),
+    )
 
 
 class UnitTree:

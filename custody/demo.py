@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from custody.actors import Actor
 from custody.db.tables import DemoAccountRow, UnitRow, UserRow
-from custody.errors import NotPermitted, UnknownUser
+from custody.errors import DemoAccountsActive, NotADemoDatabase, UnknownUser
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import Department, EventType, Role
 from custody.services import Custody
@@ -71,14 +71,6 @@ AMMUNITION = [
 _users = cast(Table, UserRow.__table__)
 _units = cast(Table, UnitRow.__table__)
 _demo_accounts = cast(Table, DemoAccountRow.__table__)
-
-
-class NotADemoDatabase(NotPermitted):
-    """The demo was pointed at a database holding something it did not create."""
-
-
-class DemoAccountsActive(NotPermitted):
-    """A service without the demo was started on a database where demo accounts are active."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +147,7 @@ def load_demo(custody: Custody) -> DemoSummary:
     custody.import_units(read_units())
     actors: dict[str, Actor] = {}
     for username, name, unit, department, roles in USERS:
-        actors[username] = custody.add_user(username, name, unit, department, roles, _mark)
+        actors[username] = custody.users.add(username, name, unit, department, roles, _mark)
     numbers: list[str] = []
     for n, (clerk, case_no, unit, title) in enumerate(CASES):
         custody.open_case(actors[clerk], case_no, title, unit)

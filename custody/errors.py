@@ -79,6 +79,12 @@ class InvalidInput(CustodyError):
         self.field = field
 
 
+class TextRefused(ValueError):
+    """A value the text policy (:mod:`custody.text`) refuses; the message says why, without the value.
+    A ``ValueError``, so a request model's validator turns it into a field's validation error; the
+    core turns it into :class:`InvalidInput` naming the field."""
+
+
 class InvalidEvidenceNumber(InvalidInput):
     code = "invalid-evidence-number"
 
@@ -131,6 +137,88 @@ class NotPermitted(CustodyError):
     """The acting user lacks the role, or the act lies outside the user's unit."""
 
     code = "not-permitted"
+
+
+# ------------------------------------------------------------------ who acts: users, sessions, stations
+
+
+class NotAuthenticated(CustodyError):
+    """No credentials, or a session token or station key that is unknown, expired or revoked."""
+
+    code = "unauthenticated"
+
+
+class LoginFailed(NotAuthenticated):
+    """Wrong username or password, or an inactive or locked account (deliberately not told apart).
+
+    ``user_id`` and ``unit_code`` name the account when one exists, for the access log only.
+    """
+
+    code = "login-failed"
+
+    def __init__(self, user_id: int | None = None, unit_code: str | None = None) -> None:
+        super().__init__("wrong username or password, or the account is locked or inactive")
+        self.user_id = user_id
+        self.unit_code = unit_code
+
+
+class LoginThrottled(CustodyError):
+    """Too many failed logins from one client address: wait ``retry_after_s`` seconds."""
+
+    code = "too-many-attempts"
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed logins from this address: try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+class SecondPersonNotConfirmed(InvalidInput):
+    """The second person of a two-person act (a receiver, a witness) did not prove who they are: wrong
+    username or password, an account locked, inactive or outside the actor's scope (not told apart).
+    ``field`` names the password field (``receiver_password``, ``witness_password``)."""
+
+    code = "second-person-not-confirmed"
+
+    def __init__(self, part: str) -> None:
+        super().__init__(
+            f"the {part} was not confirmed: wrong username or password, or the account is locked or inactive",
+            f"{part}_password",
+        )
+
+
+class UnknownStation(NotFound):
+    code = "unknown-station"
+
+
+class StationRevoked(NotAuthenticated):
+    """The station's key was revoked after the service last checked it."""
+
+
+class DeviceNotBound(NotPermitted):
+    """The station named a device that is not one of its own."""
+
+    code = "device-not-bound"
+
+
+class UnknownDevice(NotFound):
+    """An administrator named a device that is not bound to the station."""
+
+    code = "unknown-device"
+
+
+class StationChangeRefused(CustodyError):
+    """The station's state does not allow the change: a revoked station, its last device, a device
+    bound already, or a change made by someone else meanwhile. Nothing was written."""
+
+    code = "station-change-refused"
+
+
+class NotADemoDatabase(NotPermitted):
+    """The demo was pointed at a database holding something it did not create."""
+
+
+class DemoAccountsActive(NotPermitted):
+    """A service without the demo was started on a database where demo accounts are active."""
 
 
 class IllegalTransition(CustodyError):

@@ -118,6 +118,19 @@ class Custody:
         self.engine = self.store.engine
         self.clock: Clock = self.store.clock
         self.writer = self.store.writer
+        # who acts: passwords, sessions, users, stations and their keys (imported here, not above:
+        # custody.stations reads custody.access_log, which reads custody.queries, which reads this module)
+        from custody.passwords import Passwords
+        from custody.sessions import Sessions
+        from custody.station_keys import StationKeys
+        from custody.stations import Stations
+        from custody.users import Users
+
+        self.passwords = Passwords(self.store)
+        self.sessions = Sessions(self.store, self.passwords)
+        self.users = Users(self.store, self.passwords)
+        self.station_keys = StationKeys(self.store)
+        self.stations = Stations(self.store, self.station_keys)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

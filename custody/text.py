@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from custody.errors import InvalidInput
+from custody.errors import InvalidInput, TextRefused
 
 # Unicode categories Cc, Cf, Cs, Zl, Zp as ranges (Unicode 15).
 _REFUSED_RANGES = (
@@ -141,10 +141,6 @@ def field(name: str) -> TextField:
     """The policy of a field (a source field ``source.maker`` is ``source_maker``); unknown names get
     the default one-line limit."""
     return FIELDS.get(name.replace(".", "_"), DEFAULT)
-
-
-class TextRefused(ValueError):
-    """A value the policy refuses; the message says why, without the value."""
 
 
 def normalised(value: str, policy: TextField, *, required: bool = False) -> str:

@@ -99,7 +99,7 @@ def acting_user(custody: Custody) -> Actor:
     (``--password-stdin``: the first line of standard input); otherwise the session kept by
     ``custody login``. Reads use it as the viewer (scope), writes as the actor."""
     from custody.settings import Settings
-    from custody_cli.session import cli_client, identity, read_password, session_actor
+    from custody_cli.session import cli_client, read_password, session_actor
 
     options = _root_options()
     known = options.get("authenticated")
@@ -108,7 +108,7 @@ def acting_user(custody: Custody) -> Actor:
     name = options.get("acting_user")
     if name:
         password = read_password(f"password of {name}", password_stdin())
-        actor = identity(custody).confirm(name, password, cli_client())
+        actor = custody.passwords.confirm(name, password, cli_client())
     else:
         actor = session_actor(custody, Settings().resolved_session_file())
     options["authenticated"] = actor

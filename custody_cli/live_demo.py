@@ -56,7 +56,6 @@ def prepare_desk(database_url: str) -> DemoDesk:
     from custody.errors import AlreadyExists
     from custody.model import Department
     from custody.services import Custody
-    from custody.stations import Stations
     from custody_cli.serve import prepare_demo
 
     custody = Custody.open(database_url)
@@ -71,7 +70,7 @@ def prepare_desk(database_url: str) -> DemoDesk:
             clerk = custody.actor("cc-clerk")
             custody.bind_tag(clerk, bound["evidence_no"], bound["version"], BOUND_UID, "ntag213")
         others = [i["evidence_no"] for i in items if i is not bound]
-        admin, stations = custody.actor("admin"), Stations(custody)
+        admin, stations = custody.actor("admin"), custody.stations
         for n in count(1):
             name = f"demo-desk-{n}"
             try:

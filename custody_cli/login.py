@@ -26,7 +26,6 @@ def login(username: str, password_stdin: bool) -> None:
         StoredSession,
         cli_client,
         database_name,
-        identity,
         read_password,
         save_session,
     )
@@ -34,7 +33,7 @@ def login(username: str, password_stdin: bool) -> None:
     password = read_password(f"password of {username}", password_stdin or global_password_stdin())
     path = Settings().resolved_session_file()
     with services() as custody:
-        opened = identity(custody).login(username, password, cli_client())
+        opened = custody.sessions.login(username, password, cli_client())
         save_session(
             path, StoredSession(username, opened.token, opened.expires_at_us, database_name(custody))
         )
@@ -45,9 +44,9 @@ def login(username: str, password_stdin: bool) -> None:
 @reports_errors
 def logout() -> None:
     """End the kept session (its token stops working at once) and remove the session file."""
-    from custody.identity import NotAuthenticated
+    from custody.errors import NotAuthenticated
     from custody.settings import Settings
-    from custody_cli.session import database_name, identity, load_session
+    from custody_cli.session import database_name, load_session
 
     path = Settings().resolved_session_file()
     stored = load_session(path)
@@ -56,9 +55,9 @@ def logout() -> None:
         return
     with services() as custody:
         if stored.database == database_name(custody):
-            users = identity(custody)
+            sessions = custody.sessions
             with contextlib.suppress(NotAuthenticated):  # already ended: the file goes all the same
-                users.logout(users.authenticate(stored.token).session_id)
+                sessions.logout(sessions.authenticate(stored.token).session_id)
     path.unlink(missing_ok=True)
     click.echo(f"logged out {stored.username}", err=True)
 

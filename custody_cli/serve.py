@@ -80,17 +80,16 @@ def prepare_demo(custody: Custody) -> DemoSummary:
     (once) and give demo users without a password the demo password."""
     from custody.db.migrate import upgrade
     from custody.demo import USERS, check_demo_database, load_demo
-    from custody.identity import Identity
 
     check_demo_database(custody.engine)
     upgrade(custody.engine)
     summary = load_demo(custody)
-    identity = Identity(custody)
+    users = custody.users
     admin = custody.actor("admin")
     given = []
     for username, *_ in USERS:
-        if not identity.user(admin, username)["has_password"]:
-            identity.set_password(admin, username, DEMO_PASSWORD)
+        if not users.get(admin, username).has_password:
+            users.set_password(admin, username, DEMO_PASSWORD)
             given.append(username)
     if summary.loaded:
         click.echo(f"custody: demo loaded ({len(summary.items)} items)", err=True)

@@ -105,6 +105,7 @@ def read_password(prompt: str, from_stdin: bool, confirm: bool = False) -> str:
 
 
 def identity(custody: Custody) -> Identity:
+    """Acts whose second persons confirm with their own password."""
     from custody.identity import Identity
 
     return Identity(custody)
@@ -112,7 +113,7 @@ def identity(custody: Custody) -> Identity:
 
 def session_actor(custody: Custody, path: Path) -> Actor:
     """The user of the stored session, authenticated again now (expiry, revocation, deactivation)."""
-    from custody.identity import NotAuthenticated
+    from custody.errors import NotAuthenticated
 
     stored = load_session(path)
     if stored is None:
@@ -125,7 +126,7 @@ def session_actor(custody: Custody, path: Path) -> Actor:
             f"the session of {stored.username} is for {stored.database}: log in again on this database"
         )
     try:
-        return identity(custody).authenticate(stored.token).actor
+        return custody.sessions.authenticate(stored.token).actor
     except NotAuthenticated:
         raise SessionFileError(
             f"the session of {stored.username} has expired or was ended: log in again (`custody login`)"

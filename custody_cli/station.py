@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,7 @@ from custody_cli.context import acting_user, emit, fail, reports_errors, service
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from custody.records import Station
     from custody.services import Custody
     from custody.stations import RecordChange, StationChange
 
@@ -37,13 +38,11 @@ def station() -> None:
 @reports_errors
 def add_command(name: str, unit_code: str, department: str, devices: tuple[str, ...]) -> None:
     """Add a station (administrator) and print its API key: the key is shown this once only."""
-    from custody.stations import Stations
-
     with services() as custody:
         admin = acting_user(custody)
         record = _command_record(custody, "add")
-        added, key = Stations(custody).add(admin, name, unit_code, Department(department), devices, record)
-    emit({**added.as_dict(), "key": key})
+        added, key = custody.stations.add(admin, name, unit_code, Department(department), devices, record)
+    emit({**shown(added), "key": key})
     click.echo("store the key now: it is not shown again and cannot be recovered", err=True)
 
 
@@ -51,15 +50,13 @@ def add_command(name: str, unit_code: str, department: str, devices: tuple[str, 
 @reports_errors
 def list_command() -> None:
     """Stations of the acting administrator's unit and below, one JSON line each (never a key)."""
-    from custody.stations import Stations
-
     with services() as custody:
-        stations, cursor = Stations(custody), None
+        stations, cursor = custody.stations, None
         viewer = acting_user(custody)
         while True:
             page = stations.list(viewer, cursor, 200)
-            for row in page.rows:
-                emit(row)
+            for listed in page.rows:
+                emit(shown(listed))
             cursor = page.next_cursor
             if cursor is None:
                 break
@@ -70,11 +67,22 @@ def list_command() -> None:
 @reports_errors
 def revoke_command(name: str) -> None:
     """Revoke a station's key (administrator): it stops working at the next request."""
-    from custody.stations import Stations
-
     with services() as custody:
-        revoked = Stations(custody).revoke(acting_user(custody), name, _command_record(custody, "revoke"))
-    emit(revoked.as_dict())
+        revoked = custody.stations.revoke(acting_user(custody), name, _command_record(custody, "revoke"))
+    emit(shown(revoked))
+
+
+def shown(station: Station) -> dict[str, Any]:
+    """A station as a command prints it (never its key's digest)."""
+    return {
+        "name": station.name,
+        "unit_code": station.unit_code,
+        "department": station.department.value,
+        "devices": list(station.devices),
+        "key_hint": station.key_hint,
+        "created_at_us": station.created_at_us,
+        "revoked_at_us": station.revoked_at_us,
+    }
 
 
 def _command_record(custody: Custody, command: str) -> RecordChange:
@@ -108,11 +116,9 @@ def _command_record(custody: Custody, command: str) -> RecordChange:
 @reports_errors
 def bind_command(name: str, device: str) -> None:
     """Bind another device to a station (administrator): its scans are admitted from now on."""
-    from custody.stations import Stations
-
     with services() as custody:
-        bound = Stations(custody).bind(acting_user(custody), name, device, _command_record(custody, "bind"))
-    emit(bound.as_dict())
+        bound = custody.stations.bind(acting_user(custody), name, device, _command_record(custody, "bind"))
+    emit(shown(bound))
 
 
 @station.command("unbind")
@@ -122,12 +128,10 @@ def bind_command(name: str, device: str) -> None:
 def unbind_command(name: str, device: str) -> None:
     """Unbind a device from a station (administrator): its scans are refused from now on. A station
     keeps at least one device."""
-    from custody.stations import Stations
-
     with services() as custody:
         record = _command_record(custody, "unbind")
-        unbound = Stations(custody).unbind(acting_user(custody), name, device, record)
-    emit(unbound.as_dict())
+        unbound = custody.stations.unbind(acting_user(custody), name, device, record)
+    emit(shown(unbound))
 
 
 @station.command("rotate-key")
@@ -136,12 +140,10 @@ def unbind_command(name: str, device: str) -> None:
 def rotate_key_command(name: str) -> None:
     """Issue a station a new API key (administrator) and print it: shown this once only. The old key
     is refused from now on; a revoked station cannot be given a key again."""
-    from custody.stations import Stations
-
     with services() as custody:
         record = _command_record(custody, "rotate-key")
-        rotated, key = Stations(custody).rotate_key(acting_user(custody), name, record)
-    emit({**rotated.as_dict(), "key": key})
+        rotated, key = custody.stations.rotate_key(acting_user(custody), name, record)
+    emit({**shown(rotated), "key": key})
     click.echo("store the key now: it is not shown again and cannot be recovered", err=True)
 
 

@@ -30,11 +30,9 @@ def add_command(
     wanted = {Role(r) for r in roles} | ({Role.ADMIN} if admin else set())
     if not wanted:
         fail("name at least one --role (or --admin)")
-    from custody.identity import Identity
-
     with services() as custody:
-        users = Identity(custody)
-        if admin and custody.user_count() == 0:
+        users = custody.users
+        if admin and users.count() == 0:
             if wanted != {Role.ADMIN}:
                 fail("the first administrator has the admin role alone: add other roles to other users")
             from custody_cli.session import read_password
@@ -44,11 +42,11 @@ def add_command(
                 username, full_name, unit_code, Department(department), password
             )
         else:
-            created = users.create_user(
+            created = users.create(
                 acting_user(custody), username, full_name, unit_code, Department(department), wanted, None
             )
-    roles_given = ", ".join(created["roles"])
-    click.echo(f"user {created['username']} added to unit {created['unit_code']} with roles {roles_given}")
+    roles_given = ", ".join(created.roles)
+    click.echo(f"user {created.username} added to unit {created.unit_code} with roles {roles_given}")
 
 
 @user.command("password")
@@ -59,21 +57,18 @@ def password_command(username: str, from_stdin: bool) -> None:
     """Set a user's password (administrator of the user's unit or above; it may be their own). Ends the
     user's sessions. With --as and --password-stdin, the acting user's password is the first line and
     the new one the next."""
-    from custody.identity import Identity
     from custody_cli.session import read_password
 
     with services() as custody:
         admin = acting_user(custody)
         password = read_password(f"new password of {username}", from_stdin, confirm=True)
-        Identity(custody).set_password(admin, username, password)
+        custody.users.set_password(admin, username, password)
     click.echo(f"password of {username} set; their sessions have ended")
 
 
 def _administer(username: str, change: str) -> None:
-    from custody.identity import Identity
-
     with services() as custody:
-        admin, users = acting_user(custody), Identity(custody)
+        admin, users = acting_user(custody), custody.users
         if change == "unlock":
             users.unlock(admin, username)
             click.echo(f"{username} unlocked")

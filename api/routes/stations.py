@@ -14,8 +14,8 @@ from api.access import access_of
 from api.deps import API_PREFIX, Administrator, Services, ServicesDep
 from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
-from api.schemas import NewStationOut, RequestBody, StationIn, StationOut, StationPage, station_out
-from custody.queries import MAX_PAGE
+from api.schemas import NewStationOut, RequestBody, StationIn, StationOut, StationPage
+from custody.db.pages import MAX_PAGE
 from custody.stations import StationChange
 
 router = APIRouter(prefix=API_PREFIX + "/stations", tags=["stations"])
@@ -55,7 +55,9 @@ def list_stations(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> StationPage:
     page = services.stations.list(caller.actor, cursor, limit)
-    return StationPage(stations=[station_out(s) for s in page.rows], next_cursor=page.next_cursor)
+    return StationPage(
+        stations=[StationOut.model_validate(s) for s in page.rows], next_cursor=page.next_cursor
+    )
 
 
 @router.post("", status_code=201, response_model=NewStationOut, responses=responses(401, 403, 404, 409, 422))
@@ -78,9 +80,9 @@ def add_station(
         lambda: services.stations.add(
             caller.actor, body.name, body.unit_code, body.department, body.devices, logged
         ),
-        lambda added: NewStationOut(station=station_out(added[0].as_dict()), key=added[1]),
+        lambda added: NewStationOut(station=StationOut.model_validate(added[0]), key=added[1]),
         lambda out: f"{API_PREFIX}/stations/{out.station.name}",
-        kept=lambda station: NewStationOut(station=station_out(station.as_dict()), key=None),
+        kept=lambda station: NewStationOut(station=StationOut.model_validate(station), key=None),
     )
     if "idempotent-replayed" not in answer.headers:  # a replay's own act (and entry) was not committed
         logged.committed()
@@ -89,7 +91,7 @@ def add_station(
 
 @router.get("/{name}", response_model=StationOut, responses=responses(401, 403, 404))
 def show_station(name: str, caller: Administrator, services: ServicesDep) -> StationOut:
-    return station_out(services.stations.get(caller.actor, name).as_dict())
+    return StationOut.model_validate(services.stations.get(caller.actor, name))
 
 
 @router.post("/{name}/revoke", response_model=StationOut, responses=responses(401, 403, 404))
@@ -98,7 +100,7 @@ def revoke_station(name: str, caller: Administrator, services: ServicesDep, requ
     logged = LoggedChange(request, services, 200)
     revoked = services.stations.revoke(caller.actor, name, logged)
     logged.committed()
-    return station_out(revoked.as_dict())
+    return StationOut.model_validate(revoked)
 
 
 @router.post("/{name}/devices", response_model=StationOut, responses=responses(401, 403, 404, 409, 422))
@@ -109,7 +111,7 @@ def bind_device(
     logged = LoggedChange(request, services, 200)
     station = services.stations.bind(caller.actor, name, body.device, logged)
     logged.committed()
-    return station_out(station.as_dict())
+    return StationOut.model_validate(station)
 
 
 @router.delete(
@@ -122,7 +124,7 @@ def unbind_device(
     logged = LoggedChange(request, services, 200)
     station = services.stations.unbind(caller.actor, name, device, logged)
     logged.committed()
-    return station_out(station.as_dict())
+    return StationOut.model_validate(station)
 
 
 @router.post("/{name}/key", response_model=NewStationOut, responses=responses(401, 403, 404, 409))
@@ -132,4 +134,4 @@ def rotate_key(name: str, caller: Administrator, services: ServicesDep, request:
     logged = LoggedChange(request, services, 200)
     station, key = services.stations.rotate_key(caller.actor, name, logged)
     logged.committed()  # the answer is never stored: every answer says Cache-Control: no-store
-    return NewStationOut(station=station_out(station.as_dict()), key=key)
+    return NewStationOut(station=StationOut.model_validate(station), key=key)

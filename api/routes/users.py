@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import API_PREFIX, Administrator, ServicesDep, UserReader
 from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
-from api.schemas import PasswordSetIn, RevokedOut, UserIn, UserOut, UserPage, user_out
+from api.schemas import PasswordSetIn, RevokedOut, UserIn, UserOut, UserPage
+from custody.db.pages import MAX_PAGE
 from custody.model import Role
-from custody.queries import MAX_PAGE
 
 router = APIRouter(prefix=API_PREFIX + "/users", tags=["users"])
 
@@ -29,8 +29,8 @@ def list_users(
     limit: Limit = 50,
 ) -> UserPage:
     """Users of the caller's unit and below (``unit_code``: of that unit and below), oldest first."""
-    page = services.identity.users(caller.actor, unit_code, role, active, cursor, limit)
-    return UserPage(users=[user_out(u) for u in page.rows], next_cursor=page.next_cursor)
+    page = services.users.list(caller.actor, unit_code, role, active, cursor, limit)
+    return UserPage(users=[UserOut.model_validate(u) for u in page.rows], next_cursor=page.next_cursor)
 
 
 @router.post("", status_code=201, response_model=UserOut, responses=responses(401, 403, 404, 409, 422))
@@ -50,7 +50,7 @@ def create_user(
         caller,
         idempotency_key,
         body,
-        lambda: services.identity.create_user(
+        lambda: services.users.create(
             caller.actor,
             body.username,
             body.full_name,
@@ -59,7 +59,7 @@ def create_user(
             body.roles,
             body.password,
         ),
-        user_out,
+        UserOut.model_validate,
         lambda user: f"{API_PREFIX}/users/{user.username}",
         secret=("password",),
     )
@@ -67,7 +67,7 @@ def create_user(
 
 @router.get("/{username}", response_model=UserOut, responses=responses(401, 403, 404))
 def show_user(username: str, caller: UserReader, services: ServicesDep) -> UserOut:
-    return user_out(services.identity.user(caller.actor, username))
+    return UserOut.model_validate(services.users.get(caller.actor, username))
 
 
 @router.put(
@@ -75,27 +75,27 @@ def show_user(username: str, caller: UserReader, services: ServicesDep) -> UserO
 )
 def set_password(username: str, body: PasswordSetIn, caller: Administrator, services: ServicesDep) -> None:
     """Set a new password: clears a lockout and ends the user's sessions."""
-    services.identity.set_password(caller.actor, username, body.password)
+    services.users.set_password(caller.actor, username, body.password)
 
 
 @router.post("/{username}/unlock", response_model=UserOut, responses=responses(401, 403, 404))
 def unlock(username: str, caller: Administrator, services: ServicesDep) -> UserOut:
     """Lift a lockout after failed logins before it runs out."""
-    return user_out(services.identity.unlock(caller.actor, username))
+    return UserOut.model_validate(services.users.unlock(caller.actor, username))
 
 
 @router.post("/{username}/deactivate", response_model=UserOut, responses=responses(401, 403, 404, 409))
 def deactivate(username: str, caller: Administrator, services: ServicesDep) -> UserOut:
     """Deactivate an account: it cannot log in, and its sessions end at once."""
-    return user_out(services.identity.set_active(caller.actor, username, False))
+    return UserOut.model_validate(services.users.set_active(caller.actor, username, False))
 
 
 @router.post("/{username}/activate", response_model=UserOut, responses=responses(401, 403, 404))
 def activate(username: str, caller: Administrator, services: ServicesDep) -> UserOut:
-    return user_out(services.identity.set_active(caller.actor, username, True))
+    return UserOut.model_validate(services.users.set_active(caller.actor, username, True))
 
 
 @router.delete("/{username}/sessions", response_model=RevokedOut, responses=responses(401, 403, 404))
 def revoke_sessions(username: str, caller: Administrator, services: ServicesDep) -> RevokedOut:
     """End every live session of a user (e.g. a lost or stolen desk PC)."""
-    return RevokedOut(revoked=services.identity.revoke_sessions(caller.actor, username))
+    return RevokedOut(revoked=services.users.revoke_sessions(caller.actor, username))

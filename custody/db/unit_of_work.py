@@ -28,6 +28,7 @@ from custody.clock import Clock, SystemClock
 from custody.db.engine import is_sqlite, make_engine
 from custody.db.tables import UnitRow
 from custody.db.writer import Writer
+from custody.errors import NotPermitted, UnknownUnit
 
 T = TypeVar("T")
 Change = Callable[[Connection], T]
@@ -127,6 +128,15 @@ class Store:
         if viewer is None or viewer.unit_code == PROVINCE_CODE:
             return None
         return self.units(conn).below(viewer.unit_code)
+
+    def require_unit(self, viewer: Actor, unit_code: str, act: str, conn: Connection | None = None) -> None:
+        """The one refusal of a unit an act names: an unknown unit (:class:`UnknownUnit`), then one
+        outside ``viewer``'s scope (:class:`NotPermitted`: "``viewer`` may not ``act`` ``unit_code``",
+        e.g. ``act="add users to unit"``)."""
+        if unit_code not in self.units(conn):
+            raise UnknownUnit(f"unknown unit {unit_code}")
+        if not self.sees(viewer, unit_code, conn):
+            raise NotPermitted(f"{viewer.username} may not {act} {unit_code}")
 
 
 __all__ = ["Also", "Change", "Store", "is_sqlite"]

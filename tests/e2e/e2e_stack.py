@@ -27,7 +27,6 @@ import pytest
 from custody.intake import FirearmIntake
 from custody.model import Department, Role
 from custody.services import Custody
-from custody.stations import Stations
 from custody.units import read_units
 
 WAIT = 30.0
@@ -125,7 +124,7 @@ def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
         custody.open_case(clerk, CASE_NO, "私制枪支案")
         intakes = [FirearmIntake("手枪", "54式", f"E2E-{n}", "7.62mm", True) for n in range(firearms)]
         items = [custody.register_firearm(clerk, CASE_NO, intake) for intake in intakes]
-        _station, key = Stations(custody).add(admin, STATION, UNIT, Department.EVIDENCE_ROOM, DEVICES)
+        _station, key = custody.stations.add(admin, STATION, UNIT, Department.EVIDENCE_ROOM, DEVICES)
     finally:
         custody.close()
     return Bureau(path, [item["evidence_no"] for item in items], key, items)

@@ -12,8 +12,6 @@ import subprocess
 import pytest
 from e2e_stack import CUSTODY, STATION, environment, outbox_rows, station_config
 
-from custody.identity import Identity
-
 pytestmark = pytest.mark.devices
 
 PASSWORD = "correct horse battery staple"
@@ -23,7 +21,7 @@ def administrator(bureau) -> None:
     """Give the bureau's administrator a password, so that the command line can prove who acts."""
     custody = bureau.custody()
     try:
-        Identity(custody).set_password(custody.actor("admin"), "admin", PASSWORD)
+        custody.users.set_password(custody.actor("admin"), "admin", PASSWORD)
     finally:
         custody.close()
 

@@ -25,8 +25,8 @@ from api.deps import Services
 from custody.clock import FixedClock
 from custody.credentials import password_hasher
 from custody.db.tables import CredentialRow, UserRow
-from custody.identity import Identity, LoginPolicy
 from custody.model import Department, Role
+from custody.passwords import LoginPolicy, Passwords
 from custody.services import Custody
 
 with warnings.catch_warnings():
@@ -74,8 +74,9 @@ class Harness:
     ) -> None:
         self.custody = custody
         self.clock = clock
-        self.identity = Identity(custody, policy, hasher=CHEAP_HASHER)
-        self.services = Services.over(custody, self.identity)
+        self.passwords = Passwords(custody.store, policy, hasher=CHEAP_HASHER)
+        self.services = Services.over(custody, self.passwords)
+        self.users, self.sessions = self.services.users, self.services.sessions
         if own_app:
             self.app = create_app(self.services)
         else:
@@ -106,7 +107,7 @@ class Harness:
 
     def add_user(self, username: str, unit: str, department: Department, *roles: Role) -> str:
         """A new user with the test password; returns the username."""
-        self.identity.create_user(self._admin, username, username, unit, department, roles, PASSWORD)
+        self.users.create(self._admin, username, username, unit, department, roles, PASSWORD)
         return username
 
     def token(self, username: str, password: str = PASSWORD) -> str:

@@ -71,9 +71,7 @@ class World:
         admin = custody.actor("admin")
         for role, username in ROLE_USERS.items():
             if username.startswith("m-"):
-                harness.identity.create_user(
-                    admin, username, username, IN, Department.OFFICE, {role}, PASSWORD
-                )
+                harness.users.create(admin, username, username, IN, Department.OFFICE, {role}, PASSWORD)
         harness.give_passwords(
             "ng-clerk", "ng-investigator", "ng-custodian", "ng-auditor", "ng-clerk2", "jl-clerk"
         )

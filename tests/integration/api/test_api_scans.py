@@ -155,14 +155,14 @@ def test_a_key_revoked_elsewhere_stops_scans_although_the_service_remembers_it(a
     key = api.station("ng-desk", "220102", "scanner-1")
     headers = station_headers(key)
     assert api.client.post("/api/v1/scans", json=scan(number), headers=headers).status_code == 201
-    assert api.services.stations.recall(key) is not None  # remembered: the next scan reads no key
+    assert api.services.station_keys.recall(key) is not None  # remembered: the next scan reads no key
     # revoked by another process (the command line), whose revocation this service does not see
-    Stations(api.custody).revoke(api.custody.actor("admin"), "ng-desk")
+    Stations(api.custody.store).revoke(api.custody.actor("admin"), "ng-desk")
     head = api.head_seq()
     refused = api.client.post("/api/v1/scans", json=scan(number, key="k-2"), headers=headers)
     problem(refused, 401, "unauthenticated")
     assert api.head_seq() == head
-    assert api.services.stations.recall(key) is None  # forgotten: later requests read the key again
+    assert api.services.station_keys.recall(key) is None  # forgotten: later requests read the key again
     problem(
         api.client.post("/api/v1/scans", json=scan(number, key="k-3"), headers=headers),
         401,

@@ -52,7 +52,7 @@ class Service:
         custody = harness.custody
         admin = custody.actor("admin")
         everything, office = set(Role), Department.OFFICE
-        harness.identity.create_user(admin, "root", "全部角色", "220000", office, everything, PASSWORD)
+        harness.users.create(admin, "root", "全部角色", "220000", office, everything, PASSWORD)
         clerk = custody.actor("root")
         custody.open_case(clerk, "长南公刑字〔2026〕001号", unit_code="220102")
         for serial in ("5401123", "6409871"):
@@ -65,7 +65,7 @@ class Service:
 
     def session(self) -> dict[str, str]:
         """A new session of the all-roles user, opened without HTTP (generated logins may be throttled)."""
-        return bearer(self.harness.identity.login("root", PASSWORD, "fixture").token)
+        return bearer(self.harness.sessions.login("root", PASSWORD, "fixture").token)
 
     def headers_for(self, path: str) -> dict[str, str]:
         return self.session() if path.startswith(SESSION_ENDING) else self.shared

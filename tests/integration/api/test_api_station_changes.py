@@ -48,7 +48,7 @@ def scan(api: Harness, key: str, device: str, number: str) -> Any:
 
 def elsewhere(api: Harness) -> Stations:
     """The stations as another process sees them (the command line, a second service process)."""
-    return Stations(api.custody)
+    return Stations(api.custody.store)
 
 
 def unrecorded(_conn: object, _change: StationChange) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,9 +14,13 @@ from sqlalchemy import text
 
 from custody.clock import FixedClock
 from custody.credentials import ARGON2_HASH_BYTES, ARGON2_SALT_BYTES
-from custody.identity import Identity, LoginFailed, LoginThrottled
+from custody.errors import LoginFailed, LoginThrottled
+from custody.identity import Identity
 from custody.model import Department, Role
+from custody.passwords import Passwords
 from custody.services import Custody
+from custody.sessions import Sessions
+from custody.users import Users
 
 PASSWORD = "correct horse battery staple"
 GUESSES = 40
@@ -43,6 +48,20 @@ class CountingHasher(PasswordHasher):
         return super().verify(hash, password)
 
 
+@dataclass(frozen=True)
+class Accounts:
+    """The passwords, sessions and users of one process, hashing with the test's hasher."""
+
+    passwords: Passwords
+    sessions: Sessions
+    users: Users
+
+    @classmethod
+    def over(cls, custody: Custody, hasher: PasswordHasher) -> Accounts:
+        passwords = Passwords(custody.store, hasher=hasher)
+        return cls(passwords, Sessions(custody.store, passwords), Users(custody.store, passwords))
+
+
 @pytest.fixture
 def hasher() -> CountingHasher:
     return CountingHasher()
@@ -53,8 +72,8 @@ def identities(custody: Custody, database_url: str, clock: FixedClock, hasher: C
     """Two services over one database, as two processes would be (each its own engine and writer);
     ng-clerk has a password whose hash the hasher watches."""
     other = Custody.open(database_url, clock)
-    first, second = Identity(custody, hasher=hasher), Identity(other, hasher=hasher)
-    first.set_password(custody.actor("admin"), "ng-clerk", PASSWORD)
+    first, second = Accounts.over(custody, hasher), Accounts.over(other, hasher)
+    first.users.set_password(custody.actor("admin"), "ng-clerk", PASSWORD)
     with custody.engine.connect() as conn:
         hasher.watched = conn.execute(text("SELECT password_hash FROM user_credentials")).scalar_one()
     yield first, second
@@ -67,7 +86,7 @@ def _guess_at_once(identities: Any, clients: list[str]) -> list[BaseException | 
     def guess(n: int) -> BaseException | None:
         start.wait()
         try:
-            identities[n % 2].login("ng-clerk", f"wrong guess {n:03}", clients[n])
+            identities[n % 2].sessions.login("ng-clerk", f"wrong guess {n:03}", clients[n])
         except (LoginFailed, LoginThrottled) as refused:
             return refused
         return None
@@ -85,9 +104,9 @@ def test_parallel_guesses_from_one_address_verify_at_most_five_and_pass_the_thro
     assert sum(isinstance(o, LoginThrottled) for o in outcomes) >= GUESSES - 10
     assert all(o is not None for o in outcomes)
     with pytest.raises(LoginThrottled):
-        identities[0].login("ng-clerk", PASSWORD, "10.9.8.7")
+        identities[0].sessions.login("ng-clerk", PASSWORD, "10.9.8.7")
     with pytest.raises(LoginFailed):  # the account is locked: the right password fails elsewhere too
-        identities[1].login("ng-clerk", PASSWORD, "10.1.1.1")
+        identities[1].sessions.login("ng-clerk", PASSWORD, "10.1.1.1")
 
 
 def test_parallel_guesses_from_many_addresses_verify_at_most_five_and_lock_the_account(identities, hasher):
@@ -96,7 +115,7 @@ def test_parallel_guesses_from_many_addresses_verify_at_most_five_and_lock_the_a
     assert hasher.verified <= 5
     verified = hasher.verified
     with pytest.raises(LoginFailed):
-        identities[0].login("ng-clerk", PASSWORD, "10.2.2.2")
+        identities[0].sessions.login("ng-clerk", PASSWORD, "10.2.2.2")
     assert hasher.verified == verified  # while locked, the stored hash is not even checked
 
 
@@ -104,46 +123,46 @@ def test_a_right_password_within_the_first_five_logs_in_and_clears_the_count(ide
     first, _ = identities
     for n in range(4):
         with pytest.raises(LoginFailed):
-            first.login("ng-clerk", f"wrong guess {n}", "10.3.3.3")
-    assert first.login("ng-clerk", PASSWORD, "10.3.3.3").actor.username == "ng-clerk"
+            first.sessions.login("ng-clerk", f"wrong guess {n}", "10.3.3.3")
+    assert first.sessions.login("ng-clerk", PASSWORD, "10.3.3.3").actor.username == "ng-clerk"
     for n in range(4):
         with pytest.raises(LoginFailed):
-            first.login("ng-clerk", f"wrong guess {n}", "10.3.3.4")
-    assert first.login("ng-clerk", PASSWORD, "10.3.3.4").actor.username == "ng-clerk"
+            first.sessions.login("ng-clerk", f"wrong guess {n}", "10.3.3.4")
+    assert first.sessions.login("ng-clerk", PASSWORD, "10.3.3.4").actor.username == "ng-clerk"
 
 
 def test_a_lock_ends_after_fifteen_minutes_and_the_count_starts_again(identities, clock):
     first, second = identities
     for n in range(5):
         with pytest.raises(LoginFailed):
-            first.login("ng-clerk", f"wrong guess {n}", f"10.4.4.{n}")
+            first.sessions.login("ng-clerk", f"wrong guess {n}", f"10.4.4.{n}")
     with pytest.raises(LoginFailed):
-        second.login("ng-clerk", PASSWORD, "10.4.5.1")
+        second.sessions.login("ng-clerk", PASSWORD, "10.4.5.1")
     clock.advance(15 * 60)
     with pytest.raises(LoginFailed):
-        second.login("ng-clerk", "one more wrong guess", "10.4.5.2")
-    assert second.login("ng-clerk", PASSWORD, "10.4.5.3").actor.username == "ng-clerk"
+        second.sessions.login("ng-clerk", "one more wrong guess", "10.4.5.2")
+    assert second.sessions.login("ng-clerk", PASSWORD, "10.4.5.3").actor.username == "ng-clerk"
 
 
 def test_the_throttle_holds_across_processes_and_frees_as_the_window_moves(identities, clock):
     first, second = identities
     for n in range(10):
         with pytest.raises(LoginFailed):
-            (first, second)[n % 2].login(f"nobody-{n}", PASSWORD, "10.5.5.5")
+            (first, second)[n % 2].sessions.login(f"nobody-{n}", PASSWORD, "10.5.5.5")
         clock.advance(1)
     with pytest.raises(LoginThrottled) as held:
-        second.login("ng-clerk", PASSWORD, "10.5.5.5")
+        second.sessions.login("ng-clerk", PASSWORD, "10.5.5.5")
     assert held.value.retry_after_s == 290
-    assert first.login("ng-clerk", PASSWORD, "10.5.5.6").actor.username == "ng-clerk"
+    assert first.sessions.login("ng-clerk", PASSWORD, "10.5.5.6").actor.username == "ng-clerk"
     clock.advance(290)
-    assert first.login("ng-clerk", PASSWORD, "10.5.5.5").actor.username == "ng-clerk"
+    assert first.sessions.login("ng-clerk", PASSWORD, "10.5.5.5").actor.username == "ng-clerk"
 
 
 def test_a_second_person_is_confirmed_by_their_own_password_without_a_session(identities, custody):
     first, _ = identities
-    assert first.confirm("ng-clerk", PASSWORD, "cli").username == "ng-clerk"
+    assert first.passwords.confirm("ng-clerk", PASSWORD, "cli").username == "ng-clerk"
     with pytest.raises(LoginFailed):
-        first.confirm("ng-clerk", "not the password", "cli")
+        first.passwords.confirm("ng-clerk", "not the password", "cli")
     with custody.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM user_sessions")).scalar_one() == 0
 
@@ -158,9 +177,9 @@ class UnstorableHasher(CountingHasher):
 
 
 def test_a_user_whose_password_cannot_be_stored_is_not_created(custody):
-    identity = Identity(custody, hasher=UnstorableHasher())
+    accounts = Accounts.over(custody, UnstorableHasher())
     with pytest.raises(Exception, match=r"(?i)type|adapt|bind"):
-        identity.create_user(
+        accounts.users.create(
             custody.actor("admin"),
             "new-clerk",
             "新",
@@ -178,10 +197,10 @@ def _cast_names(custody: Custody) -> list[str]:
 
 
 def test_a_deactivation_whose_sessions_cannot_be_ended_changes_nothing(custody, hasher):
-    identity = Identity(custody, hasher=hasher)
+    accounts = Accounts.over(custody, hasher)
     admin = custody.actor("admin")
-    identity.set_password(admin, "ng-clerk", PASSWORD)
-    session = identity.login("ng-clerk", PASSWORD, "10.6.6.6")
+    accounts.users.set_password(admin, "ng-clerk", PASSWORD)
+    session = accounts.sessions.login("ng-clerk", PASSWORD, "10.6.6.6")
     with custody.engine.begin() as conn:
         if custody.engine.dialect.name == "sqlite":
             conn.execute(
@@ -198,9 +217,9 @@ def test_a_deactivation_whose_sessions_cannot_be_ended_changes_nothing(custody, 
                 )
             )
     with pytest.raises(Exception, match=r"user_sessions|frozen"):
-        identity.set_active(admin, "ng-clerk", False)
-    assert identity.user(admin, "ng-clerk")["active"] is True
-    assert identity.authenticate(session.token).actor.username == "ng-clerk"
+        accounts.users.set_active(admin, "ng-clerk", False)
+    assert accounts.users.get(admin, "ng-clerk").active is True
+    assert accounts.sessions.authenticate(session.token).actor.username == "ng-clerk"
 
 
 class ResettingHasher(CountingHasher):
@@ -219,24 +238,24 @@ class ResettingHasher(CountingHasher):
 
 def test_a_password_reset_while_the_old_one_is_checked_refuses_the_login(custody):
     hasher = ResettingHasher()
-    identity = Identity(custody, hasher=hasher)
+    accounts = Accounts.over(custody, hasher)
     admin = custody.actor("admin")
-    identity.set_password(admin, "ng-clerk", PASSWORD)
+    accounts.users.set_password(admin, "ng-clerk", PASSWORD)
     with custody.engine.connect() as conn:
         hasher.watched = conn.execute(text("SELECT password_hash FROM user_credentials")).scalar_one()
-    hasher.during_check = lambda: identity.set_password(admin, "ng-clerk", "issued by the admin")
+    hasher.during_check = lambda: accounts.users.set_password(admin, "ng-clerk", "issued by the admin")
     with pytest.raises(LoginFailed):
-        identity.login("ng-clerk", PASSWORD, "10.7.7.7")
-    assert identity.login("ng-clerk", "issued by the admin", "10.7.7.7").actor.username == "ng-clerk"
+        accounts.sessions.login("ng-clerk", PASSWORD, "10.7.7.7")
+    assert accounts.sessions.login("ng-clerk", "issued by the admin", "10.7.7.7").actor.username == "ng-clerk"
 
 
 def test_a_handover_through_identity_act_needs_the_receivers_own_password(custody: Custody, passwords):
-    from custody.errors import InvalidInput
-    from custody.identity import SecondPersonNotConfirmed
+    from custody.errors import InvalidInput, SecondPersonNotConfirmed
     from custody.intake import FirearmIntake
     from custody.model import EventType
 
-    identity = Identity(custody, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    identity = Identity(custody, Passwords(custody.store, hasher=cheap))
     clerk = custody.actor("ng-clerk")
     custody.open_case(clerk, "K-TWO")
     gun = custody.register_firearm(clerk, "K-TWO", FirearmIntake("手枪", "54式", "7", "7.62mm", True))

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import text
 
-from custody.identity import Identity
 from custody.model import EventType
 from custody.services import Custody
 from custody_cli.main import cli
@@ -58,7 +57,7 @@ def test_logout_ends_the_session_for_every_copy_of_the_token(database_url, passw
 
 def test_a_session_ends_when_an_administrator_revokes_it(database_url, passwords, custody):
     run(database_url, "login", "ng-clerk", "--password-stdin", stdin=passwords + "\n")
-    Identity(custody).revoke_sessions(custody.actor("admin"), "ng-clerk")
+    custody.users.revoke_sessions(custody.actor("admin"), "ng-clerk")
     refused = run(database_url, "case", "open", "K-77")
     assert refused.exit_code == 1 and "log in again" in refused.output
 
@@ -141,7 +140,7 @@ def test_reads_on_the_command_line_keep_to_the_acting_users_scope(
     ],
 )
 def test_an_administrator_adds_users_only_within_their_unit(database_url, passwords, custody, unit, extra):
-    Identity(custody).create_user(
+    custody.users.create(
         custody.actor("admin"), "ng-admin", "南关管理员", "220102", "office", {"admin"}, passwords
     )
     added = run(

@@ -11,10 +11,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from custody.access_log import AccessLog
-from custody.identity import Identity, NotAuthenticated
+from custody.errors import NotAuthenticated
 from custody.model import Department, Role
 from custody.services import Custody
-from custody.stations import Stations
+from custody.station_keys import StationKeys
 from custody_cli.main import cli
 
 
@@ -37,7 +37,7 @@ def station_log(custody: Custody) -> list[tuple[Any, ...]]:
 
 @pytest.fixture
 def desk(custody: Custody) -> str:
-    Stations(custody).add(
+    custody.stations.add(
         custody.actor("admin"), "ng-desk-1", "220102", Department.EVIDENCE_ROOM, ["scanner-1"]
     )
     return "ng-desk-1"
@@ -46,7 +46,7 @@ def desk(custody: Custody) -> str:
 def test_an_administrator_binds_unbinds_and_rotates_and_each_change_is_logged(
     database_url, passwords, custody, desk
 ):
-    stations = Stations(custody)
+    stations, keys = custody.stations, StationKeys(custody.store)
     old = stations.get(custody.actor("admin"), desk)
     bound = run(database_url, "admin", passwords, "station", "bind", desk, "reader-1")
     assert bound.exit_code == 0, bound.output
@@ -57,7 +57,7 @@ def test_an_administrator_binds_unbinds_and_rotates_and_each_change_is_logged(
     assert rotated.exit_code == 0, rotated.output
     key = printed(rotated)["key"]
     assert "not shown again" in rotated.stderr
-    assert stations.authenticate(key).devices == ("reader-1",)
+    assert keys.authenticate(key).devices == ("reader-1",)
     admin = custody.actor("admin")
     hint = f"station-key-rotated: key {old.key_hint[4:]}… replaced by {key[4:8]}…"
     assert station_log(custody)[-3:] == [
@@ -94,8 +94,8 @@ def test_an_administrator_binds_unbinds_and_rotates_and_each_change_is_logged(
 
 def test_the_old_key_is_refused_once_the_command_rotated_it(database_url, passwords, custody):
     admin = custody.actor("admin")
-    _station, old = Stations(custody).add(admin, "ng-desk-2", "220102", Department.EVIDENCE_ROOM, ["s-1"])
-    service = Stations(custody)  # a service process that has seen the old key
+    _station, old = custody.stations.add(admin, "ng-desk-2", "220102", Department.EVIDENCE_ROOM, ["s-1"])
+    service = StationKeys(custody.store)  # a service process that has seen the old key
     service.authenticate(old)
     assert run(database_url, "admin", passwords, "station", "rotate-key", "ng-desk-2").exit_code == 0
     with pytest.raises(NotAuthenticated):
@@ -114,18 +114,18 @@ def test_the_old_key_is_refused_once_the_command_rotated_it(database_url, passwo
 def test_a_refused_change_is_one_line_and_changes_nothing(
     database_url, passwords, custody, desk, args, message
 ):
-    before, log = Stations(custody).get(custody.actor("admin"), desk), station_log(custody)
+    before, log = custody.stations.get(custody.actor("admin"), desk), station_log(custody)
     refused = run(database_url, "admin", passwords, "station", *args)
     assert refused.exit_code == 1 and message in refused.output and refused.output.startswith("error:")
-    assert Stations(custody).get(custody.actor("admin"), desk) == before
+    assert custody.stations.get(custody.actor("admin"), desk) == before
     assert station_log(custody) == log
 
 
 def test_only_an_administrator_of_the_stations_unit_or_above_changes_it(
     database_url, passwords, custody, desk
 ):
-    Stations(custody).add(custody.actor("admin"), "jl-desk-1", "220200", Department.EVIDENCE_ROOM, ["s-1"])
-    Identity(custody).create_user(
+    custody.stations.add(custody.actor("admin"), "jl-desk-1", "220200", Department.EVIDENCE_ROOM, ["s-1"])
+    custody.users.create(
         custody.actor("admin"), "cc-admin", "长春管理员", "220100", Department.OFFICE, {Role.ADMIN}, passwords
     )
     before = station_log(custody)

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import text
 
-from custody.demo import DemoAccountsActive, active_demo_accounts
-from custody.identity import Identity
+from custody.demo import active_demo_accounts
+from custody.errors import DemoAccountsActive
 from custody.services import Custody
 from custody_cli.main import cli
 
@@ -76,11 +76,10 @@ def test_a_service_without_the_demo_refuses_to_start_while_demo_accounts_are_act
 
     custody = Custody.open(empty_url)
     try:
-        identity = Identity(custody)
         admin = custody.actor("admin")
         for username in active_demo_accounts(custody.engine):
             if username != "admin":
-                identity.set_active(admin, username, False)
+                custody.users.set_active(admin, username, False)
         with pytest.raises(DemoAccountsActive, match=r"\(admin\)"):
             service_app(custody)
     finally:
@@ -100,13 +99,16 @@ def test_accounts_an_earlier_demo_left_with_the_public_password_are_marked_on_up
 
     from custody.db.migrate import upgrade
     from custody.model import Department, Role
+    from custody.passwords import Passwords
     from custody.units import read_units
+    from custody.users import Users
 
     custody = Custody.open(empty_url)
     try:
         upgrade(custody.engine, "0002")
         custody.import_units(read_units())
-        cheap = Identity(custody, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        cheap = Users(custody.store, Passwords(custody.store, hasher=hasher))
         admin = custody.add_user("admin", "系统管理员", "220000", Department.OFFICE, {Role.ADMIN})
         custody.add_user("cc-clerk", "长春物证管理员", "220100", Department.EVIDENCE_ROOM, {Role.CLERK})
         custody.add_user("ng-clerk", "no password yet", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
@@ -122,7 +124,7 @@ def test_accounts_an_earlier_demo_left_with_the_public_password_are_marked_on_up
 
 def test_the_app_factory_serves_the_demo_only_on_a_demo_database(database_url, monkeypatch):
     from api.serving import app
-    from custody.demo import NotADemoDatabase
+    from custody.errors import NotADemoDatabase
 
     monkeypatch.setenv("CUSTODY_DATABASE_URL", database_url)
     monkeypatch.setenv("CUSTODY_DEMO", "true")

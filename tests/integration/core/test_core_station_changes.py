@@ -9,9 +9,10 @@ import time
 import pytest
 from sqlalchemy import text
 
+from custody.errors import StationChangeRefused
 from custody.model import Department
 from custody.services import Custody
-from custody.stations import StationChange, StationChangeRefused, Stations
+from custody.stations import StationChange, Stations
 
 WAIT = 30.0
 
@@ -26,7 +27,7 @@ def nothing(_conn: object, _change: StationChange) -> None:
 
 @pytest.fixture
 def desk(custody: Custody) -> str:
-    Stations(custody).add(
+    Stations(custody.store).add(
         custody.actor("admin"), "ng-desk-1", "220102", Department.EVIDENCE_ROOM, ["scanner-1"]
     )
     return "ng-desk-1"
@@ -34,7 +35,7 @@ def desk(custody: Custody) -> str:
 
 @pytest.mark.parametrize("change", ["bind", "unbind", "rotate"])
 def test_a_change_whose_record_cannot_be_written_is_not_made(custody, desk, change):
-    stations, admin = Stations(custody), custody.actor("admin")
+    stations, admin = Stations(custody.store), custody.actor("admin")
     stations.bind(admin, desk, "reader-1", nothing)
     before = stations.get(admin, desk)
 
@@ -82,7 +83,7 @@ def test_two_processes_binding_at_once_never_lose_a_device(database_url, custody
 
     def attempt(service: Custody, device: str, record) -> None:  # type: ignore[no-untyped-def]
         try:
-            Stations(service).bind(admin, desk, device, record)
+            Stations(service.store).bind(admin, desk, device, record)
             outcomes[device] = "bound"
         except StationChangeRefused:
             outcomes[device] = "refused"
@@ -100,7 +101,7 @@ def test_two_processes_binding_at_once_never_lose_a_device(database_url, custody
     finally:
         go.set()
         other.close()
-    devices = Stations(custody).get(admin, desk).devices
+    devices = Stations(custody.store).get(admin, desk).devices
     assert outcomes["reader-1"] == "bound" and "reader-1" in devices
     assert outcomes["reader-2"] in ("bound", "refused")
     assert devices == ("scanner-1", "reader-1", *(["reader-2"] if outcomes["reader-2"] == "bound" else []))

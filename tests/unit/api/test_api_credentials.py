@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from custody.credentials import SESSION_PREFIX, STATION_KEY_PREFIX, digest, looks_like, mint, password_hasher
 from custody.errors import InvalidInput
-from custody.identity import Identity, LoginPolicy, retry_after_s
+from custody.passwords import LoginPolicy, Passwords, retry_after_s
 from custody.queries import after_cursor, encode_cursor
 
 SECOND = 1_000_000
@@ -56,9 +56,9 @@ def test_a_throttled_address_waits_until_its_oldest_attempt_leaves_the_window():
     ],
 )
 def test_a_password_must_be_reasonable(password, problem):
-    identity = Identity(cast(Any, None), LoginPolicy(), hasher=password_hasher(memory_kib=1024, passes=1))
+    passwords = Passwords(cast(Any, None), LoginPolicy(), hasher=password_hasher(memory_kib=1024, passes=1))
     with pytest.raises(InvalidInput, match=problem) as refused:
-        identity.check_password(password, "clerk-one")
+        passwords.check_password(password, "clerk-one")
     assert refused.value.field == "password"
 
 
