@@ -19,9 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.engine import Connection
 
-from api.access import access_of
+from api.access import EntryWithAct
 from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, ServicesDep, get_services
 from api.errors import responses
 from api.idempotency import idempotency_key_of
@@ -145,6 +144,10 @@ def scan_key(body: ScanIn, request: Request) -> str:
     return key
 
 
+def _status_of(answer: dict[str, Any]) -> int:
+    return 200 if answer["replayed"] else 201
+
+
 @router.post(
     "/scans",
     status_code=201,
@@ -181,18 +184,14 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
     services = await get_services(request)
     scan = Scan(**{**body.model_dump(), "idempotency_key": scan_key(body, request)})
 
-    def logged(conn: Connection, answer: dict[str, Any]) -> None:
-        """The request's access-log entry, committed with the sighting (one commit a scan)."""
-        status = 200 if answer["replayed"] else 201
-        services.access_log.act_for(access_of(request.scope, status))(conn)
-
+    logged = EntryWithAct(request, services.access_log, _status_of)  # one commit a scan
     try:
         answer = await record_sighting_async(services.custody, where, scan, logged)
     except (StationRevoked, DeviceNotBound):  # the remembered station is older than its row
         if caller.station is not None:
             services.stations.forget(caller.station.id)
         raise
-    request.state.access_logged = True
+    logged.committed()
     if answer["replayed"]:
         return JSONResponse(answer, status_code=200)
     feed_of(request).publish(where.name, answer)
