@@ -178,6 +178,7 @@ def main(argv: list[str]) -> int:
         )
         env = {**os.environ, "CUSTODY_DATABASE_URL": f"sqlite:///{db}"}
         flags = ["--loop", "uvloop", "--http", "httptools", "--workers", "1", "--no-access-log"]
+
         # the bare endpoint is a plain app, ours the service's app factory; both quiet but for warnings
         def server(app: str = SERVICE_APP, factory: bool = True) -> ServiceProcess:
             return ServiceProcess(

@@ -40,6 +40,7 @@ from custody import lifecycle
 from custody.actors import Actor, require_role
 from custody.credentials import SESSION_PREFIX, Randomness, digest, looks_like, mint, password_hasher
 from custody.db.tables import CredentialRow, LoginAttemptRow, SessionRow, UserRow
+from custody.db.unit_of_work import Also
 from custody.errors import (
     CustodyError,
     InvalidInput,
@@ -469,6 +470,7 @@ class Identity:
         department: Department,
         roles: Iterable[Role],
         password: str | None,
+        also: Also | None = None,
     ) -> dict[str, Any]:
         """Add a user, with a first password or none yet, in the administrator's unit or a unit below
         it: the user and the password are one transaction."""
@@ -491,7 +493,7 @@ class Identity:
 
         # The act's result is the new user's view, read in its own transaction (an Idempotency-Key
         # recorded with the act keeps exactly this answer).
-        return self.custody.writer.submit(act)
+        return self.custody.store.write(act, also=also)
 
     def create_first_admin(
         self, username: str, full_name: str, unit_code: str, department: Department, password: str

@@ -32,6 +32,7 @@ from custody.actors import Actor, require_role
 from custody.credentials import STATION_KEY_PREFIX, Randomness, digest, looks_like, mint
 from custody.db.prepared import Prepared
 from custody.db.tables import StationRow
+from custody.db.unit_of_work import Also
 from custody.errors import (
     AlreadyExists,
     CustodyError,
@@ -234,6 +235,7 @@ class Stations:
         department: Department,
         devices: Iterable[object],
         record: RecordChange | None = None,
+        also: Also | None = None,
     ) -> tuple[Station, str]:
         """Add a station in the administrator's scope; return it and its key (shown this once only).
         ``record`` (the entry points') is written in the same transaction, noting the devices."""
@@ -271,7 +273,7 @@ class Stations:
                 record(conn, StationChange("added", admin, added, detail))
             return added
 
-        return self.custody.writer.submit(act), key
+        return self.custody.store.write(act, also=also), key
 
     def authenticate(self, key: object) -> Station:
         """The station holding ``key``; raise :class:`NotAuthenticated` for an unknown or revoked key."""

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from custody.actors import Actor, require_province, require_role
+from custody.db.unit_of_work import Also
 from custody.errors import AlreadyExists, InvalidInput, NotPermitted, UnknownUnit
 from custody.intake import clean_text
 from custody.model import Role, UnitLevel
@@ -24,6 +25,7 @@ def add_unit(
     name_en: str,
     level: UnitLevel,
     note: str = "",
+    also: Also | None = None,
 ) -> dict[str, Any]:
     """Add a unit under ``parent_code``, which must be the administrator's unit or lie below it."""
     require_role(admin, {Role.ADMIN}, "add units")
@@ -44,7 +46,7 @@ def add_unit(
         "level": UnitLevel(level).value,
         "note": clean_text(note, "note") or "",
     }
-    if custody.import_units([row]) == 0:
+    if custody.import_units([row], also=also) == 0:
         raise AlreadyExists(f"unit {code} exists already")
     return custody.unit(code)
 

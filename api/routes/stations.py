@@ -75,8 +75,8 @@ def add_station(
         caller,
         idempotency_key,
         body,
-        lambda: services.stations.add(
-            caller.actor, body.name, body.unit_code, body.department, body.devices, logged
+        lambda also: services.stations.add(
+            caller.actor, body.name, body.unit_code, body.department, body.devices, logged, also=also
         ),
         lambda added: NewStationOut(station=station_out(added[0].as_dict()), key=added[1]),
         lambda out: f"{API_PREFIX}/stations/{out.station.name}",
