@@ -80,7 +80,7 @@ def prepare_demo(custody: Custody) -> DemoSummary:
     from custody.demo import USERS, check_demo_database, load_demo
     from custody.identity import Identity
 
-    check_demo_database(custody.engine)
+    check_demo_database(custody.store)
     upgrade(custody.engine)
     summary = load_demo(custody)
     identity = Identity(custody)
