@@ -26,9 +26,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from custody.progress import EVERY as PROGRESS_EVERY
-from custody.progress import Progress
-
 SEPARATOR = "\x1f"
 GENESIS_HASH = "0" * 64
 HASHED_COLUMNS = (
@@ -162,7 +159,6 @@ def verify_rows(
     columns: int = len(HASHED_COLUMNS),
     gapless: bool = True,
     domain: str = "",
-    progress: Progress | None = None,
 ) -> Verification:
     """Check a stream of event rows (in :data:`ALL_COLUMNS` order, ordered by seq).
 
@@ -202,8 +198,6 @@ def verify_rows(
             prev = row[-1]
             last = seq
             count += 1
-            if progress is not None and not count % PROGRESS_EVERY:
-                progress(count)
             if seq == check_at:
                 found_head = Head(seq, prev)
             if history and differing is None and history.get(seq, prev) != prev:

@@ -17,8 +17,7 @@ from sqlalchemy import Engine, select
 from custody import lifecycle
 from custody.db.tables import CaseRow, EventRow, ItemRow
 from custody.model import CaseStatus, EventType
-from custody.progress import EVERY as PROGRESS_EVERY
-from custody.progress import Progress
+from custody.progress import Progress, counted
 
 _items = ItemRow.__table__
 _cases = CaseRow.__table__
@@ -79,10 +78,8 @@ def replay(engine: Engine, progress: Progress | None = None) -> tuple[int, list[
     cases: dict[int, dict[str, Any]] = {}
     count = 0
     unmatched: list[Difference] = []
-    for seq, event_type, item_id, case_id, item_version, payload_text in _stream(engine):
+    for seq, event_type, item_id, case_id, item_version, payload_text in counted(_stream(engine), progress):
         count += 1
-        if progress is not None and not count % PROGRESS_EVERY:
-            progress(count)
         event = EventType(event_type)
         payload = json.loads(payload_text)
         if event in _CASE_EVENTS:

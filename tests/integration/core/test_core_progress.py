@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from custody import ledger as ledger_module
+from custody import progress as progress_module
 from custody import replay as replay_module
 from custody.db.ledger_store import verify_ledger
 from custody.services import Custody
@@ -34,14 +34,14 @@ def events(custody: Custody) -> int:
 
 
 def test_verifying_reports_progress_every_so_many_events(custody: Custody, events, monkeypatch):
-    monkeypatch.setattr(ledger_module, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(progress_module, "EVERY", 1)
     told: list[int] = []
     result = verify_ledger(custody.store.engine, progress=told.append)
     assert result.ok and told == list(range(1, events + 1))
 
 
 def test_replaying_reports_progress_every_so_many_events(custody: Custody, events, monkeypatch):
-    monkeypatch.setattr(replay_module, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(progress_module, "EVERY", 1)
     told: list[int] = []
     replayed, differences = replay_module.replay(custody.store.engine, told.append)
     assert differences == [] and replayed == events and told == list(range(1, events + 1))
