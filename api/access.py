@@ -6,24 +6,87 @@ appended through the core's group-commit writer and the answer goes out only onc
 it cannot be written, the request fails rather than go unrecorded: its answer is replaced by a problem
 (503 ``storage-full`` when the disk is full, see :mod:`api.storage`). Only ``/api/`` paths are logged
 (documentation and health checks are not), and never a header or a body, so no password, token or key.
+
+**A route that writes its own entry.** A route whose act commits anyway (scan intake, the busiest
+route; a station's change, whose entry says what changed) writes its request's entry in the act's own
+transaction, saving a second commit: it passes an :class:`EntryWithAct` as the act's ``also`` (see
+:class:`custody.db.unit_of_work.Store`) and, once the act is committed, calls its
+:meth:`~EntryWithAct.committed`, which leaves the typed marker :class:`LoggedWithAct` in the request's
+state; the middleware then writes nothing for the request. This is the only way a route and the
+middleware speak to each other.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio.to_thread
 from fastapi import Request
+from sqlalchemy.engine import Connection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import unrecorded_response
 from api.storage import storage_of
-from custody.access_log import ANONYMOUS, STATION, USER, Access
+from custody.access_log import ANONYMOUS, STATION, USER, Access, AccessLog
 
 API_PREFIX = "/api/"
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class LoggedWithAct:
+    """In a request's state: its access-log entry was committed with its act (``status``, as logged)."""
+
+    status: int
+
+
+_LOGGED = "custody.access_log.logged_with_act"  # the marker's key in the request's state
+
+
+def mark_logged_with_act(request: Request, status: int) -> None:
+    """Tell the middleware that the request's entry was committed with its act (:class:`EntryWithAct`
+    does it; a route writing its entry another way calls this once the entry is committed)."""
+    request.scope.setdefault("state", {})[_LOGGED] = LoggedWithAct(status)
+
+
+def logged_with_act(scope: Scope) -> LoggedWithAct | None:
+    marker = (scope.get("state") or {}).get(_LOGGED)
+    return marker if isinstance(marker, LoggedWithAct) else None
+
+
+class EntryWithAct:
+    """The request's access-log entry as the ``also`` of its act: written in the act's transaction with
+    the status ``status_of(result)`` (and the note ``note_of(result)``, if given). After the act
+    is committed, :meth:`committed` tells the middleware (nothing is told if the act wrote nothing:
+    a refusal is logged by the middleware as usual)."""
+
+    __slots__ = ("_access_log", "_note_of", "_request", "_status_of", "status")
+
+    def __init__(
+        self,
+        request: Request,
+        access_log: AccessLog,
+        status_of: Callable[[Any], int],
+        note_of: Callable[[Any], str] | None = None,
+    ) -> None:
+        self._request, self._access_log = request, access_log
+        self._status_of, self._note_of = status_of, note_of
+        self.status: int | None = None
+
+    def __call__(self, conn: Connection, result: Any) -> None:
+        status = self._status_of(result)
+        entry = access_of(self._request.scope, status)
+        if self._note_of is not None:
+            entry = replace(entry, note=self._note_of(result))
+        self._access_log.act_for(entry)(conn)
+        self.status = status
+
+    def committed(self) -> None:
+        if self.status is not None:
+            mark_logged_with_act(self._request, self.status)
 
 
 def note_login_subject(request: Request, user_id: int | None, unit_code: str | None) -> None:
@@ -81,8 +144,8 @@ class AccessLogMiddleware:
                 return
             if message["type"] == "http.response.start":
                 started = True
-                # a route that wrote its entry in its own transaction says so (scan intake)
-                if record is not None and not scope["state"].get("access_logged"):
+                # a route that wrote its entry with its act says so (see EntryWithAct)
+                if record is not None and logged_with_act(scope) is None:
                     try:
                         await anyio.to_thread.run_sync(record, access_of(scope, message["status"]))
                     except Exception as failed:  # noqa: BLE001 - answered as a problem, not raised

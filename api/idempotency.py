@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from api.deps import Caller, Services
 from api.schemas import stored_text
 from custody import text
+from custody.db.unit_of_work import Also
 from custody.idempotency import Answer, IdempotencyKeys, request_digest
 
 HEADER = "Idempotency-Key"
@@ -59,13 +60,16 @@ def create_once(
     caller: Caller,
     key: str | None,
     body: BaseModel,
-    create: Callable[[], R],
+    create: Callable[[Also | None], R],
     render: Callable[[R], BaseModel],
     location: Callable[[Any], str | None] = lambda _out: None,
     secret: tuple[str, ...] = (),
     kept: Callable[[Any], BaseModel] | None = None,
 ) -> JSONResponse:
     """Run ``create`` (one act) unless ``key`` says it ran already; answer 201 with ``render`` of it.
+
+    ``create`` is given the ``also`` of its act (None without a key): the core writes it in the act's
+    own transaction, recording the key with the answer.
 
     ``secret``: body fields (a password) left out of the request's digest, so that no form of them is
     kept beside the key; a retry differing only in them gets the first answer. ``kept``: the answer as
@@ -80,19 +84,18 @@ def create_once(
         return answer_of(result, kept or render)
 
     if key is None:
-        return _response(answer_of(create()), replayed=False)
+        return _response(answer_of(create(None)), replayed=False)
     route = getattr(request.scope.get("route"), "path_format", request.url.path)
     query = sorted(request.query_params.multi_items())
     shown = body.model_dump(mode="json", exclude=set(secret))
     digest = request_digest(request.method, route, {"body": shown, "query": query})
-    keys = IdempotencyKeys(services.custody)
+    keys = IdempotencyKeys(services.custody.store)
     principal = principal_of(caller)
     found = keys.recall(principal, key, digest)
     if found is not None:
         return _response(found, replayed=True)
     try:
-        with keys.remembering(principal, key, digest, kept_of):
-            result = create()
+        result = create(keys.recorder(principal, key, digest, kept_of))
     except IntegrityError:  # a concurrent request with the same key committed first
         found = keys.recall(principal, key, digest)
         if found is None:

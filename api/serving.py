@@ -40,9 +40,9 @@ def service_app(custody: Custody, demo: bool = False, docs: bool | None = None) 
     then, the service's slowest answers). ``docs``: serve ``/docs`` and ``/openapi.json`` (default:
     ``CUSTODY_API_DOCS``, on unless set to false)."""
     if demo:
-        check_demo_database(custody.engine)
+        check_demo_database(custody.store)
     else:
-        refuse_demo_accounts(custody.engine)
+        refuse_demo_accounts(custody.store)
     if docs is None:
         docs = Settings().api_docs
     made = create_app(Services.over(custody), close_on_shutdown=True, docs=docs)

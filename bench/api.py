@@ -13,15 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+from api.launcher import SERVICE_APP, ServiceProcess
 from bench._report import result, table
 
 WRK_SCRIPT = """
@@ -121,27 +120,6 @@ def build(path: Path, items: int) -> tuple[list[str], str]:
     return numbers[:: max(1, items // 2000)], key
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(command: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit(f"server did not listen on {port}")
-
-
 def peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -198,58 +176,21 @@ def main(argv: list[str]) -> int:
             % {"codes": ", ".join(f'"{c}"' for c in codes), "key": key, "run": uuid.uuid4().hex[:8]}
         )
         env = {**os.environ, "CUSTODY_DATABASE_URL": f"sqlite:///{db}"}
-        uvicorn_flags = [
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        bare_port, ours_port = free_port(), free_port()
-        bare = start(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench._bare_api:app",
-                "--port",
-                str(bare_port),
-                *uvicorn_flags,
-            ],
-            bare_port,
-            env,
-        )
-        try:
-            run_wrk(bare_port, script, 2, args.connections)
-            floor = run_wrk(bare_port, script, args.seconds, args.connections)
-        finally:
-            bare.terminate()
-            bare.wait()
-        ours_proc = start(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.serving:app",
-                "--factory",
-                "--port",
-                str(ours_port),
-                *uvicorn_flags,
-            ],
-            ours_port,
-            env,
-        )
-        try:
-            run_wrk(ours_port, script, 2, args.connections)
-            ours = run_wrk(ours_port, script, args.seconds, args.connections)
+        flags = ["--loop", "uvloop", "--http", "httptools", "--workers", "1", "--no-access-log"]
+
+        # the bare endpoint is a plain app, ours the service's app factory; both quiet but for warnings
+        def server(app: str = SERVICE_APP, factory: bool = True) -> ServiceProcess:
+            return ServiceProcess(
+                app, factory=factory, env=env, log_level="warning", args=flags, stdout=subprocess.DEVNULL
+            )
+
+        with server("bench._bare_api:app", factory=False).start() as bare:
+            run_wrk(bare.port, script, 2, args.connections)
+            floor = run_wrk(bare.port, script, args.seconds, args.connections)
+        with server().start() as ours_proc:
+            run_wrk(ours_proc.port, script, 2, args.connections)
+            ours = run_wrk(ours_proc.port, script, args.seconds, args.connections)
             memory = peak_mb(ours_proc.pid)
-        finally:
-            ours_proc.terminate()
-            ours_proc.wait()
         con = sqlite3.connect(db)
         sightings = con.execute(
             "SELECT COUNT(*) FROM custody_events WHERE event_type = 'sighted'"

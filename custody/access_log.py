@@ -108,18 +108,18 @@ def _clip(text: str, limit: int) -> str:
 
 class AccessLog:
     def __init__(self, custody: Custody) -> None:
-        self.custody = custody
+        self.store = custody.store
         self._queries = Queries(custody)
 
     def record(self, access: Access) -> int:
         """Append one entry; return its seq once it is committed."""
-        return self.custody.writer.submit(self.act_for(access))
+        return self.store.write(self.act_for(access))
 
     def act_for(self, access: Access) -> Callable[[Connection], int]:
         """The write of one entry, for a caller that records it inside its own act's transaction."""
         values = {name: getattr(access, name) for name in _ACCESS_FIELDS}
         values.update(
-            at_us=self.custody.clock.now_us(),
+            at_us=self.store.now_us(),
             method=_clip(access.method, 16),
             route=_clip(access.route, 300),
             path=_clip(redact_path(access.path), 1000),
@@ -140,13 +140,13 @@ class AccessLog:
 
     def head(self) -> Head:
         """The newest entry's seq and hash."""
-        with self.custody.engine.connect() as conn:
+        with self.store.reading() as conn:
             found = _HEAD.run(conn, {}).fetchone()
         return Head(0, GENESIS_HASH) if found is None else Head(found[0], found[1])
 
     def verify(self, expect_head: Head | None = None) -> Verification:
         """Recompute the access log's whole chain from the rows exactly as the driver returns them."""
-        engine = self.custody.engine
+        engine = self.store.engine
         with raw_rows(engine, _SELECT_ALL) as rows:
             return verify_entries(rows, expect_head, unreadable_errors(engine))
 
@@ -177,7 +177,7 @@ class AccessLog:
             query = query.where(_users.c.username == username)
         if station is not None:
             query = query.where(_stations.c.name == station)
-        return fetch_page(self.custody.engine, query, _log.c.seq, cursor, limit, _view)
+        return fetch_page(self.store.engine, query, _log.c.seq, cursor, limit, _view)
 
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:

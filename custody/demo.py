@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Engine, Table, insert, inspect, select
+from sqlalchemy import Table, insert, inspect, select
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor
 from custody.db.tables import DemoAccountRow, UnitRow, UserRow
+from custody.db.unit_of_work import Store
 from custody.errors import DemoAccountsActive, NotADemoDatabase, UnknownUser
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import Department, EventType, Role
@@ -79,14 +80,14 @@ class DemoSummary:
     items: list[str]
 
 
-def check_demo_database(engine: Engine) -> None:
+def check_demo_database(store: Store) -> None:
     """Refuse a database holding anything but demo data; an empty one (no schema yet) is fine.
 
     Called before the schema is brought up to date, so a real database is not even migrated."""
-    tables = set(inspect(engine).get_table_names())
-    if "users" not in tables:
-        return
-    with engine.connect() as conn:
+    with store.reading() as conn:
+        tables = set(inspect(conn).get_table_names())
+        if "users" not in tables:
+            return
         others = select(_users.c.username).order_by(_users.c.id)
         if "demo_accounts" in tables:
             others = others.where(_users.c.id.not_in(select(_demo_accounts.c.user_id)))
@@ -106,23 +107,23 @@ def check_demo_database(engine: Engine) -> None:
         )
 
 
-def active_demo_accounts(engine: Engine) -> list[str]:
+def active_demo_accounts(store: Store) -> list[str]:
     """Usernames of the active accounts the demo created (their password is public)."""
-    if "demo_accounts" not in set(inspect(engine).get_table_names()):
-        return []
     query = (
         select(_users.c.username)
         .join(_demo_accounts, _demo_accounts.c.user_id == _users.c.id)
         .where(_users.c.active.is_(True))
         .order_by(_users.c.id)
     )
-    with engine.connect() as conn:
+    with store.reading() as conn:
+        if "demo_accounts" not in set(inspect(conn).get_table_names()):
+            return []
         return list(conn.execute(query).scalars())
 
 
-def refuse_demo_accounts(engine: Engine) -> None:
+def refuse_demo_accounts(store: Store) -> None:
     """Raise :class:`DemoAccountsActive`, naming them, while any demo account is active."""
-    names = active_demo_accounts(engine)
+    names = active_demo_accounts(store)
     if names:
         raise DemoAccountsActive(
             f"demo accounts are active in this database ({', '.join(names)}): their password is public. "
@@ -137,7 +138,7 @@ def _mark(conn: Connection, added: Actor) -> None:
 def load_demo(custody: Custody) -> DemoSummary:
     """Load the demo once; a second run changes nothing and says so. A database holding anything the
     demo did not create is refused before anything is written."""
-    check_demo_database(custody.engine)
+    check_demo_database(custody.store)
     try:
         custody.actor("cc-clerk")
     except UnknownUser:

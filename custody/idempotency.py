@@ -3,17 +3,17 @@
 A client that sends a creating request (register an item, open a case) with a key and loses the answer
 sends it again with the same key. :meth:`IdempotencyKeys.recall` finds the key: the same request gets the
 recorded answer and nothing new is written; another request under the same key is refused
-(:class:`~custody.errors.IdempotencyConflict`). :meth:`IdempotencyKeys.remembering` records the key in
-the very transaction of the act, so an act and its key are committed together or not at all, and a
-retry is recognised by every service process on the same database.
+(:class:`~custody.errors.IdempotencyConflict`). :meth:`IdempotencyKeys.recorder` gives the ``also`` of
+the act (see :class:`custody.db.unit_of_work.Store`): the key is recorded in the very transaction of
+the act, so an act and its key are committed together or not at all, and a retry is recognised by
+every service process on the same database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -22,9 +22,8 @@ from sqlalchemy.engine import Connection
 
 from custody import text
 from custody.db.tables import IdempotencyKeyRow
-from custody.db.writer import also_with_next_act
+from custody.db.unit_of_work import Also, Store
 from custody.errors import IdempotencyConflict
-from custody.services import Custody
 
 _keys = cast(Table, IdempotencyKeyRow.__table__)
 
@@ -45,14 +44,14 @@ def request_digest(method: str, route: str, body: Any) -> str:
 
 
 class IdempotencyKeys:
-    def __init__(self, custody: Custody) -> None:
-        self.custody = custody
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def recall(self, principal: str, key: str, digest: str) -> Answer | None:
         """The answer recorded under ``key`` for this request; None if the key is new. Raises
         :class:`IdempotencyConflict` if the key was used for another request."""
         key = str(text.clean(key, "idempotency_key", required=True))  # required: never None
-        with self.custody.engine.connect() as conn:
+        with self.store.reading() as conn:
             row = conn.execute(
                 select(_keys.c.request_sha256, _keys.c.status, _keys.c.answer, _keys.c.location).where(
                     _keys.c.principal == principal, _keys.c.idempotency_key == key
@@ -64,11 +63,11 @@ class IdempotencyKeys:
             raise IdempotencyConflict(f"idempotency key {key!r} was already used for another request")
         return Answer(row.status, row.answer, row.location)
 
-    @contextmanager
-    def remembering(
+    def recorder(
         self, principal: str, key: str, digest: str, answer_of: Callable[[Any], Answer]
-    ) -> Iterator[None]:
-        """Within this block, the next act records ``key`` with its answer in its own transaction."""
+    ) -> Also:
+        """The ``also`` of an act that records ``key`` with the act's answer (``answer_of`` its result)
+        in the act's own transaction."""
         key = str(text.clean(key, "idempotency_key", required=True))  # required: never None
 
         def record(conn: Connection, result: Any) -> None:
@@ -81,9 +80,8 @@ class IdempotencyKeys:
                     status=answer.status,
                     answer=answer.body,
                     location=answer.location,
-                    created_at_us=self.custody.clock.now_us(),
+                    created_at_us=self.store.now_us(),
                 )
             )
 
-        with also_with_next_act(record):
-            yield
+        return record

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from custody import lifecycle
 from custody.db.tables import CaseRow, EventRow, ItemRow
 from custody.model import CaseStatus, EventType
+from custody.progress import Progress, counted
 
 _items = ItemRow.__table__
 _cases = CaseRow.__table__
@@ -70,13 +71,14 @@ def _stream(engine: Engine) -> Iterator[Any]:
         yield from result
 
 
-def replay(engine: Engine) -> tuple[int, list[Difference]]:
-    """Fold the whole ledger; return how many events were replayed and every difference found."""
+def replay(engine: Engine, progress: Progress | None = None) -> tuple[int, list[Difference]]:
+    """Fold the whole ledger; return how many events were replayed and every difference found
+    (``progress``: told the number of events replayed, every :data:`custody.progress.EVERY`)."""
     items: dict[int, dict[str, Any]] = {}
     cases: dict[int, dict[str, Any]] = {}
     count = 0
     unmatched: list[Difference] = []
-    for seq, event_type, item_id, case_id, item_version, payload_text in _stream(engine):
+    for seq, event_type, item_id, case_id, item_version, payload_text in counted(_stream(engine), progress):
         count += 1
         event = EventType(event_type)
         payload = json.loads(payload_text)

@@ -23,7 +23,7 @@ from custody.db.engine import make_engine
 from custody.db.ledger_store import append_event, read_head, verify_ledger
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import CaseRow, EventRow, ItemRow, NumberSequenceRow, UnitRow, UserRow
-from custody.db.unit_of_work import Store
+from custody.db.unit_of_work import Also, Store
 from custody.errors import (
     AlreadyExists,
     IllegalTransition,
@@ -145,7 +145,7 @@ class Custody:
         """The unit tree (cached; ``conn``: read it on this connection, e.g. inside an act)."""
         return self.store.units(conn)
 
-    def import_units(self, rows: Iterable[Mapping[str, str]]) -> int:
+    def import_units(self, rows: Iterable[Mapping[str, str]], also: Also | None = None) -> int:
         """Add the units not yet known (parents before children); return how many were added."""
         wanted = [dict(r) for r in rows]
 
@@ -172,7 +172,7 @@ class Custody:
                 added += 1
             return added
 
-        added = self.writer.submit(act)
+        added = self.store.write(act, also=also)
         self.store.units_changed()
         return added
 
@@ -249,7 +249,12 @@ class Custody:
     # --------------------------------------------------------------------------------------- cases
 
     def open_case(
-        self, actor: Actor, case_no: str, title: str = "", unit_code: str | None = None
+        self,
+        actor: Actor,
+        case_no: str,
+        title: str = "",
+        unit_code: str | None = None,
+        also: Also | None = None,
     ) -> dict[str, Any]:
         require_role(actor, CASE_ROLES, "open a case")
         number = clean_text(case_no, "case_no", required=True)
@@ -287,7 +292,7 @@ class Custody:
             )
             return {"id": case_id, **values}
 
-        return self.writer.submit(act)
+        return self.store.write(act, also=also)
 
     def close_case(self, actor: Actor, case_no: str, unit_code: str | None = None) -> dict[str, Any]:
         return self._case_act(
@@ -389,9 +394,10 @@ class Custody:
         station: str = "",
         device: str = "",
         case_unit: str | None = None,
+        also: Also | None = None,
     ) -> dict[str, Any]:
         columns = intake.columns()
-        return self._register(actor, case_no, case_unit, ItemKind.FIREARM, columns, station, device)
+        return self._register(actor, case_no, case_unit, ItemKind.FIREARM, columns, station, device, also)
 
     def register_ammunition(
         self,
@@ -401,9 +407,10 @@ class Custody:
         station: str = "",
         device: str = "",
         case_unit: str | None = None,
+        also: Also | None = None,
     ) -> dict[str, Any]:
         columns = intake.columns()
-        return self._register(actor, case_no, case_unit, ItemKind.AMMUNITION, columns, station, device)
+        return self._register(actor, case_no, case_unit, ItemKind.AMMUNITION, columns, station, device, also)
 
     def _register(
         self,
@@ -414,6 +421,7 @@ class Custody:
         columns: dict[str, Any],
         station: str,
         device: str,
+        also: Also | None = None,
     ) -> dict[str, Any]:
         require_role(actor, INTAKE_ROLES, "register items")
 
@@ -453,7 +461,7 @@ class Custody:
             )
             return {"id": item_id, "case_no": case_no, **values}
 
-        return self.writer.submit(act)
+        return self.store.write(act, also=also)
 
     @staticmethod
     def _next_sequence(conn: Connection, unit_code: str, year: int) -> int:

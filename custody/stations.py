@@ -31,7 +31,7 @@ from custody.actors import Actor, require_role
 from custody.credentials import STATION_KEY_PREFIX, Randomness, digest, mint
 from custody.db.pages import Page, fetch_page
 from custody.db.tables import StationRow
-from custody.db.unit_of_work import Store
+from custody.db.unit_of_work import Also, Store
 from custody.errors import (
     AlreadyExists,
     DeviceNotBound,
@@ -132,6 +132,7 @@ class Stations:
         department: Department,
         devices: Iterable[object],
         record: RecordChange | None = None,
+        also: Also | None = None,
     ) -> tuple[Station, str]:
         """Add a station in the administrator's scope; return it and its key (shown this once only).
         ``record`` (the entry points') is written in the same transaction, noting the devices."""
@@ -165,7 +166,7 @@ class Stations:
                 record(conn, StationChange("added", admin, added, detail))
             return added
 
-        return self.store.write(add), key
+        return self.store.write(add, also=also), key
 
     def get(self, viewer: Actor, name: str) -> Station:
         """A station in ``viewer``'s scope; any other is unknown, like a missing one."""

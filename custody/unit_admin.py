@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 from custody.actors import Actor, require_province, require_role
+from custody.db.unit_of_work import Also
 from custody.errors import AlreadyExists, InvalidInput, NotPermitted, UnknownUnit
 from custody.intake import clean_text
 from custody.model import Role, UnitLevel
+from custody.progress import Progress
 from custody.services import Custody
 
 _CODE = re.compile(r"[0-9]{6}")
@@ -23,6 +25,7 @@ def add_unit(
     name_en: str,
     level: UnitLevel,
     note: str = "",
+    also: Also | None = None,
 ) -> dict[str, Any]:
     """Add a unit under ``parent_code``, which must be the administrator's unit or lie below it."""
     require_role(admin, {Role.ADMIN}, "add units")
@@ -43,16 +46,18 @@ def add_unit(
         "level": UnitLevel(level).value,
         "note": clean_text(note, "note") or "",
     }
-    if custody.import_units([row]) == 0:
+    if custody.import_units([row], also=also) == 0:
         raise AlreadyExists(f"unit {code} exists already")
     return custody.unit(code)
 
 
-def import_units(custody: Custody, admin: Actor | None, rows: list[dict[str, str]]) -> int:
+def import_units(
+    custody: Custody, admin: Actor | None, rows: list[dict[str, str]], progress: Progress | None = None
+) -> int:
     """Import unit rows (:func:`custody.units.read_units`); units already known are left as they are.
     Before the first user exists this is the first step of setting up and needs no one; afterwards only a
     province administrator imports. Names and notes are held to the text policy. Returns how many were
-    added."""
+    added (``progress``: told the number of rows imported, once they are committed in one transaction)."""
     if custody.user_count() > 0:
         if admin is None:
             raise NotPermitted("units are imported by a province administrator once users exist")
@@ -66,4 +71,7 @@ def import_units(custody: Custody, admin: Actor | None, rows: list[dict[str, str
         }
         for row in rows
     ]
-    return custody.import_units(cleaned)
+    added = custody.import_units(cleaned)
+    if progress is not None:
+        progress(len(cleaned))
+    return added

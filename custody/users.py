@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from custody.actors import Actor, actor_from_row, require_role
 from custody.db.pages import Page, check_limit, fetch_page
 from custody.db.tables import CredentialRow, UnitRow, UserRow
-from custody.db.unit_of_work import Store
+from custody.db.unit_of_work import Also, Store
 from custody.errors import (
     InvalidInput,
     NotPermitted,
@@ -109,9 +109,11 @@ class Users:
         department: Department,
         roles: Iterable[Role],
         password: str | None,
+        also: Also | None = None,
     ) -> User:
         """Add a user, with a first password or none yet, in the administrator's unit or a unit below
-        it: the user and the password are one transaction."""
+        it: the user and the password are one transaction (``also``: the entry point's own record of it,
+        in the same transaction)."""
         require_role(admin, ADMINS, "add users")
         self.store.require_unit(admin, unit_code, "add users to unit")
         hashed = None if password is None else self._hashed(password, str(username))
@@ -127,7 +129,7 @@ class Users:
 
         # The result is the new user as read in its own transaction (an Idempotency-Key recorded with
         # the write keeps exactly this answer).
-        return self.store.write(create)
+        return self.store.write(create, also=also)
 
     def create_first_admin(
         self, username: str, full_name: str, unit_code: str, department: Department, password: str

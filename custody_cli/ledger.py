@@ -84,8 +84,11 @@ def verify(expect_head: str | None, expect_history: IO[str] | None) -> None:
             history = parse_history(expect_history)
         except ValueError as bad:
             fail(f"{expect_history.name}: {bad}", 2)
-    with services() as custody:
-        result = custody.verify(expected, history)
+    from custody.db.ledger_store import verify_ledger
+    from custody_cli.progress import progress_bar
+
+    with services() as custody, progress_bar("verifying the ledger", lambda: custody.head().seq) as progress:
+        result = verify_ledger(custody.store.engine, expected, history, progress)
     _report(result)
 
 
@@ -118,10 +121,12 @@ def export() -> None:
 def replay() -> None:
     """Rebuild every item's state from the ledger; exit non-zero on any difference with the stored state."""
     from custody.replay import replay as run_replay
+    from custody_cli.progress import progress_bar
 
     with services() as custody:
         _province_reader(custody, "replay the ledger")
-        events, differences = run_replay(custody.engine)
+        with progress_bar("replaying the ledger", lambda: custody.head().seq) as progress:
+            events, differences = run_replay(custody.store.engine, progress)
     for difference in differences:
         emit(difference.as_dict())
     emit({"ok": not differences, "events": events, "differences": len(differences)})

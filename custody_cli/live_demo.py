@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
 from custody_cli.context import emit, fail
 
@@ -90,58 +87,18 @@ def prepare_desk(database_url: str) -> DemoDesk:
 def running_service(database_url: str, host: str, port: int) -> Iterator[str]:
     """The service as a deployment runs it (uvicorn, the app factory), in its own session so that
     Ctrl-C reaches only this command, which stops the station before the service."""
-    from api.serving import uvicorn_proxy_flags
-    from custody.settings import Settings
+    from api.launcher import LaunchError, ServiceProcess
 
-    proxy_flags = uvicorn_proxy_flags(Settings())
     env = {**os.environ, "CUSTODY_DATABASE_URL": database_url, "CUSTODY_DEMO": "true"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.serving:app",
-            "--factory",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-server-header",
-            *proxy_flags,
-        ],
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://{host}:{port}"
+    service = ServiceProcess(host=host, port=port, env=env, log_level="warning", new_session=True)
     try:
-        _wait_until_serving(process, url)
-        yield url
+        service.start(timeout=30.0)
+    except LaunchError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        yield service.url
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_until_serving(process: subprocess.Popen[bytes], url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(base_url=url, timeout=1.0) as client:
-        while True:
-            if process.poll() is not None:
-                raise click.ClickException(f"the service ended at start (status {process.returncode})")
-            try:
-                if client.get("/health").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass  # not listening yet
-            if time.monotonic() > deadline:
-                raise click.ClickException(f"the service did not answer at {url} within {timeout:g} s")
-            time.sleep(0.1)
+        service.stop()
 
 
 class Answers:

@@ -39,14 +39,12 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
     one, which must hold nothing but demo data). Forwarded headers are believed only from
     CUSTODY_TRUSTED_PROXIES. API documentation is served at /docs, the OpenAPI document at /openapi.json.
     """
-    import uvicorn
-
-    from api.serving import service_app, uvicorn_proxy_options
+    from api.launcher import serve as run_service
+    from api.serving import service_app
     from custody.services import Custody
     from custody.settings import Settings
 
     settings = Settings()
-    proxies = uvicorn_proxy_options(settings)
     url = settings.resolved_demo_database_url() if demo else settings.resolved_database_url()
     custody = Custody.open(url)
     try:
@@ -60,7 +58,7 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
         raise
     where = custody.engine.url.render_as_string(hide_password=True)
     click.echo(f"custody: serving {where} at http://{host}:{port}/ (API documentation at /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False, workers=1, **proxies)
+    run_service(app, host, port, log_level)
 
 
 def _schema_is_current(custody: Custody) -> bool:
@@ -81,7 +79,7 @@ def prepare_demo(custody: Custody) -> DemoSummary:
     from custody.db.migrate import upgrade
     from custody.demo import USERS, check_demo_database, load_demo
 
-    check_demo_database(custody.engine)
+    check_demo_database(custody.store)
     upgrade(custody.engine)
     summary = load_demo(custody)
     users = custody.users

@@ -27,9 +27,11 @@ def import_command(path: Path | None) -> None:
     administrator imports (before the first user, units are the first step of setting up)."""
     from custody.unit_admin import import_units
     from custody.units import read_units
+    from custody_cli.progress import progress_bar
 
     rows = read_units(path)
     with services() as custody:
         admin = acting_user(custody) if custody.user_count() > 0 else None
-        added = import_units(custody, admin, rows)
+        with progress_bar("importing units", len(rows), "units") as progress:
+            added = import_units(custody, admin, rows, progress)
     click.echo(f"{added} units added, {len(rows) - added} already known")

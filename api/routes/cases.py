@@ -63,7 +63,9 @@ def open_case(
         caller,
         idempotency_key,
         body,
-        lambda: services.custody.open_case(caller.actor, body.case_no, body.title, body.unit_code),
+        lambda also: services.custody.open_case(
+            caller.actor, body.case_no, body.title, body.unit_code, also=also
+        ),
         case_out,
     )
 

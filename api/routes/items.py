@@ -112,8 +112,8 @@ def register_firearm(
         caller,
         idempotency_key,
         body,
-        lambda: services.custody.register_firearm(
-            caller.actor, body.case_no, intake, case_unit=case_unit
+        lambda also: services.custody.register_firearm(
+            caller.actor, body.case_no, intake, case_unit=case_unit, also=also
         ),
         item_listed,
         _location,
@@ -144,8 +144,8 @@ def register_ammunition(
         caller,
         idempotency_key,
         body,
-        lambda: services.custody.register_ammunition(
-            caller.actor, body.case_no, intake, case_unit=case_unit
+        lambda also: services.custody.register_ammunition(
+            caller.actor, body.case_no, intake, case_unit=case_unit, also=also
         ),
         item_listed,
         _location,

@@ -16,11 +16,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.engine import Connection
 
-from api.access import access_of
+from api.access import EntryWithAct
 from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, ServicesDep, get_services
 from api.errors import responses
 from api.idempotency import idempotency_key_of
@@ -82,28 +82,28 @@ class SightingFeed:
             listener.put_nowait(sighting)
 
     async def listen(
-        self, station: str, request: Request, seconds: float | None, events: int | None
-    ) -> AsyncIterator[str]:
-        """Sightings as server-sent events until the client leaves, or after ``seconds`` or ``events``."""
+        self, station: str, seconds: float | None, events: int | None
+    ) -> AsyncIterator[ServerSentEvent]:
+        """Sightings as server-sent events until the client leaves (the response cancels this), or
+        after ``seconds`` or ``events``. Idle streams get FastAPI's keep-alive comments."""
         listener: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._listeners[station].add(listener)
         loop = asyncio.get_running_loop()
         deadline = None if seconds is None else loop.time() + seconds
         sent = 0
         try:
-            yield ": listening\n\n"
-            while (events is None or sent < events) and not await request.is_disconnected():
-                wait = 15.0 if deadline is None else min(15.0, deadline - loop.time())
-                if wait <= 0:
+            yield ServerSentEvent(comment="listening")
+            while events is None or sent < events:
+                wait = None if deadline is None else deadline - loop.time()
+                if wait is not None and wait <= 0:
                     return
                 try:
                     sighting = await asyncio.wait_for(listener.get(), timeout=wait)
                 except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
+                    return
                 sent += 1
                 data = json.dumps(sighting, ensure_ascii=False)
-                yield f"event: sighting\nid: {sighting['seq']}\ndata: {data}\n\n"
+                yield ServerSentEvent(event="sighting", id=str(sighting["seq"]), raw_data=data)
         finally:
             self._listeners[station].discard(listener)
 
@@ -144,6 +144,10 @@ def scan_key(body: ScanIn, request: Request) -> str:
     return key
 
 
+def _status_of(answer: dict[str, Any]) -> int:
+    return 200 if answer["replayed"] else 201
+
+
 @router.post(
     "/scans",
     status_code=201,
@@ -180,38 +184,40 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
     services = await get_services(request)
     scan = Scan(**{**body.model_dump(), "idempotency_key": scan_key(body, request)})
 
-    def logged(conn: Connection, answer: dict[str, Any]) -> None:
-        """The request's access-log entry, committed with the sighting (one commit a scan)."""
-        status = 200 if answer["replayed"] else 201
-        services.access_log.act_for(access_of(request.scope, status))(conn)
-
+    logged = EntryWithAct(request, services.access_log, _status_of)  # one commit a scan
     try:
         answer = await record_sighting_async(services.custody, where, scan, logged)
     except (StationRevoked, DeviceNotBound):  # the remembered station is older than its row
         if caller.station is not None:
             services.stations.forget(caller.station.id)
         raise
-    request.state.access_logged = True
+    logged.committed()
     if answer["replayed"]:
         return JSONResponse(answer, status_code=200)
     feed_of(request).publish(where.name, answer)
     return JSONResponse(answer, status_code=201)
 
 
-@router.get(
-    "/stations/{name}/sightings", responses=responses(401, 403, 404), response_class=StreamingResponse
-)
-async def sighting_feed(
-    name: str,
-    request: Request,
-    services: ServicesDep,
-    caller: FeedReader,
-    seconds: Annotated[float | None, Query(gt=0, le=86400, description="Close the stream after this")] = None,
-    events: Annotated[int | None, Query(ge=1, le=100_000, description="Close after this many")] = None,
-) -> StreamingResponse:
-    """Server-sent events: each sighting the station ``name`` makes from now on (``event: sighting``)."""
-    services.stations.get(caller.actor, name)  # 404 unless the station is in the caller's scope
+async def listened_station(name: str, services: ServicesDep, caller: FeedReader) -> str:
+    """The station whose feed is asked for, checked before the stream starts (404 unless it is in the
+    caller's scope; a station listens to its own sightings only)."""
+    services.stations.get(caller.actor, name)
     if caller.station is not None and caller.station.name != name:
         raise NotPermitted("a station listens to its own sightings only")
-    stream = feed_of(request).listen(name, request, seconds, events)
-    return StreamingResponse(stream, media_type="text/event-stream")
+    return name
+
+
+@router.get(
+    "/stations/{name}/sightings", responses=responses(401, 403, 404), response_class=EventSourceResponse
+)
+async def sighting_feed(
+    request: Request,
+    _caller: FeedReader,  # admission, declared on the route itself (api.app checks every route's)
+    name: Annotated[str, Depends(listened_station)],
+    seconds: Annotated[float | None, Query(gt=0, le=86400, description="Close the stream after this")] = None,
+    events: Annotated[int | None, Query(ge=1, le=100_000, description="Close after this many")] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events: each sighting the station ``name`` makes from now on (``event: sighting``,
+    its ledger ``seq`` as the event's ``id``)."""
+    async for event in feed_of(request).listen(name, seconds, events):
+        yield event

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 from sqlalchemy.engine import Connection
 
-from api.access import access_of
+from api.access import access_of, mark_logged_with_act
 from api.deps import API_PREFIX, Administrator, Services, ServicesDep
 from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
@@ -44,7 +44,7 @@ class LoggedChange:
 
     def committed(self) -> None:
         if self.written:
-            self.request.state.access_logged = True
+            mark_logged_with_act(self.request, self.status)
 
 
 @router.get("", response_model=StationPage, responses=responses(401, 403, 422))
@@ -77,8 +77,8 @@ def add_station(
         caller,
         idempotency_key,
         body,
-        lambda: services.stations.add(
-            caller.actor, body.name, body.unit_code, body.department, body.devices, logged
+        lambda also: services.stations.add(
+            caller.actor, body.name, body.unit_code, body.department, body.devices, logged, also=also
         ),
         lambda added: NewStationOut(station=StationOut.model_validate(added[0]), key=added[1]),
         lambda out: f"{API_PREFIX}/stations/{out.station.name}",

@@ -8,6 +8,7 @@ from api.deps import API_PREFIX, Administrator, AnyCaller, ServicesDep
 from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import UnitIn, UnitOut
+from custody.db.unit_of_work import Also
 from custody.unit_admin import add_unit
 
 router = APIRouter(prefix=API_PREFIX + "/units", tags=["units"])
@@ -35,7 +36,7 @@ def create_unit(
     """Add a unit under the administrator's unit or a unit below it (``Idempotency-Key``: a retry gets
     the first answer)."""
 
-    def add() -> object:
+    def add(also: Also | None) -> object:
         return add_unit(
             services.custody,
             caller.actor,
@@ -45,6 +46,7 @@ def create_unit(
             body.name_en,
             body.level,
             body.note,
+            also=also,
         )
 
     def added(_result: object) -> UnitOut:

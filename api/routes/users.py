@@ -50,7 +50,7 @@ def create_user(
         caller,
         idempotency_key,
         body,
-        lambda: services.users.create(
+        lambda also: services.users.create(
             caller.actor,
             body.username,
             body.full_name,
@@ -58,6 +58,7 @@ def create_user(
             body.department,
             body.roles,
             body.password,
+            also=also,
         ),
         UserOut.model_validate,
         lambda user: f"{API_PREFIX}/users/{user.username}",

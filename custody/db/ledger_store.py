@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import EventRow
 from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, Verification, event_hash, verify_rows
+from custody.progress import Progress, counted
 from custody.text import require_plain
 
 _events = EventRow.__table__
@@ -87,8 +88,12 @@ def unreadable_errors(engine: Engine) -> tuple[type[BaseException], ...]:
 
 
 def verify_ledger(
-    engine: Engine, expect_head: Head | None = None, expect_history: Mapping[int, str] | None = None
+    engine: Engine,
+    expect_head: Head | None = None,
+    expect_history: Mapping[int, str] | None = None,
+    progress: Progress | None = None,
 ) -> Verification:
-    """Recompute the whole chain from the rows exactly as the driver returns them."""
+    """Recompute the whole chain from the rows exactly as the driver returns them (``progress``: told
+    the number of events checked, every :data:`custody.progress.EVERY`)."""
     with raw_rows(engine) as rows:
-        return verify_rows(rows, expect_head, unreadable_errors(engine), expect_history)
+        return verify_rows(counted(rows, progress), expect_head, unreadable_errors(engine), expect_history)

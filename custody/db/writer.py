@@ -14,9 +14,8 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
@@ -30,36 +29,6 @@ Act = Callable[[Connection], Any]
 # Key of the PostgreSQL advisory lock that serialises appends to the custody ledger.
 LEDGER_LOCK_KEY = 0x637573746F6479  # "custody"
 _STOP = object()
-
-
-# Written with the next act submitted from this context, in its transaction (see ``Writer.joined``).
-_ALSO: ContextVar[Callable[[Connection, Any], object] | None] = ContextVar("custody_also", default=None)
-
-
-@contextlib.contextmanager
-def also_with_next_act(also: Callable[[Connection, Any], object]) -> Iterator[None]:
-    """Within this block, the next act submitted from this context runs ``also(conn, result)`` after
-    itself, in its savepoint: both are committed together or neither is (an entry point's own record of
-    an act, such as an idempotency key, without the service knowing about it)."""
-    token = _ALSO.set(also)
-    try:
-        yield
-    finally:
-        _ALSO.reset(token)
-
-
-def _joined(act: Callable[[Connection], T]) -> Callable[[Connection], T]:
-    also = _ALSO.get()
-    if also is None:
-        return act
-    _ALSO.set(None)  # the next act only
-
-    def both(conn: Connection) -> T:
-        result = act(conn)
-        also(conn, result)
-        return result
-
-    return both
 
 
 class _LoopWaiter:
@@ -122,7 +91,7 @@ class Writer:
         """Queue ``act``; the future resolves once its transaction has committed (for async callers)."""
         future: Future[T] = Future()
         self._ensure_started()
-        self._queue.put((_joined(act), future))
+        self._queue.put((act, future))
         return future
 
     async def submit_async(self, act: Callable[[Connection], T]) -> T:
@@ -130,7 +99,7 @@ class Writer:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._ensure_started()
-        self._queue.put((_joined(act), _LoopWaiter(loop, future)))
+        self._queue.put((act, _LoopWaiter(loop, future)))
         return await future
 
     def close(self) -> None:

@@ -92,6 +92,12 @@ def open_serial(settings: PortSettings) -> serial.SerialBase:
 _PORT_FAILURES = (serial.SerialException, OSError)
 
 
+def _in_waiting(port: serial.SerialBase) -> int:
+    """Bytes waiting to be read: every pyserial port class has ``in_waiting``; their common base,
+    which the stubs describe, does not declare it."""
+    return int(port.in_waiting)  # type: ignore[attr-defined]
+
+
 class SerialScanner:
     """A barcode scanner on a serial port, delivering :data:`ScannerEvent` s.
 
@@ -174,11 +180,11 @@ class SerialScanner:
         fd = getattr(port, "fd", None) if isinstance(port, serial.Serial) and os.name == "posix" else None
         if fd is None:
             looked_at = self._clock.monotonic()
-            waiting = port.in_waiting
+            waiting = _in_waiting(port)
             if waiting:
                 return port.read(waiting), None
             data = port.read(1)
-            if data and (waiting := port.in_waiting):
+            if data and (waiting := _in_waiting(port)):
                 data += port.read(waiting)
             return data, looked_at
         # A POSIX serial port: read its descriptor straight away (one system call a chunk, where

@@ -10,7 +10,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from api.launcher import ServiceProcess
 from custody.intake import FirearmIntake
 from custody.model import Department, Role
 from custody.services import Custody
@@ -36,12 +36,6 @@ UNIT = "220102"
 CASE_NO = "长南公刑字〔2026〕E2E号"
 STATION = "ng-desk-e2e"
 DEVICES = ("scanner-1", "reader-1")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def environment(database_url: str | None = None, data_dir: Path | None = None) -> dict[str, str]:
@@ -190,35 +184,33 @@ class OutputLog:
 
 
 class Service:
-    """The service, as a deployment runs it: ``python -m uvicorn api.serving:app --factory``."""
+    """The service, as a deployment runs it: ``python -m uvicorn api.serving:app --factory``, started
+    by the service's own launcher; its output read as it comes."""
 
     def __init__(self, bureau: Bureau, port: int | None = None) -> None:
         self.bureau = bureau
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.launcher = ServiceProcess(
+            port=port or 0,
+            env=environment(self.bureau.url),  # no CUSTODY_TRUSTED_PROXIES: no proxy believed
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         self.process: subprocess.Popen[str] | None = None
         self.log: OutputLog | None = None
 
+    @property
+    def port(self) -> int:
+        return self.launcher.port
+
+    @property
+    def url(self) -> str:
+        return self.launcher.url
+
     def start(self) -> Service:
-        self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "uvicorn",
-                "api.serving:app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-server-header",
-                "--no-proxy-headers",  # as api.serving says: no CUSTODY_TRUSTED_PROXIES, no proxy believed
-            ],
-            env=environment(self.bureau.url),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        """Start it (again on the same port after a stop) and return once it answers."""
+        self.launcher.start(timeout=WAIT)
+        self.process = self.launcher.process
+        assert self.process is not None
         self.log = OutputLog(self.process, parse_json=False)
         self.log.wait_for_text("Application startup complete")
         return self
@@ -227,9 +219,7 @@ class Service:
         """SIGTERM, as a service manager stops it; True when it shut down cleanly (uvicorn re-raises
         the signal after its graceful shutdown, so the exit status is -SIGTERM either way)."""
         assert self.process is not None and self.log is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        self.process.wait(WAIT)
+        self.launcher.stop(timeout=WAIT)
         self.log.wait_for_text("Finished server process")
         return any("Application shutdown complete" in line for line in self.log.lines)
 

@@ -9,7 +9,9 @@ import subprocess
 from contextlib import closing
 
 import pytest
-from e2e_stack import CUSTODY, environment, free_port
+from e2e_stack import CUSTODY, environment
+
+from api.launcher import free_port
 
 pytestmark = [pytest.mark.devices, pytest.mark.xdist_group("pcscd")]
 

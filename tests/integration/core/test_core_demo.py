@@ -59,7 +59,7 @@ def test_the_demo_loads_into_an_empty_database_and_marks_every_account_it_create
     assert loaded.exit_code == 0, loaded.output
     custody = Custody.open(empty_url)
     try:
-        marked = active_demo_accounts(custody.engine)
+        marked = active_demo_accounts(custody.store)
         assert {"admin", "cc-clerk", "prov-destruction"} <= set(marked) and len(marked) == 12
     finally:
         custody.close()
@@ -77,7 +77,7 @@ def test_a_service_without_the_demo_refuses_to_start_while_demo_accounts_are_act
     custody = Custody.open(empty_url)
     try:
         admin = custody.actor("admin")
-        for username in active_demo_accounts(custody.engine):
+        for username in active_demo_accounts(custody.store):
             if username != "admin":
                 custody.users.set_active(admin, username, False)
         with pytest.raises(DemoAccountsActive, match=r"\(admin\)"):
@@ -115,7 +115,7 @@ def test_accounts_an_earlier_demo_left_with_the_public_password_are_marked_on_up
         cheap.set_password(admin, "admin", "custody-demo")
         cheap.set_password(admin, "cc-clerk", "a real secret now")
         upgrade(custody.engine)
-        assert active_demo_accounts(custody.engine) == ["admin"]
+        assert active_demo_accounts(custody.store) == ["admin"]
     finally:
         custody.close()
     refused = run(empty_url, "serve", "--port", "1")
