@@ -22,8 +22,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from custody.access_log import AccessLog
-from custody.actors import Actor
-from custody.errors import NotAuthenticated, NotPermitted
+from custody.actors import Actor, require_role
+from custody.errors import Message, NotAuthenticated, NotPermitted
 from custody.identity import Identity
 from custody.model import Role
 from custody.passwords import Passwords
@@ -36,6 +36,16 @@ from custody.stations import Stations
 from custody.users import Users
 
 API_PREFIX = "/api/v1"
+
+TOKEN_AND_STATION_KEY = Message(
+    "auth.token_and_station_key", "send a session token or a station key, not both"
+)
+NO_CREDENTIALS = Message(
+    "auth.no_session_token_sent", "this endpoint needs a session token (Authorization: Bearer …)"
+)
+NOT_FOR_STATIONS = Message(
+    "station.endpoint_not_for_stations", "a station key may be used only on scan and read endpoints"
+)
 
 
 @dataclass
@@ -154,7 +164,7 @@ class Admits:
         if admitted is not None:  # by the gate, before the body was read (api.gate)
             return admitted
         if bearer is not None and station_key is not None:
-            raise NotAuthenticated("send a session token or a station key, not both")
+            raise NotAuthenticated(TOKEN_AND_STATION_KEY)
         if station_key is not None:
             keys = services.station_keys
             station = keys.recall(station_key, device) if self.remembers_stations else None
@@ -164,16 +174,14 @@ class Admits:
             request.state.caller = caller
             station.require_device(device)
             if not self.stations:
-                raise NotPermitted("a station key may be used only on scan and read endpoints")
+                raise NotPermitted(NOT_FOR_STATIONS)
             return caller
         if bearer is None:
-            raise NotAuthenticated("this endpoint needs a session token (Authorization: Bearer …)")
+            raise NotAuthenticated(NO_CREDENTIALS)
         session = await run_in_threadpool(services.sessions.authenticate, bearer.credentials)
         caller = Caller(session.actor, session.session_id, session.expires_at_us)
         request.state.caller = caller
-        if not session.actor.has_any(self.roles):
-            names = ", ".join(sorted(r.value for r in self.roles))
-            raise NotPermitted(f"{session.actor.username} may not use this endpoint: needs role {names}")
+        require_role(session.actor, self.roles, "use this endpoint")
         return caller
 
     async def gate(self, request: Request, services: Services) -> Caller:

@@ -6,10 +6,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from custody.errors import NotPermitted
+from custody.errors import Message, NotPermitted
 from custody.model import Department, Role
 
 PROVINCE_CODE = "220000"
+
+# ``act``: what was refused, as the caller names it ("add users"); ``roles``: the roles that may, comma-joined
+NEEDS_ROLE = Message("role.needed", "{username} may not {act}: needs role {roles}")
+PROVINCE_ONLY = Message(
+    "role.province_only", "{username} may not {act}: it concerns every unit (province only)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +74,11 @@ def require_role(actor: Actor, roles: Iterable[Role], act: str) -> None:
     allowed = frozenset(roles)
     if not actor.has_any(allowed):
         names = ", ".join(sorted(r.value for r in allowed))
-        raise NotPermitted(f"{actor.username} may not {act}: needs role {names}")
+        raise NotPermitted(NEEDS_ROLE, username=actor.username, act=act, roles=names)
 
 
 def require_province(actor: Actor, roles: Iterable[Role], act: str) -> None:
     """``actor`` holds one of ``roles`` at the province: for acts over every unit's records."""
     require_role(actor, roles, act)
     if actor.unit_code != PROVINCE_CODE:
-        raise NotPermitted(f"{actor.username} may not {act}: it concerns every unit (province only)")
+        raise NotPermitted(PROVINCE_ONLY, username=actor.username, act=act)

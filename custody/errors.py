@@ -88,8 +88,8 @@ class TextRefused(ValueError):
 class InvalidEvidenceNumber(InvalidInput):
     code = "invalid-evidence-number"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, field="evidence_no")
+    def __init__(self, message: Message | str, /, **params: Param) -> None:
+        super().__init__(message, field="evidence_no", **params)
 
 
 class NotFound(CustodyError):
@@ -118,6 +118,9 @@ class AlreadyExists(CustodyError):
     code = "already-exists"
 
 
+USERNAME_UNAVAILABLE = Message("user.username_unavailable", "username {username} is not available")
+
+
 class UsernameUnavailable(AlreadyExists):
     """The username is taken (usernames are unique province-wide). Only administrators, who create
     users, ever get this answer, and it is recorded in the access log with the name: it is the one
@@ -126,7 +129,7 @@ class UsernameUnavailable(AlreadyExists):
     code = "username-unavailable"
 
     def __init__(self, username: str) -> None:
-        super().__init__(f"username {username} is not available")
+        super().__init__(USERNAME_UNAVAILABLE, username=username)
         self.username = username
 
     def audit_note(self) -> str:
@@ -148,6 +151,11 @@ class NotAuthenticated(CustodyError):
     code = "unauthenticated"
 
 
+LOGIN_FAILED = Message(
+    "auth.login_failed", "wrong username or password, or the account is locked or inactive"
+)
+
+
 class LoginFailed(NotAuthenticated):
     """Wrong username or password, or an inactive or locked account (deliberately not told apart).
 
@@ -157,9 +165,14 @@ class LoginFailed(NotAuthenticated):
     code = "login-failed"
 
     def __init__(self, user_id: int | None = None, unit_code: str | None = None) -> None:
-        super().__init__("wrong username or password, or the account is locked or inactive")
+        super().__init__(LOGIN_FAILED)
         self.user_id = user_id
         self.unit_code = unit_code
+
+
+LOGIN_THROTTLED = Message(
+    "auth.login_throttled", "too many failed logins from this address: try again in {retry_after_s} s"
+)
 
 
 class LoginThrottled(CustodyError):
@@ -168,8 +181,14 @@ class LoginThrottled(CustodyError):
     code = "too-many-attempts"
 
     def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"too many failed logins from this address: try again in {retry_after_s} s")
+        super().__init__(LOGIN_THROTTLED, retry_after_s=retry_after_s)
         self.retry_after_s = retry_after_s
+
+
+SECOND_PERSON_NOT_CONFIRMED = Message(
+    "auth.second_person_not_confirmed",
+    "the {part} was not confirmed: wrong username or password, or the account is locked or inactive",
+)
 
 
 class SecondPersonNotConfirmed(InvalidInput):
@@ -180,10 +199,7 @@ class SecondPersonNotConfirmed(InvalidInput):
     code = "second-person-not-confirmed"
 
     def __init__(self, part: str) -> None:
-        super().__init__(
-            f"the {part} was not confirmed: wrong username or password, or the account is locked or inactive",
-            f"{part}_password",
-        )
+        super().__init__(SECOND_PERSON_NOT_CONFIRMED, field=f"{part}_password", part=part)
 
 
 class UnknownStation(NotFound):

@@ -36,13 +36,22 @@ from custody.actors import Actor
 from custody.credentials import mint, password_hasher
 from custody.db.tables import CredentialRow, LoginAttemptRow, UserRow
 from custody.db.unit_of_work import Store
-from custody.errors import InvalidInput, LoginFailed, LoginThrottled, SecondPersonNotConfirmed
+from custody.errors import InvalidInput, LoginFailed, LoginThrottled, Message, SecondPersonNotConfirmed
 from custody.model import Department, EventType, Role
 from custody.records import User
 
 _users = cast(Table, UserRow.__table__)
 _credentials = cast(Table, CredentialRow.__table__)
 _attempts = cast(Table, LoginAttemptRow.__table__)
+
+# ``name``: the field the password was given in (password, new_password, ...)
+PASSWORD_NOT_TEXT = Message("password.not_text", "{name} must be text")
+PASSWORD_TOO_SHORT = Message("password.too_short", "{name} needs at least {min_length} characters")
+PASSWORD_TOO_LONG = Message("password.too_long", "{name} may have at most {max_length} characters")
+PASSWORD_IS_USERNAME = Message("password.is_username", "{name} may not be the username")
+SECOND_PERSON_PASSWORD_MISSING = Message(
+    "auth.second_person_password_missing", "the {part} confirms with their own password"
+)
 
 
 @dataclass(frozen=True)
@@ -191,13 +200,17 @@ class Passwords:
         """Refuse a password that is too short, too long or the username itself."""
         policy = self.policy
         if not isinstance(password, str):
-            raise InvalidInput(f"{field} must be text", field)
+            raise InvalidInput(PASSWORD_NOT_TEXT, field=field, name=field)
         if len(password) < policy.min_password_length:
-            raise InvalidInput(f"{field} needs at least {policy.min_password_length} characters", field)
+            raise InvalidInput(
+                PASSWORD_TOO_SHORT, field=field, name=field, min_length=policy.min_password_length
+            )
         if len(password) > policy.max_password_length:
-            raise InvalidInput(f"{field} may have at most {policy.max_password_length} characters", field)
+            raise InvalidInput(
+                PASSWORD_TOO_LONG, field=field, name=field, max_length=policy.max_password_length
+            )
         if password.strip().casefold() == username.casefold():
-            raise InvalidInput(f"{field} may not be the username", field)
+            raise InvalidInput(PASSWORD_IS_USERNAME, field=field, name=field)
         return password
 
     # --------------------------------------------------------------------------- proving one
@@ -320,6 +333,6 @@ class Passwords:
         given = passwords or {}
         for part in named:
             if part not in given:
-                raise InvalidInput(f"the {part} confirms with their own password", f"{part}_password")
+                raise InvalidInput(SECOND_PERSON_PASSWORD_MISSING, field=f"{part}_password", part=part)
         for part, username in named.items():
             self.confirm_second_person(actor, username, given[part], part, client)

@@ -13,13 +13,15 @@ from functools import cached_property
 
 from custody.actors import Actor
 from custody.clock import from_us
-from custody.errors import DeviceNotBound
+from custody.errors import DeviceNotBound, Message
 from custody.model import Department, Role
 
 # ------------------------------------------------------------------------ units, cases, items, events
 
 
 # ------------------------------------------------------------------------- users, sessions, stations
+
+DEVICE_NOT_BOUND = Message("station.device_not_bound", "device {device!r} is not bound to station {name}")
 
 
 @dataclass(frozen=True)
@@ -107,4 +109,4 @@ class Station:
     def require_device(self, device: str | None) -> None:
         """Refuse a device that is not bound to this station (None: no device acts)."""
         if device is not None and device not in self.devices:
-            raise DeviceNotBound(f"device {device!r} is not bound to station {self.name}")
+            raise DeviceNotBound(DEVICE_NOT_BOUND, device=device, name=self.name)

@@ -19,12 +19,19 @@ from custody.actors import Actor, actor_from_row
 from custody.credentials import SESSION_PREFIX, Randomness, digest, looks_like, mint
 from custody.db.tables import SessionRow, UserRow
 from custody.db.unit_of_work import Store
-from custody.errors import InvalidInput, NotAuthenticated
+from custody.errors import InvalidInput, Message, NotAuthenticated
 from custody.passwords import Account, Passwords, read_account, write_password
 from custody.records import ActiveSession, NewSession
 
 _users = cast(Table, UserRow.__table__)
 _sessions = cast(Table, SessionRow.__table__)
+
+NO_SESSION_TOKEN = Message("auth.no_session_token", "no valid session token")
+SESSION_NOT_LIVE = Message(
+    "auth.session_not_live", "the session token is unknown, expired or revoked: log in again"
+)
+PASSWORD_UNCHANGED = Message("password.unchanged", "the new password must differ from the current one")
+CURRENT_PASSWORD_WRONG = Message("password.current_wrong", "the current password does not match")
 
 _BY_TOKEN = select(
     _users, _sessions.c.id.label("session_id"), _sessions.c.expires_at_us, _sessions.c.revoked_at_us
@@ -83,7 +90,7 @@ class Sessions:
         """The live session of ``token``; raise :class:`~custody.errors.NotAuthenticated` for anything
         else."""
         if not looks_like(token, SESSION_PREFIX):
-            raise NotAuthenticated("no valid session token")
+            raise NotAuthenticated(NO_SESSION_TOKEN)
         with self.store.reading() as conn:
             row = (
                 conn.execute(_BY_TOKEN.where(_sessions.c.token_sha256 == digest(str(token))))
@@ -97,7 +104,7 @@ class Sessions:
             or row["expires_at_us"] <= now
             or not row["active"]
         ):
-            raise NotAuthenticated("the session token is unknown, expired or revoked: log in again")
+            raise NotAuthenticated(SESSION_NOT_LIVE)
         return ActiveSession(row["session_id"], row["expires_at_us"], actor_from_row(row))
 
     def logout(self, session_id: int) -> None:
@@ -114,7 +121,7 @@ class Sessions:
         passwords = self.passwords
         passwords.check_password(new, actor.username, "new_password")
         if new == current:
-            raise InvalidInput("the new password must differ from the current one", "new_password")
+            raise InvalidInput(PASSWORD_UNCHANGED, field="new_password")
         now = self.store.now_us()
 
         def count(conn: Connection) -> tuple[Account | None, bool]:
@@ -127,9 +134,9 @@ class Sessions:
         if account is None or account.password_hash is None or not verify:
             if not verify:
                 passwords.spend_decoy(current)
-            raise InvalidInput("the current password does not match", "current_password")
+            raise InvalidInput(CURRENT_PASSWORD_WRONG, field="current_password")
         if not passwords.matches(account.password_hash, current):
-            raise InvalidInput("the current password does not match", "current_password")
+            raise InvalidInput(CURRENT_PASSWORD_WRONG, field="current_password")
         hashed = passwords.hash(new)
         others = of_user(actor.id)
         if session_id is not None:

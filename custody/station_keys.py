@@ -20,11 +20,17 @@ from custody.credentials import STATION_KEY_PREFIX, digest, looks_like
 from custody.db.prepared import Prepared
 from custody.db.tables import StationRow
 from custody.db.unit_of_work import Store
-from custody.errors import DeviceNotBound, NotAuthenticated, StationRevoked
+from custody.errors import DeviceNotBound, Message, NotAuthenticated, StationRevoked
 from custody.model import Department
 from custody.records import Station
 
 _stations = cast(Table, StationRow.__table__)
+
+NO_STATION_KEY = Message("station.no_key", "no valid station key")
+STATION_KEY_NOT_LIVE = Message("station.key_not_live", "the station key is unknown or revoked")
+DEVICE_NOT_OF_STATION = Message(
+    "station.device_not_its_own", "device {device!r} is not bound to this station"
+)
 
 MAX_REMEMBERED = 10_000  # station keys remembered by one process (the cache is emptied when full)
 
@@ -59,9 +65,9 @@ def require_live(
     may be older than the row."""
     row = _LIVE.run(conn, {"id": station_id}).fetchone()
     if row is None or row[0] is not None or (key_sha256 is not None and row[1] != key_sha256):
-        raise StationRevoked("the station key is unknown or revoked")
+        raise StationRevoked(STATION_KEY_NOT_LIVE)
     if device is not None and device not in json.loads(row[2]):
-        raise DeviceNotBound(f"device {device!r} is not bound to this station")
+        raise DeviceNotBound(DEVICE_NOT_OF_STATION, device=device)
 
 
 class StationKeys:
@@ -76,12 +82,12 @@ class StationKeys:
         """The station holding ``key``; raise :class:`~custody.errors.NotAuthenticated` for an unknown
         or revoked key."""
         if not looks_like(key, STATION_KEY_PREFIX):
-            raise NotAuthenticated("no valid station key")
+            raise NotAuthenticated(NO_STATION_KEY)
         query = select(_stations).where(_stations.c.key_sha256 == digest(str(key)))
         with self.store.reading() as conn:
             row = conn.execute(query).mappings().first()
         if row is None or row["revoked_at_us"] is not None:
-            raise NotAuthenticated("the station key is unknown or revoked")
+            raise NotAuthenticated(STATION_KEY_NOT_LIVE)
         station = station_of(row)
         if len(self._known) >= MAX_REMEMBERED:
             self._known.clear()

@@ -36,6 +36,7 @@ from custody.errors import (
     AlreadyExists,
     DeviceNotBound,
     InvalidInput,
+    Message,
     StationChangeRefused,
     StationRevoked,
     UnknownDevice,
@@ -43,7 +44,7 @@ from custody.errors import (
 )
 from custody.intake import clean_text
 from custody.model import Department, Role
-from custody.records import Station
+from custody.records import DEVICE_NOT_BOUND, Station
 from custody.station_keys import StationKeys, require_live, station_of
 
 _stations = cast(Table, StationRow.__table__)
@@ -53,30 +54,49 @@ MAX_DEVICES = 16
 MAX_DEVICE_LENGTH = 128
 ADMINS = frozenset({Role.ADMIN})
 
+DEVICE_TOO_LONG = Message("station.device_too_long", "a device id has at most {max_length} characters")
+DEVICES_NOT_A_LIST = Message("station.devices_not_a_list", "devices is a list of device ids")
+DEVICE_LISTED_TWICE = Message("station.device_listed_twice", "device {device!r} is listed twice")
+NO_DEVICE = Message("station.no_device", "a station needs at least one device")
+TOO_MANY_DEVICES = Message("station.too_many_devices", "a station has at most {max_devices} devices")
+BAD_NAME = Message(
+    "station.bad_name", "a station name is 1-64 characters: lower-case letters, digits, '.', '_', '-'"
+)
+STATION_EXISTS = Message("station.exists", "station {name} exists already")
+UNKNOWN_STATION = Message("station.unknown", "unknown station {name}")
+DEVICE_BOUND_ALREADY = Message(
+    "station.device_bound_already", "device {device!r} is bound to station {name} already"
+)
+LAST_DEVICE = Message(
+    "station.last_device", "{device!r} is the last device of station {name}: bind another one first"
+)
+REVOKED_FOR_GOOD = Message("station.revoked", "station {name} is revoked for good: add a new station instead")
+CHANGED_MEANWHILE = Message("station.changed_meanwhile", "station {name} changed meanwhile: read it again")
+
 
 def clean_device(device: object, field: str = "device") -> str:
     """One device id as given (trimmed): text of 1-128 characters without control characters."""
     text = clean_text(device, field, required=True)
     assert text is not None  # required
     if len(text) > MAX_DEVICE_LENGTH:
-        raise InvalidInput(f"a device id has at most {MAX_DEVICE_LENGTH} characters", field)
+        raise InvalidInput(DEVICE_TOO_LONG, field=field, max_length=MAX_DEVICE_LENGTH)
     return text
 
 
 def clean_devices(devices: Iterable[object]) -> tuple[str, ...]:
     """Device ids as given (trimmed), at least one, at most 16, no duplicates or control characters."""
     if isinstance(devices, str):
-        raise InvalidInput("devices is a list of device ids", "devices")
+        raise InvalidInput(DEVICES_NOT_A_LIST, field="devices")
     cleaned: list[str] = []
     for device in devices:
         text = clean_device(device, "devices")
         if text in cleaned:
-            raise InvalidInput(f"device {text!r} is listed twice", "devices")
+            raise InvalidInput(DEVICE_LISTED_TWICE, field="devices", device=text)
         cleaned.append(text)
     if not cleaned:
-        raise InvalidInput("a station needs at least one device", "devices")
+        raise InvalidInput(NO_DEVICE, field="devices")
     if len(cleaned) > MAX_DEVICES:
-        raise InvalidInput(f"a station has at most {MAX_DEVICES} devices", "devices")
+        raise InvalidInput(TOO_MANY_DEVICES, field="devices", max_devices=MAX_DEVICES)
     return tuple(cleaned)
 
 
@@ -138,9 +158,7 @@ class Stations:
         ``record`` (the entry points') is written in the same transaction, noting the devices."""
         require_role(admin, ADMINS, "add stations")
         if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise InvalidInput(
-                "a station name is 1-64 characters: lower-case letters, digits, '.', '_', '-'", "name"
-            )
+            raise InvalidInput(BAD_NAME, field="name")
         self.store.require_unit(admin, unit_code, "add stations to unit")
         bound = clean_devices(devices)
         key = mint(STATION_KEY_PREFIX, self._randomness)
@@ -158,7 +176,7 @@ class Stations:
 
         def add(conn: Connection) -> Station:
             if conn.execute(select(_stations.c.id).where(_stations.c.name == name)).first():
-                raise AlreadyExists(f"station {name} exists already")
+                raise AlreadyExists(STATION_EXISTS, name=name)
             new_id = conn.execute(insert(_stations).values(**values)).inserted_primary_key[0]  # type: ignore[index]
             added = station_of({"id": new_id, **values})
             if record is not None:
@@ -173,7 +191,7 @@ class Stations:
         with self.store.reading() as conn:
             row = conn.execute(select(_stations).where(_stations.c.name == name)).mappings().first()
             if row is None or not self.store.sees(viewer, row["unit_code"], conn):
-                raise UnknownStation(f"unknown station {name}")
+                raise UnknownStation(UNKNOWN_STATION, name=name)
         return station_of(row)
 
     def list(self, viewer: Actor, cursor: str | None = None, limit: int = 50) -> Page[Station]:
@@ -214,9 +232,9 @@ class Stations:
 
         def change(current: Station) -> tuple[dict[str, Any], str]:
             if added in current.devices:
-                raise StationChangeRefused(f"device {added!r} is bound to station {name} already")
+                raise StationChangeRefused(DEVICE_BOUND_ALREADY, device=added, name=name)
             if len(current.devices) >= MAX_DEVICES:
-                raise StationChangeRefused(f"a station has at most {MAX_DEVICES} devices")
+                raise StationChangeRefused(TOO_MANY_DEVICES, max_devices=MAX_DEVICES)
             return {"devices": _devices_json((*current.devices, added))}, added
 
         return self._change(admin, station, "device-bound", change, record)
@@ -229,11 +247,9 @@ class Stations:
 
         def change(current: Station) -> tuple[dict[str, Any], str]:
             if gone not in current.devices:
-                raise UnknownDevice(f"device {gone!r} is not bound to station {name}")
+                raise UnknownDevice(DEVICE_NOT_BOUND, device=gone, name=name)
             if len(current.devices) == 1:
-                raise StationChangeRefused(
-                    f"{gone!r} is the last device of station {name}: bind another one first"
-                )
+                raise StationChangeRefused(LAST_DEVICE, device=gone, name=name)
             return {"devices": _devices_json(d for d in current.devices if d != gone)}, gone
 
         return self._change(admin, station, "device-unbound", change, record)
@@ -266,9 +282,7 @@ class Stations:
             row = dict(conn.execute(select(_stations).where(_stations.c.id == station.id)).mappings().one())
             current = station_of(row)
             if current.revoked_at_us is not None:
-                raise StationChangeRefused(
-                    f"station {current.name} is revoked for good: add a new station instead"
-                )
+                raise StationChangeRefused(REVOKED_FOR_GOOD, name=current.name)
             values, detail = change(current)
             written = conn.execute(
                 update(_stations)
@@ -281,7 +295,7 @@ class Stations:
                 .values(**values)
             )
             if written.rowcount != 1:
-                raise StationChangeRefused(f"station {current.name} changed meanwhile: read it again")
+                raise StationChangeRefused(CHANGED_MEANWHILE, name=current.name)
             changed = station_of({**row, **values})
             record(conn, StationChange(act, admin, changed, detail))
             return changed

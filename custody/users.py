@@ -17,9 +17,10 @@ from sqlalchemy.engine import Connection
 from custody.actors import Actor, actor_from_row, require_role
 from custody.db.pages import Page, check_limit, fetch_page
 from custody.db.tables import CredentialRow, UnitRow, UserRow
-from custody.db.unit_of_work import Also, Store
+from custody.db.unit_of_work import UNKNOWN_UNIT, Also, Store
 from custody.errors import (
     InvalidInput,
+    Message,
     NotPermitted,
     TransitionRefused,
     UnknownUnit,
@@ -37,6 +38,11 @@ _units = cast(Table, UnitRow.__table__)
 _credentials = cast(Table, CredentialRow.__table__)
 
 ADMINS = frozenset({Role.ADMIN})
+
+NO_ROLE = Message("user.no_role", "a user needs at least one role")
+UNKNOWN_USER = Message("user.unknown", "unknown user {username}")
+USERS_EXIST = Message("user.users_exist", "users exist already: an administrator adds the next ones")
+DEACTIVATES_SELF = Message("user.deactivates_self", "an administrator cannot deactivate their own account")
 
 
 class Users:
@@ -76,9 +82,9 @@ class Users:
         name = clean_text(username, "username", required=True)
         role_set = sorted({Role(r).value for r in roles})
         if not role_set:
-            raise InvalidInput("a user needs at least one role", "roles")
+            raise InvalidInput(NO_ROLE, field="roles")
         if conn.execute(select(_units.c.code).where(_units.c.code == unit_code)).first() is None:
-            raise UnknownUnit(f"unknown unit {unit_code}")
+            raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
         if conn.execute(select(_users.c.id).where(_users.c.username == name)).first():
             raise UsernameUnavailable(str(name))
         values = {
@@ -141,7 +147,7 @@ class Users:
 
         def with_password(conn: Connection, added: Actor) -> None:
             if conn.execute(select(func.count()).select_from(_users)).scalar_one() != 1:
-                raise NotPermitted("users exist already: an administrator adds the next ones")
+                raise NotPermitted(USERS_EXIST)
             write_password(conn, added.id, hashed, now)
 
         added = self.add(username, full_name, unit_code, department, ADMINS, with_password)
@@ -157,7 +163,7 @@ class Users:
         with self.store.reading() as conn:
             account = read_account(conn, username)
             if account is None or not self.store.sees(viewer, account.unit_code, conn):
-                raise UnknownUser(f"unknown user {username}")
+                raise UnknownUser(UNKNOWN_USER, username=username)
         return account
 
     def get(self, viewer: Actor, username: str) -> User:
@@ -200,7 +206,7 @@ class Users:
             return allowed
         tree = self.store.units(conn)
         if unit_code not in tree:
-            raise UnknownUnit(f"unknown unit {unit_code}")
+            raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
         wanted = tree.below(unit_code)
         return wanted if allowed is None else allowed & wanted
 
@@ -238,7 +244,7 @@ class Users:
         require_role(admin, ADMINS, "activate or deactivate users")
         account = self._in_scope(admin, username)
         if not active and account.id == admin.id:
-            raise TransitionRefused("an administrator cannot deactivate their own account")
+            raise TransitionRefused(DEACTIVATES_SELF)
         now = self.store.now_us()
 
         def set_active(conn: Connection) -> None:

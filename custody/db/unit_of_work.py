@@ -28,7 +28,7 @@ from custody.clock import Clock, SystemClock
 from custody.db.engine import is_sqlite, make_engine
 from custody.db.tables import UnitRow
 from custody.db.writer import Writer
-from custody.errors import NotPermitted, UnknownUnit
+from custody.errors import Message, NotPermitted, UnknownUnit
 
 T = TypeVar("T")
 Change = Callable[[Connection], T]
@@ -36,6 +36,10 @@ Also = Callable[[Connection, Any], object]
 
 _units = UnitRow.__table__
 _UNIT_PARENTS = select(_units.c.code, _units.c.parent_code)
+
+UNKNOWN_UNIT = Message("unit.unknown", "unknown unit {unit_code}")
+# ``act``: what the unit was named for, as the caller says it ("add users to unit")
+OUTSIDE_SCOPE = Message("unit.outside_scope", "{username} may not {act} {unit_code}")
 
 
 def _with_also(change: Callable[[Connection], T], also: Also | None) -> Callable[[Connection], T]:
@@ -134,9 +138,9 @@ class Store:
         outside ``viewer``'s scope (:class:`NotPermitted`: "``viewer`` may not ``act`` ``unit_code``",
         e.g. ``act="add users to unit"``)."""
         if unit_code not in self.units(conn):
-            raise UnknownUnit(f"unknown unit {unit_code}")
+            raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
         if not self.sees(viewer, unit_code, conn):
-            raise NotPermitted(f"{viewer.username} may not {act} {unit_code}")
+            raise NotPermitted(OUTSIDE_SCOPE, username=viewer.username, act=act, unit_code=unit_code)
 
 
-__all__ = ["Also", "Change", "Store", "is_sqlite"]
+__all__ = ["OUTSIDE_SCOPE", "UNKNOWN_UNIT", "Also", "Change", "Store", "is_sqlite"]
