@@ -49,7 +49,7 @@ class Services:
             custody=custody,
             identity=identity or Identity(custody),
             stations=Stations(custody),
-            queries=Queries(custody),
+            queries=custody.queries,
             access_log=AccessLog(custody),
         )
 

@@ -49,8 +49,10 @@ from custody.errors import (
     UnknownUser,
 )
 from custody.model import Department, EventType, Role
+from custody.people import actor_from_row
 from custody.queries import Page, Queries, check_limit, fetch_page
-from custody.services import Custody, actor_from_row
+from custody.records import Item
+from custody.services import Custody
 
 _users = cast(Table, UserRow.__table__)
 _credentials = cast(Table, CredentialRow.__table__)
@@ -240,7 +242,7 @@ class Identity:
             person = self.confirm(username, password, client)
         except LoginFailed:
             raise SecondPersonNotConfirmed(part) from None
-        if not self.custody.units().within(person.unit_code, actor.unit_code):
+        if not self.custody.store.units().within(person.unit_code, actor.unit_code):
             raise SecondPersonNotConfirmed(part)
         return person
 
@@ -254,11 +256,11 @@ class Identity:
         witness: str | None = None,
         passwords: Mapping[str, str] | None = None,
         client: str = "",
-    ) -> dict[str, Any]:
+    ) -> Item:
         """An act on an item as the entry points record it: every second person it names (the
         transition's ``second_persons`` fields, and a witness) first confirms with their own password,
-        ``passwords[part]`` (:meth:`confirm_second_person`); then :meth:`Custody.act`. A missing or
-        wrong password refuses the act before anything is written."""
+        ``passwords[part]`` (:meth:`confirm_second_person`); then :meth:`custody.items.Items.act`. A
+        missing or wrong password refuses the act before anything is written."""
         parts = lifecycle.transition_for(event).second_persons
         named = {part: str(payload[part]) for part in parts if payload.get(part) is not None}
         if witness is not None:
@@ -269,7 +271,7 @@ class Identity:
                 raise InvalidInput(f"the {part} confirms with their own password", f"{part}_password")
         for part, username in named.items():
             self.confirm_second_person(actor, username, given[part], part, client)
-        return self.custody.act(actor, evidence_no, event, version, payload, witness=witness)
+        return self.custody.items.act(actor, evidence_no, event, version, payload, witness=witness)
 
     def _checked(self, username: str, password: str, client: str) -> tuple[_Attempt, dict[str, Any]]:
         """Count the attempt, then verify: the account row of a right password, else a refusal.
@@ -435,7 +437,7 @@ class Identity:
         """The user row if ``viewer``'s unit covers the user's; otherwise unknown, like a missing one."""
         with self.custody.engine.connect() as conn:
             row = self._account(conn, username)
-        if row is None or not self.custody.units().within(row["unit_code"], viewer.unit_code):
+        if row is None or not self.custody.store.units().within(row["unit_code"], viewer.unit_code):
             raise UnknownUser(f"unknown user {username}")
         return row
 
@@ -473,7 +475,7 @@ class Identity:
         """Add a user, with a first password or none yet, in the administrator's unit or a unit below
         it: the user and the password are one transaction."""
         require_role(admin, ADMINS, "add users")
-        tree = self.custody.units()
+        tree = self.custody.store.units()
         if unit_code not in tree:
             raise UnknownUnit(f"unknown unit {unit_code}")
         if not tree.within(unit_code, admin.unit_code):
@@ -482,7 +484,7 @@ class Identity:
         now = self.custody.clock.now_us()
 
         def act(conn: Connection) -> dict[str, Any]:
-            added = self.custody.add_user_in(conn, username, full_name, unit_code, department, roles)
+            added = self.custody.people.add_user_in(conn, username, full_name, unit_code, department, roles)
             if hashed is not None:
                 self._write_password(conn, added.id, hashed, now)
             row = self._account(conn, added.username)
@@ -506,7 +508,9 @@ class Identity:
                 raise NotPermitted("users exist already: an administrator adds the next ones")
             self._write_password(conn, added.id, hashed, now)
 
-        added = self.custody.add_user(username, full_name, unit_code, department, ADMINS, with_password)
+        added = self.custody.people.add_user(
+            username, full_name, unit_code, department, ADMINS, with_password
+        )
         return self.user(added, added.username)
 
     def set_password(self, admin: Actor, username: str, password: str) -> None:

@@ -7,7 +7,245 @@ response models from the records' attributes.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from typing import Any
+
+from custody.clock import from_us
+from custody.model import CaseStatus, CheckoutPurpose, ItemState, UnitLevel
+from custody.numbers import ItemKind
+
 # ------------------------------------------------------------------------ units, cases, items, events
 
 
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A police unit (公安机关): the province, a city or prefecture, a county, or a special bureau."""
+
+    code: str
+    parent_code: str | None
+    name_zh: str
+    name_en: str
+    level: UnitLevel
+    note: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Unit:
+        return cls(
+            code=row["code"],
+            parent_code=row["parent_code"],
+            name_zh=row["name_zh"],
+            name_en=row["name_en"],
+            level=UnitLevel(row["level"]),
+            note=row["note"] or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry of an item's history: a ledger event as a reader sees it (user names, not ids)."""
+
+    seq: int
+    recorded_at: str  # ISO 8601, UTC
+    event_type: str
+    actor: str | None  # the acting user's name; None for what a station's device recorded
+    unit_code: str
+    station: str
+    device: str
+    witness: str | None
+    item_version: int | None
+    payload: dict[str, Any]
+    hash: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], usernames: Mapping[int, str]) -> Event:
+        actor_id, witness_id = row["actor_id"], row["witness_id"]
+        return cls(
+            seq=row["seq"],
+            recorded_at=from_us(row["recorded_at_us"]).isoformat(),
+            event_type=row["event_type"],
+            actor=None if actor_id is None else usernames.get(actor_id, str(actor_id)),
+            unit_code=row["unit_code"],
+            station=row["station"],
+            device=row["device"],
+            witness=None if witness_id is None else usernames.get(witness_id),
+            item_version=row["item_version"],
+            payload=json.loads(row["payload"]),
+            hash=row["hash"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a seized gun came from (来源流向), as stored on the item."""
+
+    maker: str | None
+    workshop: str | None
+    route: str | None
+    seller: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """Where a checked-out item is and when it is due back."""
+
+    purpose: CheckoutPurpose
+    to: str | None
+    due_date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A firearm, an ammunition lot or a ballistic sample: every column of its ``items`` row, with its
+    case number and history where a read gives them."""
+
+    id: int
+    evidence_no: str
+    kind: ItemKind
+    case_id: int
+    unit_code: str
+    state: ItemState
+    version: int
+    registered_at_us: int
+    description: str = ""
+    firearm_type: str | None = None
+    make_model: str | None = None
+    serial_number: str | None = None
+    calibre: str | None = None
+    fires_standard_ammunition: bool | None = None
+    source_maker: str | None = None
+    source_workshop: str | None = None
+    source_route: str | None = None
+    source_seller: str | None = None
+    source_notes: str | None = None
+    quantity_rounds: int | None = None
+    headstamp_lot: str | None = None
+    sample_of_item_id: int | None = None
+    checkout_purpose: CheckoutPurpose | None = None
+    checked_out_to: str | None = None
+    due_date: str | None = None  # ISO date, China Standard Time
+    custodian_user_id: int | None = None
+    tag_uid: str | None = None
+    case_no: str | None = None  # the owning case's number (every read gives it)
+    history: tuple[Event, ...] = ()  # oldest first (a read of one item gives it)
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], case_no: str | None = None) -> Item:
+        """An item from its ``items`` row (``case_no`` from the row when it has one)."""
+        purpose = row["checkout_purpose"]
+        return cls(
+            id=row["id"],
+            evidence_no=row["evidence_no"],
+            kind=ItemKind(row["kind"]),
+            case_id=row["case_id"],
+            unit_code=row["unit_code"],
+            state=ItemState(row["state"]),
+            version=row["version"],
+            registered_at_us=row["registered_at_us"],
+            description=row["description"] or "",
+            firearm_type=row["firearm_type"],
+            make_model=row["make_model"],
+            serial_number=row["serial_number"],
+            calibre=row["calibre"],
+            fires_standard_ammunition=row["fires_standard_ammunition"],
+            source_maker=row["source_maker"],
+            source_workshop=row["source_workshop"],
+            source_route=row["source_route"],
+            source_seller=row["source_seller"],
+            source_notes=row["source_notes"],
+            quantity_rounds=row["quantity_rounds"],
+            headstamp_lot=row["headstamp_lot"],
+            sample_of_item_id=row["sample_of_item_id"],
+            checkout_purpose=None if purpose is None else CheckoutPurpose(purpose),
+            checked_out_to=row["checked_out_to"],
+            due_date=row["due_date"],
+            custodian_user_id=row["custodian_user_id"],
+            tag_uid=row["tag_uid"],
+            case_no=case_no if case_no is not None else row.get("case_no"),
+        )
+
+    def changed(self, changes: Mapping[str, Any]) -> Item:
+        """The item with ``changes`` (column values, as an act's effect gives them) applied."""
+        if not changes:
+            return self
+        values = dict(changes)
+        if "state" in values:
+            values["state"] = ItemState(values["state"])
+        if values.get("checkout_purpose") is not None:
+            values["checkout_purpose"] = CheckoutPurpose(values["checkout_purpose"])
+        return replace(self, **values)
+
+    def with_history(self, history: tuple[Event, ...]) -> Item:
+        return replace(self, history=history)
+
+    def column(self, name: str) -> Any:
+        """The value of the column ``name`` (a correction names the fields it changes)."""
+        return getattr(self, name)
+
+    @property
+    def registered_at(self) -> datetime:
+        return from_us(self.registered_at_us)
+
+    @property
+    def source(self) -> Source:
+        return Source(
+            self.source_maker, self.source_workshop, self.source_route, self.source_seller, self.source_notes
+        )
+
+    @property
+    def checkout(self) -> Checkout | None:
+        if self.checkout_purpose is None:
+            return None
+        return Checkout(self.checkout_purpose, self.checked_out_to, self.due_date)
+
+
+ITEM_COLUMNS = tuple(f.name for f in fields(Item) if f.name not in {"case_no", "history"})
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A criminal case (案件), owned by the unit that opened it; ``items``: those of it a reader may see
+    (a case read by number lists them)."""
+
+    id: int
+    case_no: str
+    unit_code: str
+    title: str
+    status: CaseStatus
+    opened_at_us: int
+    version: int
+    judgment_no: str | None = None
+    judgment_date: str | None = None  # ISO date
+    items: tuple[Item, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Case:
+        return cls(
+            id=row["id"],
+            case_no=row["case_no"],
+            unit_code=row["unit_code"],
+            title=row["title"] or "",
+            status=CaseStatus(row["status"]),
+            opened_at_us=row["opened_at_us"],
+            version=row["version"],
+            judgment_no=row["judgment_no"],
+            judgment_date=row["judgment_date"],
+        )
+
+    def changed(self, changes: Mapping[str, Any]) -> Case:
+        """The case with ``changes`` (column values, as a case act's effect gives them) applied."""
+        values = dict(changes)
+        if "status" in values:
+            values["status"] = CaseStatus(values["status"])
+        return replace(self, **values)
+
+    @property
+    def opened_at(self) -> datetime:
+        return from_us(self.opened_at_us)
+
+
 # ------------------------------------------------------------------------- users, sessions, stations
+

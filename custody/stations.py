@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -44,7 +44,9 @@ from custody.identity import ADMINS, NotAuthenticated
 from custody.intake import clean_text
 from custody.model import Department
 from custody.queries import Page, fetch_page
-from custody.services import Custody
+
+if TYPE_CHECKING:
+    from custody.services import Custody
 
 _stations = cast(Table, StationRow.__table__)
 
@@ -242,7 +244,7 @@ class Stations:
             raise InvalidInput(
                 "a station name is 1-64 characters: lower-case letters, digits, '.', '_', '-'", "name"
             )
-        tree = self.custody.units()
+        tree = self.custody.store.units()
         if unit_code not in tree:
             raise UnknownUnit(f"unknown unit {unit_code}")
         if not tree.within(unit_code, admin.unit_code):
@@ -315,7 +317,7 @@ class Stations:
         """A station in ``viewer``'s scope; any other is unknown, like a missing one."""
         with self.custody.engine.connect() as conn:
             row = conn.execute(select(_stations).where(_stations.c.name == name)).mappings().first()
-        if row is None or not self.custody.units().within(row["unit_code"], viewer.unit_code):
+        if row is None or not self.custody.store.units().within(row["unit_code"], viewer.unit_code):
             raise UnknownStation(f"unknown station {name}")
         return _station(row)
 
@@ -429,7 +431,7 @@ class Stations:
 
     def list(self, viewer: Actor, cursor: str | None = None, limit: int = 50) -> Page:
         """Stations of ``viewer``'s unit and below, oldest first."""
-        scope = self.custody.units().below(viewer.unit_code)
+        scope = self.custody.store.units().below(viewer.unit_code)
         query = select(_stations).where(_stations.c.unit_code.in_(sorted(scope)))
         return fetch_page(
             self.custody.engine, query, _stations.c.id, cursor, limit, _station_view, newest_first=False

@@ -85,7 +85,7 @@ def verify(expect_head: str | None, expect_history: IO[str] | None) -> None:
         except ValueError as bad:
             fail(f"{expect_history.name}: {bad}", 2)
     with services() as custody:
-        result = custody.verify(expected, history)
+        result = custody.ledger.verify(expected, history)
     _report(result)
 
 
@@ -94,7 +94,7 @@ def verify(expect_head: str | None, expect_history: IO[str] | None) -> None:
 def head() -> None:
     """The newest event's seq and hash (reports carry it)."""
     with services() as custody:
-        current = custody.head()
+        current = custody.ledger.head()
     emit({"seq": current.seq, "hash": current.hash, "head": str(current)})
 
 
@@ -103,25 +103,20 @@ def head() -> None:
 def export() -> None:
     """Every event as one JSON line, every column as stored (keep it to verify against later with
     `ledger verify --expect-history`)."""
-    from custody.db.ledger_store import raw_rows
-    from custody.ledger import ALL_COLUMNS
-
     with services() as custody:
         _province_reader(custody, "export the ledger")
-        with raw_rows(custody.engine) as rows:
-            for row in rows:
-                emit(dict(zip(ALL_COLUMNS, row, strict=True)))
+        with custody.ledger.export() as events:
+            for event in events:
+                emit(event)
 
 
 @ledger.command("replay")
 @reports_errors
 def replay() -> None:
     """Rebuild every item's state from the ledger; exit non-zero on any difference with the stored state."""
-    from custody.replay import replay as run_replay
-
     with services() as custody:
         _province_reader(custody, "replay the ledger")
-        events, differences = run_replay(custody.engine)
+        events, differences = custody.ledger.replay()
     for difference in differences:
         emit(difference.as_dict())
     emit({"ok": not differences, "events": events, "differences": len(differences)})

@@ -86,7 +86,7 @@ def prepare_demo(custody: Custody) -> DemoSummary:
     upgrade(custody.engine)
     summary = load_demo(custody)
     identity = Identity(custody)
-    admin = custody.actor("admin")
+    admin = custody.people.actor("admin")
     given = []
     for username, *_ in USERS:
         if not identity.user(admin, username)["has_password"]:

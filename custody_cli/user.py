@@ -34,7 +34,7 @@ def add_command(
 
     with services() as custody:
         users = Identity(custody)
-        if admin and custody.user_count() == 0:
+        if admin and custody.people.user_count() == 0:
             if wanted != {Role.ADMIN}:
                 fail("the first administrator has the admin role alone: add other roles to other users")
             from custody_cli.session import read_password

@@ -21,8 +21,6 @@ from api.schemas import (
     ItemPage,
     OverdueOut,
     SourceIn,
-    item_detail,
-    item_listed,
     stored_text,
 )
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
@@ -73,7 +71,7 @@ def search_items(
     """Items of the caller's unit and below matching every field given, newest first."""
     fields = query.model_dump(exclude={"cursor", "limit"}, exclude_none=True)
     page = services.queries.items(caller.actor, ItemSearch(**fields), query.cursor, query.limit)
-    return ItemPage(items=[item_listed(r) for r in page.rows], next_cursor=page.next_cursor)
+    return ItemPage(items=[ItemListed.model_validate(r) for r in page.rows], next_cursor=page.next_cursor)
 
 
 def _location(item: ItemListed) -> str:
@@ -112,10 +110,10 @@ def register_firearm(
         caller,
         idempotency_key,
         body,
-        lambda: services.custody.register_firearm(
+        lambda: services.custody.items.register_firearm(
             caller.actor, body.case_no, intake, case_unit=case_unit
         ),
-        item_listed,
+        ItemListed.model_validate,
         _location,
     )
 
@@ -144,10 +142,10 @@ def register_ammunition(
         caller,
         idempotency_key,
         body,
-        lambda: services.custody.register_ammunition(
+        lambda: services.custody.items.register_ammunition(
             caller.actor, body.case_no, intake, case_unit=case_unit
         ),
-        item_listed,
+        ItemListed.model_validate,
         _location,
     )
 
@@ -155,10 +153,10 @@ def register_ammunition(
 @router.get("/items/{evidence_no}", response_model=ItemDetail, responses=responses(401, 403, 404, 422))
 def show_item(evidence_no: str, caller: ReaderOrStation, services: ServicesDep) -> ItemDetail:
     """An item's current state and its whole custody history, oldest event first."""
-    return item_detail(services.custody.item(evidence_no, caller.actor))
+    return ItemDetail.model_validate(services.custody.items.item(caller.actor, evidence_no))
 
 
 @router.get("/checkouts/overdue", response_model=list[OverdueOut], responses=responses(401, 403))
 def overdue(caller: Reader, services: ServicesDep) -> list[OverdueOut]:
     """Checked-out items of the caller's unit and below past their due date (China Standard Time)."""
-    return [OverdueOut(**row) for row in services.custody.overdue(caller.actor)]
+    return [OverdueOut.model_validate(item) for item in services.custody.items.overdue(caller.actor)]

@@ -8,7 +8,6 @@ from api.deps import API_PREFIX, Administrator, AnyCaller, ServicesDep
 from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import UnitIn, UnitOut
-from custody.unit_admin import add_unit
 
 router = APIRouter(prefix=API_PREFIX + "/units", tags=["units"])
 
@@ -16,12 +15,12 @@ router = APIRouter(prefix=API_PREFIX + "/units", tags=["units"])
 @router.get("", response_model=list[UnitOut], responses=responses(401, 403))
 def list_units(caller: AnyCaller, services: ServicesDep) -> list[UnitOut]:
     """Every unit of the province, by code."""
-    return [UnitOut(**row) for row in services.queries.units()]
+    return [UnitOut.model_validate(unit) for unit in services.custody.units.all()]
 
 
 @router.get("/{code}", response_model=UnitOut, responses=responses(401, 403, 404))
 def show_unit(code: str, caller: AnyCaller, services: ServicesDep) -> UnitOut:
-    return UnitOut(**services.custody.unit(code))
+    return UnitOut.model_validate(services.custody.units.get(code))
 
 
 @router.post("", status_code=201, response_model=UnitOut, responses=responses(401, 403, 404, 409, 422))
@@ -36,8 +35,7 @@ def create_unit(
     the first answer)."""
 
     def add() -> object:
-        return add_unit(
-            services.custody,
+        return services.custody.units.add(
             caller.actor,
             body.code,
             body.parent_code,

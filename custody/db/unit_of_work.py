@@ -18,18 +18,27 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
-from custody.actors import PROVINCE_CODE, Actor, UnitTree
+from custody.actors import PROVINCE_CODE, UnitTree
 from custody.clock import Clock, SystemClock
 from custody.db.engine import is_sqlite, make_engine
 from custody.db.tables import UnitRow
 from custody.db.writer import Writer
 
 T = TypeVar("T")
+
+
+class Scoped(Protocol):
+    """Whoever sees by unit: a user (an :class:`~custody.actors.Actor`) or a scanning station."""
+
+    @property
+    def unit_code(self) -> str: ...
+
+
 Change = Callable[[Connection], T]
 Also = Callable[[Connection, Any], object]
 
@@ -117,16 +126,16 @@ class Store:
         """Forget the cached unit tree (after units were added)."""
         self._tree = None
 
-    def sees(self, viewer: Actor | None, unit_code: str, conn: Connection | None = None) -> bool:
+    def sees(self, viewer: Scoped | None, unit_code: str, conn: Connection | None = None) -> bool:
         """The one scope rule: a viewer sees its own unit and every unit below it (``None``: no
         viewer, the system itself, sees everything)."""
         return viewer is None or self.units(conn).within(unit_code, viewer.unit_code)
 
-    def scope_of(self, viewer: Actor | None, conn: Connection | None = None) -> set[str] | None:
+    def scope_of(self, viewer: Scoped | None, conn: Connection | None = None) -> set[str] | None:
         """The unit codes ``viewer`` sees, or ``None`` for every unit (no viewer, or the province)."""
         if viewer is None or viewer.unit_code == PROVINCE_CODE:
             return None
         return self.units(conn).below(viewer.unit_code)
 
 
-__all__ = ["Also", "Change", "Store", "is_sqlite"]
+__all__ = ["Also", "Change", "Scoped", "Store", "is_sqlite"]

@@ -119,12 +119,14 @@ def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
     assert done.returncode == 0, done.stderr
     custody = Custody.open(url)
     try:
-        custody.import_units(read_units())
-        admin = custody.add_user("admin", "管理员", "220000", Department.OFFICE, {Role.ADMIN})
-        clerk = custody.add_user("ng-clerk", "南关物证管理员", UNIT, Department.EVIDENCE_ROOM, {Role.CLERK})
-        custody.open_case(clerk, CASE_NO, "私制枪支案")
+        custody.units.import_units(None, read_units())
+        admin = custody.people.add_user("admin", "管理员", "220000", Department.OFFICE, {Role.ADMIN})
+        clerk = custody.people.add_user(
+            "ng-clerk", "南关物证管理员", UNIT, Department.EVIDENCE_ROOM, {Role.CLERK}
+        )
+        custody.cases.open(clerk, CASE_NO, "私制枪支案")
         intakes = [FirearmIntake("手枪", "54式", f"E2E-{n}", "7.62mm", True) for n in range(firearms)]
-        items = [custody.register_firearm(clerk, CASE_NO, intake) for intake in intakes]
+        items = [custody.items.register_firearm(clerk, CASE_NO, intake) for intake in intakes]
         _station, key = Stations(custody).add(admin, STATION, UNIT, Department.EVIDENCE_ROOM, DEVICES)
     finally:
         custody.close()

@@ -23,7 +23,7 @@ def administrator(bureau) -> None:
     """Give the bureau's administrator a password, so that the command line can prove who acts."""
     custody = bureau.custody()
     try:
-        Identity(custody).set_password(custody.actor("admin"), "admin", PASSWORD)
+        Identity(custody).set_password(custody.people.actor("admin"), "admin", PASSWORD)
     finally:
         custody.close()
 

@@ -77,7 +77,7 @@ def test_a_service_without_the_demo_refuses_to_start_while_demo_accounts_are_act
     custody = Custody.open(empty_url)
     try:
         identity = Identity(custody)
-        admin = custody.actor("admin")
+        admin = custody.people.actor("admin")
         for username in active_demo_accounts(custody.engine):
             if username != "admin":
                 identity.set_active(admin, username, False)
@@ -105,11 +105,15 @@ def test_accounts_an_earlier_demo_left_with_the_public_password_are_marked_on_up
     custody = Custody.open(empty_url)
     try:
         upgrade(custody.engine, "0002")
-        custody.import_units(read_units())
+        custody.units.import_units(None, read_units())
         cheap = Identity(custody, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        admin = custody.add_user("admin", "系统管理员", "220000", Department.OFFICE, {Role.ADMIN})
-        custody.add_user("cc-clerk", "长春物证管理员", "220100", Department.EVIDENCE_ROOM, {Role.CLERK})
-        custody.add_user("ng-clerk", "no password yet", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
+        admin = custody.people.add_user("admin", "系统管理员", "220000", Department.OFFICE, {Role.ADMIN})
+        custody.people.add_user(
+            "cc-clerk", "长春物证管理员", "220100", Department.EVIDENCE_ROOM, {Role.CLERK}
+        )
+        custody.people.add_user(
+            "ng-clerk", "no password yet", "220102", Department.EVIDENCE_ROOM, {Role.CLERK}
+        )
         cheap.set_password(admin, "admin", "custody-demo")
         cheap.set_password(admin, "cc-clerk", "a real secret now")
         upgrade(custody.engine)
