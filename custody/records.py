@@ -19,6 +19,12 @@ from custody.numbers import ItemKind
 
 # ------------------------------------------------------------------------ units, cases, items, events
 
+# Stored values to their enum members by a dict lookup (cheaper than calling the enum on every row).
+_KINDS = {kind.value: kind for kind in ItemKind}
+_STATES = {state.value: state for state in ItemState}
+_PURPOSES = {purpose.value: purpose for purpose in CheckoutPurpose}
+_STATUSES = {status.value: status for status in CaseStatus}
+
 
 @dataclass(frozen=True, slots=True)
 class Unit:
@@ -136,35 +142,35 @@ class Item:
     def from_row(cls, row: Mapping[Any, Any], case_no: str | None = None) -> Item:
         """An item from its ``items`` row (``case_no`` from the row when it has one)."""
         purpose = row["checkout_purpose"]
-        return cls(
-            id=row["id"],
-            evidence_no=row["evidence_no"],
-            kind=ItemKind(row["kind"]),
-            case_id=row["case_id"],
-            unit_code=row["unit_code"],
-            state=ItemState(row["state"]),
-            version=row["version"],
-            registered_at_us=row["registered_at_us"],
-            description=row["description"] or "",
-            firearm_type=row["firearm_type"],
-            make_model=row["make_model"],
-            serial_number=row["serial_number"],
-            calibre=row["calibre"],
-            fires_standard_ammunition=row["fires_standard_ammunition"],
-            source_maker=row["source_maker"],
-            source_workshop=row["source_workshop"],
-            source_route=row["source_route"],
-            source_seller=row["source_seller"],
-            source_notes=row["source_notes"],
-            quantity_rounds=row["quantity_rounds"],
-            headstamp_lot=row["headstamp_lot"],
-            sample_of_item_id=row["sample_of_item_id"],
-            checkout_purpose=None if purpose is None else CheckoutPurpose(purpose),
-            checked_out_to=row["checked_out_to"],
-            due_date=row["due_date"],
-            custodian_user_id=row["custodian_user_id"],
-            tag_uid=row["tag_uid"],
-            case_no=case_no if case_no is not None else row.get("case_no"),
+        return cls(  # positional, in field order: items are built on every act
+            row["id"],
+            row["evidence_no"],
+            _KINDS[row["kind"]],
+            row["case_id"],
+            row["unit_code"],
+            _STATES[row["state"]],
+            row["version"],
+            row["registered_at_us"],
+            row["description"] or "",
+            row["firearm_type"],
+            row["make_model"],
+            row["serial_number"],
+            row["calibre"],
+            row["fires_standard_ammunition"],
+            row["source_maker"],
+            row["source_workshop"],
+            row["source_route"],
+            row["source_seller"],
+            row["source_notes"],
+            row["quantity_rounds"],
+            row["headstamp_lot"],
+            row["sample_of_item_id"],
+            None if purpose is None else _PURPOSES[purpose],
+            row["checked_out_to"],
+            row["due_date"],
+            row["custodian_user_id"],
+            row["tag_uid"],
+            case_no if case_no is not None else row.get("case_no"),
         )
 
     def changed(self, changes: Mapping[str, Any]) -> Item:
@@ -173,9 +179,9 @@ class Item:
             return self
         values = dict(changes)
         if "state" in values:
-            values["state"] = ItemState(values["state"])
+            values["state"] = _STATES[values["state"]]
         if values.get("checkout_purpose") is not None:
-            values["checkout_purpose"] = CheckoutPurpose(values["checkout_purpose"])
+            values["checkout_purpose"] = _PURPOSES[values["checkout_purpose"]]
         return replace(self, **values)
 
     def with_history(self, history: tuple[Event, ...]) -> Item:
@@ -224,22 +230,22 @@ class Case:
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Case:
         return cls(
-            id=row["id"],
-            case_no=row["case_no"],
-            unit_code=row["unit_code"],
-            title=row["title"] or "",
-            status=CaseStatus(row["status"]),
-            opened_at_us=row["opened_at_us"],
-            version=row["version"],
-            judgment_no=row["judgment_no"],
-            judgment_date=row["judgment_date"],
+            row["id"],
+            row["case_no"],
+            row["unit_code"],
+            row["title"] or "",
+            _STATUSES[row["status"]],
+            row["opened_at_us"],
+            row["version"],
+            row["judgment_no"],
+            row["judgment_date"],
         )
 
     def changed(self, changes: Mapping[str, Any]) -> Case:
         """The case with ``changes`` (column values, as a case act's effect gives them) applied."""
         values = dict(changes)
         if "status" in values:
-            values["status"] = CaseStatus(values["status"])
+            values["status"] = _STATUSES[values["status"]]
         return replace(self, **values)
 
     @property

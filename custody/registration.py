@@ -19,7 +19,7 @@ from custody.errors import TransitionRefused
 from custody.intake import AmmunitionIntake, FirearmIntake, clean_text
 from custody.model import CaseStatus, EventType, ItemState, Role
 from custody.numbers import EvidenceNumber, ItemKind
-from custody.records import ITEM_COLUMNS, Item
+from custody.records import Item
 
 _items = cast(Table, ItemRow.__table__)
 _sequences = cast(Table, NumberSequenceRow.__table__)
@@ -30,7 +30,6 @@ _LAST_SEQUENCE = Prepared(select(_sequences.c.last_sequence).where(*_SEQUENCE_WH
 _BUMP_SEQUENCE = Prepared(update(_sequences).where(*_SEQUENCE_WHERE).values(last_sequence=bindparam("last")))
 _FIRST_SEQUENCE = PreparedInsert(_sequences)
 _INSERT_ITEM = PreparedInsert(_items, _items.c.id)
-_UNSET = dict.fromkeys(ITEM_COLUMNS)
 
 INTAKE_ROLES = frozenset({Role.CLERK})
 
@@ -89,8 +88,9 @@ class Registration:
             now = self.store.now_us()
             year = china_date(now).year
             number = EvidenceNumber(kind, case.unit_code, year, next_sequence(conn, case.unit_code, year))
+            evidence_no = str(number)
             payload = {
-                "evidence_no": str(number),
+                "evidence_no": evidence_no,
                 "kind": kind.value,
                 "case_no": case_no,
                 "unit_code": case.unit_code,
@@ -113,7 +113,18 @@ class Registration:
                 station=station,
                 device=device,
             )
-            return Item.from_row({**_UNSET, **values, "id": item_id}, case_no)
+            return Item(
+                item_id,
+                evidence_no,
+                kind,
+                case.id,
+                case.unit_code,
+                ItemState.REGISTERED,
+                1,
+                now,
+                case_no=case_no,
+                **columns,
+            )
 
         return self.store.write(change)
 

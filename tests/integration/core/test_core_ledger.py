@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from custody.db.ledger_store import append_event
+from custody.db.ledger_store import append_event, record_event
+from custody.errors import InvalidInput, UnrecordableEvent
 from custody.ledger import ALL_COLUMNS, GENESIS_HASH, HASHED_COLUMNS, Head, event_hash
+from custody.model import EventType
 from custody.replay import replay
 from custody.services import Custody
 from custody_cli.main import cli
@@ -392,3 +394,34 @@ def test_replay_passes_events_about_no_item(busy):
     busy.writer.submit(lambda conn: append_event(conn, event))
     events, differences = replay(busy.store)
     assert (events, differences) == (busy.ledger.head().seq, [])
+
+
+def test_a_value_the_chain_cannot_encode_is_refused_and_writes_nothing(custody, gun):
+    """A lone surrogate cannot be encoded as UTF-8 for the hash: the act is refused as invalid input
+    (422 at the API, not a 500) and nothing of it is written."""
+    clerk = custody.people.actor("ng-clerk")
+    head = custody.ledger.head()
+    with pytest.raises(UnrecordableEvent, match="not valid Unicode") as refused:
+        custody.items.bind_tag(clerk, gun.evidence_no, 1, "04C0FFEE000001", tag_type="NTAG\ud800")
+    assert isinstance(refused.value, InvalidInput)
+    assert custody.ledger.head() == head
+    assert custody.items.item(None, gun.evidence_no).version == 1
+    assert custody.items.item(None, gun.evidence_no).tag_uid is None
+
+
+def test_the_ledger_row_builder_refuses_a_payload_that_is_not_json(custody, gun):
+    head = custody.ledger.head()
+
+    def change(conn):
+        return record_event(
+            conn,
+            EventType.SIGHTED,
+            custody.store.now_us(),
+            actor_id=None,
+            unit_code="220102",
+            payload={"codes": {"a", "b"}},
+        )
+
+    with pytest.raises(UnrecordableEvent, match="not JSON"):
+        custody.store.write(change)
+    assert custody.ledger.head() == head
