@@ -33,6 +33,7 @@ from custody.clock import from_us
 from custody.lifecycle import MAX_SEQ
 from custody.model import CaseStatus, CheckoutPurpose, Department, ItemState, Role, UnitLevel
 from custody.numbers import ItemKind
+from custody.units import UNIT_CODE_LENGTH, UNIT_CODE_PATTERN
 
 
 def stored_text(name: str, *, required: bool = False) -> Any:
@@ -49,11 +50,14 @@ def stored_text(name: str, *, required: bool = False) -> Any:
 
 Username = stored_text("username", required=True)
 CaseNumber = stored_text("case_no", required=True)
-UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+UnitCode = Annotated[str, StringConstraints(pattern=f"^{UNIT_CODE_PATTERN}$")]
 # The owning unit of a case named by number, when several units in the caller's scope use the number.
 CaseUnit = Annotated[
     str | None,
-    Query(max_length=6, description="The case's owning unit, when several units in scope use its number"),
+    Query(
+        max_length=UNIT_CODE_LENGTH,
+        description="The case's owning unit, when several units in scope use its number",
+    ),
 ]
 # Passwords are taken as typed (never normalised or trimmed), up to the core's limit.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=text.PASSWORD_LENGTH)]

@@ -29,6 +29,7 @@ from custody.ledger import canonical_payload
 from custody.lifecycle import normal_uid
 from custody.model import EventType
 from custody.numbers import canonical_number
+from custody.text import IDEMPOTENCY_KEY_LENGTH
 
 _items = cast(Table, ItemRow.__table__)
 _receipts = cast(Table, ScanReceiptRow.__table__)
@@ -96,8 +97,9 @@ def _checked(scan: Scan) -> tuple[str, str | None]:
     """The evidence number read (if any) and the normalised UID (if any); refuses a malformed scan."""
     clean_text(scan.device, "device", required=True)
     key = clean_text(scan.idempotency_key, "idempotency_key", required=True) or ""
-    if len(key) > 128:
-        raise InvalidInput("idempotency_key is at most 128 characters", "idempotency_key")
+    if len(key) > IDEMPOTENCY_KEY_LENGTH:
+        limit = IDEMPOTENCY_KEY_LENGTH
+        raise InvalidInput(f"idempotency_key is at most {limit} characters", "idempotency_key")
     if (scan.code is None) == (scan.uid is None):
         raise InvalidInput("a scan carries either a barcode (code) or a tag read (uid)", "code")
     uid = normal_uid(scan.uid) if scan.uid is not None else None

@@ -27,7 +27,10 @@ from custody.people import People
 from custody.records import Unit
 
 _units = cast(Table, UnitRow.__table__)
-_CODE = re.compile(r"[0-9]{6}")
+# A unit code: 6 digits (a region code, or a special bureau's local code). The API's models use these too.
+UNIT_CODE_PATTERN = "[0-9]{6}"
+UNIT_CODE_LENGTH = 6
+_CODE = re.compile(UNIT_CODE_PATTERN)
 
 FIELDS = ("code", "parent", "name_zh", "name_en", "level", "note")
 
@@ -42,7 +45,7 @@ def read_units(path: Path | None = None) -> list[dict[str, str]]:
     for number, row in enumerate(rows, start=2):
         if tuple(row) != FIELDS:
             raise InvalidInput(f"line {number}: expected columns {', '.join(FIELDS)}")
-        if not (len(row["code"]) == 6 and row["code"].isascii() and row["code"].isdigit()):
+        if not _CODE.fullmatch(row["code"]):
             raise InvalidInput(f"line {number}: unit code must be 6 digits, got {row['code']!r}")
         if row["level"] not in {level.value for level in UnitLevel}:
             raise InvalidInput(f"line {number}: unknown level {row['level']!r}")

@@ -24,6 +24,7 @@ from api.schemas import (
 )
 from custody.model import CaseStatus
 from custody.queries import MAX_PAGE
+from custody.units import UNIT_CODE_LENGTH
 
 router = APIRouter(prefix=API_PREFIX + "/cases", tags=["cases"])
 
@@ -34,7 +35,9 @@ def list_cases(
     caller: ReaderOrStation,
     services: ServicesDep,
     status: CaseStatus | None = None,
-    unit_code: Annotated[str | None, Query(max_length=6, description="That unit and the units below")] = None,
+    unit_code: Annotated[
+        str | None, Query(max_length=UNIT_CODE_LENGTH, description="That unit and the units below")
+    ] = None,
     q: Annotated[stored_text("q") | None, Query(description="Part of the case number or title")] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,

@@ -27,6 +27,7 @@ from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import ItemState
 from custody.numbers import ItemKind
 from custody.queries import MAX_PAGE, ItemSearch
+from custody.units import UNIT_CODE_LENGTH
 
 router = APIRouter(prefix=API_PREFIX, tags=["items"])
 
@@ -41,7 +42,9 @@ class ItemQuery(BaseModel):
     )
     kind: ItemKind | None = None
     state: ItemState | None = None
-    unit_code: Annotated[str | None, Field(max_length=6, description="That unit and the units below")] = None
+    unit_code: Annotated[
+        str | None, Field(max_length=UNIT_CODE_LENGTH, description="That unit and the units below")
+    ] = None
     case_no: stored_text("case_no") | None = None
     serial_number: stored_text("serial_number") | None = None
     make_model: stored_text("make_model") | None = None
