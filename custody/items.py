@@ -9,6 +9,7 @@ read, append the event to the hash-chained ledger. A refusal raises a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any, cast
 
@@ -171,12 +172,9 @@ class Items(Registration):
         """The item's current state with its case number and full history (events in seq order)."""
         number = str(EvidenceNumber.parse(evidence_no))
         with self.store.reading() as conn:
-            row = conn.execute(_ITEM_BY_NUMBER, {"evidence_no": number}).mappings().first()
-            if row is None or not self.store.sees(viewer, row["unit_code"], conn):
-                raise UnknownItem(f"unknown item {number}")
-            case_no = conn.execute(select(_cases.c.case_no).where(_cases.c.id == row["case_id"])).scalar_one()
-            history = history_of(conn, row["id"])
-        return Item.from_row(row, case_no).with_history(history)
+            item = self.load(conn, viewer, number)
+            case_no = conn.execute(select(_cases.c.case_no).where(_cases.c.id == item.case_id)).scalar_one()
+            return replace(item, case_no=case_no, history=history_of(conn, item.id))
 
     def overdue(self, viewer: Actor | None = None, today: date | None = None) -> list[Item]:
         """Checked-out items whose due date has passed (China Standard Time), oldest first."""

@@ -184,9 +184,6 @@ class Item:
             values["checkout_purpose"] = _PURPOSES[values["checkout_purpose"]]
         return replace(self, **values)
 
-    def with_history(self, history: tuple[Event, ...]) -> Item:
-        return replace(self, history=history)
-
     def column(self, name: str) -> Any:
         """The value of the column ``name`` (a correction names the fields it changes)."""
         return getattr(self, name)

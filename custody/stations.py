@@ -298,7 +298,7 @@ class Stations:
         None when it is not remembered, or when ``device`` is not bound in the remembered copy (it may
         have been bound since: read the database again rather than refuse). The key may have been
         revoked or rotated, the device unbound, since (by another process): a caller trusting this must
-        check the station again in the transaction it writes in (:func:`custody.scans.record_sighting`
+        check the station again in the transaction it writes in (:meth:`custody.scans.Scans.record`
         does)."""
         if not looks_like(key, STATION_KEY_PREFIX):
             return None

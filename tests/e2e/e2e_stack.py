@@ -26,6 +26,7 @@ import pytest
 
 from custody.intake import FirearmIntake
 from custody.model import Department, Role
+from custody.records import Item
 from custody.services import Custody
 from custody.stations import Stations
 from custody.units import read_units
@@ -75,7 +76,7 @@ class Bureau:
     path: Path
     numbers: list[str]
     station_key: str
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -130,7 +131,7 @@ def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
         _station, key = Stations(custody).add(admin, STATION, UNIT, Department.EVIDENCE_ROOM, DEVICES)
     finally:
         custody.close()
-    return Bureau(path, [item["evidence_no"] for item in items], key, items)
+    return Bureau(path, [item.evidence_no for item in items], key, items)
 
 
 class OutputLog:

@@ -21,7 +21,7 @@ def bureau(tmp_path, pcscd):
     try:
         clerk = custody.people.actor("ng-clerk")
         item = prepared.items[1]
-        custody.items.bind_tag(clerk, item["evidence_no"], item["version"], BOUND_UID, "ntag213")
+        custody.items.bind_tag(clerk, item.evidence_no, item.version, BOUND_UID, "ntag213")
     finally:
         custody.close()
     return prepared
