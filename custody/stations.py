@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -44,9 +44,7 @@ from custody.identity import ADMINS, NotAuthenticated
 from custody.intake import clean_text
 from custody.model import Department
 from custody.queries import Page, fetch_page
-
-if TYPE_CHECKING:
-    from custody.services import Custody
+from custody.services import Custody
 
 _stations = cast(Table, StationRow.__table__)
 
