@@ -77,7 +77,7 @@ class Services:
             stations=custody.stations,
             station_keys=custody.station_keys,
             identity=Identity(custody, passwords),
-            queries=Queries(custody),
+            queries=custody.queries,
             access_log=AccessLog(custody),
         )
 

@@ -1,9 +1,11 @@
 """Request and response bodies. Requests refuse unknown fields; every text field is held to the core's
 text policy and length limits (:mod:`custody.text`), so the API and the core refuse the same input.
 
-Responses are built from the core's plain dicts by the ``*_out`` functions at the bottom: internal row
-ids and stored secrets' digests never leave the service. Times are ISO 8601 in UTC; dates (due dates,
-judgment dates) are calendar dates in China Standard Time, as the core keeps them.
+Responses about units, cases, items and events are built from the core's records
+(:mod:`custody.records`) by their attributes (``Model.model_validate(record)``); users and stations from
+the core's views by the ``*_out`` functions at the bottom. Internal row ids and stored secrets' digests
+never leave the service: a response model names every field it shows. Times are ISO 8601 in UTC; dates
+(due dates, judgment dates) are calendar dates in China Standard Time, as the core keeps them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from custody.clock import from_us
 from custody.lifecycle import MAX_SEQ
 from custody.model import CaseStatus, CheckoutPurpose, Department, ItemState, Role, UnitLevel
 from custody.numbers import ItemKind
+from custody.units import UNIT_CODE_LENGTH, UNIT_CODE_PATTERN
 
 
 def stored_text(name: str, *, required: bool = False) -> Any:
@@ -47,11 +50,14 @@ def stored_text(name: str, *, required: bool = False) -> Any:
 
 Username = stored_text("username", required=True)
 CaseNumber = stored_text("case_no", required=True)
-UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+UnitCode = Annotated[str, StringConstraints(pattern=f"^{UNIT_CODE_PATTERN}$")]
 # The owning unit of a case named by number, when several units in the caller's scope use the number.
 CaseUnit = Annotated[
     str | None,
-    Query(max_length=6, description="The case's owning unit, when several units in scope use its number"),
+    Query(
+        max_length=UNIT_CODE_LENGTH,
+        description="The case's owning unit, when several units in scope use its number",
+    ),
 ]
 # Passwords are taken as typed (never normalised or trimmed), up to the core's limit.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=text.PASSWORD_LENGTH)]
@@ -136,6 +142,8 @@ class UnitIn(RequestBody):
 
 
 class UnitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     parent_code: str | None
     name_zh: str
@@ -216,6 +224,8 @@ class JudgmentIn(RequestBody):
 
 
 class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     case_no: str
     unit_code: str
     title: str
@@ -265,6 +275,8 @@ class AmmunitionIn(RequestBody):
 
 
 class SourceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     maker: str | None
     workshop: str | None
     route: str | None
@@ -273,12 +285,16 @@ class SourceOut(BaseModel):
 
 
 class CheckoutOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     purpose: str
     to: str | None
     due_date: str | None
 
 
 class ItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     evidence_no: str
     kind: ItemKind
     state: ItemState
@@ -302,6 +318,8 @@ class ItemListed(ItemOut):
 
 
 class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     seq: int
     recorded_at: datetime
     event_type: str
@@ -329,6 +347,8 @@ class CaseDetail(CaseOut):
 
 
 class OverdueOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     evidence_no: str
     unit_code: str
     checkout_purpose: str | None
@@ -473,58 +493,3 @@ class HealthOut(BaseModel):
 
 def when(us: int | None) -> datetime | None:
     return None if us is None else from_us(us)
-
-
-def case_out(row: dict[str, Any]) -> CaseOut:
-    return CaseOut(
-        case_no=row["case_no"],
-        unit_code=row["unit_code"],
-        title=row["title"],
-        status=row["status"],
-        judgment_no=row.get("judgment_no"),
-        judgment_date=row.get("judgment_date"),
-        opened_at=from_us(row["opened_at_us"]),
-        version=row["version"],
-    )
-
-
-def _item_fields(row: dict[str, Any]) -> dict[str, Any]:
-    purpose = row.get("checkout_purpose")
-    return {
-        "evidence_no": row["evidence_no"],
-        "kind": row["kind"],
-        "state": row["state"],
-        "version": row["version"],
-        "unit_code": row["unit_code"],
-        "registered_at": from_us(row["registered_at_us"]),
-        "description": row.get("description") or "",
-        "firearm_type": row.get("firearm_type"),
-        "make_model": row.get("make_model"),
-        "serial_number": row.get("serial_number"),
-        "calibre": row.get("calibre"),
-        "fires_standard_ammunition": row.get("fires_standard_ammunition"),
-        "quantity_rounds": row.get("quantity_rounds"),
-        "headstamp_lot": row.get("headstamp_lot"),
-        "source": SourceOut(
-            maker=row.get("source_maker"),
-            workshop=row.get("source_workshop"),
-            route=row.get("source_route"),
-            seller=row.get("source_seller"),
-            notes=row.get("source_notes"),
-        ),
-        "checkout": None
-        if purpose is None
-        else CheckoutOut(purpose=purpose, to=row.get("checked_out_to"), due_date=row.get("due_date")),
-    }
-
-
-def item_out(row: dict[str, Any]) -> ItemOut:
-    return ItemOut(**_item_fields(row))
-
-
-def item_listed(row: dict[str, Any]) -> ItemListed:
-    return ItemListed(**_item_fields(row), case_no=row["case_no"])
-
-
-def item_detail(row: dict[str, Any]) -> ItemDetail:
-    return ItemDetail(**_item_fields(row), case_no=row["case_no"], history=row["history"])

@@ -16,7 +16,9 @@ CASE_NO = "BENCH-2026-001"
 def prepared(path: Path) -> tuple[Custody, Actor]:
     custody = Custody.open(f"sqlite:///{path}")
     upgrade(custody.engine)
-    custody.import_units(read_units())
-    clerk = custody.add_user("bench-clerk", "基准测试", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
-    custody.open_case(clerk, CASE_NO, "benchmark")
+    custody.units.import_units(None, read_units())
+    clerk = custody.users.add(
+        "bench-clerk", "基准测试", "220102", Department.EVIDENCE_ROOM, {Role.CLERK}
+    )
+    custody.cases.open(clerk, CASE_NO, "benchmark")
     return custody, clerk

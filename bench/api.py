@@ -53,14 +53,14 @@ def build(path: Path, items: int) -> tuple[list[str], str]:
 
     custody = Custody.open(f"sqlite:///{path}")
     upgrade(custody.engine)
-    custody.import_units(read_units())
-    admin = custody.add_user("bench-admin", "基准", "220000", Department.OFFICE, {Role.ADMIN})
-    clerk = custody.add_user("bench-clerk", "基准", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
-    case = custody.open_case(clerk, "BENCH-API-1")
+    custody.units.import_units(None, read_units())
+    admin = custody.users.add("bench-admin", "基准", "220000", Department.OFFICE, {Role.ADMIN})
+    clerk = custody.users.add("bench-clerk", "基准", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
+    case = custody.cases.open(clerk, "BENCH-API-1")
     _station, key = custody.stations.add(
         admin, "bench-desk", "220102", Department.EVIDENCE_ROOM, ["scanner-1"]
     )
-    head = custody.head()
+    head = custody.ledger.head()
     custody.close()
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA synchronous = OFF")
@@ -85,7 +85,7 @@ def build(path: Path, items: int) -> tuple[list[str], str]:
             "fires_standard_ammunition": True,
             "description": "",
         }
-        item_rows.append((item_id, number, case["id"], now))
+        item_rows.append((item_id, number, case.id, now))
         seq += 1
         payload = canonical_payload({**columns, "case_no": "BENCH-API-1"})
         row = [
@@ -94,7 +94,7 @@ def build(path: Path, items: int) -> tuple[list[str], str]:
             now,
             "registered",
             item_id,
-            case["id"],
+            case.id,
             clerk.id,
             "220102",
             "",

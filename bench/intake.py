@@ -47,7 +47,7 @@ def ours(path: Path, n: int, threads: int) -> tuple[float, float]:
         barrier.wait()
         try:
             for _ in range(per_thread):
-                custody.register_ammunition(clerk, CASE_NO, AmmunitionIntake("7.62mm", 50, "71-83"))
+                custody.items.register_ammunition(clerk, CASE_NO, AmmunitionIntake("7.62mm", 50, "71-83"))
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -61,7 +61,7 @@ def ours(path: Path, n: int, threads: int) -> tuple[float, float]:
     elapsed = time.perf_counter() - start
     if errors:
         raise errors[0]
-    verified = custody.verify()
+    verified = custody.ledger.verify()
     batches, acts = custody.writer.batches, custody.writer.acts
     custody.close()
     if not verified.ok or verified.events != per_thread * threads + 1:

@@ -140,61 +140,61 @@ def load_demo(custody: Custody) -> DemoSummary:
     demo did not create is refused before anything is written."""
     check_demo_database(custody.store)
     try:
-        custody.actor("cc-clerk")
+        custody.users.actor("cc-clerk")
     except UnknownUser:
         pass
     else:
         return DemoSummary(False, [])
-    custody.import_units(read_units())
+    custody.units.import_units(None, read_units())
     actors: dict[str, Actor] = {}
     for username, name, unit, department, roles in USERS:
         actors[username] = custody.users.add(username, name, unit, department, roles, _mark)
     numbers: list[str] = []
     for n, (clerk, case_no, unit, title) in enumerate(CASES):
-        custody.open_case(actors[clerk], case_no, title, unit)
+        custody.cases.open(actors[clerk], case_no, title, unit)
         for i, (kind, model, serial, calibre, fires, source) in enumerate(FIREARMS):
             if i % 2 == n % 2 or i == n:
-                item = custody.register_firearm(
+                item = custody.items.register_firearm(
                     actors[clerk],
                     case_no,
                     FirearmIntake(kind, model, f"{serial}-{n}", calibre, fires, source),
                 )
-                numbers.append(item["evidence_no"])
+                numbers.append(item.evidence_no)
         for calibre, rounds, headstamp in AMMUNITION[n:]:
-            item = custody.register_ammunition(
+            item = custody.items.register_ammunition(
                 actors[clerk], case_no, AmmunitionIntake(calibre, rounds, headstamp)
             )
-            numbers.append(item["evidence_no"])
+            numbers.append(item.evidence_no)
     _movements(custody, actors)
     return DemoSummary(True, numbers)
 
 
 def _movements(custody: Custody, people: dict[str, Actor]) -> None:
-    cc = custody.case(CASES[0][1])["items"]
-    ng = custody.case(CASES[1][1])["items"]
-    jl = custody.case(CASES[2][1])["items"]
+    cc = custody.cases.get(None, CASES[0][1]).items
+    ng = custody.cases.get(None, CASES[1][1]).items
+    jl = custody.cases.get(None, CASES[2][1]).items
     # Changchun: a firearm to the lab and back, another to court (still out).
-    first = custody.check_out(
-        people["cc-clerk"], cc[0]["evidence_no"], 1, "lab", "长春刑侦技术室", "2099-12-31"
+    first = custody.items.check_out(
+        people["cc-clerk"], cc[0].evidence_no, 1, "lab", "长春刑侦技术室", "2099-12-31"
     )
-    custody.return_item(people["cc-clerk"], first["evidence_no"], first["version"], "检验完毕")
-    custody.check_out(
-        people["cc-clerk"], cc[1]["evidence_no"], 1, "court", "长春市中级人民法院", "2099-06-30"
+    custody.items.return_item(people["cc-clerk"], first.evidence_no, first.version, "检验完毕")
+    custody.items.check_out(
+        people["cc-clerk"], cc[1].evidence_no, 1, "court", "长春市中级人民法院", "2099-06-30"
     )
     # Nanguan: one item transferred up to the city bureau; the case is closed and an item handed over.
-    custody.transfer(people["ng-clerk"], ng[0]["evidence_no"], 1, "220100", "移送市局")
-    custody.close_case(people["ng-clerk"], CASES[1][1])
-    custody.hand_over(people["ng-clerk"], ng[1]["evidence_no"], 1, "ng-custodian")
+    custody.items.transfer(people["ng-clerk"], ng[0].evidence_no, 1, "220100", "移送市局")
+    custody.cases.close(people["ng-clerk"], CASES[1][1])
+    custody.items.hand_over(people["ng-clerk"], ng[1].evidence_no, 1, "ng-custodian")
     # Jilin City: a lab check-out and return, a recount of an ammunition lot.
-    out = custody.check_out(
-        people["jl-clerk"], jl[0]["evidence_no"], 1, "lab", "吉林市刑侦技术室", "2099-01-15"
+    out = custody.items.check_out(
+        people["jl-clerk"], jl[0].evidence_no, 1, "lab", "吉林市刑侦技术室", "2099-01-15"
     )
-    custody.return_item(people["jl-clerk"], out["evidence_no"], out["version"])
-    ammo = next(i for i in jl if i["kind"] == "A")
-    custody.act(
+    custody.items.return_item(people["jl-clerk"], out.evidence_no, out.version)
+    ammo = next(i for i in jl if i.kind == "A")
+    custody.items.act(
         people["jl-clerk"],
-        ammo["evidence_no"],
+        ammo.evidence_no,
         EventType.COUNTED,
-        ammo["version"],
-        {"quantity": ammo["quantity_rounds"] - 2, "reason": "清点发现少2发, 已查明为登记笔误"},
+        ammo.version,
+        {"quantity": (ammo.quantity_rounds or 0) - 2, "reason": "清点发现少2发, 已查明为登记笔误"},
     )

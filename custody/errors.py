@@ -263,3 +263,9 @@ class IdempotencyConflict(CustodyError):
 
 class LedgerError(CustodyError):
     code = "ledger-error"
+
+
+class UnrecordableEvent(InvalidInput):
+    """An event the ledger cannot record as given: a value its canonical encoding cannot hold (text that
+    is not valid Unicode, a payload that is not JSON). Refused inside the write, so nothing of the act is
+    written."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from custody.actors import Actor
 from custody.model import EventType
 from custody.passwords import Passwords
+from custody.records import Item
 
 if TYPE_CHECKING:
     from custody.services import Custody
@@ -35,10 +36,10 @@ class Identity:
         witness: str | None = None,
         passwords: Mapping[str, str] | None = None,
         client: str = "",
-    ) -> dict[str, Any]:
+    ) -> Item:
         """An act on an item: every second person it names (the transition's ``second_persons``
         fields, and a witness) first confirms with their own password, ``passwords[part]``
         (:meth:`Passwords.confirm_second_persons`); then the act. A missing or wrong password refuses
         the act before anything is written."""
         self.passwords.confirm_second_persons(actor, event, payload, witness, passwords, client)
-        return self.custody.act(actor, evidence_no, event, version, payload, witness=witness)
+        return self.custody.items.act(actor, evidence_no, event, version, payload, witness=witness)

@@ -14,30 +14,32 @@ import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, Generic, Protocol, cast
 
 from sqlalchemy import Engine, Select, Table, or_, select
+from typing_extensions import TypeVar
 
-from custody.actors import PROVINCE_CODE, Actor
+from custody.actors import Actor
 from custody.clock import CHINA, to_us
-from custody.db.tables import CaseRow, ItemRow, UnitRow
+from custody.db.tables import CaseRow, ItemRow
+from custody.db.unit_of_work import Store
 from custody.errors import InvalidInput, UnknownUnit
 from custody.model import CaseStatus, ItemState
 from custody.numbers import ItemKind
-from custody.services import Custody
+from custody.records import Case, Item
 from custody.text import clean
 
 _items = cast(Table, ItemRow.__table__)
 _cases = cast(Table, CaseRow.__table__)
-_units = cast(Table, UnitRow.__table__)
 
 MAX_PAGE = 200
 _CURSOR_TAG = "v1:"
+T = TypeVar("T", default=dict[str, Any])
 
 
 @dataclass(frozen=True)
-class Page:
-    rows: list[dict[str, Any]]
+class Page(Generic[T]):
+    rows: list[T]
     next_cursor: str | None
 
 
@@ -68,9 +70,9 @@ def check_limit(limit: int) -> int:
 def page_of(
     rows: list[dict[str, Any]],
     limit: int,
-    view: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+    view: Callable[[dict[str, Any]], T] = dict,  # type: ignore[assignment]
     key: str = "id",
-) -> Page:
+) -> Page[T]:
     """Rows fetched with ``limit + 1``: the page and, when there is more, the cursor after it."""
     more = len(rows) > limit
     shown = rows[:limit]
@@ -78,22 +80,23 @@ def page_of(
 
 
 def fetch_page(
-    engine: Engine,
+    source: Engine | Store,
     query: Select[Any],
     column: Any,
     cursor: str | None,
     limit: int,
-    view: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+    view: Callable[[dict[str, Any]], T] = dict,  # type: ignore[assignment]
     *,
     newest_first: bool = True,
-) -> Page:
+) -> Page[T]:
     """One page of ``query`` in the order of ``column`` (an integer key; keyset pagination): the
     ``limit`` rows after ``cursor``, and the cursor after them when there are more."""
     after = after_cursor(cursor)
     if after is not None:
         query = query.where(column < after if newest_first else column > after)
     query = query.order_by(column.desc() if newest_first else column).limit(limit + 1)
-    with engine.connect() as conn:
+    store = source if isinstance(source, Store) else None
+    with store.reading() if store is not None else cast(Engine, source).connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     return page_of(rows, limit, view, key=column.key)
 
@@ -158,14 +161,26 @@ def _cleaned(search: ItemSearch) -> ItemSearch:
     return replace(search, **texts)
 
 
+class _HasStore(Protocol):
+    @property
+    def store(self) -> Store: ...
+
+
 class Queries:
-    def __init__(self, custody: Custody) -> None:
-        self.custody = custody
+    """Listings of items and cases within the viewer's scope, a page at a time."""
+
+    def __init__(self, over: Store | _HasStore) -> None:
+        """``over``: the store, or whatever holds it (the composition root)."""
+        self._over = over
+
+    @property
+    def store(self) -> Store:
+        return self._over if isinstance(self._over, Store) else self._over.store
 
     def scope(self, viewer: Actor, unit_code: str | None = None) -> set[str] | None:
         """Units a listing may show (None: all), narrowed to ``unit_code`` and below when given."""
-        tree = self.custody.units()
-        allowed = None if viewer.unit_code == PROVINCE_CODE else tree.below(viewer.unit_code)
+        tree = self.store.units()
+        allowed = self.store.scope_of(viewer)
         if unit_code is None:
             return allowed
         if unit_code not in tree:
@@ -173,15 +188,9 @@ class Queries:
         wanted = tree.below(unit_code)
         return wanted if allowed is None else allowed & wanted
 
-    def units(self) -> list[dict[str, Any]]:
-        """Every police unit, by code. Units are reference data: anyone signed in may read them (a
-        transfer names a unit outside one's own scope)."""
-        with self.custody.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(select(_units).order_by(_units.c.code)).mappings()]
-
     def items(
         self, viewer: Actor, search: ItemSearch | None = None, cursor: str | None = None, limit: int = 50
-    ) -> Page:
+    ) -> Page[Item]:
         """Items matching ``search`` in the viewer's scope, newest first, with their case number."""
         wanted = _cleaned(search or ItemSearch())
         check_limit(limit)
@@ -190,7 +199,7 @@ class Queries:
         if units is not None:
             query = query.where(_items.c.unit_code.in_(sorted(units)))
         query = query.where(*self._item_conditions(wanted))
-        return fetch_page(self.custody.engine, query, _items.c.id, cursor, limit)
+        return fetch_page(self.store, query, _items.c.id, cursor, limit, Item.from_row)
 
     @staticmethod
     def _item_conditions(search: ItemSearch) -> list[Any]:
@@ -224,7 +233,7 @@ class Queries:
         q: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
-    ) -> Page:
+    ) -> Page[Case]:
         """Cases in the viewer's scope, newest first; ``q`` matches the case number or title."""
         check_limit(limit)
         q = clean(q, "q")
@@ -236,7 +245,7 @@ class Queries:
             query = query.where(_cases.c.status == str(status))
         if q:
             query = query.where(or_(contains(_cases.c.case_no, q), contains(_cases.c.title, q)))
-        return fetch_page(self.custody.engine, query, _cases.c.id, cursor, limit)
+        return fetch_page(self.store, query, _cases.c.id, cursor, limit, Case.from_row)
 
 
 def search_from(values: Mapping[str, Any]) -> ItemSearch:

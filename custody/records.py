@@ -7,16 +7,250 @@ response models from the records' attributes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from custody.actors import Actor
 from custody.clock import from_us
 from custody.errors import DeviceNotBound, Message
-from custody.model import Department, Role
+from custody.model import CaseStatus, CheckoutPurpose, Department, ItemState, Role, UnitLevel
+from custody.numbers import ItemKind
 
 # ------------------------------------------------------------------------ units, cases, items, events
+
+# Stored values to their enum members by a dict lookup (cheaper than calling the enum on every row).
+_KINDS = {kind.value: kind for kind in ItemKind}
+_STATES = {state.value: state for state in ItemState}
+_PURPOSES = {purpose.value: purpose for purpose in CheckoutPurpose}
+_STATUSES = {status.value: status for status in CaseStatus}
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A police unit (公安机关): the province, a city or prefecture, a county, or a special bureau."""
+
+    code: str
+    parent_code: str | None
+    name_zh: str
+    name_en: str
+    level: UnitLevel
+    note: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Unit:
+        return cls(
+            code=row["code"],
+            parent_code=row["parent_code"],
+            name_zh=row["name_zh"],
+            name_en=row["name_en"],
+            level=UnitLevel(row["level"]),
+            note=row["note"] or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry of an item's history: a ledger event as a reader sees it (user names, not ids)."""
+
+    seq: int
+    recorded_at: str  # ISO 8601, UTC
+    event_type: str
+    actor: str | None  # the acting user's name; None for what a station's device recorded
+    unit_code: str
+    station: str
+    device: str
+    witness: str | None
+    item_version: int | None
+    payload: dict[str, Any]
+    hash: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], usernames: Mapping[int, str]) -> Event:
+        actor_id, witness_id = row["actor_id"], row["witness_id"]
+        return cls(
+            seq=row["seq"],
+            recorded_at=from_us(row["recorded_at_us"]).isoformat(),
+            event_type=row["event_type"],
+            actor=None if actor_id is None else usernames.get(actor_id, str(actor_id)),
+            unit_code=row["unit_code"],
+            station=row["station"],
+            device=row["device"],
+            witness=None if witness_id is None else usernames.get(witness_id),
+            item_version=row["item_version"],
+            payload=json.loads(row["payload"]),
+            hash=row["hash"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a seized gun came from (来源流向), as stored on the item."""
+
+    maker: str | None
+    workshop: str | None
+    route: str | None
+    seller: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """Where a checked-out item is and when it is due back."""
+
+    purpose: CheckoutPurpose
+    to: str | None
+    due_date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A firearm, an ammunition lot or a ballistic sample: every column of its ``items`` row, with its
+    case number and history where a read gives them."""
+
+    id: int
+    evidence_no: str
+    kind: ItemKind
+    case_id: int
+    unit_code: str
+    state: ItemState
+    version: int
+    registered_at_us: int
+    description: str = ""
+    firearm_type: str | None = None
+    make_model: str | None = None
+    serial_number: str | None = None
+    calibre: str | None = None
+    fires_standard_ammunition: bool | None = None
+    source_maker: str | None = None
+    source_workshop: str | None = None
+    source_route: str | None = None
+    source_seller: str | None = None
+    source_notes: str | None = None
+    quantity_rounds: int | None = None
+    headstamp_lot: str | None = None
+    sample_of_item_id: int | None = None
+    checkout_purpose: CheckoutPurpose | None = None
+    checked_out_to: str | None = None
+    due_date: str | None = None  # ISO date, China Standard Time
+    custodian_user_id: int | None = None
+    tag_uid: str | None = None
+    case_no: str | None = None  # the owning case's number (every read gives it)
+    history: tuple[Event, ...] = ()  # oldest first (a read of one item gives it)
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], case_no: str | None = None) -> Item:
+        """An item from its ``items`` row (``case_no`` from the row when it has one)."""
+        purpose = row["checkout_purpose"]
+        return cls(  # positional, in field order: items are built on every act
+            row["id"],
+            row["evidence_no"],
+            _KINDS[row["kind"]],
+            row["case_id"],
+            row["unit_code"],
+            _STATES[row["state"]],
+            row["version"],
+            row["registered_at_us"],
+            row["description"] or "",
+            row["firearm_type"],
+            row["make_model"],
+            row["serial_number"],
+            row["calibre"],
+            row["fires_standard_ammunition"],
+            row["source_maker"],
+            row["source_workshop"],
+            row["source_route"],
+            row["source_seller"],
+            row["source_notes"],
+            row["quantity_rounds"],
+            row["headstamp_lot"],
+            row["sample_of_item_id"],
+            None if purpose is None else _PURPOSES[purpose],
+            row["checked_out_to"],
+            row["due_date"],
+            row["custodian_user_id"],
+            row["tag_uid"],
+            case_no if case_no is not None else row.get("case_no"),
+        )
+
+    def changed(self, changes: Mapping[str, Any]) -> Item:
+        """The item with ``changes`` (column values, as an act's effect gives them) applied."""
+        if not changes:
+            return self
+        values = dict(changes)
+        if "state" in values:
+            values["state"] = _STATES[values["state"]]
+        if values.get("checkout_purpose") is not None:
+            values["checkout_purpose"] = _PURPOSES[values["checkout_purpose"]]
+        return replace(self, **values)
+
+    def column(self, name: str) -> Any:
+        """The value of the column ``name`` (a correction names the fields it changes)."""
+        return getattr(self, name)
+
+    @property
+    def registered_at(self) -> datetime:
+        return from_us(self.registered_at_us)
+
+    @property
+    def source(self) -> Source:
+        return Source(
+            self.source_maker, self.source_workshop, self.source_route, self.source_seller, self.source_notes
+        )
+
+    @property
+    def checkout(self) -> Checkout | None:
+        if self.checkout_purpose is None:
+            return None
+        return Checkout(self.checkout_purpose, self.checked_out_to, self.due_date)
+
+
+ITEM_COLUMNS = tuple(f.name for f in fields(Item) if f.name not in {"case_no", "history"})
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A criminal case (案件), owned by the unit that opened it; ``items``: those of it a reader may see
+    (a case read by number lists them)."""
+
+    id: int
+    case_no: str
+    unit_code: str
+    title: str
+    status: CaseStatus
+    opened_at_us: int
+    version: int
+    judgment_no: str | None = None
+    judgment_date: str | None = None  # ISO date
+    items: tuple[Item, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Case:
+        return cls(
+            row["id"],
+            row["case_no"],
+            row["unit_code"],
+            row["title"] or "",
+            _STATUSES[row["status"]],
+            row["opened_at_us"],
+            row["version"],
+            row["judgment_no"],
+            row["judgment_date"],
+        )
+
+    def changed(self, changes: Mapping[str, Any]) -> Case:
+        """The case with ``changes`` (column values, as a case act's effect gives them) applied."""
+        values = dict(changes)
+        if "status" in values:
+            values["status"] = _STATUSES[values["status"]]
+        return replace(self, **values)
+
+    @property
+    def opened_at(self) -> datetime:
+        return from_us(self.opened_at_us)
 
 
 # ------------------------------------------------------------------------- users, sessions, stations

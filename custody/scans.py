@@ -19,17 +19,17 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Connection
 
-from custody.db.ledger_store import append_event
+from custody.db.ledger_store import record_event
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import ItemRow, ScanReceiptRow
+from custody.db.unit_of_work import Store
 from custody.errors import IdempotencyConflict, InvalidInput, TransitionRefused, UnknownItem
 from custody.intake import clean_text
 from custody.ledger import canonical_payload
 from custody.lifecycle import normal_uid
 from custody.model import EventType
 from custody.numbers import canonical_number
-from custody.services import Custody
-from custody.stations import require_live
+from custody.text import IDEMPOTENCY_KEY_LENGTH
 
 _items = cast(Table, ItemRow.__table__)
 _receipts = cast(Table, ScanReceiptRow.__table__)
@@ -54,7 +54,7 @@ _FIELDS = ("id", "evidence_no", "case_id", "unit_code", "state", "version", "tag
 
 
 @dataclass(frozen=True)
-class Station:
+class ScanSource:
     """Where a scan comes from, as the service authenticated it: a station (its name, unit and place),
     or a user scanning at a desk (``actor_id`` set, the name ``user:USERNAME``).
 
@@ -97,8 +97,9 @@ def _checked(scan: Scan) -> tuple[str, str | None]:
     """The evidence number read (if any) and the normalised UID (if any); refuses a malformed scan."""
     clean_text(scan.device, "device", required=True)
     key = clean_text(scan.idempotency_key, "idempotency_key", required=True) or ""
-    if len(key) > 128:
-        raise InvalidInput("idempotency_key is at most 128 characters", "idempotency_key")
+    if len(key) > IDEMPOTENCY_KEY_LENGTH:
+        limit = IDEMPOTENCY_KEY_LENGTH
+        raise InvalidInput(f"idempotency_key is at most {limit} characters", "idempotency_key")
     if (scan.code is None) == (scan.uid is None):
         raise InvalidInput("a scan carries either a barcode (code) or a tag read (uid)", "code")
     uid = normal_uid(scan.uid) if scan.uid is not None else None
@@ -107,32 +108,89 @@ def _checked(scan: Scan) -> tuple[str, str | None]:
     return number, uid
 
 
-def record_sighting(custody: Custody, station: Station, scan: Scan) -> dict[str, Any]:
-    """Record the scan and return the answer (also the answer to every retry of it)."""
-    return custody.writer.submit(_sighting_act(custody, station, scan))
+class Scans:
+    """Sightings: a station's (or a desk user's) scans recorded in the ledger, each exactly once."""
 
+    def __init__(self, store: Store) -> None:
+        # stations' own module builds on the composition root, which builds this: import it here
+        from custody.stations import require_live
 
-async def record_sighting_async(
-    custody: Custody,
-    station: Station,
-    scan: Scan,
-    also: Callable[[Connection, dict[str, Any]], object] | None = None,
-) -> dict[str, Any]:
-    """As :func:`record_sighting`, for coroutines: returns once the sighting is committed.
+        self.store = store
+        self._require_live = require_live
 
-    ``also`` writes more in the same transaction once the answer is known (the service's access-log
-    entry of the request), so a scan costs one commit.
-    """
-    sighting = _sighting_act(custody, station, scan)
-    if also is None:
-        return await custody.writer.submit_async(sighting)
+    def record(self, source: ScanSource, scan: Scan) -> dict[str, Any]:
+        """Record the scan and return the answer (also the answer to every retry of it)."""
+        return self.store.write(self._sighting(source, scan))
 
-    def act(conn: Connection) -> dict[str, Any]:
-        answer: dict[str, Any] = sighting(conn)
-        also(conn, answer)
-        return answer
+    async def record_async(
+        self,
+        source: ScanSource,
+        scan: Scan,
+        also: Callable[[Connection, dict[str, Any]], object] | None = None,
+    ) -> dict[str, Any]:
+        """As :meth:`record`, for coroutines: returns once the sighting is committed.
 
-    return await custody.writer.submit_async(act)
+        ``also`` writes more in the same transaction once the answer is known (the service's access-log
+        entry of the request), so a scan costs one commit.
+        """
+        return await self.store.write_async(self._sighting(source, scan), also)
+
+    def _sighting(self, source: ScanSource, scan: Scan) -> Callable[[Connection], dict[str, Any]]:
+        scan = _cleaned(scan)
+        number, uid = _checked(scan)
+        digest = scan.digest()
+        store, require_live = self.store, self._require_live
+
+        def change(conn: Connection) -> dict[str, Any]:
+            if source.station_id is not None:
+                require_live(conn, source.station_id, source.key_sha256, scan.device)
+            found = _RECEIPT.run(conn, {"station": source.name, "key": scan.idempotency_key}).fetchone()
+            if found is not None:
+                if found[0] != digest:
+                    raise IdempotencyConflict(
+                        f"idempotency key {scan.idempotency_key!r} was already used for another scan"
+                    )
+                return {**json.loads(found[1]), "replayed": True}
+            item = _find(conn, store, source, number, uid)
+            now = store.now_us()
+            payload = {k: v for k, v in scan.fields().items() if v is not None and k != "device"}
+            payload.update(location=source.location, source="tag" if uid else "barcode")
+            if uid:
+                payload["uid"] = uid
+            head = record_event(
+                conn,
+                EventType.SIGHTED,
+                now,
+                actor_id=source.actor_id,
+                unit_code=source.unit_code,
+                item_id=item["id"],
+                case_id=item["case_id"],
+                item_version=item["version"],
+                payload=payload,
+                station=source.name,
+                device=scan.device,
+            )
+            answer = {
+                "seq": head.seq,
+                "evidence_no": item["evidence_no"],
+                "state": item["state"],
+                "version": item["version"],
+                "station": source.name,
+            }
+            _INSERT_RECEIPT.run(
+                conn,
+                {
+                    "station": source.name,
+                    "idempotency_key": scan.idempotency_key,
+                    "body_sha256": digest,
+                    "seq": head.seq,
+                    "answer": json.dumps(answer, ensure_ascii=False),
+                    "received_at_us": now,
+                },
+            )
+            return {**answer, "replayed": False}
+
+        return change
 
 
 def _cleaned(scan: Scan) -> Scan:
@@ -143,69 +201,7 @@ def _cleaned(scan: Scan) -> Scan:
     return replace(scan, **texts)
 
 
-def _sighting_act(custody: Custody, station: Station, scan: Scan) -> Any:
-    scan = _cleaned(scan)
-    number, uid = _checked(scan)
-    digest = scan.digest()
-
-    def act(conn: Connection) -> dict[str, Any]:
-        if station.station_id is not None:
-            require_live(conn, station.station_id, station.key_sha256, scan.device)
-        found = _RECEIPT.run(conn, {"station": station.name, "key": scan.idempotency_key}).fetchone()
-        if found is not None:
-            if found[0] != digest:
-                raise IdempotencyConflict(
-                    f"idempotency key {scan.idempotency_key!r} was already used for another scan"
-                )
-            return {**json.loads(found[1]), "replayed": True}
-        item = _find(conn, custody, station, number, uid)
-        now = custody.clock.now_us()
-        payload = {k: v for k, v in scan.fields().items() if v is not None and k != "device"}
-        payload.update(location=station.location, source="tag" if uid else "barcode")
-        if uid:
-            payload["uid"] = uid
-        head = append_event(
-            conn,
-            {
-                "recorded_at_us": now,
-                "event_type": EventType.SIGHTED.value,
-                "item_id": item["id"],
-                "case_id": item["case_id"],
-                "actor_id": station.actor_id,
-                "unit_code": station.unit_code,
-                "station": station.name,
-                "device": scan.device,
-                "witness_id": None,
-                "item_version": item["version"],
-                "payload": canonical_payload(payload),
-            },
-        )
-        answer = {
-            "seq": head.seq,
-            "evidence_no": item["evidence_no"],
-            "state": item["state"],
-            "version": item["version"],
-            "station": station.name,
-        }
-        _INSERT_RECEIPT.run(
-            conn,
-            {
-                "station": station.name,
-                "idempotency_key": scan.idempotency_key,
-                "body_sha256": digest,
-                "seq": head.seq,
-                "answer": json.dumps(answer, ensure_ascii=False),
-                "received_at_us": now,
-            },
-        )
-        return {**answer, "replayed": False}
-
-    return act
-
-
-def _find(
-    conn: Connection, custody: Custody, station: Station, number: str, uid: str | None
-) -> dict[str, Any]:
+def _find(conn: Connection, store: Store, source: ScanSource, number: str, uid: str | None) -> dict[str, Any]:
     if number:
         row = _ITEM_BY_NUMBER.run(conn, {"number": number}).fetchone()
         refusal = f"unknown item {number}"
@@ -213,7 +209,7 @@ def _find(
         row = _ITEM_BY_TAG.run(conn, {"uid": uid}).fetchone()
         refusal = f"tag {uid} is bound to no item"
     item = None if row is None else dict(zip(_FIELDS, row, strict=True))
-    if item is None or not custody.units(conn).within(item["unit_code"], station.unit_code):
+    if item is None or not store.sees(source, item["unit_code"], conn):
         raise UnknownItem(refusal)
     if uid and item["tag_uid"] and item["tag_uid"] != uid:
         raise TransitionRefused(

@@ -100,7 +100,7 @@ class StationKeys:
         have been bound since: read the database again rather than refuse). The key may have been
         revoked or rotated, the device unbound, since (by another process): a caller trusting this must
         check the station again in the transaction it writes in (:func:`require_live`, as
-        :func:`custody.scans.record_sighting` does)."""
+        :meth:`custody.scans.Scans.record` does)."""
         if not looks_like(key, STATION_KEY_PREFIX):
             return None
         station = self._known.get(digest(str(key)))

@@ -15,6 +15,7 @@ from sqlalchemy import Table, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, actor_from_row, require_role
+from custody.db.lookups import active_user
 from custody.db.pages import Page, check_limit, fetch_page
 from custody.db.tables import CredentialRow, UnitRow, UserRow
 from custody.db.unit_of_work import UNKNOWN_UNIT, Also, Store
@@ -41,6 +42,7 @@ ADMINS = frozenset({Role.ADMIN})
 
 NO_ROLE = Message("user.no_role", "a user needs at least one role")
 UNKNOWN_USER = Message("user.unknown", "unknown user {username}")
+UNKNOWN_OR_INACTIVE = Message("user.unknown_or_inactive", "unknown or inactive user {username!r}")
 USERS_EXIST = Message("user.users_exist", "users exist already: an administrator adds the next ones")
 DEACTIVATES_SELF = Message("user.deactivates_self", "an administrator cannot deactivate their own account")
 
@@ -101,6 +103,14 @@ class Users:
         if then is not None:
             then(conn, added)
         return added
+
+    def actor(self, username: str) -> Actor:
+        """The active user of this name as an actor (the system's own lookup: no viewer, no scope)."""
+        with self.store.reading() as conn:
+            found = active_user(conn, username)
+        if found is None:
+            raise UnknownUser(UNKNOWN_OR_INACTIVE, username=username)
+        return found
 
     def count(self) -> int:
         with self.store.reading() as conn:

@@ -20,8 +20,8 @@ def case() -> None:
 def open_command(case_no: str, title: str, unit_code: str | None) -> None:
     """Open a case."""
     with services() as custody:
-        opened = custody.open_case(acting_user(custody), case_no, title, unit_code)
-    emit({"case_no": opened["case_no"], "unit_code": opened["unit_code"], "status": opened["status"]})
+        opened = custody.cases.open(acting_user(custody), case_no, title, unit_code)
+    emit({"case_no": opened.case_no, "unit_code": opened.unit_code, "status": opened.status})
 
 
 @case.command("close")
@@ -31,8 +31,8 @@ def open_command(case_no: str, title: str, unit_code: str | None) -> None:
 def close_command(case_no: str, case_unit: str | None) -> None:
     """Record that a case is closed (案件办结)."""
     with services() as custody:
-        closed = custody.close_case(acting_user(custody), case_no, case_unit)
-    emit({"case_no": closed["case_no"], "status": closed["status"]})
+        closed = custody.cases.close(acting_user(custody), case_no, case_unit)
+    emit({"case_no": closed.case_no, "status": closed.status})
 
 
 @case.command("judge")
@@ -44,8 +44,8 @@ def close_command(case_no: str, case_unit: str | None) -> None:
 def judge_command(case_no: str, judgment_no: str, judgment_date: str, case_unit: str | None) -> None:
     """Record the court's judgment of a case."""
     with services() as custody:
-        judged = custody.judge_case(acting_user(custody), case_no, judgment_no, judgment_date, case_unit)
-    emit({"case_no": judged["case_no"], "status": judged["status"], "judgment_no": judged["judgment_no"]})
+        judged = custody.cases.judge(acting_user(custody), case_no, judgment_no, judgment_date, case_unit)
+    emit({"case_no": judged.case_no, "status": judged.status, "judgment_no": judged.judgment_no})
 
 
 @case.command("show")
@@ -55,7 +55,12 @@ def judge_command(case_no: str, judgment_no: str, judgment_date: str, case_unit:
 def show_command(case_no: str, case_unit: str | None) -> None:
     """A case and its items, as the acting user may see them."""
     with services() as custody:
-        found = custody.case(case_no, acting_user(custody), case_unit)
-    emit({k: found[k] for k in ("case_no", "unit_code", "title", "status", "judgment_no", "judgment_date")})
-    for item in found["items"]:
-        emit({k: item[k] for k in ("evidence_no", "kind", "state", "version", "unit_code")})
+        found = custody.cases.get(acting_user(custody), case_no, case_unit)
+    emit(
+        {
+            k: getattr(found, k)
+            for k in ("case_no", "unit_code", "title", "status", "judgment_no", "judgment_date")
+        }
+    )
+    for item in found.items:
+        emit({k: getattr(item, k) for k in ("evidence_no", "kind", "state", "version", "unit_code")})

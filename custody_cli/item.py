@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import click
@@ -10,6 +11,7 @@ from custody.model import CheckoutPurpose, EventType
 from custody_cli.context import CASE_UNIT, acting_user, emit, reports_errors, second_password, services
 
 SUMMARY = ("evidence_no", "kind", "state", "version", "unit_code", "case_no")
+OVERDUE = ("evidence_no", "unit_code", "checkout_purpose", "checked_out_to", "due_date", "version")
 
 
 @click.group()
@@ -68,8 +70,10 @@ def register_firearm(
         description,
     )
     with services() as custody:
-        registered = custody.register_firearm(acting_user(custody), case_no, intake, case_unit=case_unit)
-    emit({k: registered[k] for k in SUMMARY})
+        registered = custody.items.register_firearm(
+            acting_user(custody), case_no, intake, case_unit=case_unit
+        )
+    emit({k: getattr(registered, k) for k in SUMMARY})
 
 
 @register.command("ammo")
@@ -101,8 +105,10 @@ def register_ammo(
         description,
     )
     with services() as custody:
-        registered = custody.register_ammunition(acting_user(custody), case_no, intake, case_unit=case_unit)
-    emit({k: registered[k] for k in SUMMARY})
+        registered = custody.items.register_ammunition(
+            acting_user(custody), case_no, intake, case_unit=case_unit
+        )
+    emit({k: getattr(registered, k) for k in SUMMARY})
 
 
 @item.command("show")
@@ -112,9 +118,10 @@ def show(evidence_no: str) -> None:
     """An item's state and full history: one JSON line for the item, then one per event (an item
     outside the acting user's scope is unknown)."""
     with services() as custody:
-        found = custody.item(evidence_no, acting_user(custody))
-    history = found.pop("history")
-    emit({k: v for k, v in found.items() if v is not None})
+        found = custody.items.item(acting_user(custody), evidence_no)
+    fields = asdict(found)
+    history = fields.pop("history")
+    emit({k: v for k, v in fields.items() if v is not None})
     for event in history:
         emit(event)
 
@@ -137,11 +144,11 @@ def _act(
             passwords["receiver"] = second_password(payload["receiver"], "receiver")
         if witness:
             passwords["witness"] = second_password(witness, "witness")
-        current = version if version is not None else custody.item(evidence_no, actor)["version"]
+        current = version if version is not None else custody.items.item(actor, evidence_no).version
         after = identity(custody).act(
             actor, evidence_no, event, current, payload, witness, passwords, cli_client()
         )
-    emit({k: after.get(k) for k in SUMMARY if k in after})
+    emit({k: getattr(after, k) for k in SUMMARY if k != "case_no"})  # an act reads no case number
 
 
 _version = click.option(
@@ -252,5 +259,5 @@ def count(evidence_no: str, quantity: int, reason: str, version: int | None) -> 
 def overdue() -> None:
     """Checked-out items past their due date within the acting user's scope, one JSON line each."""
     with services() as custody:
-        for row in custody.overdue(acting_user(custody)):
-            emit(row)
+        for overdue_item in custody.items.overdue(acting_user(custody)):
+            emit({k: getattr(overdue_item, k) for k in OVERDUE})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from custody_cli.context import acting_user, fail, reports_errors, services
 
 if TYPE_CHECKING:
+    from custody.records import Item
     from labels import ItemLabel
 
 
@@ -19,23 +20,23 @@ def label() -> None:
     """Evidence labels: PDF (thermal or A4 sheets) or ZPL, to a file or a printer."""
 
 
-def item_label(item: dict[str, Any], unit_name: str) -> ItemLabel:
-    """The label values of one item row (with its ``case_no``)."""
+def item_label(item: Item, unit_name: str, case_no: str | None = None) -> ItemLabel:
+    """The label values of one item (of case ``case_no`` when given, else the item's own)."""
     from custody.clock import china_date
     from labels import ItemLabel
 
-    if item["kind"] == "F":
+    if item.kind == "F":
         details = (
-            f"{item['firearm_type']} {item['make_model']}",
-            f"编号 {item['serial_number']}  {item['calibre']}",
+            f"{item.firearm_type} {item.make_model}",
+            f"编号 {item.serial_number}  {item.calibre}",
         )
     else:
-        details = (f"{item['calibre']}  {item['quantity_rounds']}发", item.get("headstamp_lot") or "")
+        details = (f"{item.calibre}  {item.quantity_rounds}发", item.headstamp_lot or "")
     return ItemLabel(
-        evidence_number=item["evidence_no"],
-        case_number=item["case_no"],
+        evidence_number=item.evidence_no,
+        case_number=case_no or item.case_no or "",
         unit_name=unit_name,
-        intake_date=china_date(item["registered_at_us"]),
+        intake_date=china_date(item.registered_at_us),
         details=tuple(d for d in details if d),
     )
 
@@ -101,8 +102,8 @@ def item_command(
 ) -> None:
     """The label of one item; refuses a wrong check digit or an item unknown to the acting user."""
     with services() as custody:
-        item = custody.item(evidence_no, acting_user(custody))
-        unit_name = custody.unit(item["unit_code"])["name_zh"]
+        item = custody.items.item(acting_user(custody), evidence_no)
+        unit_name = custody.units.get(item.unit_code).name_zh
     data = _render([item_label(item, unit_name)], layout, _format_for(fmt, out), 1)
     _deliver(data, out, printer)
 
@@ -124,9 +125,9 @@ def sheet_command(
 ) -> None:
     """Labels of every item of a case the acting user may see, on A4 sheets by default."""
     with services() as custody:
-        case = custody.case(case_no, acting_user(custody))
-        names = {code: custody.unit(code)["name_zh"] for code in {i["unit_code"] for i in case["items"]}}
-    if not case["items"]:
+        case = custody.cases.get(acting_user(custody), case_no)
+        names = {code: custody.units.get(code).name_zh for code in {i.unit_code for i in case.items}}
+    if not case.items:
         fail(f"case {case_no} has no items")
-    labels = [item_label({**i, "case_no": case_no}, names[i["unit_code"]]) for i in case["items"]]
+    labels = [item_label(i, names[i.unit_code], case_no) for i in case.items]
     _deliver(_render(labels, layout, _format_for(fmt, out), start), out, printer)

@@ -84,11 +84,13 @@ def verify(expect_head: str | None, expect_history: IO[str] | None) -> None:
             history = parse_history(expect_history)
         except ValueError as bad:
             fail(f"{expect_history.name}: {bad}", 2)
-    from custody.db.ledger_store import verify_ledger
     from custody_cli.progress import progress_bar
 
-    with services() as custody, progress_bar("verifying the ledger", lambda: custody.head().seq) as progress:
-        result = verify_ledger(custody.store.engine, expected, history, progress)
+    with (
+        services() as custody,
+        progress_bar("verifying the ledger", lambda: custody.ledger.head().seq) as progress,
+    ):
+        result = custody.ledger.verify(expected, history, progress)
     _report(result)
 
 
@@ -97,7 +99,7 @@ def verify(expect_head: str | None, expect_history: IO[str] | None) -> None:
 def head() -> None:
     """The newest event's seq and hash (reports carry it)."""
     with services() as custody:
-        current = custody.head()
+        current = custody.ledger.head()
     emit({"seq": current.seq, "hash": current.hash, "head": str(current)})
 
 
@@ -106,27 +108,23 @@ def head() -> None:
 def export() -> None:
     """Every event as one JSON line, every column as stored (keep it to verify against later with
     `ledger verify --expect-history`)."""
-    from custody.db.ledger_store import raw_rows
-    from custody.ledger import ALL_COLUMNS
-
     with services() as custody:
         _province_reader(custody, "export the ledger")
-        with raw_rows(custody.engine) as rows:
-            for row in rows:
-                emit(dict(zip(ALL_COLUMNS, row, strict=True)))
+        with custody.ledger.export() as events:
+            for event in events:
+                emit(event)
 
 
 @ledger.command("replay")
 @reports_errors
 def replay() -> None:
     """Rebuild every item's state from the ledger; exit non-zero on any difference with the stored state."""
-    from custody.replay import replay as run_replay
     from custody_cli.progress import progress_bar
 
     with services() as custody:
         _province_reader(custody, "replay the ledger")
-        with progress_bar("replaying the ledger", lambda: custody.head().seq) as progress:
-            events, differences = run_replay(custody.store.engine, progress)
+        with progress_bar("replaying the ledger", lambda: custody.ledger.head().seq) as progress:
+            events, differences = custody.ledger.replay(progress)
     for difference in differences:
         emit(difference.as_dict())
     emit({"ok": not differences, "events": events, "differences": len(differences)})

@@ -58,16 +58,16 @@ def prepare_desk(database_url: str) -> DemoDesk:
     custody = Custody.open(database_url)
     try:
         prepare_demo(custody)
-        items = [i for i in custody.case(CASES[0][1])["items"] if i["state"] == "registered"]
+        items = [i for i in custody.cases.get(None, CASES[0][1]).items if i.state == "registered"]
         if len(items) < 3:
             raise click.ClickException("the demo case has fewer than three items in custody")
-        bound = next((i for i in items if i.get("tag_uid") == BOUND_UID), None)
+        bound = next((i for i in items if i.tag_uid == BOUND_UID), None)
         if bound is None:
             bound = items[-1]
-            clerk = custody.actor("cc-clerk")
-            custody.bind_tag(clerk, bound["evidence_no"], bound["version"], BOUND_UID, "ntag213")
-        others = [i["evidence_no"] for i in items if i is not bound]
-        admin, stations = custody.actor("admin"), custody.stations
+            clerk = custody.users.actor("cc-clerk")
+            custody.items.bind_tag(clerk, bound.evidence_no, bound.version, BOUND_UID, "ntag213")
+        others = [i.evidence_no for i in items if i is not bound]
+        admin, stations = custody.users.actor("admin"), custody.stations
         for n in count(1):
             name = f"demo-desk-{n}"
             try:
@@ -80,7 +80,7 @@ def prepare_desk(database_url: str) -> DemoDesk:
             break
     finally:
         custody.close()
-    return DemoDesk(name, key, others[:-1] or others, others[-1], bound["evidence_no"])
+    return DemoDesk(name, key, others[:-1] or others, others[-1], bound.evidence_no)
 
 
 @contextmanager

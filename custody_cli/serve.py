@@ -83,7 +83,7 @@ def prepare_demo(custody: Custody) -> DemoSummary:
     upgrade(custody.engine)
     summary = load_demo(custody)
     users = custody.users
-    admin = custody.actor("admin")
+    admin = custody.users.actor("admin")
     given = []
     for username, *_ in USERS:
         if not users.get(admin, username).has_password:

@@ -120,18 +120,18 @@ def _binding(number: str) -> Callable[[str, str], dict[str, object]]:
     try:
         with services() as custody:
             actor = acting_user(custody)
-            custody.item(number, actor)
+            custody.items.item(actor, number)
     except CustodyError as refused:
         fail(str(refused))
 
     def bind(uid: str, tag_type: str) -> dict[str, object]:
         try:
             with services() as custody:
-                current = custody.item(number, actor)
-                after = custody.bind_tag(actor, number, current["version"], uid, tag_type)
+                current = custody.items.item(actor, number)
+                after = custody.items.bind_tag(actor, number, current.version, uid, tag_type)
         except CustodyError as refused:
             _print({"event": "error", "kind": "not_bound", "message": str(refused)})
             fail(f"the tag was written but not bound: {refused}")
-        return {"item_version": after["version"]}
+        return {"item_version": after.version}
 
     return bind

@@ -25,13 +25,12 @@ def unit() -> None:
 def import_command(path: Path | None) -> None:
     """Import the units; units already known are left as they are. Once users exist, only a province
     administrator imports (before the first user, units are the first step of setting up)."""
-    from custody.unit_admin import import_units
     from custody.units import read_units
     from custody_cli.progress import progress_bar
 
     rows = read_units(path)
     with services() as custody:
-        admin = acting_user(custody) if custody.user_count() > 0 else None
+        admin = acting_user(custody) if custody.users.count() > 0 else None
         with progress_bar("importing units", len(rows), "units") as progress:
-            added = import_units(custody, admin, rows, progress)
+            added = custody.units.import_units(admin, rows, progress)
     click.echo(f"{added} units added, {len(rows) - added} already known")

@@ -50,9 +50,9 @@ def _populate(url: str) -> None:
     custody = Custody.open(url, FixedClock(START))
     try:
         upgrade(custody.engine)
-        custody.import_units(read_units())
+        custody.units.import_units(None, read_units())
         for username, name, unit, department, roles in CAST:
-            custody.add_user(username, name, unit, department, roles)
+            custody.users.add(username, name, unit, department, roles)
     finally:
         custody.close()
 

@@ -20,12 +20,11 @@ from api.schemas import (
     CasePage,
     CaseUnit,
     JudgmentIn,
-    case_out,
-    item_out,
     stored_text,
 )
 from custody.model import CaseStatus
 from custody.queries import MAX_PAGE
+from custody.units import UNIT_CODE_LENGTH
 
 router = APIRouter(prefix=API_PREFIX + "/cases", tags=["cases"])
 
@@ -36,14 +35,16 @@ def list_cases(
     caller: ReaderOrStation,
     services: ServicesDep,
     status: CaseStatus | None = None,
-    unit_code: Annotated[str | None, Query(max_length=6, description="That unit and the units below")] = None,
+    unit_code: Annotated[
+        str | None, Query(max_length=UNIT_CODE_LENGTH, description="That unit and the units below")
+    ] = None,
     q: Annotated[stored_text("q") | None, Query(description="Part of the case number or title")] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> CasePage:
     """Cases of the caller's unit and below, newest first."""
     page = services.queries.cases(caller.actor, status, unit_code, q, cursor, limit)
-    return CasePage(cases=[case_out(c) for c in page.rows], next_cursor=page.next_cursor)
+    return CasePage(cases=[CaseOut.model_validate(c) for c in page.rows], next_cursor=page.next_cursor)
 
 
 @router.post("", status_code=201, response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
@@ -63,10 +64,10 @@ def open_case(
         caller,
         idempotency_key,
         body,
-        lambda also: services.custody.open_case(
+        lambda also: services.custody.cases.open(
             caller.actor, body.case_no, body.title, body.unit_code, also=also
         ),
-        case_out,
+        CaseOut.model_validate,
     )
 
 
@@ -76,8 +77,8 @@ def show_case(
 ) -> CaseDetail:
     """A case with the items of it that the caller may see (an item transferred to a unit outside the
     caller's scope is not listed)."""
-    found = services.custody.case(case_no, caller.actor, unit_code)
-    return CaseDetail(**case_out(found).model_dump(), items=[item_out(i) for i in found["items"]])
+    found = services.custody.cases.get(caller.actor, case_no, unit_code)
+    return CaseDetail.model_validate(found)
 
 
 @router.post("/{case_no:path}/close", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
@@ -85,7 +86,7 @@ def close_case(
     case_no: str, caller: CaseKeeper, services: ServicesDep, unit_code: CaseUnit = None
 ) -> CaseOut:
     """Record that the case is closed (案件办结): its items may then be handed over to sealed storage."""
-    return case_out(services.custody.close_case(caller.actor, case_no, unit_code))
+    return CaseOut.model_validate(services.custody.cases.close(caller.actor, case_no, unit_code))
 
 
 @router.post("/{case_no:path}/judgment", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
@@ -93,7 +94,7 @@ def judge_case(
     case_no: str, body: JudgmentIn, caller: CaseKeeper, services: ServicesDep, unit_code: CaseUnit = None
 ) -> CaseOut:
     """Record the court's judgment (法院审判后)."""
-    judged = services.custody.judge_case(
+    judged = services.custody.cases.judge(
         caller.actor, case_no, body.judgment_no, body.judgment_date.isoformat(), unit_code
     )
-    return case_out(judged)
+    return CaseOut.model_validate(judged)

@@ -21,14 +21,13 @@ from api.schemas import (
     ItemPage,
     OverdueOut,
     SourceIn,
-    item_detail,
-    item_listed,
     stored_text,
 )
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import ItemState
 from custody.numbers import ItemKind
 from custody.queries import MAX_PAGE, ItemSearch
+from custody.units import UNIT_CODE_LENGTH
 
 router = APIRouter(prefix=API_PREFIX, tags=["items"])
 
@@ -43,7 +42,9 @@ class ItemQuery(BaseModel):
     )
     kind: ItemKind | None = None
     state: ItemState | None = None
-    unit_code: Annotated[str | None, Field(max_length=6, description="That unit and the units below")] = None
+    unit_code: Annotated[
+        str | None, Field(max_length=UNIT_CODE_LENGTH, description="That unit and the units below")
+    ] = None
     case_no: stored_text("case_no") | None = None
     serial_number: stored_text("serial_number") | None = None
     make_model: stored_text("make_model") | None = None
@@ -73,7 +74,7 @@ def search_items(
     """Items of the caller's unit and below matching every field given, newest first."""
     fields = query.model_dump(exclude={"cursor", "limit"}, exclude_none=True)
     page = services.queries.items(caller.actor, ItemSearch(**fields), query.cursor, query.limit)
-    return ItemPage(items=[item_listed(r) for r in page.rows], next_cursor=page.next_cursor)
+    return ItemPage(items=[ItemListed.model_validate(r) for r in page.rows], next_cursor=page.next_cursor)
 
 
 def _location(item: ItemListed) -> str:
@@ -112,10 +113,10 @@ def register_firearm(
         caller,
         idempotency_key,
         body,
-        lambda also: services.custody.register_firearm(
+        lambda also: services.custody.items.register_firearm(
             caller.actor, body.case_no, intake, case_unit=case_unit, also=also
         ),
-        item_listed,
+        ItemListed.model_validate,
         _location,
     )
 
@@ -144,10 +145,10 @@ def register_ammunition(
         caller,
         idempotency_key,
         body,
-        lambda also: services.custody.register_ammunition(
+        lambda also: services.custody.items.register_ammunition(
             caller.actor, body.case_no, intake, case_unit=case_unit, also=also
         ),
-        item_listed,
+        ItemListed.model_validate,
         _location,
     )
 
@@ -155,10 +156,10 @@ def register_ammunition(
 @router.get("/items/{evidence_no}", response_model=ItemDetail, responses=responses(401, 403, 404, 422))
 def show_item(evidence_no: str, caller: ReaderOrStation, services: ServicesDep) -> ItemDetail:
     """An item's current state and its whole custody history, oldest event first."""
-    return item_detail(services.custody.item(evidence_no, caller.actor))
+    return ItemDetail.model_validate(services.custody.items.item(caller.actor, evidence_no))
 
 
 @router.get("/checkouts/overdue", response_model=list[OverdueOut], responses=responses(401, 403))
 def overdue(caller: Reader, services: ServicesDep) -> list[OverdueOut]:
     """Checked-out items of the caller's unit and below past their due date (China Standard Time)."""
-    return [OverdueOut(**row) for row in services.custody.overdue(caller.actor)]
+    return [OverdueOut.model_validate(item) for item in services.custody.items.overdue(caller.actor)]

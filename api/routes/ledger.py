@@ -17,7 +17,7 @@ router = APIRouter(prefix=API_PREFIX + "/ledger", tags=["ledger"])
 
 @router.get("/head", response_model=HeadOut, responses=responses(401, 403))
 def head(caller: LedgerReader, services: ServicesDep) -> HeadOut:
-    current = services.custody.head()
+    current = services.custody.ledger.head()
     return HeadOut(seq=current.seq, hash=current.hash, head=str(current))
 
 
@@ -42,4 +42,4 @@ ExpectedHead = Annotated[Head | None, Depends(expected_head)]
 def verify(caller: Inspector, services: ServicesDep, expected: ExpectedHead) -> VerificationOut:
     """Recompute the whole chain; ``ok`` is false and ``first_bad_seq`` names the first bad event if
     anything was altered or removed."""
-    return VerificationOut.model_validate(services.custody.verify(expected).as_dict())
+    return VerificationOut.model_validate(services.custody.ledger.verify(expected).as_dict())

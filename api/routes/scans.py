@@ -27,7 +27,7 @@ from api.idempotency import idempotency_key_of
 from api.schemas import stored_text
 from custody.errors import InvalidInput, NotPermitted
 from custody.model import Role
-from custody.scans import Scan, Station, record_sighting_async
+from custody.scans import Scan, ScanSource
 from custody.stations import DeviceNotBound, StationRevoked
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
@@ -172,7 +172,7 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
     body = await scan_body(request)  # read here, not as a parameter: the busiest route skips a pass
     if caller.station is not None:
         caller.station.require_device(body.device)
-        where = Station(
+        where = ScanSource(
             caller.station.name,
             caller.station.unit_code,
             caller.station.name,
@@ -180,13 +180,13 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
             key_sha256=caller.station.key_sha256,
         )
     else:
-        where = Station(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
+        where = ScanSource(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
     services = await get_services(request)
     scan = Scan(**{**body.model_dump(), "idempotency_key": scan_key(body, request)})
 
     logged = EntryWithAct(request, services.access_log, _status_of)  # one commit a scan
     try:
-        answer = await record_sighting_async(services.custody, where, scan, logged)
+        answer = await services.custody.scans.record_async(where, scan, logged)
     except (StationRevoked, DeviceNotBound):  # the remembered station is older than its row
         if caller.station is not None:
             services.stations.forget(caller.station.id)

@@ -21,7 +21,6 @@ from api.schemas import (
     ItemOut,
     ReturnIn,
     TransferIn,
-    item_out,
 )
 from custody import lifecycle
 from custody.model import EventType
@@ -66,7 +65,7 @@ def _add_act(path: str, event: EventType, body_model: type[BaseModel], summary: 
         after = services.identity.act(
             caller.actor, evidence_no, event, version, values, witness, passwords, client_address(request)
         )
-        return item_out(after)
+        return ItemOut.model_validate(after)
 
     record.__name__ = f"record_{event.value}"
     record.__doc__ = f"{summary}."

@@ -9,7 +9,7 @@ from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import UnitIn, UnitOut
 from custody.db.unit_of_work import Also
-from custody.unit_admin import add_unit
+from custody.records import Unit
 
 router = APIRouter(prefix=API_PREFIX + "/units", tags=["units"])
 
@@ -17,12 +17,12 @@ router = APIRouter(prefix=API_PREFIX + "/units", tags=["units"])
 @router.get("", response_model=list[UnitOut], responses=responses(401, 403))
 def list_units(caller: AnyCaller, services: ServicesDep) -> list[UnitOut]:
     """Every unit of the province, by code."""
-    return [UnitOut(**row) for row in services.queries.units()]
+    return [UnitOut.model_validate(unit) for unit in services.custody.units.all()]
 
 
 @router.get("/{code}", response_model=UnitOut, responses=responses(401, 403, 404))
 def show_unit(code: str, caller: AnyCaller, services: ServicesDep) -> UnitOut:
-    return UnitOut(**services.custody.unit(code))
+    return UnitOut.model_validate(services.custody.units.get(code))
 
 
 @router.post("", status_code=201, response_model=UnitOut, responses=responses(401, 403, 404, 409, 422))
@@ -36,9 +36,8 @@ def create_unit(
     """Add a unit under the administrator's unit or a unit below it (``Idempotency-Key``: a retry gets
     the first answer)."""
 
-    def add(also: Also | None) -> object:
-        return add_unit(
-            services.custody,
+    def add(also: Also | None) -> Unit:
+        return services.custody.units.add(
             caller.actor,
             body.code,
             body.parent_code,
@@ -49,17 +48,6 @@ def create_unit(
             also=also,
         )
 
-    def added(_result: object) -> UnitOut:
-        # the unit as stored: the body's values, already held to the text policy the core applies
-        return UnitOut(
-            code=body.code,
-            parent_code=body.parent_code,
-            name_zh=body.name_zh,
-            name_en=body.name_en,
-            level=body.level.value,
-            note=body.note,
-        )
-
     return create_once(
         request,
         services,
@@ -67,6 +55,6 @@ def create_unit(
         idempotency_key,
         body,
         add,
-        added,
+        UnitOut.model_validate,
         lambda unit: f"{API_PREFIX}/units/{unit.code}",
     )

@@ -16,7 +16,17 @@ from sqlalchemy.engine import Connection
 
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import EventRow
-from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, Verification, event_hash, verify_rows
+from custody.errors import UnrecordableEvent
+from custody.ledger import (
+    ALL_COLUMNS,
+    GENESIS_HASH,
+    Head,
+    Verification,
+    canonical_payload,
+    event_hash,
+    verify_rows,
+)
+from custody.model import EventType
 from custody.progress import Progress, counted
 from custody.text import require_plain
 
@@ -54,6 +64,55 @@ def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:
     row["hash"] = event_hash([row[c] for c in ALL_COLUMNS[:-1]])
     _INSERT.run(conn, row)
     return Head(row["seq"], row["hash"])
+
+
+def record_event(
+    conn: Connection,
+    event: EventType,
+    recorded_at_us: int,
+    *,
+    actor_id: int | None,
+    unit_code: str,
+    payload: dict[str, Any],
+    item_id: int | None = None,
+    case_id: int | None = None,
+    item_version: int | None = None,
+    station: str = "",
+    device: str = "",
+    witness_id: int | None = None,
+) -> Head:
+    """The one builder of ledger rows: every act and every sighting is appended through here.
+
+    The payload is stored as canonical JSON (:func:`custody.ledger.canonical_payload`). A value the
+    chain's encoding cannot hold is refused as :class:`~custody.errors.UnrecordableEvent` (the caller's
+    savepoint is rolled back: nothing of the act is written)."""
+    try:
+        stored = canonical_payload(payload)
+    except (TypeError, ValueError):  # not JSON (a set, bytes, a circular structure)
+        raise UnrecordableEvent(
+            f"the ledger cannot record this {event.value} event: a value is not JSON"
+        ) from None
+    try:
+        return append_event(
+            conn,
+            {
+                "recorded_at_us": recorded_at_us,
+                "event_type": event.value,
+                "item_id": item_id,
+                "case_id": case_id,
+                "actor_id": actor_id,
+                "unit_code": unit_code,
+                "station": station,
+                "device": device,
+                "witness_id": witness_id,
+                "item_version": item_version,
+                "payload": stored,
+            },
+        )
+    except UnicodeError:  # a lone surrogate: the chain's UTF-8 encoding cannot hold it
+        raise UnrecordableEvent(
+            f"the ledger cannot record this {event.value} event: it holds text that is not valid Unicode"
+        ) from None
 
 
 @contextmanager

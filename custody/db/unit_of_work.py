@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
@@ -31,6 +31,15 @@ from custody.db.writer import Writer
 from custody.errors import Message, NotPermitted, UnknownUnit
 
 T = TypeVar("T")
+
+
+class Scoped(Protocol):
+    """Whoever sees by unit: a user (an :class:`~custody.actors.Actor`) or a scanning station."""
+
+    @property
+    def unit_code(self) -> str: ...
+
+
 Change = Callable[[Connection], T]
 Also = Callable[[Connection, Any], object]
 
@@ -122,12 +131,12 @@ class Store:
         """Forget the cached unit tree (after units were added)."""
         self._tree = None
 
-    def sees(self, viewer: Actor | None, unit_code: str, conn: Connection | None = None) -> bool:
+    def sees(self, viewer: Scoped | None, unit_code: str, conn: Connection | None = None) -> bool:
         """The one scope rule: a viewer sees its own unit and every unit below it (``None``: no
         viewer, the system itself, sees everything)."""
         return viewer is None or self.units(conn).within(unit_code, viewer.unit_code)
 
-    def scope_of(self, viewer: Actor | None, conn: Connection | None = None) -> set[str] | None:
+    def scope_of(self, viewer: Scoped | None, conn: Connection | None = None) -> set[str] | None:
         """The unit codes ``viewer`` sees, or ``None`` for every unit (no viewer, or the province)."""
         if viewer is None or viewer.unit_code == PROVINCE_CODE:
             return None
@@ -143,4 +152,4 @@ class Store:
             raise NotPermitted(OUTSIDE_SCOPE, username=viewer.username, act=act, unit_code=unit_code)
 
 
-__all__ = ["OUTSIDE_SCOPE", "UNKNOWN_UNIT", "Also", "Change", "Store", "is_sqlite"]
+__all__ = ["OUTSIDE_SCOPE", "UNKNOWN_UNIT", "Also", "Change", "Scoped", "Store", "is_sqlite"]

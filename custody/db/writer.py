@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from custody.db.engine import WRITE_OPTION, is_sqlite
 
 T = TypeVar("T")
-Act = Callable[[Connection], Any]
+Change = Callable[[Connection], Any]  # what the writer runs in one savepoint (not a lifecycle act)
 
 # Key of the PostgreSQL advisory lock that serialises appends to the custody ledger.
 LEDGER_LOCK_KEY = 0x637573746F6479  # "custody"
@@ -139,7 +139,7 @@ class Writer:
             if conn is not None:
                 conn.close()
 
-    def _next_batch(self) -> list[tuple[Act, Waiter]] | None:
+    def _next_batch(self) -> list[tuple[Change, Waiter]] | None:
         first = self._queue.get()
         if first is _STOP:
             return None
@@ -147,7 +147,7 @@ class Writer:
         self._take_more(batch)
         return batch
 
-    def _commit(self, conn: Connection, batch: list[tuple[Act, Waiter]]) -> None:
+    def _commit(self, conn: Connection, batch: list[tuple[Change, Waiter]]) -> None:
         """Run the batch, and whatever arrives meanwhile, in one transaction; then answer every caller."""
         outcomes: list[Outcome] = []
         with conn.begin():
@@ -173,7 +173,7 @@ class Writer:
         self.acts += len(batch)
         _answer(outcomes)
 
-    def _take_more(self, batch: list[tuple[Act, Waiter]]) -> None:
+    def _take_more(self, batch: list[tuple[Change, Waiter]]) -> None:
         """Acts waiting in the queue join the batch, up to its size: those that came with the first,
         and those that arrived while it ran (group commit grows under load)."""
         while len(batch) < self._max_batch:

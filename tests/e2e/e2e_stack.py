@@ -26,6 +26,7 @@ import pytest
 from api.launcher import ServiceProcess
 from custody.intake import FirearmIntake
 from custody.model import Department, Role
+from custody.records import Item
 from custody.services import Custody
 from custody.units import read_units
 
@@ -68,7 +69,7 @@ class Bureau:
     path: Path
     numbers: list[str]
     station_key: str
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -112,16 +113,18 @@ def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
     assert done.returncode == 0, done.stderr
     custody = Custody.open(url)
     try:
-        custody.import_units(read_units())
-        admin = custody.add_user("admin", "管理员", "220000", Department.OFFICE, {Role.ADMIN})
-        clerk = custody.add_user("ng-clerk", "南关物证管理员", UNIT, Department.EVIDENCE_ROOM, {Role.CLERK})
-        custody.open_case(clerk, CASE_NO, "私制枪支案")
+        custody.units.import_units(None, read_units())
+        admin = custody.users.add("admin", "管理员", "220000", Department.OFFICE, {Role.ADMIN})
+        clerk = custody.users.add(
+            "ng-clerk", "南关物证管理员", UNIT, Department.EVIDENCE_ROOM, {Role.CLERK}
+        )
+        custody.cases.open(clerk, CASE_NO, "私制枪支案")
         intakes = [FirearmIntake("手枪", "54式", f"E2E-{n}", "7.62mm", True) for n in range(firearms)]
-        items = [custody.register_firearm(clerk, CASE_NO, intake) for intake in intakes]
+        items = [custody.items.register_firearm(clerk, CASE_NO, intake) for intake in intakes]
         _station, key = custody.stations.add(admin, STATION, UNIT, Department.EVIDENCE_ROOM, DEVICES)
     finally:
         custody.close()
-    return Bureau(path, [item["evidence_no"] for item in items], key, items)
+    return Bureau(path, [item.evidence_no for item in items], key, items)
 
 
 class OutputLog:

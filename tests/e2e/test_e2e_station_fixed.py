@@ -21,7 +21,7 @@ def administrator(bureau) -> None:
     """Give the bureau's administrator a password, so that the command line can prove who acts."""
     custody = bureau.custody()
     try:
-        custody.users.set_password(custody.actor("admin"), "admin", PASSWORD)
+        custody.users.set_password(custody.users.actor("admin"), "admin", PASSWORD)
     finally:
         custody.close()
 

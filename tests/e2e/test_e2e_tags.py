@@ -19,9 +19,9 @@ def bureau(tmp_path, pcscd):
     prepared = prepare_bureau(tmp_path / "bureau")
     custody = prepared.custody()
     try:
-        clerk = custody.actor("ng-clerk")
+        clerk = custody.users.actor("ng-clerk")
         item = prepared.items[1]
-        custody.bind_tag(clerk, item["evidence_no"], item["version"], BOUND_UID, "ntag213")
+        custody.items.bind_tag(clerk, item.evidence_no, item.version, BOUND_UID, "ntag213")
     finally:
         custody.close()
     return prepared

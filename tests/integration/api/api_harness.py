@@ -83,7 +83,7 @@ class Harness:
             self.app = _shared_app()
             self.app.state.services = self.services
         self.client: TestClient = TestClient(self.app, raise_server_exceptions=True)
-        self._admin = custody.actor("admin")
+        self._admin = custody.users.actor("admin")
 
     @contextmanager
     def running(self) -> Iterator[Harness]:
@@ -126,7 +126,7 @@ class Harness:
         return key
 
     def head_seq(self) -> int:
-        return self.custody.head().seq
+        return self.custody.ledger.head().seq
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -96,10 +96,10 @@ def test_the_password_is_stored_as_an_argon2id_hash(api, city_admin):
     ],
 )
 def test_a_user_is_not_added_on_bad_input_or_outside_the_scope(api, city_admin, change, status, code, field):
-    before = api.custody.user_count()
+    before = api.custody.users.count()
     answer = api.client.post("/api/v1/users", headers=city_admin, json=new_user(**change))
     assert problem(answer, status, code).get("field") == field
-    assert api.custody.user_count() == before
+    assert api.custody.users.count() == before
 
 
 def test_users_are_listed_for_the_callers_unit_and_below_and_never_with_a_secret(api, city_admin):

@@ -131,7 +131,7 @@ def test_a_full_disk_answers_503_logs_once_and_recovers_without_losing_a_record(
     assert api.client.get("/health").json()["status"] == "ok"
     for case_no in written:  # every act answered 201 is there
         assert api.client.get(f"/api/v1/cases/{case_no}", headers=clerk).status_code == 200
-    assert api.custody.verify().ok
+    assert api.custody.ledger.verify().ok
     ends = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(ends) == 2 and ends[1].startswith("storage: writes succeed again")
 
@@ -205,4 +205,4 @@ def test_a_full_tablespace_answers_503_and_recovers_on_postgresql(
     assert open_case(api, clerk).status_code == 201
     assert api.client.get("/health").json()["status"] == "ok"
     assert api.client.get(f"/api/v1/cases/{kept}", headers=clerk).status_code == 200
-    assert api.custody.verify().ok
+    assert api.custody.ledger.verify().ok

@@ -68,14 +68,14 @@ class World:
     def __init__(self, harness: Harness) -> None:
         self.h = harness
         custody, clock = harness.custody, harness.clock
-        admin = custody.actor("admin")
+        admin = custody.users.actor("admin")
         for role, username in ROLE_USERS.items():
             if username.startswith("m-"):
                 harness.users.create(admin, username, username, IN, Department.OFFICE, {role}, PASSWORD)
         harness.give_passwords(
             "ng-clerk", "ng-investigator", "ng-custodian", "ng-auditor", "ng-clerk2", "jl-clerk"
         )
-        self.clerk = {IN: custody.actor("ng-clerk"), OUT: custody.actor("jl-clerk")}
+        self.clerk = {IN: custody.users.actor("ng-clerk"), OUT: custody.users.actor("jl-clerk")}
         self.case = {scope: self.new_case(scope) for scope in (IN, OUT)}
         self.item = {scope: self.new_item(scope) for scope in (IN, OUT)}
         self.user = {IN: "ng-clerk2", OUT: "jl-clerk"}
@@ -88,7 +88,7 @@ class World:
         self.overdue = {}
         for scope in (IN, OUT):
             number = self.new_item(scope)
-            custody.check_out(self.clerk[scope], number, 1, "court", "法院", due)
+            custody.items.check_out(self.clerk[scope], number, 1, "court", "法院", due)
             self.overdue[scope] = number
         # a session that has expired, and one that was revoked
         clock.advance(-9 * 3600)
@@ -114,29 +114,31 @@ class World:
 
     def new_case(self, scope: str, closed: bool = False) -> str:
         number = unique(f"M-{scope}-")
-        self.custody.open_case(self.clerk[scope], number)
+        self.custody.cases.open(self.clerk[scope], number)
         if closed:
-            self.custody.close_case(self.clerk[scope], number)
+            self.custody.cases.close(self.clerk[scope], number)
         return number
 
     def new_item(self, scope: str, ammunition: bool = False, case_no: str | None = None) -> str:
         case = case_no or self.case[scope]
         if ammunition:
-            made = self.custody.register_ammunition(self.clerk[scope], case, AmmunitionIntake("7.62mm", 50))
+            made = self.custody.items.register_ammunition(
+                self.clerk[scope], case, AmmunitionIntake("7.62mm", 50)
+            )
         else:
             intake = FirearmIntake("手枪", "54式", unique("S"), "7.62mm", True)
-            made = self.custody.register_firearm(self.clerk[scope], case, intake)
-        return str(made["evidence_no"])
+            made = self.custody.items.register_firearm(self.clerk[scope], case, intake)
+        return str(made.evidence_no)
 
     def checked_out_item(self, scope: str) -> str:
         number = self.new_item(scope)
-        self.custody.check_out(self.clerk[scope], number, 1, "lab", "技术室", "2026-12-31")
+        self.custody.items.check_out(self.clerk[scope], number, 1, "lab", "技术室", "2026-12-31")
         return number
 
     def item_of_closed_case(self, scope: str) -> str:
         case = self.new_case(scope)
         number = self.new_item(scope, case_no=case)
-        self.custody.close_case(self.clerk[scope], case)
+        self.custody.cases.close(self.clerk[scope], case)
         return number
 
     def new_user(self, scope: str) -> str:

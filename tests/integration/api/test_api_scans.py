@@ -16,12 +16,12 @@ CASE = "长南公刑字〔2026〕077号"
 
 
 def gun(api: Harness) -> str:
-    clerk = api.custody.actor("ng-clerk")
-    api.custody.open_case(clerk, CASE)
+    clerk = api.custody.users.actor("ng-clerk")
+    api.custody.cases.open(clerk, CASE)
     return str(
-        api.custody.register_firearm(clerk, CASE, FirearmIntake("手枪", "54式", "1", "7.62mm", True))[
-            "evidence_no"
-        ]
+        api.custody.items.register_firearm(
+            clerk, CASE, FirearmIntake("手枪", "54式", "1", "7.62mm", True)
+        ).evidence_no
     )
 
 
@@ -39,9 +39,9 @@ def test_a_scan_is_recorded_once_and_a_retry_gets_the_same_answer(api: Harness):
     assert again.status_code == 200
     assert again.json() == {**first.json(), "replayed": True}
     assert api.head_seq() == head
-    history = api.custody.item(number)["history"]
-    assert [e["event_type"] for e in history] == ["registered", "sighted"]
-    assert (history[-1]["station"], history[-1]["device"]) == ("ng-desk", "scanner-1")
+    history = api.custody.items.item(None, number).history
+    assert [e.event_type for e in history] == ["registered", "sighted"]
+    assert (history[-1].station, history[-1].device) == ("ng-desk", "scanner-1")
 
 
 def test_the_same_key_with_another_body_is_a_conflict(api: Harness):
@@ -82,7 +82,7 @@ def test_a_clerk_scanning_at_the_desk_is_recorded_as_the_clerk(api: Harness):
     number = gun(api)
     answer = api.client.post("/api/v1/scans", json=scan(number), headers=api.login("ng-clerk"))
     assert answer.status_code == 201 and answer.json()["station"] == "user:ng-clerk"
-    assert api.custody.item(number)["history"][-1]["actor"] == "ng-clerk"
+    assert api.custody.items.item(None, number).history[-1].actor == "ng-clerk"
 
 
 def test_a_hundred_concurrent_deliveries_of_one_scan_make_one_event(api: Harness):
@@ -157,7 +157,7 @@ def test_a_key_revoked_elsewhere_stops_scans_although_the_service_remembers_it(a
     assert api.client.post("/api/v1/scans", json=scan(number), headers=headers).status_code == 201
     assert api.services.station_keys.recall(key) is not None  # remembered: the next scan reads no key
     # revoked by another process (the command line), whose revocation this service does not see
-    Stations(api.custody.store).revoke(api.custody.actor("admin"), "ng-desk")
+    Stations(api.custody.store).revoke(api.custody.users.actor("admin"), "ng-desk")
     head = api.head_seq()
     refused = api.client.post("/api/v1/scans", json=scan(number, key="k-2"), headers=headers)
     problem(refused, 401, "unauthenticated")

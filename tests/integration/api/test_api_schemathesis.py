@@ -50,15 +50,15 @@ class Service:
     def __init__(self, harness: Harness) -> None:
         self.harness = harness
         custody = harness.custody
-        admin = custody.actor("admin")
+        admin = custody.users.actor("admin")
         everything, office = set(Role), Department.OFFICE
         harness.users.create(admin, "root", "全部角色", "220000", office, everything, PASSWORD)
-        clerk = custody.actor("root")
-        custody.open_case(clerk, "长南公刑字〔2026〕001号", unit_code="220102")
+        clerk = custody.users.actor("root")
+        custody.cases.open(clerk, "长南公刑字〔2026〕001号", unit_code="220102")
         for serial in ("5401123", "6409871"):
             intake = FirearmIntake("手枪", "54式", serial, "7.62mm", True, SourceAndFlow(route="境外走私"))
-            custody.register_firearm(clerk, "长南公刑字〔2026〕001号", intake)
-        custody.register_ammunition(clerk, "长南公刑字〔2026〕001号", AmmunitionIntake("7.62mm", 50))
+            custody.items.register_firearm(clerk, "长南公刑字〔2026〕001号", intake)
+        custody.items.register_ammunition(clerk, "长南公刑字〔2026〕001号", AmmunitionIntake("7.62mm", 50))
         harness.station("desk-1", "220102", "scanner-1")
 
         self.shared = self.session()

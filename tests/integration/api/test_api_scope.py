@@ -15,8 +15,8 @@ from custody.intake import FirearmIntake
 
 def gun(api: Harness, clerk: str, case_no: str, serial: str) -> str:
     intake = FirearmIntake("手枪", "54式", serial, "7.62mm", True)
-    made = api.custody.register_firearm(api.custody.actor(clerk), case_no, intake)
-    return str(made["evidence_no"])
+    made = api.custody.items.register_firearm(api.custody.users.actor(clerk), case_no, intake)
+    return str(made.evidence_no)
 
 
 def case_path(case_no: str, suffix: str = "") -> str:
@@ -26,11 +26,11 @@ def case_path(case_no: str, suffix: str = "") -> str:
 def test_a_case_lists_only_the_items_its_reader_may_see(module_api):
     api = module_api
     case_no = unique("S-CASE-")
-    api.custody.open_case(api.custody.actor("ng-clerk"), case_no)
+    api.custody.cases.open(api.custody.users.actor("ng-clerk"), case_no)
     gun(api, "ng-clerk", case_no, unique("KEPT-"))
     moved_serial = unique("MOVED-")
     moved = gun(api, "ng-clerk", case_no, moved_serial)
-    api.custody.transfer(api.custody.actor("ng-clerk"), moved, 1, "220103", "移送")
+    api.custody.items.transfer(api.custody.users.actor("ng-clerk"), moved, 1, "220103", "移送")
     key = api.station(unique("s-desk-"), "220102")
     for headers in (api.login("ng-clerk"), station_headers(key)):
         shown = api.client.get(case_path(case_no), headers=headers)
@@ -47,10 +47,10 @@ def test_a_case_lists_only_the_items_its_reader_may_see(module_api):
 
 def closed_case_item(api: Harness) -> str:
     case_no = unique("S-CLOSED-")
-    clerk = api.custody.actor("ng-clerk")
-    api.custody.open_case(clerk, case_no)
+    clerk = api.custody.users.actor("ng-clerk")
+    api.custody.cases.open(clerk, case_no)
     number = gun(api, "ng-clerk", case_no, unique("H-"))
-    api.custody.close_case(clerk, case_no)
+    api.custody.cases.close(clerk, case_no)
     return number
 
 
@@ -87,14 +87,14 @@ def test_a_witness_out_of_scope_answers_as_a_missing_one(module_api):
 def test_another_units_case_number_is_no_conflict_and_reads_resolve_within_the_scope(module_api):
     api = module_api
     case_no = unique("S-SAME-")
-    api.custody.open_case(api.custody.actor("jl-clerk"), case_no, "吉林市的")
+    api.custody.cases.open(api.custody.users.actor("jl-clerk"), case_no, "吉林市的")
     ng = api.login("ng-clerk")
     problem(api.client.get(case_path(case_no), headers=ng), 404, "unknown-case")
     opened = api.client.post("/api/v1/cases", headers=ng, json={"case_no": case_no, "title": "南关的"})
     assert opened.status_code == 201 and opened.json()["unit_code"] == "220102"
     problem(api.client.post("/api/v1/cases", headers=ng, json={"case_no": case_no}), 409, "already-exists")
     assert api.client.get(case_path(case_no), headers=ng).json()["title"] == "南关的"
-    api.custody.open_case(api.custody.actor("kc-clerk"), case_no, "宽城的")
+    api.custody.cases.open(api.custody.users.actor("kc-clerk"), case_no, "宽城的")
     city = api.login("cc-clerk")
     assert (
         problem(api.client.get(case_path(case_no), headers=city), 422, "invalid-input")["field"]

@@ -34,11 +34,11 @@ def city_admin(api: Harness, _city_administrator: str) -> dict[str, str]:
 
 
 def new_item(api: Harness) -> str:
-    clerk = api.custody.actor("ng-clerk")
+    clerk = api.custody.users.actor("ng-clerk")
     case = unique("K-ST-")
-    api.custody.open_case(clerk, case)
+    api.custody.cases.open(clerk, case)
     intake = FirearmIntake("手枪", "54式", unique("S"), "7.62mm", True)
-    return str(api.custody.register_firearm(clerk, case, intake)["evidence_no"])
+    return str(api.custody.items.register_firearm(clerk, case, intake).evidence_no)
 
 
 def scan(api: Harness, key: str, device: str, number: str) -> Any:
@@ -78,7 +78,7 @@ def test_a_device_bound_in_another_process_is_admitted_though_this_one_remembers
     key = api.station(name, "220102", "scanner-1")
     assert scan(api, key, "scanner-1", number).status_code == 201  # remembered from now on
     problem(scan(api, key, "reader-1", number), 403, "device-not-bound")
-    elsewhere(api).bind(api.custody.actor("admin"), name, "reader-1", unrecorded)
+    elsewhere(api).bind(api.custody.users.actor("admin"), name, "reader-1", unrecorded)
     assert scan(api, key, "reader-1", number).status_code == 201
 
 
@@ -86,7 +86,7 @@ def test_a_device_unbound_in_another_process_is_refused_at_once_and_nothing_is_w
     name, number = unique("ng-desk-"), new_item(api)
     key = api.station(name, "220102", "scanner-1", "reader-1")
     assert scan(api, key, "reader-1", number).status_code == 201  # remembered with both devices
-    elsewhere(api).unbind(api.custody.actor("admin"), name, "reader-1", unrecorded)
+    elsewhere(api).unbind(api.custody.users.actor("admin"), name, "reader-1", unrecorded)
     head = api.head_seq()
     problem(scan(api, key, "reader-1", number), 403, "device-not-bound")
     problem(scan(api, key, "reader-1", number), 403, "device-not-bound")
@@ -116,7 +116,7 @@ def test_a_key_rotated_in_another_process_is_refused_though_this_one_remembers_i
     name, number = unique("ng-desk-"), new_item(api)
     old = api.station(name, "220102", "scanner-1")
     assert scan(api, old, "scanner-1", number).status_code == 201  # remembered
-    _station, new = elsewhere(api).rotate_key(api.custody.actor("admin"), name, unrecorded)
+    _station, new = elsewhere(api).rotate_key(api.custody.users.actor("admin"), name, unrecorded)
     head = api.head_seq()
     problem(scan(api, old, "scanner-1", number), 401, "unauthenticated")
     assert api.head_seq() == head

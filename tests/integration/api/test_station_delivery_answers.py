@@ -30,10 +30,10 @@ class Recorder:
 
 
 def firearms(api: Harness, count: int) -> list[str]:
-    clerk = api.custody.actor("ng-clerk")
-    api.custody.open_case(clerk, CASE)
+    clerk = api.custody.users.actor("ng-clerk")
+    api.custody.cases.open(clerk, CASE)
     intake = FirearmIntake("手枪", "54式", "1", "7.62mm", True)
-    return [str(api.custody.register_firearm(clerk, CASE, intake)["evidence_no"]) for _ in range(count)]
+    return [str(api.custody.items.register_firearm(clerk, CASE, intake).evidence_no) for _ in range(count)]
 
 
 def delivery_for(api: Harness, tmp_path: Path, key: str, reread=None) -> tuple[Delivery, Outbox, Recorder]:
@@ -93,7 +93,7 @@ def test_a_revoked_station_keeps_its_scans_queued(api, tmp_path):
     queue_scans(outbox, numbers[:1])
     send_all(delivery, outbox)
     assert outbox.counts() == {"pending": 0, "answered": 1}
-    api.services.stations.revoke(api.custody.actor("admin"), "ng-desk")
+    api.services.stations.revoke(api.custody.users.actor("admin"), "ng-desk")
     queue_scans(outbox, [numbers[1], numbers[1]], batch="after-revocation")
     send_all(delivery, outbox)
     assert outbox.counts() == {"pending": 2, "answered": 1}

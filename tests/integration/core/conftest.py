@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
+from custody.records import Case, Item
 from custody.services import Custody
 
 
@@ -21,17 +21,17 @@ def firearm() -> Callable[..., FirearmIntake]:
 
 
 @pytest.fixture
-def case(custody: Custody) -> dict[str, Any]:
-    return custody.open_case(custody.actor("ng-clerk"), "长南公刑字〔2026〕001号", "非法持有枪支案")
+def case(custody: Custody) -> Case:
+    return custody.cases.open(custody.users.actor("ng-clerk"), "长南公刑字〔2026〕001号", "非法持有枪支案")
 
 
 @pytest.fixture
-def gun(custody: Custody, case: dict[str, Any]) -> dict[str, Any]:
-    return custody.register_firearm(custody.actor("ng-clerk"), case["case_no"], _firearm())
+def gun(custody: Custody, case: Case) -> Item:
+    return custody.items.register_firearm(custody.users.actor("ng-clerk"), case.case_no, _firearm())
 
 
 @pytest.fixture
-def ammo(custody: Custody, case: dict[str, Any]) -> dict[str, Any]:
-    return custody.register_ammunition(
-        custody.actor("ng-clerk"), case["case_no"], AmmunitionIntake("7.62mm", 50, "71-83")
+def ammo(custody: Custody, case: Case) -> Item:
+    return custody.items.register_ammunition(
+        custody.users.actor("ng-clerk"), case.case_no, AmmunitionIntake("7.62mm", 50, "71-83")
     )

@@ -131,10 +131,10 @@ def test_the_upgrade_chains_the_entries_already_written_and_keeps_cases_and_thei
 
     custody = Custody.open(url_at_0002)
     try:
-        custody.import_units(read_units())
-        clerk = custody.add_user("ng-clerk", "南关", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
-        custody.open_case(clerk, "C-1")
-        custody.register_firearm(clerk, "C-1", firearm())
+        custody.units.import_units(None, read_units())
+        clerk = custody.users.add("ng-clerk", "南关", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
+        custody.cases.open(clerk, "C-1")
+        custody.items.register_firearm(clerk, "C-1", firearm())
         engine = create_engine(url_at_0002)
         with engine.begin() as conn:
             for seq in (1, 2, 5):  # a gap: a write rolled back before the chain existed
@@ -153,9 +153,9 @@ def test_the_upgrade_chains_the_entries_already_written_and_keeps_cases_and_thei
         assert (log.verify().ok, log.verify().events) == (True, 3)
         log.record(Access("user", "GET", "/api/v1/units", "/api/v1/units", 200, unit_code="220102"))
         assert (log.verify().ok, log.head().seq) == (True, 6)
-        assert custody.verify().ok
-        assert [i["serial_number"] for i in custody.case("C-1", clerk)["items"]] == ["5401123"]
-        kc = custody.add_user("kc-clerk", "宽城", "220103", Department.EVIDENCE_ROOM, {Role.CLERK})
-        assert custody.open_case(kc, "C-1")["unit_code"] == "220103"  # unique per owning unit now
+        assert custody.ledger.verify().ok
+        assert [i.serial_number for i in custody.cases.get(clerk, "C-1").items] == ["5401123"]
+        kc = custody.users.add("kc-clerk", "宽城", "220103", Department.EVIDENCE_ROOM, {Role.CLERK})
+        assert custody.cases.open(kc, "C-1").unit_code == "220103"  # unique per owning unit now
     finally:
         custody.close()

@@ -73,7 +73,7 @@ def identities(custody: Custody, database_url: str, clock: FixedClock, hasher: C
     ng-clerk has a password whose hash the hasher watches."""
     other = Custody.open(database_url, clock)
     first, second = Accounts.over(custody, hasher), Accounts.over(other, hasher)
-    first.users.set_password(custody.actor("admin"), "ng-clerk", PASSWORD)
+    first.users.set_password(custody.users.actor("admin"), "ng-clerk", PASSWORD)
     with custody.engine.connect() as conn:
         hasher.watched = conn.execute(text("SELECT password_hash FROM user_credentials")).scalar_one()
     yield first, second
@@ -180,7 +180,7 @@ def test_a_user_whose_password_cannot_be_stored_is_not_created(custody):
     accounts = Accounts.over(custody, UnstorableHasher())
     with pytest.raises(Exception, match=r"(?i)type|adapt|bind"):
         accounts.users.create(
-            custody.actor("admin"),
+            custody.users.actor("admin"),
             "new-clerk",
             "新",
             "220102",
@@ -198,7 +198,7 @@ def _cast_names(custody: Custody) -> list[str]:
 
 def test_a_deactivation_whose_sessions_cannot_be_ended_changes_nothing(custody, hasher):
     accounts = Accounts.over(custody, hasher)
-    admin = custody.actor("admin")
+    admin = custody.users.actor("admin")
     accounts.users.set_password(admin, "ng-clerk", PASSWORD)
     session = accounts.sessions.login("ng-clerk", PASSWORD, "10.6.6.6")
     with custody.engine.begin() as conn:
@@ -239,7 +239,7 @@ class ResettingHasher(CountingHasher):
 def test_a_password_reset_while_the_old_one_is_checked_refuses_the_login(custody):
     hasher = ResettingHasher()
     accounts = Accounts.over(custody, hasher)
-    admin = custody.actor("admin")
+    admin = custody.users.actor("admin")
     accounts.users.set_password(admin, "ng-clerk", PASSWORD)
     with custody.engine.connect() as conn:
         hasher.watched = conn.execute(text("SELECT password_hash FROM user_credentials")).scalar_one()
@@ -256,12 +256,12 @@ def test_a_handover_through_identity_act_needs_the_receivers_own_password(custod
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     identity = Identity(custody, Passwords(custody.store, hasher=cheap))
-    clerk = custody.actor("ng-clerk")
-    custody.open_case(clerk, "K-TWO")
-    gun = custody.register_firearm(clerk, "K-TWO", FirearmIntake("手枪", "54式", "7", "7.62mm", True))
-    custody.close_case(clerk, "K-TWO")
-    number, handover = gun["evidence_no"], EventType.HANDED_OVER
-    head = custody.head()
+    clerk = custody.users.actor("ng-clerk")
+    custody.cases.open(clerk, "K-TWO")
+    gun = custody.items.register_firearm(clerk, "K-TWO", FirearmIntake("手枪", "54式", "7", "7.62mm", True))
+    custody.cases.close(clerk, "K-TWO")
+    number, handover = gun.evidence_no, EventType.HANDED_OVER
+    head = custody.ledger.head()
     with pytest.raises(InvalidInput, match="receiver confirms") as missing:
         identity.act(clerk, number, handover, 1, {"receiver": "ng-custodian"})
     assert missing.value.field == "receiver_password"
@@ -273,7 +273,7 @@ def test_a_handover_through_identity_act_needs_the_receivers_own_password(custod
         identity.act(
             clerk, number, handover, 1, {"receiver": "ng-custodian"}, "ng-clerk2", {"receiver": passwords}
         )
-    assert custody.head() == head
+    assert custody.ledger.head() == head
     done = identity.act(
         clerk,
         number,
@@ -283,4 +283,4 @@ def test_a_handover_through_identity_act_needs_the_receivers_own_password(custod
         "ng-clerk2",
         {"receiver": passwords, "witness": passwords},
     )
-    assert done["state"] == "handed_over" and custody.head().seq == head.seq + 1
+    assert done.state == "handed_over" and custody.ledger.head().seq == head.seq + 1

@@ -87,7 +87,7 @@ def test_the_first_administrator_with_other_roles_is_refused_not_trimmed(empty_u
 
     service = Custody.open(empty_url)
     try:
-        assert service.user_count() == 0
+        assert service.users.count() == 0
     finally:
         service.close()
 

@@ -39,10 +39,8 @@ def test_login_keeps_a_private_session_that_later_commands_act_with(database_url
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
     assert passwords not in kept.read_text()
     assert json.loads(run(database_url, "whoami").output)["username"] == "ng-clerk"
-    shown = run(database_url, "item", "show", gun["evidence_no"])
-    assert (
-        shown.exit_code == 0 and json.loads(shown.output.splitlines()[0])["evidence_no"] == gun["evidence_no"]
-    )
+    shown = run(database_url, "item", "show", gun.evidence_no)
+    assert shown.exit_code == 0 and json.loads(shown.output.splitlines()[0])["evidence_no"] == gun.evidence_no
 
 
 def test_logout_ends_the_session_for_every_copy_of_the_token(database_url, passwords):
@@ -57,7 +55,7 @@ def test_logout_ends_the_session_for_every_copy_of_the_token(database_url, passw
 
 def test_a_session_ends_when_an_administrator_revokes_it(database_url, passwords, custody):
     run(database_url, "login", "ng-clerk", "--password-stdin", stdin=passwords + "\n")
-    custody.users.revoke_sessions(custody.actor("admin"), "ng-clerk")
+    custody.users.revoke_sessions(custody.users.actor("admin"), "ng-clerk")
     refused = run(database_url, "case", "open", "K-77")
     assert refused.exit_code == 1 and "log in again" in refused.output
 
@@ -71,7 +69,7 @@ def test_a_session_file_others_could_read_is_refused(database_url, passwords):
 
 def test_without_a_session_or_a_password_nothing_is_read_or_written(database_url, passwords, gun, custody):
     before = events(custody)
-    for args in (("item", "show", gun["evidence_no"]), ("case", "open", "K-78"), ("item", "overdue")):
+    for args in (("item", "show", gun.evidence_no), ("case", "open", "K-78"), ("item", "overdue")):
         refused = run(database_url, *args)
         assert refused.exit_code == 1 and "custody login" in refused.output, args
     wrong = run(
@@ -92,29 +90,29 @@ def test_wrong_passwords_on_the_command_line_lock_the_account_as_on_the_api(data
 
 
 def test_a_handover_needs_the_receivers_own_password(database_url, passwords, custody, gun, case):
-    custody.close_case(custody.actor("ng-clerk"), case["case_no"])
+    custody.cases.close(custody.users.actor("ng-clerk"), case.case_no)
     before = events(custody)
     as_clerk = ("--as", "ng-clerk", "--password-stdin")
-    handover = ("item", "handover", gun["evidence_no"], "--receiver", "ng-custodian")
+    handover = ("item", "handover", gun.evidence_no, "--receiver", "ng-custodian")
     refused = run(database_url, *as_clerk, *handover, stdin=f"{passwords}\nnot the custodian's\n")
     assert refused.exit_code == 1 and "wrong username or password" in refused.output
     assert events(custody) == before
     accepted = run(database_url, *as_clerk, *handover, stdin=f"{passwords}\n{passwords}\n")
     assert accepted.exit_code == 0, accepted.output
     assert json.loads(accepted.output)["state"] == "handed_over"
-    history = custody.item(gun["evidence_no"])["history"]
-    assert history[-1]["event_type"] == EventType.HANDED_OVER.value
+    history = custody.items.item(None, gun.evidence_no).history
+    assert history[-1].event_type == EventType.HANDED_OVER.value
 
 
 def test_a_witness_confirms_with_their_own_password(database_url, passwords, custody, gun, case):
-    custody.close_case(custody.actor("ng-clerk"), case["case_no"])
+    custody.cases.close(custody.users.actor("ng-clerk"), case.case_no)
     as_clerk = ("--as", "ng-clerk", "--password-stdin")
-    act = ("item", "handover", gun["evidence_no"], "--receiver", "ng-custodian", "--witness", "ng-clerk2")
+    act = ("item", "handover", gun.evidence_no, "--receiver", "ng-custodian", "--witness", "ng-clerk2")
     refused = run(database_url, *as_clerk, *act, stdin=f"{passwords}\n{passwords}\nwrong witness pw\n")
     assert refused.exit_code == 1 and "wrong username or password" in refused.output
     done = run(database_url, *as_clerk, *act, stdin=f"{passwords}\n{passwords}\n{passwords}\n")
     assert done.exit_code == 0, done.output
-    assert custody.item(gun["evidence_no"])["history"][-1]["witness"] == "ng-clerk2"
+    assert custody.items.item(None, gun.evidence_no).history[-1].witness == "ng-clerk2"
 
 
 def test_reads_on_the_command_line_keep_to_the_acting_users_scope(
@@ -122,9 +120,9 @@ def test_reads_on_the_command_line_keep_to_the_acting_users_scope(
 ):
     as_other = ("--as", "jl-clerk", "--password-stdin")
     for args in (
-        ("item", "show", gun["evidence_no"]),
-        ("case", "show", case["case_no"]),
-        ("label", "item", gun["evidence_no"], "--out", str(tmp_path / "never.pdf")),
+        ("item", "show", gun.evidence_no),
+        ("case", "show", case.case_no),
+        ("label", "item", gun.evidence_no, "--out", str(tmp_path / "never.pdf")),
     ):
         refused = run(database_url, *as_other, *args, stdin=passwords + "\n")
         assert refused.exit_code == 1 and "unknown" in refused.output, args
@@ -141,7 +139,7 @@ def test_reads_on_the_command_line_keep_to_the_acting_users_scope(
 )
 def test_an_administrator_adds_users_only_within_their_unit(database_url, passwords, custody, unit, extra):
     custody.users.create(
-        custody.actor("admin"), "ng-admin", "南关管理员", "220102", "office", {"admin"}, passwords
+        custody.users.actor("admin"), "ng-admin", "南关管理员", "220102", "office", {"admin"}, passwords
     )
     added = run(
         database_url,

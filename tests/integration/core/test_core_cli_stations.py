@@ -38,7 +38,7 @@ def station_log(custody: Custody) -> list[tuple[Any, ...]]:
 @pytest.fixture
 def desk(custody: Custody) -> str:
     custody.stations.add(
-        custody.actor("admin"), "ng-desk-1", "220102", Department.EVIDENCE_ROOM, ["scanner-1"]
+        custody.users.actor("admin"), "ng-desk-1", "220102", Department.EVIDENCE_ROOM, ["scanner-1"]
     )
     return "ng-desk-1"
 
@@ -47,7 +47,7 @@ def test_an_administrator_binds_unbinds_and_rotates_and_each_change_is_logged(
     database_url, passwords, custody, desk
 ):
     stations, keys = custody.stations, StationKeys(custody.store)
-    old = stations.get(custody.actor("admin"), desk)
+    old = stations.get(custody.users.actor("admin"), desk)
     bound = run(database_url, "admin", passwords, "station", "bind", desk, "reader-1")
     assert bound.exit_code == 0, bound.output
     assert printed(bound)["devices"] == ["scanner-1", "reader-1"]
@@ -58,7 +58,7 @@ def test_an_administrator_binds_unbinds_and_rotates_and_each_change_is_logged(
     key = printed(rotated)["key"]
     assert "not shown again" in rotated.stderr
     assert keys.authenticate(key).devices == ("reader-1",)
-    admin = custody.actor("admin")
+    admin = custody.users.actor("admin")
     hint = f"station-key-rotated: key {old.key_hint[4:]}… replaced by {key[4:8]}…"
     assert station_log(custody)[-3:] == [
         (
@@ -93,7 +93,7 @@ def test_an_administrator_binds_unbinds_and_rotates_and_each_change_is_logged(
 
 
 def test_the_old_key_is_refused_once_the_command_rotated_it(database_url, passwords, custody):
-    admin = custody.actor("admin")
+    admin = custody.users.actor("admin")
     _station, old = custody.stations.add(admin, "ng-desk-2", "220102", Department.EVIDENCE_ROOM, ["s-1"])
     service = StationKeys(custody.store)  # a service process that has seen the old key
     service.authenticate(old)
@@ -114,19 +114,27 @@ def test_the_old_key_is_refused_once_the_command_rotated_it(database_url, passwo
 def test_a_refused_change_is_one_line_and_changes_nothing(
     database_url, passwords, custody, desk, args, message
 ):
-    before, log = custody.stations.get(custody.actor("admin"), desk), station_log(custody)
+    before, log = custody.stations.get(custody.users.actor("admin"), desk), station_log(custody)
     refused = run(database_url, "admin", passwords, "station", *args)
     assert refused.exit_code == 1 and message in refused.output and refused.output.startswith("error:")
-    assert custody.stations.get(custody.actor("admin"), desk) == before
+    assert custody.stations.get(custody.users.actor("admin"), desk) == before
     assert station_log(custody) == log
 
 
 def test_only_an_administrator_of_the_stations_unit_or_above_changes_it(
     database_url, passwords, custody, desk
 ):
-    custody.stations.add(custody.actor("admin"), "jl-desk-1", "220200", Department.EVIDENCE_ROOM, ["s-1"])
+    custody.stations.add(
+        custody.users.actor("admin"), "jl-desk-1", "220200", Department.EVIDENCE_ROOM, ["s-1"]
+    )
     custody.users.create(
-        custody.actor("admin"), "cc-admin", "长春管理员", "220100", Department.OFFICE, {Role.ADMIN}, passwords
+        custody.users.actor("admin"),
+        "cc-admin",
+        "长春管理员",
+        "220100",
+        Department.OFFICE,
+        {Role.ADMIN},
+        passwords,
     )
     before = station_log(custody)
     for name in ("jl-desk-1", "no-such-desk"):
@@ -145,7 +153,7 @@ def test_adding_and_revoking_on_the_command_line_are_logged(database_url, passwo
     assert added.exit_code == 0, added.output
     hint = printed(added)["key"][4:8]
     assert run(database_url, "admin", passwords, "station", "revoke", "ng-desk-3").exit_code == 0
-    admin = custody.actor("admin")
+    admin = custody.users.actor("admin")
     assert station_log(custody)[-2:] == [
         (
             "CLI",

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from custody.errors import StaleVersion
 from custody.numbers import EvidenceNumber
+from custody.records import Item
 from custody.services import Custody
 
 WORKERS = 50
@@ -29,56 +30,56 @@ def race(n: int, work: Callable[[int], object]) -> list[object]:
 
 
 def _one_winner(custody: Custody, outcomes: list[object], number: str, events_before: int) -> None:
-    winners = [o for o in outcomes if isinstance(o, dict)]
-    losers = [o for o in outcomes if not isinstance(o, dict)]
+    winners = [o for o in outcomes if isinstance(o, Item)]
+    losers = [o for o in outcomes if not isinstance(o, Item)]
     assert len(winners) == 1
     assert all(isinstance(o, StaleVersion) for o in losers), {str(o)[:200] for o in losers}
     assert all("changed since it was read" in str(o) for o in losers)
-    item = custody.item(number)
-    assert item["version"] == 2
-    assert [e["event_type"] for e in item["history"]] == ["registered", "transferred"]
-    result = custody.verify()
+    item = custody.items.item(None, number)
+    assert item.version == 2
+    assert [e.event_type for e in item.history] == ["registered", "transferred"]
+    result = custody.ledger.verify()
     assert result.ok and result.events == events_before + 1
 
 
 def test_fifty_workers_with_their_own_connections_transfer_the_same_item_once(
     custody, gun, database_url, clock
 ):
-    before = custody.head().seq
-    clerk = custody.actor("prov-clerk")  # sees the item wherever it goes
+    before = custody.ledger.head().seq
+    clerk = custody.users.actor("prov-clerk")  # sees the item wherever it goes
     # one connection each (the writer's): 50 of PostgreSQL's 100 by default
     services = [Custody.open(database_url, clock, pool_size=1) for _ in range(WORKERS)]
     try:
         outcomes = race(
             WORKERS,
-            lambda i: services[i].transfer(clerk, gun["evidence_no"], 1, "220100" if i % 2 else "220200"),
+            lambda i: services[i].items.transfer(clerk, gun.evidence_no, 1, "220100" if i % 2 else "220200"),
         )
     finally:
         for service in services:
             service.close()
-    _one_winner(custody, outcomes, gun["evidence_no"], before)
+    _one_winner(custody, outcomes, gun.evidence_no, before)
 
 
 def test_fifty_threads_sharing_one_service_transfer_the_same_item_once(custody, gun):
-    before = custody.head().seq
-    clerk = custody.actor("prov-clerk")  # sees the item wherever it goes
-    outcomes = race(WORKERS, lambda i: custody.transfer(clerk, gun["evidence_no"], 1, "220100"))
-    _one_winner(custody, outcomes, gun["evidence_no"], before)
+    before = custody.ledger.head().seq
+    clerk = custody.users.actor("prov-clerk")  # sees the item wherever it goes
+    outcomes = race(WORKERS, lambda i: custody.items.transfer(clerk, gun.evidence_no, 1, "220100"))
+    _one_winner(custody, outcomes, gun.evidence_no, before)
 
 
 def test_evidence_numbers_stay_gapless_under_concurrent_intake(custody, case, database_url, clock, firearm):
     services = [Custody.open(database_url, clock, pool_size=1) for _ in range(8)]
     try:
-        clerk = custody.actor("ng-clerk")
+        clerk = custody.users.actor("ng-clerk")
         outcomes = race(
             8,
             lambda i: [
-                services[i].register_firearm(clerk, case["case_no"], firearm(f"{i}-{k}")) for k in range(6)
+                services[i].items.register_firearm(clerk, case.case_no, firearm(f"{i}-{k}")) for k in range(6)
             ],
         )
     finally:
         for service in services:
             service.close()
-    numbers = [EvidenceNumber.parse(item["evidence_no"]) for batch in outcomes for item in batch]  # type: ignore[union-attr]
+    numbers = [EvidenceNumber.parse(item.evidence_no) for batch in outcomes for item in batch]  # type: ignore[union-attr]
     assert sorted(n.sequence for n in numbers) == list(range(1, 49))
-    assert custody.verify().ok
+    assert custody.ledger.verify().ok

@@ -76,7 +76,7 @@ def test_a_service_without_the_demo_refuses_to_start_while_demo_accounts_are_act
 
     custody = Custody.open(empty_url)
     try:
-        admin = custody.actor("admin")
+        admin = custody.users.actor("admin")
         for username in active_demo_accounts(custody.store):
             if username != "admin":
                 custody.users.set_active(admin, username, False)
@@ -106,12 +106,12 @@ def test_accounts_an_earlier_demo_left_with_the_public_password_are_marked_on_up
     custody = Custody.open(empty_url)
     try:
         upgrade(custody.engine, "0002")
-        custody.import_units(read_units())
+        custody.units.import_units(None, read_units())
         hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
         cheap = Users(custody.store, Passwords(custody.store, hasher=hasher))
-        admin = custody.add_user("admin", "系统管理员", "220000", Department.OFFICE, {Role.ADMIN})
-        custody.add_user("cc-clerk", "长春物证管理员", "220100", Department.EVIDENCE_ROOM, {Role.CLERK})
-        custody.add_user("ng-clerk", "no password yet", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
+        admin = custody.users.add("admin", "系统管理员", "220000", Department.OFFICE, {Role.ADMIN})
+        custody.users.add("cc-clerk", "长春物证管理员", "220100", Department.EVIDENCE_ROOM, {Role.CLERK})
+        custody.users.add("ng-clerk", "no password yet", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
         cheap.set_password(admin, "admin", "custody-demo")
         cheap.set_password(admin, "cc-clerk", "a real secret now")
         upgrade(custody.engine)

@@ -23,8 +23,8 @@ def test_the_data_folder_and_database_files_are_created_owner_only(tmp_path, mon
         custody = Custody.open(Settings(data_dir=data, database_url="").resolved_database_url())
         try:
             upgrade(custody.engine)
-            custody.import_units(
-                [{"code": "220000", "name_zh": "吉林省", "name_en": "Jilin", "level": "province"}]
+            custody.units.import_units(
+                None, [{"code": "220000", "name_zh": "吉林省", "name_en": "Jilin", "level": "province"}]
             )
             files = {f.name: mode(f) for f in data.iterdir()}  # the -wal and -shm files while open
         finally:

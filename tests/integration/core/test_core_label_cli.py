@@ -34,36 +34,38 @@ def test_item_label_pdf_carries_the_number_as_text_and_as_a_decodable_code(
     custody, gun, database_url, tmp_path
 ):
     out = tmp_path / "label.pdf"
-    result = run(database_url, "label", "item", gun["evidence_no"], "--out", str(out))
+    result = run(database_url, "label", "item", gun.evidence_no, "--out", str(out))
     assert result.exit_code == 0, result.output
     text = pypdf.PdfReader(out).pages[0].extract_text()
-    assert gun["evidence_no"] in text and "南关区公安分局" in text and "长南公刑字〔2026〕001号" in text
+    assert gun.evidence_no in text and "南关区公安分局" in text and "长南公刑字〔2026〕001号" in text
     import subprocess
 
     png = subprocess.run(["pdftoppm", "-r", "300", "-png", str(out)], capture_output=True, check=True).stdout
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
-    assert decoded == [gun["evidence_no"]]
+    assert decoded == [gun.evidence_no]
 
 
 def test_item_label_as_zpl(custody, gun, database_url, tmp_path):
     out = tmp_path / "label.zpl"
-    assert run(database_url, "label", "item", gun["evidence_no"], "--out", str(out)).exit_code == 0
+    assert run(database_url, "label", "item", gun.evidence_no, "--out", str(out)).exit_code == 0
     zpl = out.read_text(encoding="utf-8")
-    assert zpl.startswith("^XA") and "^CI28" in zpl and f"^FD{gun['evidence_no']}" in zpl.replace(">;", "")
+    assert zpl.startswith("^XA") and "^CI28" in zpl and f"^FD{gun.evidence_no}" in zpl.replace(">;", "")
 
 
 def test_sheet_of_a_case_starts_at_the_given_position(custody, gun, case, database_url, tmp_path):
-    custody.register_ammunition(custody.actor("ng-clerk"), case["case_no"], AmmunitionIntake("9mm", 30))
+    custody.items.register_ammunition(
+        custody.users.actor("ng-clerk"), case.case_no, AmmunitionIntake("9mm", 30)
+    )
     out = tmp_path / "sheet.pdf"
-    result = run(database_url, "label", "sheet", "--case", case["case_no"], "--start", "5", "--out", str(out))
+    result = run(database_url, "label", "sheet", "--case", case.case_no, "--start", "5", "--out", str(out))
     assert result.exit_code == 0, result.output
     text = pypdf.PdfReader(out).pages[0].extract_text()
-    assert gun["evidence_no"] in text and "9mm" in text
+    assert gun.evidence_no in text and "9mm" in text
 
 
 def test_wrong_check_digit_and_unknown_item_refuse_to_print(custody, gun, database_url, tmp_path):
     out = tmp_path / "never.pdf"
-    wrong = gun["evidence_no"][:-1] + ("0" if gun["evidence_no"][-1] != "0" else "1")
+    wrong = gun.evidence_no[:-1] + ("0" if gun.evidence_no[-1] != "0" else "1")
     refused = run(database_url, "label", "item", wrong, "--out", str(out))
     assert refused.exit_code == 1 and "check digits" in refused.output
     from custody.numbers import EvidenceNumber, ItemKind

@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from custody.db.ledger_store import append_event
+from custody.db.ledger_store import append_event, record_event
+from custody.errors import InvalidInput, UnrecordableEvent
 from custody.ledger import ALL_COLUMNS, GENESIS_HASH, HASHED_COLUMNS, Head, event_hash
+from custody.model import EventType
 from custody.replay import replay
 from custody.services import Custody
 from custody_cli.main import cli
@@ -25,19 +27,19 @@ from custody_cli.main import cli
 @pytest.fixture
 def busy(custody: Custody, case, firearm) -> Custody:
     """A ledger of a few dozen events of every kind of act."""
-    clerk = custody.actor("ng-clerk")
-    custody.open_case(clerk, "长南公刑字〔2026〕002号")
+    clerk = custody.users.actor("ng-clerk")
+    custody.cases.open(clerk, "长南公刑字〔2026〕002号")
     numbers = [
-        custody.register_firearm(clerk, case["case_no"], firearm(f"S{i}"))["evidence_no"] for i in range(8)
+        custody.items.register_firearm(clerk, case.case_no, firearm(f"S{i}")).evidence_no for i in range(8)
     ]
     for number in numbers[:3]:
-        custody.check_out(clerk, number, 1, "lab", "刑侦技术室", "2026-04-01")
-        custody.return_item(clerk, number, 2, "检验完毕")
-    custody.transfer(clerk, numbers[3], 1, "220100", "移送")
-    custody.correct(clerk, numbers[4], 1, {"calibre": "7.62×25mm"}, "口径笔误")
-    custody.close_case(clerk, case["case_no"])
+        custody.items.check_out(clerk, number, 1, "lab", "刑侦技术室", "2026-04-01")
+        custody.items.return_item(clerk, number, 2, "检验完毕")
+    custody.items.transfer(clerk, numbers[3], 1, "220100", "移送")
+    custody.items.correct(clerk, numbers[4], 1, {"calibre": "7.62×25mm"}, "口径笔误")
+    custody.cases.close(clerk, case.case_no)
     for number in numbers[5:]:
-        custody.hand_over(clerk, number, 1, "ng-custodian")
+        custody.items.hand_over(clerk, number, 1, "ng-custodian")
     return custody
 
 
@@ -48,7 +50,7 @@ def test_update_and_delete_are_refused_by_the_database(busy):
     ):
         with pytest.raises(DatabaseError, match="append-only"), busy.engine.begin() as conn:
             conn.execute(text(statement))
-    assert busy.verify().ok
+    assert busy.ledger.verify().ok
 
 
 def test_truncate_is_refused_on_postgresql(busy):
@@ -57,7 +59,7 @@ def test_truncate_is_refused_on_postgresql(busy):
         return
     with pytest.raises(DatabaseError, match="append-only"), busy.engine.begin() as conn:
         conn.execute(text("TRUNCATE custody_events CASCADE"))
-    assert busy.verify().events > 0
+    assert busy.ledger.verify().events > 0
 
 
 class LedgerCopy:
@@ -108,7 +110,7 @@ def copies(busy, request, tmp_path) -> Iterator[LedgerCopy]:
 def verify_copy(url: str, expect_head: Head | None = None, expect_history: dict[int, str] | None = None):
     service = Custody.open(url)
     try:
-        return service.verify(expect_head, expect_history)
+        return service.ledger.verify(expect_head, expect_history)
     finally:
         service.close()
 
@@ -210,7 +212,7 @@ def test_two_swapped_events_are_found(copies):
 
 
 def test_events_cut_off_the_end_are_caught_with_the_expected_head(busy, copies):
-    head = busy.head()
+    head = busy.ledger.head()
     url = copies.make()
     write(url, f"DELETE FROM custody_events WHERE seq > {head.seq - 3}")
     assert verify_copy(url).ok  # without a head recorded elsewhere, a shorter chain is self-consistent
@@ -219,13 +221,13 @@ def test_events_cut_off_the_end_are_caught_with_the_expected_head(busy, copies):
 
 
 def test_a_wrong_expected_head_is_a_head_mismatch_naming_no_seq(busy):
-    head = busy.head()
-    result = busy.verify(Head(head.seq, "f" * 64))
+    head = busy.ledger.head()
+    result = busy.ledger.verify(Head(head.seq, "f" * 64))
     assert (result.ok, result.head_mismatch, result.first_bad_seq) == (False, True, None)
     report = result.as_dict()
     assert "first_bad_seq" not in report
     assert report["found_head"] == str(head) and report["head"] == str(head)
-    assert busy.verify(head).ok
+    assert busy.ledger.verify(head).ok
 
 
 def run_cli(url: str, *args: str, user: str | None = None, password: str = ""):
@@ -273,8 +275,8 @@ def test_export_and_replay_need_an_authenticated_province_reader(passwords, busy
 
 
 def test_replay_equals_stored_state_and_finds_a_changed_item_row(passwords, busy, copies):
-    events, differences = replay(busy.engine)
-    assert events == busy.head().seq and differences == []
+    events, differences = replay(busy.store)
+    assert events == busy.ledger.head().seq and differences == []
     url = copies.make()
     write(url, "UPDATE items SET state = 'registered', version = 1 WHERE id = 6")
     cli_result = run_cli(url, "ledger", "replay", user="admin", password=passwords)
@@ -323,7 +325,7 @@ def test_a_rewrite_from_an_early_seq_is_a_head_mismatch_and_the_history_names_wh
     history.write_text(export.output, encoding="utf-8")
     pairs = tmp_path / "pairs.txt"
     pairs.write_text("".join(f"{r[0]}:{r[-1]}\n" for r in rows(url0)), encoding="utf-8")
-    head = busy.head()
+    head = busy.ledger.head()
     url = copies.make()
     rechain(url, 5, '{"note":"rewritten"}')
     assert verify_copy(url).ok  # consistent in itself: only something recorded earlier tells
@@ -351,7 +353,7 @@ def test_the_expected_history_names_events_cut_off_the_end(busy, copies):
     write(url, f"DELETE FROM custody_events WHERE seq > {last - 2}")
     result = verify_copy(url, expect_history=history)
     assert (result.ok, result.first_differing_seq, result.first_bad_seq) == (False, last - 1, None)
-    assert busy.verify(expect_history=history).ok
+    assert busy.ledger.verify(expect_history=history).ok
 
 
 def test_a_history_file_that_is_not_one_is_refused_before_verifying(busy, tmp_path):
@@ -376,7 +378,7 @@ def test_replace_into_the_ledger_is_refused_by_the_database(busy):
         )
     with pytest.raises(DatabaseError, match="append-only"), busy.engine.begin() as conn:
         conn.execute(text(statement))
-    assert busy.verify().ok
+    assert busy.ledger.verify().ok
 
 
 def test_replay_passes_events_about_no_item(busy):
@@ -390,5 +392,36 @@ def test_replay_passes_events_about_no_item(busy):
         "payload": "{}",
     }
     busy.writer.submit(lambda conn: append_event(conn, event))
-    events, differences = replay(busy.engine)
-    assert (events, differences) == (busy.head().seq, [])
+    events, differences = replay(busy.store)
+    assert (events, differences) == (busy.ledger.head().seq, [])
+
+
+def test_a_value_the_chain_cannot_encode_is_refused_and_writes_nothing(custody, gun):
+    """A lone surrogate cannot be encoded as UTF-8 for the hash: the act is refused as invalid input
+    (422 at the API, not a 500) and nothing of it is written."""
+    clerk = custody.users.actor("ng-clerk")
+    head = custody.ledger.head()
+    with pytest.raises(UnrecordableEvent, match="not valid Unicode") as refused:
+        custody.items.bind_tag(clerk, gun.evidence_no, 1, "04C0FFEE000001", tag_type="NTAG\ud800")
+    assert isinstance(refused.value, InvalidInput)
+    assert custody.ledger.head() == head
+    assert custody.items.item(None, gun.evidence_no).version == 1
+    assert custody.items.item(None, gun.evidence_no).tag_uid is None
+
+
+def test_the_ledger_row_builder_refuses_a_payload_that_is_not_json(custody, gun):
+    head = custody.ledger.head()
+
+    def change(conn):
+        return record_event(
+            conn,
+            EventType.SIGHTED,
+            custody.store.now_us(),
+            actor_id=None,
+            unit_code="220102",
+            payload={"codes": {"a", "b"}},
+        )
+
+    with pytest.raises(UnrecordableEvent, match="not JSON"):
+        custody.store.write(change)
+    assert custody.ledger.head() == head

@@ -27,10 +27,10 @@ CUSTODY = str(Path(sys.executable).with_name("custody"))
 @pytest.fixture
 def events(custody: Custody) -> int:
     """A ledger with a few events in it."""
-    clerk = custody.actor("ng-clerk")
+    clerk = custody.users.actor("ng-clerk")
     for n in range(3):
-        custody.open_case(clerk, f"PROGRESS-{n}")
-    return custody.head().seq
+        custody.cases.open(clerk, f"PROGRESS-{n}")
+    return custody.ledger.head().seq
 
 
 def test_verifying_reports_progress_every_so_many_events(custody: Custody, events, monkeypatch):
@@ -43,13 +43,13 @@ def test_verifying_reports_progress_every_so_many_events(custody: Custody, event
 def test_replaying_reports_progress_every_so_many_events(custody: Custody, events, monkeypatch):
     monkeypatch.setattr(progress_module, "EVERY", 1)
     told: list[int] = []
-    replayed, differences = replay_module.replay(custody.store.engine, told.append)
+    replayed, differences = replay_module.replay(custody.store, told.append)
     assert differences == [] and replayed == events and told == list(range(1, events + 1))
 
 
 def test_piped_verify_prints_its_json_line_and_nothing_else(custody: Custody, database_url, events):
     done = CliRunner().invoke(cli, ["ledger", "verify"], env={"CUSTODY_DATABASE_URL": database_url})
-    head = custody.head()
+    head = custody.ledger.head()
     assert done.exit_code == 0
     assert done.stdout.splitlines() == [json.dumps({"ok": True, "events": events, "head": str(head)})]
     assert done.stderr == ""
@@ -84,5 +84,7 @@ def test_on_a_terminal_verify_draws_a_bar_on_stderr_and_prints_the_same_line(
     out, _ = process.communicate(timeout=60)
     os.close(controller)
     assert process.returncode == 0
-    assert out.splitlines() == [json.dumps({"ok": True, "events": events, "head": str(custody.head())})]
+    assert out.splitlines() == [
+        json.dumps({"ok": True, "events": events, "head": str(custody.ledger.head())})
+    ]
     assert b"verifying the ledger" in drawn and f"{events}/{events}".encode() in drawn

@@ -17,21 +17,21 @@ from custody.model import Department, Role
 
 
 def test_a_case_lists_only_the_items_its_viewer_may_see(custody, case, firearm):
-    clerk = custody.actor("ng-clerk")
-    kept = custody.register_firearm(clerk, case["case_no"], firearm("KEPT-1"))
-    moved = custody.register_firearm(clerk, case["case_no"], firearm("MOVED-1"))
-    custody.transfer(clerk, moved["evidence_no"], 1, "220103", "移送宽城")
+    clerk = custody.users.actor("ng-clerk")
+    kept = custody.items.register_firearm(clerk, case.case_no, firearm("KEPT-1"))
+    moved = custody.items.register_firearm(clerk, case.case_no, firearm("MOVED-1"))
+    custody.items.transfer(clerk, moved.evidence_no, 1, "220103", "移送宽城")
 
     def serials(viewer: str) -> list[str]:
-        found = custody.case(case["case_no"], custody.actor(viewer))
-        return [i["serial_number"] for i in found["items"]]
+        found = custody.cases.get(custody.users.actor(viewer), case.case_no)
+        return [i.serial_number for i in found.items]
 
     assert serials("ng-clerk") == ["KEPT-1"]  # moved away: no longer the county's to see
     assert serials("cc-clerk") == ["KEPT-1", "MOVED-1"]  # the city sees both counties
     with pytest.raises(UnknownCase):
-        custody.case(case["case_no"], custody.actor("kc-clerk"))  # the case stays Nanguan's
-    assert custody.item(moved["evidence_no"], custody.actor("kc-clerk"))["case_no"] == case["case_no"]
-    assert kept["unit_code"] == "220102"
+        custody.cases.get(custody.users.actor("kc-clerk"), case.case_no)  # the case stays Nanguan's
+    assert custody.items.item(custody.users.actor("kc-clerk"), moved.evidence_no).case_no == case.case_no
+    assert kept.unit_code == "220102"
 
 
 def refusal(call) -> tuple[type, str]:
@@ -41,73 +41,78 @@ def refusal(call) -> tuple[type, str]:
 
 
 def test_a_receiver_outside_the_actors_scope_is_answered_as_a_missing_one(custody, gun, case):
-    clerk = custody.actor("ng-clerk")
-    custody.close_case(clerk, case["case_no"])
-    number = gun["evidence_no"]
-    missing = refusal(lambda: custody.hand_over(clerk, number, 1, "nobody"))
+    clerk = custody.users.actor("ng-clerk")
+    custody.cases.close(clerk, case.case_no)
+    number = gun.evidence_no
+    missing = refusal(lambda: custody.items.hand_over(clerk, number, 1, "nobody"))
     for name in ("cc-custodian", "jl-clerk", "admin"):  # above, beside, the province: all exist
-        kind, message = refusal(lambda n=name: custody.hand_over(clerk, number, 1, n))
+        kind, message = refusal(lambda n=name: custody.items.hand_over(clerk, number, 1, n))
         assert (kind, message.replace(name, "nobody")) == missing
-    assert custody.item(number)["version"] == 1
+    assert custody.items.item(None, number).version == 1
 
 
 def test_a_witness_outside_the_actors_scope_is_answered_as_a_missing_one(custody, gun, case):
-    clerk = custody.actor("ng-clerk")
-    custody.close_case(clerk, case["case_no"])
-    number = gun["evidence_no"]
-    missing = refusal(lambda: custody.hand_over(clerk, number, 1, "ng-custodian", witness="nobody"))
+    clerk = custody.users.actor("ng-clerk")
+    custody.cases.close(clerk, case.case_no)
+    number = gun.evidence_no
+    missing = refusal(lambda: custody.items.hand_over(clerk, number, 1, "ng-custodian", witness="nobody"))
     assert missing[0] is UnknownUser
     for name in ("jl-clerk", "cc-custodian", "admin"):
-        kind, message = refusal(lambda n=name: custody.hand_over(clerk, number, 1, "ng-custodian", witness=n))
+        kind, message = refusal(
+            lambda n=name: custody.items.hand_over(clerk, number, 1, "ng-custodian", witness=n)
+        )
         assert (kind, message.replace(name, "nobody")) == missing
 
 
 def test_a_witness_must_be_able_to_see_the_item(custody, gun, case):
-    city = custody.actor("cc-clerk")
-    custody.close_case(custody.actor("ng-clerk"), case["case_no"])
+    city = custody.users.actor("cc-clerk")
+    custody.cases.close(custody.users.actor("ng-clerk"), case.case_no)
     with pytest.raises(TransitionRefused, match="witness kc-clerk"):  # a sibling county's clerk
-        custody.hand_over(city, gun["evidence_no"], 1, "ng-custodian", witness="kc-clerk")
-    after = custody.hand_over(city, gun["evidence_no"], 1, "ng-custodian", witness="ng-clerk")
-    assert after["state"] == "handed_over"
+        custody.items.hand_over(city, gun.evidence_no, 1, "ng-custodian", witness="kc-clerk")
+    after = custody.items.hand_over(city, gun.evidence_no, 1, "ng-custodian", witness="ng-clerk")
+    assert after.state == "handed_over"
 
 
 def test_case_numbers_are_unique_per_owning_unit_and_read_within_the_scope(custody, firearm):
-    ng, kc, city = custody.actor("ng-clerk"), custody.actor("kc-clerk"), custody.actor("cc-clerk")
-    custody.open_case(ng, "2026-001", "南关")
-    assert custody.open_case(kc, "2026-001", "宽城")["unit_code"] == "220103"
+    ng, kc, city = (
+        custody.users.actor("ng-clerk"),
+        custody.users.actor("kc-clerk"),
+        custody.users.actor("cc-clerk"),
+    )
+    custody.cases.open(ng, "2026-001", "南关")
+    assert custody.cases.open(kc, "2026-001", "宽城").unit_code == "220103"
     with pytest.raises(AlreadyExists):
-        custody.open_case(ng, "2026-001")
-    assert custody.case("2026-001", ng)["title"] == "南关"
-    assert custody.case("2026-001", kc)["title"] == "宽城"
+        custody.cases.open(ng, "2026-001")
+    assert custody.cases.get(ng, "2026-001").title == "南关"
+    assert custody.cases.get(kc, "2026-001").title == "宽城"
     with pytest.raises(InvalidInput) as ambiguous:
-        custody.case("2026-001", city)
+        custody.cases.get(city, "2026-001")
     assert ambiguous.value.field == "unit_code"
-    assert custody.case("2026-001", city, "220103")["title"] == "宽城"
-    gun = custody.register_firearm(city, "2026-001", firearm(), case_unit="220102")
-    assert gun["unit_code"] == "220102" and gun["case_no"] == "2026-001"
-    custody.open_case(city, "2026-001", "长春")
-    assert custody.case("2026-001", city)["title"] == "长春"  # the viewer's own unit's comes first
-    assert custody.close_case(kc, "2026-001")["unit_code"] == "220103"
-    assert custody.case("2026-001", ng)["status"] == "open"
+    assert custody.cases.get(city, "2026-001", "220103").title == "宽城"
+    gun = custody.items.register_firearm(city, "2026-001", firearm(), case_unit="220102")
+    assert gun.unit_code == "220102" and gun.case_no == "2026-001"
+    custody.cases.open(city, "2026-001", "长春")
+    assert custody.cases.get(city, "2026-001").title == "长春"  # the viewer's own unit's comes first
+    assert custody.cases.close(kc, "2026-001").unit_code == "220103"
+    assert custody.cases.get(ng, "2026-001").status == "open"
 
 
 def test_a_taken_username_is_unavailable(custody):
     with pytest.raises(UsernameUnavailable) as taken:
-        custody.add_user("jl-clerk", "重名", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
+        custody.users.add("jl-clerk", "重名", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
     assert taken.value.audit_note() == "username-unavailable: jl-clerk"
 
 
 def test_units_are_imported_by_a_province_administrator_and_held_to_the_text_policy(custody):
     from custody.errors import InvalidInput, NotPermitted
-    from custody.unit_admin import import_units
 
     row = {"code": "229972", "parent": "220100", "name_zh": "测试局", "name_en": "Test", "level": "county"}
     with pytest.raises(NotPermitted):
-        import_units(custody, None, [row])
+        custody.units.import_units(None, [row])
     with pytest.raises(NotPermitted):
-        import_units(custody, custody.actor("cc-clerk"), [row])
+        custody.units.import_units(custody.users.actor("cc-clerk"), [row])
     with pytest.raises(InvalidInput) as bidi:
-        import_units(custody, custody.actor("admin"), [{**row, "name_zh": "测试\u202e局"}])
+        custody.units.import_units(custody.users.actor("admin"), [{**row, "name_zh": "测试\u202e局"}])
     assert bidi.value.field == "name_zh"
-    assert "229972" not in custody.units()
-    assert import_units(custody, custody.actor("admin"), [row]) == 1
+    assert "229972" not in custody.store.units()
+    assert custody.units.import_units(custody.users.actor("admin"), [row]) == 1

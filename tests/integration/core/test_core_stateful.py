@@ -31,7 +31,7 @@ from custody.services import Custody
 
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 China Standard Time
 IN_CI = os.environ.get("CI") == "true"
-EXAMPLES, STEPS = (50, 45) if IN_CI else (12, 30)
+EXAMPLES, STEPS = (60, 45) if IN_CI else (12, 30)
 UNITS = ["220102", "220100", "220200"]
 CUSTODIAN_OF = {"220102": "ng-custodian", "220100": "cc-custodian"}
 CASES = ["K-1", "K-2"]
@@ -46,11 +46,11 @@ class Lifecycle(RuleBasedStateMachine):
         self.clock = FixedClock(START)
         self.url, self.cleanup = type(self).url_factory()
         self.custody = Custody.open(self.url, self.clock)
-        self.actor = self.custody.actor("prov-clerk")
+        self.actor = self.custody.users.actor("prov-clerk")
         self.cases = {}
         self.items: dict[str, dict[str, Any]] = {}
         for case_no in CASES:
-            self.custody.open_case(self.actor, case_no, unit_code="220102")
+            self.custody.cases.open(self.actor, case_no, unit_code="220102")
             self.cases[case_no] = "open"
 
     def teardown(self) -> None:
@@ -61,15 +61,15 @@ class Lifecycle(RuleBasedStateMachine):
 
     def attempt(self, expected_ok: bool, call: Any) -> dict[str, Any] | None:
         type(self).steps += 1
-        head = self.custody.head()
+        head = self.custody.ledger.head()
         try:
             result = call()
         except CustodyError:
             assert not expected_ok, "a legal act was refused"
-            assert self.custody.head() == head, "a refused act wrote to the ledger"
+            assert self.custody.ledger.head() == head, "a refused act wrote to the ledger"
             return None
         assert expected_ok, "an illegal act was accepted"
-        assert self.custody.head().seq == head.seq + 1
+        assert self.custody.ledger.head().seq == head.seq + 1
         return result
 
     def item(self, data: st.DataObject) -> tuple[str, dict[str, Any]]:
@@ -84,19 +84,19 @@ class Lifecycle(RuleBasedStateMachine):
         if ammunition:
             result = self.attempt(
                 ok,
-                lambda: self.custody.register_ammunition(
+                lambda: self.custody.items.register_ammunition(
                     self.actor, case_no, AmmunitionIntake("7.62mm", rounds)
                 ),
             )
         else:
             result = self.attempt(
                 ok,
-                lambda: self.custody.register_firearm(
+                lambda: self.custody.items.register_firearm(
                     self.actor, case_no, FirearmIntake("手枪", "54式", "S", "7.62mm", True)
                 ),
             )
         if result:
-            self.items[result["evidence_no"]] = {
+            self.items[result.evidence_no] = {
                 "state": "registered",
                 "version": 1,
                 "unit": "220102",
@@ -110,7 +110,7 @@ class Lifecycle(RuleBasedStateMachine):
         number, model = self.item(data)
         version = model["version"] - 1 if stale else model["version"]
         ok = not stale and model["state"] == "registered" and model["unit"] != to_unit
-        if self.attempt(ok, lambda: self.custody.transfer(self.actor, number, version, to_unit)):
+        if self.attempt(ok, lambda: self.custody.items.transfer(self.actor, number, version, to_unit)):
             model.update(unit=to_unit, version=model["version"] + 1)
 
     @precondition(lambda self: self.items)
@@ -119,7 +119,7 @@ class Lifecycle(RuleBasedStateMachine):
         number, model = self.item(data)
         ok = model["state"] == "registered" and due >= "2026-03-02"
         if self.attempt(
-            ok, lambda: self.custody.check_out(self.actor, number, model["version"], "lab", "x", due)
+            ok, lambda: self.custody.items.check_out(self.actor, number, model["version"], "lab", "x", due)
         ):
             model.update(state="checked_out", version=model["version"] + 1)
 
@@ -128,7 +128,7 @@ class Lifecycle(RuleBasedStateMachine):
     def return_item(self, data: st.DataObject) -> None:
         number, model = self.item(data)
         ok = model["state"] == "checked_out"
-        if self.attempt(ok, lambda: self.custody.return_item(self.actor, number, model["version"])):
+        if self.attempt(ok, lambda: self.custody.items.return_item(self.actor, number, model["version"])):
             model.update(state="registered", version=model["version"] + 1)
 
     @rule(case_no=st.sampled_from(CASES), judge=st.booleans())
@@ -136,10 +136,12 @@ class Lifecycle(RuleBasedStateMachine):
         status = self.cases[case_no]
         if judge:
             ok = status in {"open", "closed"}
-            done = self.attempt(ok, lambda: self.custody.judge_case(self.actor, case_no, "J-1", "2026-02-28"))
+            done = self.attempt(
+                ok, lambda: self.custody.cases.judge(self.actor, case_no, "J-1", "2026-02-28")
+            )
         else:
             ok = status == "open"
-            done = self.attempt(ok, lambda: self.custody.close_case(self.actor, case_no))
+            done = self.attempt(ok, lambda: self.custody.cases.close(self.actor, case_no))
         if done:
             self.cases[case_no] = "judged" if judge else "closed"
 
@@ -152,7 +154,9 @@ class Lifecycle(RuleBasedStateMachine):
             and self.cases[model["case"]] != "open"
             and CUSTODIAN_OF.get(model["unit"]) == receiver
         )
-        if self.attempt(ok, lambda: self.custody.hand_over(self.actor, number, model["version"], receiver)):
+        if self.attempt(
+            ok, lambda: self.custody.items.hand_over(self.actor, number, model["version"], receiver)
+        ):
             model.update(state="handed_over", version=model["version"] + 1)
 
     @precondition(lambda self: self.items)
@@ -166,7 +170,8 @@ class Lifecycle(RuleBasedStateMachine):
         )
         payload = {"rounds": rounds, "reason": "试射"}
         if self.attempt(
-            ok, lambda: self.custody.act(self.actor, number, EventType.CONSUMED, model["version"], payload)
+            ok,
+            lambda: self.custody.items.act(self.actor, number, EventType.CONSUMED, model["version"], payload),
         ):
             model.update(rounds=model["rounds"] - rounds, version=model["version"] + 1)
 
@@ -176,7 +181,7 @@ class Lifecycle(RuleBasedStateMachine):
         number, model = self.item(data)
         if self.attempt(
             True,
-            lambda: self.custody.correct(
+            lambda: self.custody.items.correct(
                 self.actor, number, model["version"], {"description": serial}, "更正"
             ),
         ):
@@ -186,9 +191,9 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def ledger_verifies_and_replays(self) -> None:
-        result = self.custody.verify()
+        result = self.custody.ledger.verify()
         assert result.ok, result.reason
-        events, differences = replay(self.custody.engine)
+        events, differences = replay(self.custody.store)
         assert differences == []
         assert events == result.events
 

@@ -28,14 +28,14 @@ def nothing(_conn: object, _change: StationChange) -> None:
 @pytest.fixture
 def desk(custody: Custody) -> str:
     Stations(custody.store).add(
-        custody.actor("admin"), "ng-desk-1", "220102", Department.EVIDENCE_ROOM, ["scanner-1"]
+        custody.users.actor("admin"), "ng-desk-1", "220102", Department.EVIDENCE_ROOM, ["scanner-1"]
     )
     return "ng-desk-1"
 
 
 @pytest.mark.parametrize("change", ["bind", "unbind", "rotate"])
 def test_a_change_whose_record_cannot_be_written_is_not_made(custody, desk, change):
-    stations, admin = Stations(custody.store), custody.actor("admin")
+    stations, admin = Stations(custody.store), custody.users.actor("admin")
     stations.bind(admin, desk, "reader-1", nothing)
     before = stations.get(admin, desk)
 
@@ -72,7 +72,7 @@ def _wait_for_a_lock_wait(custody: Custody) -> None:
 
 
 def test_two_processes_binding_at_once_never_lose_a_device(database_url, custody, desk):
-    admin = custody.actor("admin")
+    admin = custody.users.actor("admin")
     other = Custody.open(database_url)  # a second service process: its own connections and writer
     updated, go = threading.Event(), threading.Event()
     outcomes: dict[str, str] = {}

@@ -44,22 +44,22 @@ def database_url(request, tmp_path, sqlite_template):  # one back end: the bindi
 def test_written_tag_is_bound_to_its_item(
     custody, monitor: EventLog, tags: MakeTag, database_url, passwords
 ):
-    clerk = custody.actor("ng-clerk")
-    custody.open_case(clerk, "K-TAG")
-    gun = custody.register_firearm(clerk, "K-TAG", FirearmIntake("手枪", "54式", "1", "7.62mm", True))
+    clerk = custody.users.actor("ng-clerk")
+    custody.cases.open(clerk, "K-TAG")
+    gun = custody.items.register_firearm(clerk, "K-TAG", FirearmIntake("手枪", "54式", "1", "7.62mm", True))
     tags("ntag215", uid=bytes.fromhex("04C0FFEE000001")).put_on_reader()
     monitor.expect(TagArrived)
     result = write(
         database_url,
-        *("--as", "ng-clerk", "--password-stdin", "tag", "write", gun["evidence_no"], "--reader", "00 00"),
+        *("--as", "ng-clerk", "--password-stdin", "tag", "write", gun.evidence_no, "--reader", "00 00"),
         password=passwords,
     )
     assert result.returncode == 0, result.stderr
     written = json.loads(result.stdout.splitlines()[-1])
-    assert (written["text"], written["bound"], written["item_version"]) == (gun["evidence_no"], True, 2)
-    event = custody.item(gun["evidence_no"])["history"][-1]
-    assert event["event_type"] == "tag_bound" and event["payload"]["uid"] == "04C0FFEE000001"
-    assert custody.item(gun["evidence_no"])["tag_uid"] == "04C0FFEE000001"
+    assert (written["text"], written["bound"], written["item_version"]) == (gun.evidence_no, True, 2)
+    event = custody.items.item(None, gun.evidence_no).history[-1]
+    assert event.event_type == "tag_bound" and event.payload["uid"] == "04C0FFEE000001"
+    assert custody.items.item(None, gun.evidence_no).tag_uid == "04C0FFEE000001"
 
 
 def test_an_unknown_item_is_refused_before_the_tag_is_touched(
@@ -82,18 +82,20 @@ def test_an_unknown_item_is_refused_before_the_tag_is_touched(
 def test_a_wrong_password_binds_nothing_and_leaves_the_tag_alone(
     custody, monitor: EventLog, tags: MakeTag, database_url, passwords
 ):
-    clerk = custody.actor("ng-clerk")
-    custody.open_case(clerk, "K-TAG-PW")
-    gun = custody.register_firearm(clerk, "K-TAG-PW", FirearmIntake("手枪", "54式", "2", "7.62mm", True))
+    clerk = custody.users.actor("ng-clerk")
+    custody.cases.open(clerk, "K-TAG-PW")
+    gun = custody.items.register_firearm(
+        clerk, "K-TAG-PW", FirearmIntake("手枪", "54式", "2", "7.62mm", True)
+    )
     tag = tags("ntag213")
     tag.put_on_reader()
     monitor.expect(TagArrived)
     before = tag.tag.read(4)
     result = write(
         database_url,
-        *("--as", "ng-clerk", "--password-stdin", "tag", "write", gun["evidence_no"], "--reader", "00 00"),
+        *("--as", "ng-clerk", "--password-stdin", "tag", "write", gun.evidence_no, "--reader", "00 00"),
         password="not the password",
     )
     assert result.returncode != 0
     assert tag.tag.read(4) == before
-    assert custody.item(gun["evidence_no"])["version"] == gun["version"]
+    assert custody.items.item(None, gun.evidence_no).version == gun.version

@@ -42,3 +42,32 @@ def test_require_role_names_the_missing_role():
     auditor = Actor(1, "a", "A", "220102", Department.INSPECTION, frozenset({Role.AUDITOR}))
     with pytest.raises(NotPermitted, match="clerk"):
         require_role(auditor, {Role.CLERK}, "transfer")
+
+
+def test_case_acts_are_rows_of_the_table_too():
+    from custody.lifecycle import CASE_TRANSITIONS, case_transition_for
+    from custody.model import CaseStatus
+
+    assert set(CASE_TRANSITIONS) == {EventType.CASE_OPENED, EventType.CASE_CLOSED, EventType.CASE_JUDGED}
+    assert not CASE_TRANSITIONS.keys() & TRANSITIONS.keys()
+    for event, t in CASE_TRANSITIONS.items():
+        assert t.event is event and t.roles == {Role.CLERK, Role.INVESTIGATOR}
+    assert case_transition_for(EventType.CASE_CLOSED).sources == {CaseStatus.OPEN}
+    assert case_transition_for(EventType.CASE_JUDGED).sources == {CaseStatus.OPEN, CaseStatus.CLOSED}
+    assert case_transition_for(EventType.CASE_OPENED).sources == frozenset()  # it makes the case
+
+
+def test_a_judgment_changes_status_version_and_the_judgment_fields():
+    from custody.lifecycle import case_transition_for, opened_case
+    from custody.model import CaseStatus
+
+    case = opened_case(7, 1, {"case_no": "C-1", "unit_code": "220102", "title": ""})
+    judged = case_transition_for(EventType.CASE_JUDGED)
+    changes = judged.apply(case, {"judgment_no": "J-1", "judgment_date": "2026-02-28"})
+    after = case.changed(changes)
+    assert (after.status, after.version, after.judgment_no, after.judgment_date) == (
+        CaseStatus.JUDGED,
+        2,
+        "J-1",
+        "2026-02-28",
+    )

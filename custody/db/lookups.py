@@ -1,0 +1,58 @@
+"""What lifecycle guards may ask of the store (:class:`custody.lifecycle.Lookups`), answered inside the
+act's write transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.engine import Connection
+
+from custody.actors import Actor, actor_from_row
+from custody.db.tables import CaseRow, EventRow, ItemRow, UnitRow, UserRow
+
+_items = cast(Table, ItemRow.__table__)
+_cases = cast(Table, CaseRow.__table__)
+_units = cast(Table, UnitRow.__table__)
+_events = cast(Table, EventRow.__table__)
+_users = cast(Table, UserRow.__table__)
+_USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
+
+
+def active_user(conn: Connection, username: str) -> Actor | None:
+    """The active user of this name, or None."""
+    row = conn.execute(_USER_BY_NAME, {"username": username}).mappings().first()
+    return None if row is None or not row["active"] else actor_from_row(row)
+
+
+class ConnectionLookups:
+    """Lookups on one connection. With ``visible`` (the acting user's scope), a user outside it is
+    answered as missing, so naming a receiver or a witness tells nothing about the users one may not see.
+    """
+
+    def __init__(self, conn: Connection, visible: Callable[[str], bool] | None = None) -> None:
+        self._conn = conn
+        self._visible = visible
+
+    def user(self, username: str) -> Actor | None:
+        found = active_user(self._conn, username)
+        if found is None or (self._visible is not None and not self._visible(found.unit_code)):
+            return None
+        return found
+
+    def unit_exists(self, code: str) -> bool:
+        return self._conn.execute(select(_units.c.code).where(_units.c.code == code)).first() is not None
+
+    def case_status(self, case_id: int) -> str:
+        return str(self._conn.execute(select(_cases.c.status).where(_cases.c.id == case_id)).scalar_one())
+
+    def item_event_type(self, item_id: int, seq: int) -> str | None:
+        return self._conn.execute(
+            select(_events.c.event_type).where(_events.c.item_id == item_id, _events.c.seq == seq)
+        ).scalar_one_or_none()
+
+    def item_with_tag(self, uid: str) -> str | None:
+        return self._conn.execute(
+            select(_items.c.evidence_no).where(_items.c.tag_uid == uid)
+        ).scalar_one_or_none()

@@ -1,0 +1,201 @@
+"""Items: registration (:mod:`custody.registration`), the lifecycle acts on an item, and an item's reads.
+
+Each act is one write: load the item in the actor's scope, check (version, role, lifecycle state,
+guards: :mod:`custody.lifecycle`), update the current state with a conditional UPDATE on the version
+read, append the event to the hash-chained ledger. A refusal raises a
+:class:`~custody.errors.CustodyError` and its savepoint is rolled back: nothing of it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.engine import Connection
+
+from custody import lifecycle
+from custody.actors import Actor, require_role
+from custody.clock import china_date
+from custody.db.ledger_store import record_event
+from custody.db.lookups import ConnectionLookups
+from custody.db.tables import CaseRow, EventRow, ItemRow, UserRow
+from custody.errors import StaleVersion, TransitionRefused, UnknownItem, UnknownUser
+from custody.intake import clean_text
+from custody.model import EventType, ItemState
+from custody.numbers import EvidenceNumber
+from custody.records import Event, Item
+from custody.registration import Registration
+
+_items = cast(Table, ItemRow.__table__)
+_cases = cast(Table, CaseRow.__table__)
+_users = cast(Table, UserRow.__table__)
+_events = cast(Table, EventRow.__table__)
+_ITEM_BY_NUMBER = select(_items).where(_items.c.evidence_no == bindparam("evidence_no"))
+
+
+class Items(Registration):
+    """Items of the custody: registered (:class:`~custody.registration.Registration`), acted on, read."""
+
+    # ------------------------------------------------------------------------------------------ acts
+
+    def act(
+        self,
+        actor: Actor,
+        evidence_no: str,
+        event: EventType,
+        expected_version: int,
+        payload: Mapping[str, Any] | None = None,
+        witness: str | None = None,
+        station: str = "",
+        device: str = "",
+    ) -> Item:
+        """Record one lifecycle act on an item read at ``expected_version``; return the item after it."""
+        number = str(EvidenceNumber.parse(evidence_no))
+        transition = lifecycle.transition_for(event)
+        request = dict(payload or {})
+
+        def change(conn: Connection) -> Item:
+            item = self.load(conn, actor, number)
+            if item.version != expected_version:
+                raise StaleVersion(
+                    f"{number} changed since it was read (version {expected_version}, now {item.version})"
+                )
+            require_role(actor, transition.roles, f"record {event.value}")
+            lookups = ConnectionLookups(conn, lambda unit: self.store.sees(actor, unit, conn))
+            witness_actor = self._witness(conn, lookups, item, witness) if witness else None
+            now = self.store.now_us()
+            attempt = lifecycle.Attempt(event, item, actor, request, china_date(now), lookups, witness_actor)
+            transition.check(attempt)
+            recorded = transition.record(attempt)
+            changes = transition.apply(item, recorded)
+            if changes:
+                done = conn.execute(
+                    update(_items)
+                    .where(_items.c.id == item.id, _items.c.version == item.version)
+                    .values(**changes)
+                )
+                if done.rowcount != 1:
+                    raise StaleVersion(f"{number} changed since it was read")
+            after = item.changed(changes)
+            record_event(
+                conn,
+                event,
+                now,
+                actor_id=actor.id,
+                unit_code=actor.unit_code,
+                item_id=item.id,
+                case_id=item.case_id,
+                item_version=after.version,
+                payload=recorded,
+                station=clean_text(station, "station") or "",
+                device=clean_text(device, "device") or "",
+                witness_id=witness_actor.id if witness_actor else None,
+            )
+            return after
+
+        return self.store.write(change)
+
+    def _witness(self, conn: Connection, lookups: ConnectionLookups, item: Item, username: str) -> Actor:
+        """A witness is a user of the actor's scope (anyone else is answered as missing) who may see
+        the item: of its unit or of a unit above it."""
+        found = lookups.user(username)
+        if found is None:
+            raise UnknownUser(f"unknown witness {username}")
+        if not self.store.sees(found, item.unit_code, conn):
+            raise TransitionRefused(
+                f"witness {username} belongs to unit {found.unit_code}, which does not hold "
+                f"{item.evidence_no}: a witness is of the item's unit or a unit above it"
+            )
+        return found
+
+    def transfer(self, actor: Actor, evidence_no: str, version: int, to_unit: str, reason: str = "") -> Item:
+        return self.act(
+            actor, evidence_no, EventType.TRANSFERRED, version, {"to_unit": to_unit, "reason": reason}
+        )
+
+    def check_out(
+        self, actor: Actor, evidence_no: str, version: int, purpose: str, to: str, due_date: str
+    ) -> Item:
+        payload = {"purpose": purpose, "to": to, "due_date": due_date}
+        return self.act(actor, evidence_no, EventType.CHECKED_OUT, version, payload)
+
+    def return_item(self, actor: Actor, evidence_no: str, version: int, note: str = "") -> Item:
+        return self.act(actor, evidence_no, EventType.RETURNED, version, {"note": note})
+
+    def hand_over(
+        self, actor: Actor, evidence_no: str, version: int, receiver: str, witness: str | None = None
+    ) -> Item:
+        return self.act(
+            actor, evidence_no, EventType.HANDED_OVER, version, {"receiver": receiver}, witness=witness
+        )
+
+    def correct(
+        self,
+        actor: Actor,
+        evidence_no: str,
+        version: int,
+        changes: dict[str, Any],
+        reason: str,
+        corrects_seq: int | None = None,
+    ) -> Item:
+        payload = {"changes": changes, "reason": reason, "corrects_seq": corrects_seq}
+        return self.act(actor, evidence_no, EventType.CORRECTED, version, payload)
+
+    def bind_tag(
+        self,
+        actor: Actor,
+        evidence_no: str,
+        version: int,
+        uid: str,
+        tag_type: str = "",
+        station: str = "",
+        device: str = "",
+    ) -> Item:
+        """Record that the tag ``uid`` (written with the evidence number) now belongs to the item."""
+        payload = {"uid": uid, "tag_type": tag_type}
+        event = EventType.TAG_BOUND
+        return self.act(actor, evidence_no, event, version, payload, station=station, device=device)
+
+    # ----------------------------------------------------------------------------------------- reads
+
+    def load(self, conn: Connection, viewer: Actor | None, number: str) -> Item:
+        """The item of this (canonical) number in the viewer's scope; outside it, answered as missing."""
+        row = conn.execute(_ITEM_BY_NUMBER, {"evidence_no": number}).mappings().first()
+        if row is None or not self.store.sees(viewer, row["unit_code"], conn):
+            raise UnknownItem(f"unknown item {number}")
+        return Item.from_row(row)
+
+    def item(self, viewer: Actor | None, evidence_no: str) -> Item:
+        """The item's current state with its case number and full history (events in seq order)."""
+        number = str(EvidenceNumber.parse(evidence_no))
+        with self.store.reading() as conn:
+            item = self.load(conn, viewer, number)
+            case_no = conn.execute(select(_cases.c.case_no).where(_cases.c.id == item.case_id)).scalar_one()
+            return replace(item, case_no=case_no, history=history_of(conn, item.id))
+
+    def overdue(self, viewer: Actor | None = None, today: date | None = None) -> list[Item]:
+        """Checked-out items whose due date has passed (China Standard Time), oldest first."""
+        day = (today or china_date(self.store.now_us())).isoformat()
+        query = (
+            select(_items, _cases.c.case_no)
+            .join(_cases, _cases.c.id == _items.c.case_id)
+            .where(_items.c.state == ItemState.CHECKED_OUT.value, _items.c.due_date < day)
+            .order_by(_items.c.due_date, _items.c.evidence_no)
+        )
+        scope = self.store.scope_of(viewer)
+        if scope is not None:
+            query = query.where(_items.c.unit_code.in_(sorted(scope)))
+        with self.store.reading() as conn:
+            return [Item.from_row(r) for r in conn.execute(query).mappings()]
+
+
+def history_of(conn: Connection, item_id: int) -> tuple[Event, ...]:
+    """An item's events in seq order, with user names."""
+    names = dict(conn.execute(select(_users.c.id, _users.c.username)).all())
+    rows = conn.execute(
+        select(_events).where(_events.c.item_id == item_id).order_by(_events.c.seq)
+    ).mappings()
+    return tuple(Event.from_row(r, names) for r in rows)

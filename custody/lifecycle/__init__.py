@@ -1,0 +1,58 @@
+"""The lifecycle as data: the transition table (:mod:`custody.lifecycle.table`) and its rows, for items
+(:mod:`custody.lifecycle.items`) and for cases (:mod:`custody.lifecycle.cases`).
+
+"Act" means one thing here and everywhere: a lifecycle act, an :class:`~custody.model.EventType` with its
+row in the table. What guards inspect is an :class:`Attempt` (or :class:`CaseAttempt`).
+"""
+
+from __future__ import annotations
+
+from custody.lifecycle.cases import CASE_ROLES, judgment, opened_case
+from custody.lifecycle.items import (
+    CORRECTABLE_FIELD_NAMES,
+    CORRECTABLE_FIELDS,
+    MAX_SEQ,
+    corrected_value,
+    normal_uid,
+    registered_item,
+)
+from custody.lifecycle.table import (
+    CASE_TRANSITIONS,
+    TRANSITIONS,
+    Attempt,
+    CaseAttempt,
+    CaseTransition,
+    Changes,
+    Lookups,
+    Transition,
+    case_transition,
+    case_transition_for,
+    parse_date,
+    transition,
+    transition_for,
+)
+
+__all__ = [
+    "CASE_ROLES",
+    "CASE_TRANSITIONS",
+    "CORRECTABLE_FIELDS",
+    "CORRECTABLE_FIELD_NAMES",
+    "MAX_SEQ",
+    "TRANSITIONS",
+    "Attempt",
+    "CaseAttempt",
+    "CaseTransition",
+    "Changes",
+    "Lookups",
+    "Transition",
+    "case_transition",
+    "case_transition_for",
+    "corrected_value",
+    "judgment",
+    "normal_uid",
+    "opened_case",
+    "parse_date",
+    "registered_item",
+    "transition",
+    "transition_for",
+]
