@@ -23,6 +23,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from custody.db.engine import WRITE_OPTION, is_sqlite
+from custody.db.ledger_store import chain_held, head_mark, restore_head
 
 T = TypeVar("T")
 Act = Callable[[Connection], Any]
@@ -72,7 +73,32 @@ class _LoopWaiter:
         self.future = future
 
 
-Waiter = Future[Any] | _LoopWaiter
+class _ThreadWaiter:
+    """A blocked thread's answer: a lock the writer releases once the outcome is set (lighter than a
+    ``Future``, whose condition variable and callbacks a caller waiting in :meth:`Writer.submit` needs
+    none of)."""
+
+    __slots__ = ("lock", "ok", "value")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.ok = False
+        self.value: Any = None
+
+    def settle(self, ok: bool, value: Any) -> None:
+        self.ok = ok
+        self.value = value
+        self.lock.release()
+
+    def outcome(self) -> Any:
+        self.lock.acquire()
+        if self.ok:
+            return self.value
+        raise self.value
+
+
+Waiter = Future[Any] | _LoopWaiter | _ThreadWaiter
 Outcome = tuple[Waiter, bool, Any]
 
 
@@ -95,7 +121,9 @@ def _answer(outcomes: list[Outcome]) -> None:
     call (one wake-up per loop and batch, not per act)."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
     for waiter, ok, value in outcomes:
-        if isinstance(waiter, _LoopWaiter):
+        if isinstance(waiter, _ThreadWaiter):
+            waiter.settle(ok, value)
+        elif isinstance(waiter, _LoopWaiter):
             by_loop.setdefault(waiter.loop, []).append((waiter.future, ok, value))
         else:
             _settle(waiter, ok, value)
@@ -116,7 +144,10 @@ class Writer:
 
     def submit(self, act: Callable[[Connection], T]) -> T:
         """Run ``act`` in a write transaction; return once it is committed (or raise its error)."""
-        return self.submit_future(act).result()
+        waiter = _ThreadWaiter()
+        self._ensure_started()
+        self._queue.put((_joined(act), waiter))
+        return waiter.outcome()  # type: ignore[no-any-return]
 
     def submit_future(self, act: Callable[[Connection], T]) -> Future[T]:
         """Queue ``act``; the future resolves once its transaction has committed (for async callers)."""
@@ -186,20 +217,23 @@ class Writer:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             done = 0
-            while done < len(batch):
-                act, future = batch[done]
-                done += 1
-                cursor.execute("SAVEPOINT custody_act")
-                try:
-                    outcome = act(conn)
-                except Exception as refused:  # noqa: BLE001 - handed to the caller, who re-raises it
-                    cursor.execute("ROLLBACK TO SAVEPOINT custody_act")
-                    outcomes.append((future, False, refused))
-                else:
-                    outcomes.append((future, True, outcome))
-                cursor.execute("RELEASE SAVEPOINT custody_act")
-                if done == len(batch):
-                    self._take_more(batch)
+            with chain_held(conn):
+                while done < len(batch):
+                    act, future = batch[done]
+                    done += 1
+                    mark = head_mark(conn)
+                    cursor.execute("SAVEPOINT custody_act")
+                    try:
+                        outcome = act(conn)
+                    except Exception as refused:  # noqa: BLE001 - handed to the caller, who re-raises it
+                        cursor.execute("ROLLBACK TO SAVEPOINT custody_act")
+                        restore_head(conn, mark)
+                        outcomes.append((future, False, refused))
+                    else:
+                        outcomes.append((future, True, outcome))
+                    cursor.execute("RELEASE SAVEPOINT custody_act")
+                    if done == len(batch):
+                        self._take_more(batch)
         self.batches += 1
         self.acts += len(batch)
         _answer(outcomes)
