@@ -54,8 +54,12 @@ _USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
 _CASE_BY_NUMBER = Prepared(select(_cases).where(_cases.c.case_no == bindparam("case_no")))
 _ITEM_BY_NUMBER = select(_items).where(_items.c.evidence_no == bindparam("evidence_no"))
 _SEQUENCE_WHERE = (_sequences.c.unit_code == bindparam("unit"), _sequences.c.year == bindparam("yr"))
-_LAST_SEQUENCE = Prepared(select(_sequences.c.last_sequence).where(*_SEQUENCE_WHERE))
-_BUMP_SEQUENCE = Prepared(update(_sequences).where(*_SEQUENCE_WHERE).values(last_sequence=bindparam("last")))
+_BUMP_SEQUENCE = Prepared(
+    update(_sequences)
+    .where(*_SEQUENCE_WHERE)
+    .values(last_sequence=_sequences.c.last_sequence + 1)
+    .returning(_sequences.c.last_sequence)
+)
 _FIRST_SEQUENCE = PreparedInsert(_sequences)
 _INSERT_ITEM = PreparedInsert(_items, _items.c.id)
 
@@ -458,16 +462,14 @@ class Custody:
     @staticmethod
     def _next_sequence(conn: Connection, unit_code: str, year: int) -> int:
         """Next evidence-number sequence of a unit and year: gapless, as it is taken under the write lock."""
-        key = {"unit": unit_code, "yr": year}
-        found = _LAST_SEQUENCE.run(conn, key).fetchone()
-        if found is None:
+        bumped = _BUMP_SEQUENCE.run(conn, {"unit": unit_code, "yr": year}).fetchone()
+        if bumped is None:
             _FIRST_SEQUENCE.run(conn, {"unit_code": unit_code, "year": year, "last_sequence": 1})
             return 1
-        last = int(found[0])
-        if last >= 999_999:
+        taken = int(bumped[0])
+        if taken > 999_999:  # the bump is rolled back with the refused act
             raise TransitionRefused(f"unit {unit_code} has used every evidence number of {year}")
-        _BUMP_SEQUENCE.run(conn, {**key, "last": last + 1})
-        return last + 1
+        return taken
 
     # ------------------------------------------------------------------------------------ transitions
 
