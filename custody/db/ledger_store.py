@@ -54,11 +54,12 @@ def chain_held(conn: Connection) -> Iterator[None]:
     Only for a block inside one transaction that holds the ledger's write lock from its start (the
     writer's: SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock), where no other connection can
     append; every event appended in between goes through :func:`append_event`."""
-    conn.info[_HELD] = None
+    info = conn.info  # taken once: a connection lost in the block is not asked again on leaving it
+    info[_HELD] = None
     try:
         yield
     finally:
-        conn.info.pop(_HELD, None)
+        info.pop(_HELD, None)
 
 
 def head_mark(conn: Connection) -> object:
