@@ -95,7 +95,11 @@ class _ThreadWaiter:
         self.lock.acquire()
         if self.ok:
             return self.value
-        raise self.value
+        error, self.value = self.value, None
+        try:
+            raise error
+        finally:
+            del error  # the traceback holds this frame: no cycle back to the error
 
 
 Waiter = Future[Any] | _LoopWaiter | _ThreadWaiter
