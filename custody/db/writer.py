@@ -6,6 +6,11 @@ refusal. The writer takes whatever acts are waiting, runs each inside its own sa
 rolls back to its savepoint and leaves the others alone) and commits them together: SQLite's fsync per
 commit is shared by the batch. On PostgreSQL the batch's transaction first takes the ledger's advisory
 lock, so writers in other processes append to the chain one at a time.
+
+The callers a batch answered mostly come straight back with their next act. Before a new batch starts,
+the writer lets them in: it gives up the interpreter lock (``time.sleep(0)``) a bounded number of times
+while fewer acts wait than it last answered. Otherwise their own work interleaves with the batch's
+statements, each of which hands the interpreter lock over and back while callers are runnable.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextvars import ContextVar
@@ -145,6 +151,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self.batches = 0
         self.acts = 0
+        self._answered = 0  # acts of the last batch: the callers likely to come back at once
 
     def submit(self, act: Callable[[Connection], T]) -> T:
         """Run ``act`` in a write transaction; return once it is committed (or raise its error)."""
@@ -196,6 +203,7 @@ class Writer:
                         conn.execution_options(**{WRITE_OPTION: True})
                     self._commit(conn, batch)
                 except Exception as failed:  # noqa: BLE001 - connection lost: fail the batch, reconnect
+                    self._answered = len(batch)
                     _answer([(waiter, False, failed) for _act, waiter in batch])
                     if conn is not None:
                         conn.invalidate()
@@ -210,8 +218,19 @@ class Writer:
         if first is _STOP:
             return None
         batch = [first]
+        self._let_callers_in()
         self._take_more(batch)
         return batch
+
+    def _let_callers_in(self) -> None:
+        """Yield the interpreter lock while the callers answered last are still submitting (at most
+        twice per caller: callers that do not come back delay the batch by a few microseconds)."""
+        expected = self._answered
+        waiting = self._queue.qsize
+        for _ in range(2 * expected):
+            if waiting() + 1 >= expected:
+                return
+            time.sleep(0)
 
     def _commit(self, conn: Connection, batch: list[tuple[Act, Waiter]]) -> None:
         """Run the batch, and whatever arrives meanwhile, in one transaction; then answer every caller."""
@@ -240,6 +259,7 @@ class Writer:
                         self._take_more(batch)
         self.batches += 1
         self.acts += len(batch)
+        self._answered = len(batch)
         _answer(outcomes)
 
     def _take_more(self, batch: list[tuple[Act, Waiter]]) -> None:
