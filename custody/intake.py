@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from custody import text
@@ -26,7 +26,17 @@ class SourceAndFlow:
     notes: str | None = None
 
     def columns(self) -> dict[str, str | None]:
-        return {f"source_{k}": clean_text(v, f"source_{k}") for k, v in asdict(self).items()}
+        return {
+            "source_maker": _optional(self.maker, "source_maker"),
+            "source_workshop": _optional(self.workshop, "source_workshop"),
+            "source_route": _optional(self.route, "source_route"),
+            "source_seller": _optional(self.seller, "source_seller"),
+            "source_notes": _optional(self.notes, "source_notes"),
+        }
+
+
+def _optional(value: Any, name: str) -> str | None:
+    return None if value is None else clean_text(value, name)
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,13 @@ ALL_COLUMNS = (*HASHED_COLUMNS, "hash")
 _HEX = "0123456789abcdef"
 
 
+# One encoder for every payload (``json.dumps`` with these options builds a new one per call).
+_PAYLOAD_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_payload(payload: dict[str, Any]) -> str:
     """The payload as stored: JSON with sorted keys, no spaces, UTF-8 text (not ASCII escapes)."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _PAYLOAD_ENCODER.encode(payload)
 
 
 def encode_event(values: Sequence[object]) -> bytes:

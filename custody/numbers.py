@@ -41,7 +41,13 @@ _LENGTH = 19
 _LETTER_VALUES = {ord(ch): str(int(ch, 36)) for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
 
 
+_LEADING_LETTER = {chr(code): value for code, value in _LETTER_VALUES.items()}
+
+
 def _digits(text: str) -> str:
+    lead, rest = _LEADING_LETTER.get(text[:1]), text[1:]
+    if lead is not None and rest.isascii() and rest.isdigit():  # a letter and digits: every number
+        return lead + rest
     digits = text.translate(_LETTER_VALUES)
     if not (digits.isascii() and digits.isdigit()):
         raise ValueError(f"{text!r} holds characters other than ASCII letters and digits")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, require_role
@@ -26,8 +26,13 @@ _sequences = cast(Table, NumberSequenceRow.__table__)
 
 # Statements built once: intake only binds parameters to them.
 _SEQUENCE_WHERE = (_sequences.c.unit_code == bindparam("unit"), _sequences.c.year == bindparam("yr"))
-_LAST_SEQUENCE = Prepared(select(_sequences.c.last_sequence).where(*_SEQUENCE_WHERE))
-_BUMP_SEQUENCE = Prepared(update(_sequences).where(*_SEQUENCE_WHERE).values(last_sequence=bindparam("last")))
+# bumped and read in one statement (the bump of a refused act is rolled back with its savepoint)
+_BUMP_SEQUENCE = Prepared(
+    update(_sequences)
+    .where(*_SEQUENCE_WHERE)
+    .values(last_sequence=_sequences.c.last_sequence + 1)
+    .returning(_sequences.c.last_sequence)
+)
 _FIRST_SEQUENCE = PreparedInsert(_sequences)
 _INSERT_ITEM = PreparedInsert(_items, _items.c.id)
 
@@ -134,13 +139,11 @@ class Registration:
 
 def next_sequence(conn: Connection, unit_code: str, year: int) -> int:
     """Next evidence-number sequence of a unit and year: gapless, as it is taken under the write lock."""
-    key = {"unit": unit_code, "yr": year}
-    found = _LAST_SEQUENCE.run(conn, key).fetchone()
-    if found is None:
+    bumped = _BUMP_SEQUENCE.run(conn, {"unit": unit_code, "yr": year}).fetchone()
+    if bumped is None:
         _FIRST_SEQUENCE.run(conn, {"unit_code": unit_code, "year": year, "last_sequence": 1})
         return 1
-    last = int(found[0])
-    if last >= 999_999:
+    taken = int(bumped[0])
+    if taken > 999_999:  # the bump is rolled back with the refused act
         raise TransitionRefused(f"unit {unit_code} has used every evidence number of {year}")
-    _BUMP_SEQUENCE.run(conn, {**key, "last": last + 1})
-    return last + 1
+    return taken

@@ -140,7 +140,8 @@ DEFAULT = TextField("", NAME_LENGTH)
 def field(name: str) -> TextField:
     """The policy of a field (a source field ``source.maker`` is ``source_maker``); unknown names get
     the default one-line limit."""
-    return FIELDS.get(name.replace(".", "_"), DEFAULT)
+    found = FIELDS.get(name)
+    return found if found is not None else FIELDS.get(name.replace(".", "_"), DEFAULT)
 
 
 def normalised(value: str, policy: TextField, *, required: bool = False) -> str:
@@ -182,6 +183,11 @@ def shown(value: str, limit: int) -> str:
     """Text recorded as received (paths, queries, devices in the access log): at most ``limit``
     characters, each character the policy refuses replaced by U+FFFD, so it cannot disguise itself."""
     return _REFUSED.sub("\ufffd", value[:limit])
+
+
+def is_plain(*values: str) -> bool:
+    """Whether no value holds a character the policy refuses (one search over them all)."""
+    return _REFUSED.search("".join(values)) is None
 
 
 def require_plain(value: str, name: str) -> None:

@@ -2,6 +2,9 @@
 
 Appends happen only inside the writer's transaction (SQLite's write lock, or PostgreSQL's ledger advisory
 lock, is held), so the head read here is the head the new event links to and ``seq`` stays gapless.
+Within such a transaction the writer holds the chain head in memory (:func:`chain_held`): the first
+append reads it from the table, the next ones link to the event appended before them, and an act rolled
+back to its savepoint puts back the head it started from (:func:`head_mark`, :func:`restore_head`).
 Verification streams raw driver rows (a server-side cursor on PostgreSQL) and never loads the ledger whole.
 """
 
@@ -20,6 +23,7 @@ from custody.errors import UnrecordableEvent
 from custody.ledger import (
     ALL_COLUMNS,
     GENESIS_HASH,
+    HASHED_COLUMNS,
     Head,
     Verification,
     canonical_payload,
@@ -28,7 +32,7 @@ from custody.ledger import (
 )
 from custody.model import EventType
 from custody.progress import Progress, counted
-from custody.text import require_plain
+from custody.text import is_plain, require_plain
 
 _events = EventRow.__table__
 _HEAD = Prepared(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1))
@@ -36,34 +40,76 @@ _INSERT = PreparedInsert(_events)
 _SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM custody_events ORDER BY seq"  # noqa: S608 - constants
 
 
+# ``conn.info`` key of the chain head held by the writer's transaction: None until the first append
+# reads it; absent outside such a transaction (every append reads the head from the table).
+_HELD = "custody_ledger_head"
+_OFF = object()
+
+
 def read_head(conn: Connection) -> Head:
     row = _HEAD.run(conn, {}).fetchone()
     return Head(0, GENESIS_HASH) if row is None else Head(row[0], row[1])
 
 
+@contextmanager
+def chain_held(conn: Connection) -> Iterator[None]:
+    """Hold the chain head in memory for the appends on ``conn`` within the block.
+
+    Only for a block inside one transaction that holds the ledger's write lock from its start (the
+    writer's: SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock), where no other connection can
+    append; every event appended in between goes through :func:`append_event`."""
+    info = conn.info  # taken once: a connection lost in the block is not asked again on leaving it
+    info[_HELD] = None
+    try:
+        yield
+    finally:
+        info.pop(_HELD, None)
+
+
+def head_mark(conn: Connection) -> object:
+    """The held head as it stands (taken before an act's savepoint, for :func:`restore_head`)."""
+    return conn.info.get(_HELD, _OFF)
+
+
+def restore_head(conn: Connection, mark: object) -> None:
+    """Put back the held head of ``mark`` (the act's savepoint was rolled back, its events with it)."""
+    if mark is not _OFF:
+        conn.info[_HELD] = mark
+
+
 def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:
     """Append one event (every hashed column but ``seq`` and ``prev_hash``); return the new head."""
-    head = read_head(conn)
-    row = {
-        "seq": head.seq + 1,
-        "prev_hash": head.hash,
-        "recorded_at_us": fields["recorded_at_us"],
-        "event_type": fields["event_type"],
-        "item_id": fields.get("item_id"),
-        "case_id": fields.get("case_id"),
-        "actor_id": fields["actor_id"],
-        "unit_code": fields["unit_code"],
-        "station": fields.get("station") or "",
-        "device": fields.get("device") or "",
-        "witness_id": fields.get("witness_id"),
-        "item_version": fields.get("item_version"),
-        "payload": fields["payload"],
-    }
-    for name in ("station", "device", "unit_code", "event_type"):
-        require_plain(row[name], name)
-    row["hash"] = event_hash([row[c] for c in ALL_COLUMNS[:-1]])
+    info = conn.info
+    held = info.get(_HELD, _OFF)
+    head = held if isinstance(held, Head) else read_head(conn)
+    get = fields.get
+    values = [
+        head.seq + 1,
+        head.hash,
+        fields["recorded_at_us"],
+        fields["event_type"],
+        get("item_id"),
+        get("case_id"),
+        fields["actor_id"],
+        fields["unit_code"],
+        get("station") or "",
+        get("device") or "",
+        get("witness_id"),
+        get("item_version"),
+        fields["payload"],
+    ]
+    if not is_plain(values[8], values[9], values[7], values[3]):
+        for name, value in (("station", values[8]), ("device", values[9]), ("unit_code", values[7])):
+            require_plain(value, name)
+        require_plain(values[3], "event_type")
+    digest = event_hash(values)
+    row = dict(zip(HASHED_COLUMNS, values, strict=True))
+    row["hash"] = digest
     _INSERT.run(conn, row)
-    return Head(row["seq"], row["hash"])
+    appended = Head(values[0], digest)
+    if held is not _OFF:
+        info[_HELD] = appended
+    return appended
 
 
 def record_event(

@@ -19,6 +19,8 @@ class Prepared:
     def __init__(self, statement: ClauseElement) -> None:
         self._statement = statement
         self._compiled: dict[str, tuple[str, Sequence[str] | None, dict[str, Any]]] = {}
+        # the last dialect run on and its compiled form: one identity check on the hot path
+        self._last: tuple[Any, str, Sequence[str] | None, dict[str, Any]] = (None, "", None, {})
 
     def _sql(self, conn: Connection) -> tuple[str, Sequence[str] | None, dict[str, Any]]:
         name = conn.dialect.name
@@ -36,7 +38,10 @@ class Prepared:
 
     def run(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         """Execute with ``params``; return the DBAPI cursor (``fetchone()`` for RETURNING or SELECT)."""
-        sql, order, fixed = self._sql(conn)
+        dialect, sql, order, fixed = self._last
+        if dialect is not conn.dialect:
+            sql, order, fixed = self._sql(conn)
+            self._last = (conn.dialect, sql, order, fixed)
         if fixed:
             params = {**fixed, **params}
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -6,6 +6,11 @@ refusal. The writer takes whatever acts are waiting, runs each inside its own sa
 rolls back to its savepoint and leaves the others alone) and commits them together: SQLite's fsync per
 commit is shared by the batch. On PostgreSQL the batch's transaction first takes the ledger's advisory
 lock, so writers in other processes append to the chain one at a time.
+
+The callers a batch answered mostly come straight back with their next act. Before a new batch starts,
+the writer lets them in: it gives up the interpreter lock (``time.sleep(0)``) a bounded number of times
+while fewer acts wait than it last answered. Otherwise their own work interleaves with the batch's
+statements, each of which hands the interpreter lock over and back while callers are runnable.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -22,6 +28,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from custody.db.engine import WRITE_OPTION, is_sqlite
+from custody.db.ledger_store import chain_held, head_mark, restore_head
 
 T = TypeVar("T")
 Change = Callable[[Connection], Any]  # what the writer runs in one savepoint (not a lifecycle act)
@@ -41,7 +48,36 @@ class _LoopWaiter:
         self.future = future
 
 
-Waiter = Future[Any] | _LoopWaiter
+class _ThreadWaiter:
+    """A blocked thread's answer: a lock the writer releases once the outcome is set (lighter than a
+    ``Future``, whose condition variable and callbacks a caller waiting in :meth:`Writer.submit` needs
+    none of)."""
+
+    __slots__ = ("lock", "ok", "value")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.ok = False
+        self.value: Any = None
+
+    def settle(self, ok: bool, value: Any) -> None:
+        self.ok = ok
+        self.value = value
+        self.lock.release()
+
+    def outcome(self) -> Any:
+        self.lock.acquire()
+        if self.ok:
+            return self.value
+        error, self.value = self.value, None
+        try:
+            raise error
+        finally:
+            del error  # the traceback holds this frame: no cycle back to the error
+
+
+Waiter = Future[Any] | _LoopWaiter | _ThreadWaiter
 Outcome = tuple[Waiter, bool, Any]
 
 
@@ -64,7 +100,9 @@ def _answer(outcomes: list[Outcome]) -> None:
     call (one wake-up per loop and batch, not per act)."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
     for waiter, ok, value in outcomes:
-        if isinstance(waiter, _LoopWaiter):
+        if isinstance(waiter, _ThreadWaiter):
+            waiter.settle(ok, value)
+        elif isinstance(waiter, _LoopWaiter):
             by_loop.setdefault(waiter.loop, []).append((waiter.future, ok, value))
         else:
             _settle(waiter, ok, value)
@@ -82,10 +120,14 @@ class Writer:
         self._thread: threading.Thread | None = None
         self.batches = 0
         self.acts = 0
+        self._answered = 0  # acts of the last batch: the callers likely to come back at once
 
-    def submit(self, act: Callable[[Connection], T]) -> T:
-        """Run ``act`` in a write transaction; return once it is committed (or raise its error)."""
-        return self.submit_future(act).result()
+    def submit(self, change: Callable[[Connection], T]) -> T:
+        """Run ``change`` in a write transaction; return once it is committed (or raise its error)."""
+        waiter = _ThreadWaiter()
+        self._ensure_started()
+        self._queue.put((change, waiter))
+        return waiter.outcome()  # type: ignore[no-any-return]
 
     def submit_future(self, act: Callable[[Connection], T]) -> Future[T]:
         """Queue ``act``; the future resolves once its transaction has committed (for async callers)."""
@@ -130,6 +172,7 @@ class Writer:
                         conn.execution_options(**{WRITE_OPTION: True})
                     self._commit(conn, batch)
                 except Exception as failed:  # noqa: BLE001 - connection lost: fail the batch, reconnect
+                    self._answered = len(batch)
                     _answer([(waiter, False, failed) for _act, waiter in batch])
                     if conn is not None:
                         conn.invalidate()
@@ -144,8 +187,19 @@ class Writer:
         if first is _STOP:
             return None
         batch = [first]
+        self._let_callers_in()
         self._take_more(batch)
         return batch
+
+    def _let_callers_in(self) -> None:
+        """Yield the interpreter lock while the callers answered last are still submitting (at most
+        twice per caller: callers that do not come back delay the batch by a few microseconds)."""
+        expected = self._answered
+        waiting = self._queue.qsize
+        for _ in range(2 * expected):
+            if waiting() + 1 >= expected:
+                return
+            time.sleep(0)
 
     def _commit(self, conn: Connection, batch: list[tuple[Change, Waiter]]) -> None:
         """Run the batch, and whatever arrives meanwhile, in one transaction; then answer every caller."""
@@ -155,22 +209,26 @@ class Writer:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             done = 0
-            while done < len(batch):
-                act, future = batch[done]
-                done += 1
-                cursor.execute("SAVEPOINT custody_act")
-                try:
-                    outcome = act(conn)
-                except Exception as refused:  # noqa: BLE001 - handed to the caller, who re-raises it
-                    cursor.execute("ROLLBACK TO SAVEPOINT custody_act")
-                    outcomes.append((future, False, refused))
-                else:
-                    outcomes.append((future, True, outcome))
-                cursor.execute("RELEASE SAVEPOINT custody_act")
-                if done == len(batch):
-                    self._take_more(batch)
+            with chain_held(conn):
+                while done < len(batch):
+                    act, future = batch[done]
+                    done += 1
+                    mark = head_mark(conn)
+                    cursor.execute("SAVEPOINT custody_act")
+                    try:
+                        outcome = act(conn)
+                    except Exception as refused:  # noqa: BLE001 - handed to the caller, who re-raises it
+                        cursor.execute("ROLLBACK TO SAVEPOINT custody_act")
+                        restore_head(conn, mark)
+                        outcomes.append((future, False, refused))
+                    else:
+                        outcomes.append((future, True, outcome))
+                    cursor.execute("RELEASE SAVEPOINT custody_act")
+                    if done == len(batch):
+                        self._take_more(batch)
         self.batches += 1
         self.acts += len(batch)
+        self._answered = len(batch)
         _answer(outcomes)
 
     def _take_more(self, batch: list[tuple[Change, Waiter]]) -> None:

@@ -30,6 +30,7 @@ def run_bench(*args: str) -> dict:
 def test_intake_benchmark_runs_and_its_ledger_verifies():
     result = run_bench("intake", "-n", "160", "--threads", "8")
     assert result["name"] == "intake" and result["unit"] == "events/s" and result["n"] == 160
+    assert result["cpu_ms_per_act"] > 0 and result["baseline_cpu_ms_per_row"] > 0
 
 
 def test_verify_benchmark_runs_on_an_intact_ledger():

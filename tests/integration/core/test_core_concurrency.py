@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from custody.errors import StaleVersion
+import pytest
+
+from custody.db.ledger_store import append_event
+from custody.errors import StaleVersion, TransitionRefused
 from custody.numbers import EvidenceNumber
 from custody.records import Item
 from custody.services import Custody
@@ -83,3 +87,49 @@ def test_evidence_numbers_stay_gapless_under_concurrent_intake(custody, case, da
     numbers = [EvidenceNumber.parse(item.evidence_no) for batch in outcomes for item in batch]  # type: ignore[union-attr]
     assert sorted(n.sequence for n in numbers) == list(range(1, 49))
     assert custody.ledger.verify().ok
+
+
+def test_an_act_refused_after_appending_its_event_leaves_the_rest_of_its_batch_on_an_intact_chain(
+    custody, case, firearm
+):
+    """The writer holds the chain head across the acts of one transaction: an act rolled back to its
+    savepoint after its event was appended takes that event, and that head, back with it."""
+    clerk = custody.users.actor("ng-clerk")
+    before = custody.ledger.head().seq
+    started, gate = threading.Event(), threading.Event()
+
+    def hold(_conn: object) -> None:
+        started.set()
+        assert gate.wait(10)
+
+    def appends_then_refuses(conn: object) -> None:
+        append_event(
+            conn,  # type: ignore[arg-type]
+            {
+                "recorded_at_us": custody.clock.now_us(),
+                "event_type": "case_closed",
+                "actor_id": clerk.id,
+                "unit_code": clerk.unit_code,
+                "case_id": case.id,
+                "payload": "{}",
+            },
+        )
+        raise TransitionRefused("refused after its event was appended")
+
+    held = custody.store.write_future(hold)
+    assert started.wait(10)
+    refused = custody.store.write_future(appends_then_refuses)
+    with ThreadPoolExecutor(2) as pool:
+        register = custody.items.register_firearm
+        registered = [pool.submit(register, clerk, case.case_no, firearm(s)) for s in "12"]
+        while custody.writer._queue.qsize() < 3:  # the three wait for the same transaction
+            time.sleep(0.001)
+        gate.set()
+        items = [r.result(10) for r in registered]
+    held.result(10)
+    with pytest.raises(TransitionRefused):
+        refused.result(10)
+    seqs = sorted(custody.items.item(None, item.evidence_no).history[0].seq for item in items)
+    assert seqs == [before + 1, before + 2]
+    result = custody.ledger.verify()
+    assert result.ok and result.events == before + 2

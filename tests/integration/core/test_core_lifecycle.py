@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from custody.db.tables import EventRow
+from custody.db.tables import EventRow, NumberSequenceRow
 from custody.errors import (
     IllegalTransition,
     InvalidInput,
@@ -43,6 +43,22 @@ def test_intake_year_is_the_year_in_china_standard_time(custody, case, clock, fi
     item = custody.items.register_firearm(custody.users.actor("ng-clerk"), case.case_no, firearm())
     number = EvidenceNumber.parse(item.evidence_no)
     assert (number.year, number.sequence) == (2027, 1)
+
+
+def test_a_unit_that_used_every_number_of_the_year_is_refused_and_nothing_is_written(custody, case, firearm):
+    clerk = custody.users.actor("ng-clerk")
+    last = custody.items.register_firearm(clerk, case.case_no, firearm("A1"))
+    with custody.engine.begin() as conn:
+        conn.execute(update(NumberSequenceRow).values(last_sequence=999_998))
+    nearly = custody.items.register_firearm(clerk, case.case_no, firearm("A2"))
+    assert EvidenceNumber.parse(nearly.evidence_no).sequence == 999_999
+    events, head = event_count(custody), custody.ledger.head()
+    with pytest.raises(TransitionRefused, match="used every evidence number of 2026"):
+        custody.items.register_firearm(clerk, case.case_no, firearm("A3"))
+    assert (event_count(custody), custody.ledger.head()) == (events, head)
+    with custody.engine.connect() as conn:
+        assert conn.execute(select(NumberSequenceRow.last_sequence)).scalars().all() == [999_999]
+    assert EvidenceNumber.parse(last.evidence_no).sequence == 1
 
 
 def test_registered_item_shows_its_state_and_history(custody, gun):
