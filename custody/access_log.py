@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote_plus
 
 from sqlalchemy import Table, select
@@ -30,8 +30,10 @@ from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import AccessLogRow, StationRow, UserRow
 from custody.ledger import GENESIS_HASH, Head, Verification
 from custody.queries import Page, Queries, check_limit, fetch_page
-from custody.services import Custody
 from custody.text import shown
+
+if TYPE_CHECKING:
+    from custody.services import Custody
 
 _log = cast(Table, AccessLogRow.__table__)
 _INSERT = PreparedInsert(_log)

@@ -29,6 +29,7 @@ from custody.ledger import canonical_payload
 from custody.lifecycle import normal_uid
 from custody.model import EventType
 from custody.numbers import canonical_number
+from custody.station_keys import require_live
 from custody.text import IDEMPOTENCY_KEY_LENGTH
 
 _items = cast(Table, ItemRow.__table__)
@@ -112,9 +113,6 @@ class Scans:
     """Sightings: a station's (or a desk user's) scans recorded in the ledger, each exactly once."""
 
     def __init__(self, store: Store) -> None:
-        # stations' own module builds on the composition root, which builds this: import it here
-        from custody.stations import require_live
-
         self.store = store
         self._require_live = require_live
 

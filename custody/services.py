@@ -20,9 +20,14 @@ from custody.db.engine import make_engine
 from custody.db.unit_of_work import Store
 from custody.items import Items
 from custody.ledger_service import Ledger
+from custody.passwords import Passwords
 from custody.queries import Queries
 from custody.scans import Scans
+from custody.sessions import Sessions
+from custody.station_keys import StationKeys
+from custody.stations import Stations
 from custody.units import Units
+from custody.users import Users
 
 
 class Custody:
@@ -38,14 +43,6 @@ class Custody:
         self.scans = Scans(self.store)
         self.ledger = Ledger(self.store)
         self.queries = Queries(self.store)
-        # who acts: passwords, sessions, users, stations and their keys (imported here, not above:
-        # custody.stations reads custody.access_log, which reads custody.queries, which reads this module)
-        from custody.passwords import Passwords
-        from custody.sessions import Sessions
-        from custody.station_keys import StationKeys
-        from custody.stations import Stations
-        from custody.users import Users
-
         self.passwords = Passwords(self.store)
         self.sessions = Sessions(self.store, self.passwords)
         self.users = Users(self.store, self.passwords)

@@ -25,10 +25,9 @@ from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, Service
 from api.errors import responses
 from api.idempotency import idempotency_key_of
 from api.schemas import stored_text
-from custody.errors import InvalidInput, NotPermitted
+from custody.errors import DeviceNotBound, InvalidInput, NotPermitted, StationRevoked
 from custody.model import Role
 from custody.scans import Scan, ScanSource
-from custody.stations import DeviceNotBound, StationRevoked
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 
