@@ -19,10 +19,16 @@ from custody.db.ledger_store import record_event
 from custody.db.prepared import Prepared
 from custody.db.tables import CaseRow, ItemRow
 from custody.db.unit_of_work import Also, Store
-from custody.errors import AlreadyExists, InvalidInput, UnknownCase
+from custody.errors import AlreadyExists, InvalidInput, Message, UnknownCase
 from custody.intake import clean_text
 from custody.model import EventType
 from custody.records import Case, Item
+
+CASE_EXISTS = Message("case.exists", "case {case_no} of unit {unit_code} exists already")
+UNKNOWN_CASE = Message("case.unknown", "unknown case {case_no}")
+CASE_AMBIGUOUS = Message(
+    "case.ambiguous", "case number {case_no} names cases of several units ({unit_codes}): say which unit"
+)
 
 _cases = cast(Table, CaseRow.__table__)
 _items = cast(Table, ItemRow.__table__)
@@ -55,7 +61,7 @@ class Cases:
             if conn.execute(
                 select(_cases.c.id).where(_cases.c.case_no == number, _cases.c.unit_code == owner)
             ).first():
-                raise AlreadyExists(f"case {number} of unit {owner} exists already")
+                raise AlreadyExists(CASE_EXISTS, case_no=number, unit_code=owner)
             now = self.store.now_us()
             payload = {"case_no": number, "unit_code": owner, "title": text}
             case = lifecycle.opened_case(0, now, payload)
@@ -145,12 +151,10 @@ class Cases:
             own = [row for row in found if row["unit_code"] == viewer.unit_code]
             found = own or found
         if not found:
-            raise UnknownCase(f"unknown case {case_no}")
+            raise UnknownCase(UNKNOWN_CASE, case_no=case_no)
         if len(found) > 1:
             units = ", ".join(sorted(row["unit_code"] for row in found))
-            raise InvalidInput(
-                f"case number {case_no} names cases of several units ({units}): say which unit", "unit_code"
-            )
+            raise InvalidInput(CASE_AMBIGUOUS, "unit_code", case_no=case_no, unit_codes=units)
         return Case.from_row(found[0])
 
     def get(self, viewer: Actor | None, case_no: str, unit_code: str | None = None) -> Case:

@@ -18,11 +18,26 @@ from sqlalchemy.engine import Connection
 from custody.actors import Actor
 from custody.db.tables import DemoAccountRow, UnitRow, UserRow
 from custody.db.unit_of_work import Store
-from custody.errors import DemoAccountsActive, NotADemoDatabase, UnknownUser
+from custody.errors import DemoAccountsActive, Message, NotADemoDatabase, UnknownUser
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import Department, EventType, Role
 from custody.services import Custody
 from custody.units import read_units
+
+FOREIGN_USERS = Message(
+    "demo.foreign_users",
+    "the demo loads only into its own database: this one has users it did not create ({usernames}); "
+    "leave CUSTODY_DATABASE_URL unset to use the demo's own file",
+)
+FOREIGN_UNITS = Message(
+    "demo.foreign_units",
+    "the demo loads only into its own database: this one has units it did not create ({unit_codes})",
+)
+DEMO_ACCOUNTS_ACTIVE = Message(
+    "demo.accounts_active",
+    "demo accounts are active in this database ({usernames}): their password is public. "
+    "Start the service with --demo (the demo's own database), or deactivate them first",
+)
 
 USERS: list[tuple[str, str, str, Department, set[Role]]] = [
     ("admin", "系统管理员", "220000", Department.OFFICE, {Role.ADMIN}),
@@ -96,15 +111,9 @@ def check_demo_database(store: Store) -> None:
         units = set(conn.execute(select(_units.c.code)).scalars())
     if strangers:
         names = ", ".join(strangers[:5]) + (", …" if len(strangers) > 5 else "")
-        raise NotADemoDatabase(
-            f"the demo loads only into its own database: this one has users it did not create ({names}); "
-            "leave CUSTODY_DATABASE_URL unset to use the demo's own file"
-        )
+        raise NotADemoDatabase(FOREIGN_USERS, usernames=names)
     if units - shipped:
-        raise NotADemoDatabase(
-            f"the demo loads only into its own database: this one has units it did not create "
-            f"({', '.join(sorted(units - shipped)[:5])})"
-        )
+        raise NotADemoDatabase(FOREIGN_UNITS, unit_codes=", ".join(sorted(units - shipped)[:5]))
 
 
 def active_demo_accounts(store: Store) -> list[str]:
@@ -125,10 +134,7 @@ def refuse_demo_accounts(store: Store) -> None:
     """Raise :class:`DemoAccountsActive`, naming them, while any demo account is active."""
     names = active_demo_accounts(store)
     if names:
-        raise DemoAccountsActive(
-            f"demo accounts are active in this database ({', '.join(names)}): their password is public. "
-            "Start the service with --demo (the demo's own database), or deactivate them first"
-        )
+        raise DemoAccountsActive(DEMO_ACCOUNTS_ACTIVE, usernames=", ".join(names))
 
 
 def _mark(conn: Connection, added: Actor) -> None:

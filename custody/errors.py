@@ -82,7 +82,19 @@ class InvalidInput(CustodyError):
 class TextRefused(ValueError):
     """A value the text policy (:mod:`custody.text`) refuses; the message says why, without the value.
     A ``ValueError``, so a request model's validator turns it into a field's validation error; the
-    core turns it into :class:`InvalidInput` naming the field."""
+    core turns it into :class:`InvalidInput` naming the field (:meth:`of_field`).
+
+    Its ``message`` names the field as ``{name}``; its own text leaves the name out ("is longer than
+    200 characters")."""
+
+    def __init__(self, message: Message, /, **params: Param) -> None:
+        super().__init__(message.render({**params, "name": ""}).lstrip())
+        self.message = message
+        self.params: dict[str, Param] = dict(params)
+
+    def of_field(self, name: str) -> InvalidInput:
+        """The refusal of field ``name`` holding the refused value."""
+        return InvalidInput(self.message, field=name, name=name, **self.params)
 
 
 class InvalidEvidenceNumber(InvalidInput):

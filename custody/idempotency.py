@@ -23,7 +23,9 @@ from sqlalchemy.engine import Connection
 from custody import text
 from custody.db.tables import IdempotencyKeyRow
 from custody.db.unit_of_work import Also, Store
-from custody.errors import IdempotencyConflict
+from custody.errors import IdempotencyConflict, Message
+
+KEY_REUSED = Message("idempotency.key_reused", "idempotency key {key!r} was already used for another request")
 
 _keys = cast(Table, IdempotencyKeyRow.__table__)
 
@@ -60,7 +62,7 @@ class IdempotencyKeys:
         if row is None:
             return None
         if row.request_sha256 != digest:
-            raise IdempotencyConflict(f"idempotency key {key!r} was already used for another request")
+            raise IdempotencyConflict(KEY_REUSED, key=key)
         return Answer(row.status, row.answer, row.location)
 
     def recorder(

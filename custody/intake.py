@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from custody import text
-from custody.errors import InvalidInput
+from custody.errors import InvalidInput, Message
+
+FIRES_STANDARD_NOT_BOOL = Message(
+    "item.fires_standard_ammunition_not_bool", "fires_standard_ammunition must be true or false"
+)
+QUANTITY_ROUNDS_INVALID = Message(
+    "item.quantity_rounds_invalid", "quantity_rounds must be a whole number of rounds, 1 or more"
+)
 
 
 def clean_text(value: Any, name: str, *, required: bool = False) -> str | None:
@@ -51,7 +58,7 @@ class FirearmIntake:
 
     def columns(self) -> dict[str, Any]:
         if not isinstance(self.fires_standard_ammunition, bool):
-            raise InvalidInput("fires_standard_ammunition must be true or false", "fires_standard_ammunition")
+            raise InvalidInput(FIRES_STANDARD_NOT_BOOL, "fires_standard_ammunition")
         return {
             "firearm_type": clean_text(self.firearm_type, "firearm_type", required=True),
             "make_model": clean_text(self.make_model, "make_model", required=True),
@@ -74,9 +81,7 @@ class AmmunitionIntake:
     def columns(self) -> dict[str, Any]:
         quantity = self.quantity_rounds
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-            raise InvalidInput(
-                "quantity_rounds must be a whole number of rounds, 1 or more", "quantity_rounds"
-            )
+            raise InvalidInput(QUANTITY_ROUNDS_INVALID, "quantity_rounds")
         return {
             "calibre": clean_text(self.calibre, "calibre", required=True),
             "quantity_rounds": quantity,

@@ -22,12 +22,25 @@ from custody.clock import china_date
 from custody.db.ledger_store import record_event
 from custody.db.lookups import ConnectionLookups
 from custody.db.tables import CaseRow, EventRow, ItemRow, UserRow
-from custody.errors import StaleVersion, TransitionRefused, UnknownItem, UnknownUser
+from custody.errors import Message, StaleVersion, TransitionRefused, UnknownItem, UnknownUser
 from custody.intake import clean_text
 from custody.model import EventType, ItemState
 from custody.numbers import EvidenceNumber
 from custody.records import Event, Item
 from custody.registration import Registration
+
+UNKNOWN_ITEM = Message("item.unknown", "unknown item {evidence_no}")
+STALE_VERSION = Message(
+    "item.stale_version",
+    "{evidence_no} changed since it was read (version {expected_version}, now {version})",
+)
+CHANGED_MEANWHILE = Message("item.changed_meanwhile", "{evidence_no} changed since it was read")
+UNKNOWN_WITNESS = Message("item.unknown_witness", "unknown witness {username}")
+WITNESS_OUT_OF_REACH = Message(
+    "item.witness_out_of_reach",
+    "witness {username} belongs to unit {unit_code}, which does not hold {evidence_no}: a witness is of the "
+    "item's unit or a unit above it",
+)
 
 _items = cast(Table, ItemRow.__table__)
 _cases = cast(Table, CaseRow.__table__)
@@ -61,7 +74,7 @@ class Items(Registration):
             item = self.load(conn, actor, number)
             if item.version != expected_version:
                 raise StaleVersion(
-                    f"{number} changed since it was read (version {expected_version}, now {item.version})"
+                    STALE_VERSION, evidence_no=number, expected_version=expected_version, version=item.version
                 )
             require_role(actor, transition.roles, f"record {event.value}")
             lookups = ConnectionLookups(conn, lambda unit: self.store.sees(actor, unit, conn))
@@ -78,7 +91,7 @@ class Items(Registration):
                     .values(**changes)
                 )
                 if done.rowcount != 1:
-                    raise StaleVersion(f"{number} changed since it was read")
+                    raise StaleVersion(CHANGED_MEANWHILE, evidence_no=number)
             after = item.changed(changes)
             record_event(
                 conn,
@@ -103,11 +116,13 @@ class Items(Registration):
         the item: of its unit or of a unit above it."""
         found = lookups.user(username)
         if found is None:
-            raise UnknownUser(f"unknown witness {username}")
+            raise UnknownUser(UNKNOWN_WITNESS, username=username)
         if not self.store.sees(found, item.unit_code, conn):
             raise TransitionRefused(
-                f"witness {username} belongs to unit {found.unit_code}, which does not hold "
-                f"{item.evidence_no}: a witness is of the item's unit or a unit above it"
+                WITNESS_OUT_OF_REACH,
+                username=username,
+                unit_code=found.unit_code,
+                evidence_no=item.evidence_no,
             )
         return found
 
@@ -165,7 +180,7 @@ class Items(Registration):
         """The item of this (canonical) number in the viewer's scope; outside it, answered as missing."""
         row = conn.execute(_ITEM_BY_NUMBER, {"evidence_no": number}).mappings().first()
         if row is None or not self.store.sees(viewer, row["unit_code"], conn):
-            raise UnknownItem(f"unknown item {number}")
+            raise UnknownItem(UNKNOWN_ITEM, evidence_no=number)
         return Item.from_row(row)
 
     def item(self, viewer: Actor | None, evidence_no: str) -> Item:

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from custody.errors import Message
+
 SEPARATOR = "\x1f"
 GENESIS_HASH = "0" * 64
 HASHED_COLUMNS = (
@@ -45,6 +47,7 @@ HASHED_COLUMNS = (
 )
 ALL_COLUMNS = (*HASHED_COLUMNS, "hash")
 _HEX = "0123456789abcdef"
+HEAD_MALFORMED = Message("ledger.head_malformed", "expected SEQ:HASH (64 hex digits), got {given!r}")
 
 
 # One encoder for every payload (``json.dumps`` with these options builds a new one per call).
@@ -78,7 +81,7 @@ class Head:
         seq, _, digest = text.partition(":")
         digest = digest.lower()
         if not (seq.isascii() and seq.isdigit()) or len(digest) != 64 or digest.strip(_HEX):
-            raise ValueError(f"expected SEQ:HASH (64 hex digits), got {text[:100]!r}")
+            raise ValueError(HEAD_MALFORMED.render({"given": text[:100]}))
         return cls(int(seq), digest)
 
 

@@ -20,7 +20,22 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from custody.errors import InvalidEvidenceNumber
+from custody.errors import InvalidEvidenceNumber, Message
+
+REGION_CODE_SHAPE = Message("evidence_no.region_code", "region code must be 6 digits, got {region_code!r}")
+YEAR_SHAPE = Message("evidence_no.year", "year must have 4 digits, got {year}")
+SEQUENCE_RANGE = Message("evidence_no.sequence", "sequence must be 1 … 999999, got {sequence}")
+NUMBER_NOT_TEXT = Message("evidence_no.not_text", "an evidence number is text")
+NUMBER_SHAPE = Message(
+    "evidence_no.shape",
+    "{given!r} is not an evidence number: expected a kind letter and 18 digits, e.g. F220100202600012787",
+)
+UNKNOWN_KIND = Message(
+    "evidence_no.unknown_kind", "{evidence_no!r}: unknown kind letter {kind!r} (F, A, B or C)"
+)
+CHECK_DIGITS = Message(
+    "evidence_no.check_digits", "{evidence_no!r}: check digits do not match (mistyped or misread)"
+)
 
 
 class ItemKind(StrEnum):
@@ -73,11 +88,11 @@ class EvidenceNumber:
 
     def __post_init__(self) -> None:
         if not _REGION.fullmatch(self.region_code):
-            raise InvalidEvidenceNumber(f"region code must be 6 digits, got {self.region_code!r}")
+            raise InvalidEvidenceNumber(REGION_CODE_SHAPE, region_code=self.region_code)
         if not 1000 <= self.year <= 9999:
-            raise InvalidEvidenceNumber(f"year must have 4 digits, got {self.year}")
+            raise InvalidEvidenceNumber(YEAR_SHAPE, year=self.year)
         if not 1 <= self.sequence <= 999_999:
-            raise InvalidEvidenceNumber(f"sequence must be 1 … 999999, got {self.sequence}")
+            raise InvalidEvidenceNumber(SEQUENCE_RANGE, sequence=self.sequence)
 
     @property
     def body(self) -> str:
@@ -104,15 +119,12 @@ def canonical_number(text: str) -> str:
     """A printed number as stored and compared (upper case, no spaces), after the checks of
     :meth:`EvidenceNumber.parse`; the same as ``str(EvidenceNumber.parse(text))``."""
     if not isinstance(text, str):
-        raise InvalidEvidenceNumber("an evidence number is text")
+        raise InvalidEvidenceNumber(NUMBER_NOT_TEXT)
     candidate = text.strip().upper()
     if len(candidate) != _LENGTH or not _SHAPE.fullmatch(candidate):
-        raise InvalidEvidenceNumber(
-            f"{text.strip()!r} is not an evidence number: expected a kind letter and 18 digits, "
-            "e.g. F220100202600012787"
-        )
+        raise InvalidEvidenceNumber(NUMBER_SHAPE, given=text.strip())
     if candidate[0] not in _KINDS:
-        raise InvalidEvidenceNumber(f"{candidate!r}: unknown kind letter {candidate[0]!r} (F, A, B or C)")
+        raise InvalidEvidenceNumber(UNKNOWN_KIND, evidence_no=candidate, kind=candidate[0])
     if not is_valid_mod97(candidate):
-        raise InvalidEvidenceNumber(f"{candidate!r}: check digits do not match (mistyped or misread)")
+        raise InvalidEvidenceNumber(CHECK_DIGITS, evidence_no=candidate)
     return candidate

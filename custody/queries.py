@@ -21,13 +21,16 @@ from typing_extensions import TypeVar
 
 from custody.actors import Actor
 from custody.clock import CHINA, to_us
+from custody.db.pages import BAD_CURSOR, BAD_LIMIT
 from custody.db.tables import CaseRow, ItemRow
-from custody.db.unit_of_work import Store
-from custody.errors import InvalidInput, UnknownUnit
+from custody.db.unit_of_work import UNKNOWN_UNIT, Store
+from custody.errors import InvalidInput, Message, UnknownUnit
 from custody.model import CaseStatus, ItemState
 from custody.numbers import ItemKind
 from custody.records import Case, Item
 from custody.text import clean
+
+UNKNOWN_SEARCH_FIELD = Message("search.unknown_field", "unknown search field {name}")
 
 _items = cast(Table, ItemRow.__table__)
 _cases = cast(Table, CaseRow.__table__)
@@ -57,13 +60,13 @@ def after_cursor(cursor: str | None) -> int | None:
         text = ""
     number = text.removeprefix(_CURSOR_TAG)
     if not text.startswith(_CURSOR_TAG) or not number.isdigit() or len(number) > 18:
-        raise InvalidInput("cursor is not one this service gave out", "cursor")
+        raise InvalidInput(BAD_CURSOR, "cursor")
     return int(number)
 
 
 def check_limit(limit: int) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit must be 1 … {MAX_PAGE}", "limit")
+        raise InvalidInput(BAD_LIMIT, "limit", max_page=MAX_PAGE)
     return limit
 
 
@@ -184,7 +187,7 @@ class Queries:
         if unit_code is None:
             return allowed
         if unit_code not in tree:
-            raise UnknownUnit(f"unknown unit {unit_code}")
+            raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
         wanted = tree.below(unit_code)
         return wanted if allowed is None else allowed & wanted
 
@@ -253,5 +256,6 @@ def search_from(values: Mapping[str, Any]) -> ItemSearch:
     names = {f.name for f in fields(ItemSearch)}
     unknown = set(values) - names
     if unknown:
-        raise InvalidInput(f"unknown search field {sorted(unknown)[0]}", sorted(unknown)[0])
+        name = sorted(unknown)[0]
+        raise InvalidInput(UNKNOWN_SEARCH_FIELD, name, name=name)
     return ItemSearch(**{k: v for k, v in values.items() if v is not None})

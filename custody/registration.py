@@ -15,11 +15,16 @@ from custody.db.ledger_store import record_event
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import ItemRow, NumberSequenceRow
 from custody.db.unit_of_work import Also, Store
-from custody.errors import TransitionRefused
+from custody.errors import Message, TransitionRefused
 from custody.intake import AmmunitionIntake, FirearmIntake, clean_text
 from custody.model import CaseStatus, EventType, ItemState, Role
 from custody.numbers import EvidenceNumber, ItemKind
 from custody.records import Item
+
+CASE_NOT_OPEN = Message(
+    "item.case_not_open", "case {case_no} is {status}: items are registered to open cases"
+)
+NUMBERS_USED_UP = Message("item.numbers_used_up", "unit {unit_code} has used every evidence number of {year}")
 
 _items = cast(Table, ItemRow.__table__)
 _sequences = cast(Table, NumberSequenceRow.__table__)
@@ -90,9 +95,7 @@ class Registration:
         def change(conn: Connection) -> Item:
             case = self.cases.find(conn, actor, case_no, case_unit)
             if case.status is not CaseStatus.OPEN:
-                raise TransitionRefused(
-                    f"case {case_no} is {case.status.value}: items are registered to open cases"
-                )
+                raise TransitionRefused(CASE_NOT_OPEN, case_no=case_no, status=case.status.value)
             now = self.store.now_us()
             year = china_date(now).year
             number = EvidenceNumber(kind, case.unit_code, year, next_sequence(conn, case.unit_code, year))
@@ -145,5 +148,5 @@ def next_sequence(conn: Connection, unit_code: str, year: int) -> int:
         return 1
     taken = int(bumped[0])
     if taken > 999_999:  # the bump is rolled back with the refused act
-        raise TransitionRefused(f"unit {unit_code} has used every evidence number of {year}")
+        raise TransitionRefused(NUMBERS_USED_UP, unit_code=unit_code, year=year)
     return taken

@@ -23,14 +23,25 @@ from custody.db.ledger_store import record_event
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import ItemRow, ScanReceiptRow
 from custody.db.unit_of_work import Store
-from custody.errors import IdempotencyConflict, InvalidInput, TransitionRefused, UnknownItem
+from custody.errors import IdempotencyConflict, InvalidInput, Message, TransitionRefused, UnknownItem
 from custody.intake import clean_text
+from custody.items import UNKNOWN_ITEM
 from custody.ledger import canonical_payload
 from custody.lifecycle import normal_uid
 from custody.model import EventType
 from custody.numbers import canonical_number
 from custody.station_keys import require_live
 from custody.text import IDEMPOTENCY_KEY_LENGTH
+
+KEY_TOO_LONG = Message("scan.idempotency_key_too_long", "idempotency_key is at most {max_length} characters")
+CODE_OR_UID = Message("scan.code_or_uid", "a scan carries either a barcode (code) or a tag read (uid)")
+SCAN_KEY_REUSED = Message(
+    "scan.idempotency_key_reused", "idempotency key {key!r} was already used for another scan"
+)
+UNKNOWN_TAG = Message("scan.unknown_tag", "tag {uid} is bound to no item")
+TAG_MISMATCH = Message(
+    "scan.tag_mismatch", "tag {uid} carries {evidence_no}, but that item is bound to tag {bound_uid}"
+)
 
 _items = cast(Table, ItemRow.__table__)
 _receipts = cast(Table, ScanReceiptRow.__table__)
@@ -99,10 +110,9 @@ def _checked(scan: Scan) -> tuple[str, str | None]:
     clean_text(scan.device, "device", required=True)
     key = clean_text(scan.idempotency_key, "idempotency_key", required=True) or ""
     if len(key) > IDEMPOTENCY_KEY_LENGTH:
-        limit = IDEMPOTENCY_KEY_LENGTH
-        raise InvalidInput(f"idempotency_key is at most {limit} characters", "idempotency_key")
+        raise InvalidInput(KEY_TOO_LONG, "idempotency_key", max_length=IDEMPOTENCY_KEY_LENGTH)
     if (scan.code is None) == (scan.uid is None):
-        raise InvalidInput("a scan carries either a barcode (code) or a tag read (uid)", "code")
+        raise InvalidInput(CODE_OR_UID, "code")
     uid = normal_uid(scan.uid) if scan.uid is not None else None
     read = scan.code if scan.code is not None else scan.text
     number = canonical_number(read) if read else ""
@@ -145,9 +155,7 @@ class Scans:
             found = _RECEIPT.run(conn, {"station": source.name, "key": scan.idempotency_key}).fetchone()
             if found is not None:
                 if found[0] != digest:
-                    raise IdempotencyConflict(
-                        f"idempotency key {scan.idempotency_key!r} was already used for another scan"
-                    )
+                    raise IdempotencyConflict(SCAN_KEY_REUSED, key=scan.idempotency_key)
                 return {**json.loads(found[1]), "replayed": True}
             item = _find(conn, store, source, number, uid)
             now = store.now_us()
@@ -202,15 +210,13 @@ def _cleaned(scan: Scan) -> Scan:
 def _find(conn: Connection, store: Store, source: ScanSource, number: str, uid: str | None) -> dict[str, Any]:
     if number:
         row = _ITEM_BY_NUMBER.run(conn, {"number": number}).fetchone()
-        refusal = f"unknown item {number}"
     else:
         row = _ITEM_BY_TAG.run(conn, {"uid": uid}).fetchone()
-        refusal = f"tag {uid} is bound to no item"
     item = None if row is None else dict(zip(_FIELDS, row, strict=True))
     if item is None or not store.sees(source, item["unit_code"], conn):
-        raise UnknownItem(refusal)
+        raise UnknownItem(UNKNOWN_ITEM, evidence_no=number) if number else UnknownItem(UNKNOWN_TAG, uid=uid)
     if uid and item["tag_uid"] and item["tag_uid"] != uid:
         raise TransitionRefused(
-            f"tag {uid} carries {item['evidence_no']}, but that item is bound to tag {item['tag_uid']}"
+            TAG_MISMATCH, uid=uid, evidence_no=item["evidence_no"], bound_uid=item["tag_uid"]
         )
     return item

@@ -10,6 +10,13 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from custody.errors import InvalidInput, Message
+
+NOT_AN_ADDRESS = Message(
+    "settings.trusted_proxy_not_an_address",
+    "CUSTODY_TRUSTED_PROXIES: {entry!r} is not an IP address or network",
+)
+
 PRIVATE_DIRECTORY = 0o700
 
 
@@ -54,17 +61,13 @@ class Settings(BaseSettings):
 
     def proxies(self) -> list[str]:
         """``CUSTODY_TRUSTED_PROXIES`` as a list of addresses and networks; a malformed entry is refused."""
-        from custody.errors import InvalidInput
 
         found = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
         for entry in found:
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
-                raise InvalidInput(
-                    f"CUSTODY_TRUSTED_PROXIES: {entry!r} is not an IP address or network",
-                    "CUSTODY_TRUSTED_PROXIES",
-                ) from None
+                raise InvalidInput(NOT_AN_ADDRESS, "CUSTODY_TRUSTED_PROXIES", entry=entry) from None
         return found
 
     def resolved_session_file(self) -> Path:

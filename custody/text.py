@@ -25,7 +25,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from custody.errors import InvalidInput, TextRefused
+from custody.errors import InvalidInput, Message, TextRefused
+
+# One message per kind of refusal; ``name`` is the field refused.
+TEXT_REQUIRED = Message("text.required", "{name} is required")
+TEXT_BLANK = Message("text.blank", "{name} is required (blank)")
+TEXT_NOT_TEXT = Message("text.not_text", "{name} must be text")
+TEXT_TOO_LONG = Message("text.too_long", "{name} is longer than {max_length} characters")
+TEXT_INVISIBLE = Message(
+    "text.invisible_character", "{name} contains a control, format or invisible character (U+{codepoint:04X})"
+)
 
 # Unicode categories Cc, Cf, Cs, Zl, Zp as ranges (Unicode 15).
 _REFUSED_RANGES = (
@@ -147,18 +156,18 @@ def field(name: str) -> TextField:
 def normalised(value: str, policy: TextField, *, required: bool = False) -> str:
     """``value`` as stored under ``policy``: NFC, trimmed, checked. Raises :class:`TextRefused`."""
     if len(value) > 4 * policy.max_length + 16:  # refuse the absurd before normalising it
-        raise TextRefused(f"is longer than {policy.max_length} characters")
+        raise TextRefused(TEXT_TOO_LONG, max_length=policy.max_length)
     if policy.multiline:
         value = value.replace("\r\n", "\n")
     pattern = _REFUSED_MULTILINE if policy.multiline else _REFUSED
     found = pattern.search(value)
     if found is not None:
-        raise TextRefused(f"contains a control, format or invisible character (U+{ord(found[0]):04X})")
+        raise TextRefused(TEXT_INVISIBLE, codepoint=ord(found[0]))
     value = unicodedata.normalize("NFC", value).strip()
     if required and not value:
-        raise TextRefused("is required (blank)")
+        raise TextRefused(TEXT_BLANK)
     if len(value) > policy.max_length:
-        raise TextRefused(f"is longer than {policy.max_length} characters")
+        raise TextRefused(TEXT_TOO_LONG, max_length=policy.max_length)
     return value
 
 
@@ -168,14 +177,14 @@ def clean(value: object, name: str, *, required: bool = False, policy: TextField
     Raises :class:`~custody.errors.InvalidInput` naming the field."""
     if value is None:
         if required:
-            raise InvalidInput(f"{name} is required", field=name)
+            raise InvalidInput(TEXT_REQUIRED, field=name, name=name)
         return None
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
+        raise InvalidInput(TEXT_NOT_TEXT, field=name, name=name)
     try:
         cleaned = normalised(value, policy or field(name), required=required)
     except TextRefused as refused:
-        raise InvalidInput(f"{name} {refused}", field=name) from None
+        raise refused.of_field(name) from None
     return cleaned or None
 
 
@@ -195,6 +204,4 @@ def require_plain(value: str, name: str) -> None:
     checked again where they are stored)."""
     found = _REFUSED.search(value)
     if found is not None:
-        raise InvalidInput(
-            f"{name} contains a control, format or invisible character (U+{ord(found[0]):04X})", field=name
-        )
+        raise InvalidInput(TEXT_INVISIBLE, field=name, name=name, codepoint=ord(found[0]))

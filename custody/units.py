@@ -19,13 +19,23 @@ from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, UnitTree, require_province, require_role
 from custody.db.tables import UnitRow
-from custody.db.unit_of_work import Also, Store
-from custody.errors import AlreadyExists, InvalidInput, NotPermitted, UnknownUnit
+from custody.db.unit_of_work import UNKNOWN_UNIT, Also, Store
+from custody.errors import AlreadyExists, InvalidInput, Message, NotPermitted, UnknownUnit
 from custody.intake import clean_text
 from custody.model import Role, UnitLevel
 from custody.progress import Progress
 from custody.records import Unit
 from custody.users import Users
+
+CSV_COLUMNS = Message("unit.csv_columns", "line {line}: expected columns {columns}")
+CSV_CODE = Message("unit.csv_code", "line {line}: unit code must be 6 digits, got {code!r}")
+CSV_LEVEL = Message("unit.csv_level", "line {line}: unknown level {level!r}")
+CODE_SHAPE = Message("unit.code_shape", "a unit code is 6 digits")
+UNIT_EXISTS = Message("unit.exists", "unit {unit_code} exists already")
+IMPORT_AFTER_USERS = Message(
+    "unit.import_after_users", "units are imported by a province administrator once users exist"
+)
+UNKNOWN_PARENT = Message("unit.unknown_parent", "unit {unit_code} names unknown parent {parent}")
 
 _units = cast(Table, UnitRow.__table__)
 # A unit code: 6 digits (a region code, or a special bureau's local code). The API's models use these too.
@@ -45,11 +55,11 @@ def read_units(path: Path | None = None) -> list[dict[str, str]]:
     rows = list(csv.DictReader(text.splitlines()))
     for number, row in enumerate(rows, start=2):
         if tuple(row) != FIELDS:
-            raise InvalidInput(f"line {number}: expected columns {', '.join(FIELDS)}")
+            raise InvalidInput(CSV_COLUMNS, line=number, columns=", ".join(FIELDS))
         if not _CODE.fullmatch(row["code"]):
-            raise InvalidInput(f"line {number}: unit code must be 6 digits, got {row['code']!r}")
+            raise InvalidInput(CSV_CODE, line=number, code=row["code"])
         if row["level"] not in {level.value for level in UnitLevel}:
-            raise InvalidInput(f"line {number}: unknown level {row['level']!r}")
+            raise InvalidInput(CSV_LEVEL, line=number, level=row["level"])
     order = {"province": 0, "city": 1, "county": 2}
     return sorted(rows, key=lambda r: (order[r["level"]], r["code"]))
 
@@ -69,7 +79,7 @@ class Units:
         with self.store.reading() as conn:
             row = conn.execute(select(_units).where(_units.c.code == code)).mappings().first()
         if row is None:
-            raise UnknownUnit(f"unknown unit {code}")
+            raise UnknownUnit(UNKNOWN_UNIT, unit_code=code)
         return Unit.from_row(row)
 
     def all(self) -> list[Unit]:
@@ -92,10 +102,10 @@ class Units:
         (``also``: the entry point's own record of it, in the same transaction)."""
         require_role(admin, {Role.ADMIN}, "add units")
         if not isinstance(code, str) or not _CODE.fullmatch(code):
-            raise InvalidInput("a unit code is 6 digits", "code")
+            raise InvalidInput(CODE_SHAPE, "code")
         self.store.require_unit(admin, parent_code, "add units under")
         if code in self.store.units():
-            raise AlreadyExists(f"unit {code} exists already")
+            raise AlreadyExists(UNIT_EXISTS, unit_code=code)
         row = {
             "code": code,
             "parent": parent_code,
@@ -106,7 +116,7 @@ class Units:
         }
         def change(conn: Connection) -> Unit:
             if self._insert(conn, [row]) == 0:
-                raise AlreadyExists(f"unit {code} exists already")
+                raise AlreadyExists(UNIT_EXISTS, unit_code=code)
             return Unit.from_row(conn.execute(select(_units).where(_units.c.code == code)).mappings().one())
 
         # the unit as stored, read in its own transaction (an Idempotency-Key kept with the write keeps
@@ -125,7 +135,7 @@ class Units:
         transaction)."""
         if self.users.count() > 0:
             if admin is None:
-                raise NotPermitted("units are imported by a province administrator once users exist")
+                raise NotPermitted(IMPORT_AFTER_USERS)
             require_province(admin, {Role.ADMIN}, "import units")
         cleaned = [
             {
@@ -156,7 +166,7 @@ class Units:
                 continue
             parent = row.get("parent") or None
             if parent is not None and parent not in known:
-                raise UnknownUnit(f"unit {row['code']} names unknown parent {parent}")
+                raise UnknownUnit(UNKNOWN_PARENT, unit_code=row["code"], parent=parent)
             conn.execute(
                 insert(_units).values(
                     code=row["code"],

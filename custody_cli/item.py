@@ -7,8 +7,11 @@ from typing import Any
 
 import click
 
+from custody.errors import Message
 from custody.model import CheckoutPurpose, EventType
 from custody_cli.context import CASE_UNIT, acting_user, emit, reports_errors, second_password, services
+
+NOT_AN_ASSIGNMENT = Message("cli.set_not_an_assignment", "--set takes FIELD=VALUE, got {assignment!r}")
 
 SUMMARY = ("evidence_no", "kind", "state", "version", "unit_code", "case_no")
 OVERDUE = ("evidence_no", "unit_code", "checkout_purpose", "checked_out_to", "due_date", "version")
@@ -229,7 +232,7 @@ def correct(
     for assignment in assignments:
         name, sep, value = assignment.partition("=")
         if not sep:
-            raise InvalidInput(f"--set takes FIELD=VALUE, got {assignment!r}", "changes")
+            raise InvalidInput(NOT_AN_ASSIGNMENT, "changes", assignment=assignment)
         changes[name] = (
             {"true": True, "false": False}.get(value.lower(), value)
             if name == "fires_standard_ammunition"

@@ -10,7 +10,7 @@ from api.deps import API_PREFIX, Inspector, LedgerReader, ServicesDep
 from api.errors import responses
 from api.schemas import HeadOut, VerificationOut
 from custody.errors import InvalidInput
-from custody.ledger import Head
+from custody.ledger import HEAD_MALFORMED, Head
 
 router = APIRouter(prefix=API_PREFIX + "/ledger", tags=["ledger"])
 
@@ -31,8 +31,8 @@ def expected_head(
         return None
     try:
         return Head.parse(expect_head)
-    except ValueError as bad:
-        raise InvalidInput(str(bad), "expect_head") from None
+    except ValueError:
+        raise InvalidInput(HEAD_MALFORMED, "expect_head", given=expect_head[:100]) from None
 
 
 ExpectedHead = Annotated[Head | None, Depends(expected_head)]

@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from api.errors import PROBLEMS, ProblemType, responses
 from api.schemas import HealthOut, ProblemTypeOut
 from api.storage import RETRY_AFTER_S, storage_of
-from custody.errors import NotFound
+from custody.errors import Message, NotFound
 
 router = APIRouter(tags=["meta"])
+
+UNKNOWN_PROBLEM_TYPE = Message("problem.unknown_type", "no problem type {code!r}")
 
 
 def _out(kind: ProblemType) -> ProblemTypeOut:
@@ -33,7 +35,7 @@ def problem_type(code: str) -> ProblemTypeOut:
     """What a problem ``type`` means (its URI resolves here)."""
     kind = PROBLEMS.get(code)
     if kind is None:
-        raise NotFound(f"no problem type {code!r}")
+        raise NotFound(UNKNOWN_PROBLEM_TYPE, code=code)
     return _out(kind)
 
 

@@ -25,11 +25,17 @@ from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, Service
 from api.errors import responses
 from api.idempotency import idempotency_key_of
 from api.schemas import stored_text
-from custody.errors import DeviceNotBound, InvalidInput, NotPermitted, StationRevoked
+from custody.errors import DeviceNotBound, InvalidInput, Message, NotPermitted, StationRevoked
 from custody.model import Role
 from custody.scans import Scan, ScanSource
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
+
+KEYS_DIFFER = Message("scan.idempotency_keys_differ", "the Idempotency-Key header and idempotency_key differ")
+KEY_MISSING = Message(
+    "scan.idempotency_key_missing", "a scan carries an idempotency key (idempotency_key or Idempotency-Key)"
+)
+OWN_SIGHTINGS_ONLY = Message("scan.own_sightings_only", "a station listens to its own sightings only")
 
 
 # Stations post what their devices read; a clerk may post a scan made at the desk (keyboard-wedge scanner).
@@ -134,12 +140,10 @@ def scan_key(body: ScanIn, request: Request) -> str:
     """The scan's idempotency key: the body's field or the ``Idempotency-Key`` header (the same if both)."""
     header = idempotency_key_of(request)
     if body.idempotency_key is not None and header is not None and body.idempotency_key != header:
-        raise InvalidInput("the Idempotency-Key header and idempotency_key differ", "idempotency_key")
+        raise InvalidInput(KEYS_DIFFER, "idempotency_key")
     key = body.idempotency_key or header
     if key is None:
-        raise InvalidInput(
-            "a scan carries an idempotency key (idempotency_key or Idempotency-Key)", "idempotency_key"
-        )
+        raise InvalidInput(KEY_MISSING, "idempotency_key")
     return key
 
 
@@ -202,7 +206,7 @@ async def listened_station(name: str, services: ServicesDep, caller: FeedReader)
     caller's scope; a station listens to its own sightings only)."""
     services.stations.get(caller.actor, name)
     if caller.station is not None and caller.station.name != name:
-        raise NotPermitted("a station listens to its own sightings only")
+        raise NotPermitted(OWN_SIGHTINGS_ONLY)
     return name
 
 

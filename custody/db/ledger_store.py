@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import EventRow
-from custody.errors import UnrecordableEvent
+from custody.errors import Message, UnrecordableEvent
 from custody.ledger import (
     ALL_COLUMNS,
     GENESIS_HASH,
@@ -33,6 +33,14 @@ from custody.ledger import (
 from custody.model import EventType
 from custody.progress import Progress, counted
 from custody.text import is_plain, require_plain
+
+VALUE_NOT_JSON = Message(
+    "ledger.value_not_json", "the ledger cannot record this {event} event: a value is not JSON"
+)
+TEXT_NOT_UNICODE = Message(
+    "ledger.text_not_unicode",
+    "the ledger cannot record this {event} event: it holds text that is not valid Unicode",
+)
 
 _events = EventRow.__table__
 _HEAD = Prepared(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1))
@@ -135,9 +143,7 @@ def record_event(
     try:
         stored = canonical_payload(payload)
     except (TypeError, ValueError):  # not JSON (a set, bytes, a circular structure)
-        raise UnrecordableEvent(
-            f"the ledger cannot record this {event.value} event: a value is not JSON"
-        ) from None
+        raise UnrecordableEvent(VALUE_NOT_JSON, event=event.value) from None
     try:
         return append_event(
             conn,
@@ -156,9 +162,7 @@ def record_event(
             },
         )
     except UnicodeError:  # a lone surrogate: the chain's UTF-8 encoding cannot hold it
-        raise UnrecordableEvent(
-            f"the ledger cannot record this {event.value} event: it holds text that is not valid Unicode"
-        ) from None
+        raise UnrecordableEvent(TEXT_NOT_UNICODE, event=event.value) from None
 
 
 @contextmanager

@@ -16,11 +16,14 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.engine import Connection
 
-from custody.errors import InvalidInput
+from custody.errors import InvalidInput, Message
 
 R = TypeVar("R")
 
 MAX_PAGE = 200
+
+BAD_CURSOR = Message("page.bad_cursor", "cursor is not one this service gave out")
+BAD_LIMIT = Message("page.bad_limit", "limit must be 1 … {max_page}")
 _CURSOR_TAG = "v1:"
 
 
@@ -44,13 +47,13 @@ def after_cursor(cursor: str | None) -> int | None:
         text = ""
     number = text.removeprefix(_CURSOR_TAG)
     if not text.startswith(_CURSOR_TAG) or not number.isdigit() or len(number) > 18:
-        raise InvalidInput("cursor is not one this service gave out", "cursor")
+        raise InvalidInput(BAD_CURSOR, "cursor")
     return int(number)
 
 
 def check_limit(limit: int) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit must be 1 … {MAX_PAGE}", "limit")
+        raise InvalidInput(BAD_LIMIT, "limit", max_page=MAX_PAGE)
     return limit
 
 

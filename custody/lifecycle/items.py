@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from custody import text
-from custody.errors import InvalidInput, TransitionRefused
+from custody.errors import MESSAGES, InvalidInput, TransitionRefused
+from custody.lifecycle import refusals
 from custody.lifecycle.table import (
     Attempt,
     Changes,
@@ -37,29 +38,30 @@ MAX_SEQ = 2**63 - 1
 def target_unit_exists(attempt: Attempt) -> None:
     to_unit = required_text(attempt.payload, "to_unit")
     if not attempt.lookups.unit_exists(to_unit):
-        raise TransitionRefused(f"unknown unit {to_unit}")
+        raise TransitionRefused(refusals.TARGET_UNIT_UNKNOWN, unit_code=to_unit)
     if to_unit == attempt.item.unit_code:
-        raise TransitionRefused(f"{attempt.item.evidence_no} already belongs to unit {to_unit}")
+        raise TransitionRefused(refusals.SAME_UNIT, evidence_no=attempt.item.evidence_no, unit_code=to_unit)
 
 
 def valid_checkout(attempt: Attempt) -> None:
     purpose = required_text(attempt.payload, "purpose")
     if purpose not in {p.value for p in CheckoutPurpose}:
         raise InvalidInput(
-            f"purpose must be one of: {', '.join(p.value for p in CheckoutPurpose)}", "purpose"
+            refusals.PURPOSE_UNKNOWN, "purpose", purposes=", ".join(p.value for p in CheckoutPurpose)
         )
     required_text(attempt.payload, "to")
     due = parse_date(required_text(attempt.payload, "due_date"), "due_date")
     if due < attempt.today:
-        raise TransitionRefused(f"due date {due} lies in the past")
+        raise TransitionRefused(refusals.DUE_IN_PAST, due_date=due.isoformat())
 
 
 def case_closed_or_judged(attempt: Attempt) -> None:
     status = attempt.lookups.case_status(attempt.item.case_id)
     if status not in {CaseStatus.CLOSED, CaseStatus.JUDGED}:
         raise TransitionRefused(
-            f"{attempt.item.evidence_no}: its case is {status}; only items of a closed or judged case are "
-            "handed over to sealed storage"
+            refusals.CASE_NOT_CONCLUDED,
+            evidence_no=attempt.item.evidence_no,
+            status=None if status is None else str(status),
         )
 
 
@@ -67,13 +69,15 @@ def receiver_is_same_level_public_order(attempt: Attempt) -> None:
     username = required_text(attempt.payload, "receiver")
     receiver = attempt.lookups.user(username)
     if receiver is None:
-        raise TransitionRefused(f"unknown receiver {username}")
+        raise TransitionRefused(refusals.UNKNOWN_RECEIVER, username=username)
     if receiver.department is not Department.PUBLIC_ORDER or Role.CUSTODIAN not in receiver.roles:
-        raise TransitionRefused(f"{username} is not a sealed-storage custodian of a public-order department")
+        raise TransitionRefused(refusals.RECEIVER_NOT_CUSTODIAN, username=username)
     if receiver.unit_code != attempt.item.unit_code:
         raise TransitionRefused(
-            f"{username} belongs to unit {receiver.unit_code}; items are handed over to the public-order "
-            f"department of the same-level unit {attempt.item.unit_code}"
+            refusals.RECEIVER_OTHER_UNIT,
+            username=username,
+            unit_code=receiver.unit_code,
+            item_unit_code=attempt.item.unit_code,
         )
 
 
@@ -116,23 +120,24 @@ def valid_correction(attempt: Attempt) -> None:
     required_text(attempt.payload, "reason")
     changes = attempt.payload.get("changes")
     if not isinstance(changes, dict) or not changes:
-        raise InvalidInput("a correction names at least one field and its corrected value", "changes")
+        raise InvalidInput(refusals.CORRECTION_EMPTY, "changes")
     kind = ItemKind(attempt.item.kind)
     allowed = CORRECTABLE_FIELDS[kind]
     for name, value in changes.items():
         expected = allowed.get(name)
         if expected is None:
             raise InvalidInput(
-                f"{name} cannot be corrected on this kind of item (only {', '.join(sorted(allowed))}); "
-                "state, unit and quantity change only through their own acts",
+                refusals.NOT_CORRECTABLE,
                 f"changes.{name}" if isinstance(name, str) and name.isidentifier() else "changes",
+                name=str(name),
+                allowed=", ".join(sorted(allowed)),
             )
         if not isinstance(value, expected):
-            raise InvalidInput(f"{name} must be {expected.__name__}", f"changes.{name}")
+            raise InvalidInput(refusals.CORRECTION_TYPE, f"changes.{name}", name=name, type=expected.__name__)
         try:
             corrected_value(name, value)
         except InvalidInput as refused:
-            raise InvalidInput(str(refused), f"changes.{name}") from None
+            raise InvalidInput(MESSAGES[refused.key], f"changes.{name}", **refused.params) from None
     corrects = attempt.payload.get("corrects_seq")
     if corrects is not None and (
         not isinstance(corrects, int)
@@ -140,16 +145,20 @@ def valid_correction(attempt: Attempt) -> None:
         or not 1 <= corrects <= MAX_SEQ
         or attempt.lookups.item_event_type(attempt.item.id, corrects) is None
     ):
-        raise TransitionRefused(f"seq {corrects} is not an event of {attempt.item.evidence_no}")
+        raise TransitionRefused(
+            refusals.NOT_AN_EVENT_OF,
+            seq=corrects if isinstance(corrects, int) else str(corrects),
+            evidence_no=attempt.item.evidence_no,
+        )
 
 
 def normal_uid(value: object) -> str:
     """A tag UID as upper-case hex: 4, 7 or 10 bytes (ISO/IEC 14443 single, double, triple size)."""
     if not isinstance(value, str):
-        raise InvalidInput("uid must be hex text", "uid")
+        raise InvalidInput(refusals.UID_NOT_TEXT, "uid")
     uid = value.strip().replace(":", "").upper()
     if len(uid) not in (8, 14, 20) or any(c not in "0123456789ABCDEF" for c in uid):
-        raise InvalidInput(f"uid must be 4, 7 or 10 bytes in hex, got {value!r}", "uid")
+        raise InvalidInput(refusals.UID_SHAPE, "uid", uid=value)
     return uid
 
 
@@ -157,23 +166,25 @@ def tag_free_for_item(attempt: Attempt) -> None:
     uid = normal_uid(attempt.payload.get("uid"))
     holder = attempt.lookups.item_with_tag(uid)
     if holder is not None and holder != attempt.item.evidence_no:
-        raise TransitionRefused(f"tag {uid} is bound to another item; unbind it there first")
+        raise TransitionRefused(refusals.TAG_TAKEN, uid=uid)
 
 
 def valid_count(attempt: Attempt) -> None:
     quantity = attempt.payload.get("quantity")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-        raise InvalidInput("quantity must be a whole number of rounds, 0 or more", "quantity")
+        raise InvalidInput(refusals.COUNT_INVALID, "quantity")
     required_text(attempt.payload, "reason")
 
 
 def enough_rounds(attempt: Attempt) -> None:
     rounds = attempt.payload.get("rounds")
     if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds <= 0:
-        raise InvalidInput("rounds must be a whole number, 1 or more", "rounds")
+        raise InvalidInput(refusals.ROUNDS_INVALID, "rounds")
     have = attempt.item.quantity_rounds or 0
     if rounds > have:
-        raise TransitionRefused(f"{attempt.item.evidence_no} holds {have} rounds; cannot consume {rounds}")
+        raise TransitionRefused(
+            refusals.NOT_ENOUGH_ROUNDS, evidence_no=attempt.item.evidence_no, have=have, rounds=rounds
+        )
     required_text(attempt.payload, "reason")
 
 

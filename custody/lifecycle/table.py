@@ -20,10 +20,21 @@ from typing import Any, Protocol
 
 from custody import text
 from custody.actors import Actor
-from custody.errors import IllegalTransition, InvalidInput, TransitionRefused
+from custody.errors import IllegalTransition, InvalidInput, Message, TransitionRefused
 from custody.model import CaseStatus, EventType, ItemState, Role
 from custody.numbers import ItemKind
 from custody.records import Case, Item
+
+NOT_FROM_STATE = Message(
+    "act.not_from_state", "{evidence_no} is {state}: cannot be {event} (allowed from {allowed})"
+)
+NOT_FOR_KIND = Message("act.not_for_kind", "{evidence_no}: {event} does not apply to this kind")
+NEEDS_WITNESS = Message("act.needs_witness", "{event} needs a witness")
+WITNESS_IS_ACTOR = Message("act.witness_is_actor", "the witness must be another person than the actor")
+CASE_NOT_FROM_STATUS = Message("act.case_not_from_status", "case {case_no} is {status}: cannot be {event}")
+NOT_AN_ITEM_ACT = Message("act.not_an_item_act", "{event} is not an act on an item")
+NOT_A_CASE_ACT = Message("act.not_a_case_act", "{event} is not an act on a case")
+NOT_A_DATE = Message("act.not_a_date", "{name} must be a date YYYY-MM-DD, got {value!r}")
 
 Changes = dict[str, Any]
 Payload = dict[str, Any]
@@ -93,15 +104,18 @@ class Transition:
         item = attempt.item
         if item.state not in self.sources:
             raise IllegalTransition(
-                f"{item.evidence_no} is {item.state.value}: cannot be {self.event.value} "
-                f"(allowed from {', '.join(sorted(s.value for s in self.sources))})"
+                NOT_FROM_STATE,
+                evidence_no=item.evidence_no,
+                state=item.state.value,
+                event=self.event.value,
+                allowed=", ".join(sorted(s.value for s in self.sources)),
             )
         if item.kind not in self.kinds:
-            raise IllegalTransition(f"{item.evidence_no}: {self.event.value} does not apply to this kind")
+            raise IllegalTransition(NOT_FOR_KIND, evidence_no=item.evidence_no, event=self.event.value)
         if self.witness_required and attempt.witness is None:
-            raise TransitionRefused(f"{self.event.value} needs a witness")
+            raise TransitionRefused(NEEDS_WITNESS, event=self.event.value)
         if attempt.witness is not None and attempt.witness.id == attempt.actor.id:
-            raise TransitionRefused("the witness must be another person than the actor")
+            raise TransitionRefused(WITNESS_IS_ACTOR)
         for guard in self.guards:
             guard(attempt)
 
@@ -153,7 +167,7 @@ class CaseTransition:
         case = attempt.case
         if case.status not in self.sources:
             raise IllegalTransition(
-                f"case {case.case_no} is {case.status.value}: cannot be {self.event.value}"
+                CASE_NOT_FROM_STATUS, case_no=case.case_no, status=case.status.value, event=self.event.value
             )
 
     def apply(self, case: Case, payload: Mapping[str, Any]) -> Changes:
@@ -185,14 +199,14 @@ def transition_for(event: EventType) -> Transition:
     try:
         return TRANSITIONS[event]
     except KeyError:
-        raise IllegalTransition(f"{event.value} is not an act on an item") from None
+        raise IllegalTransition(NOT_AN_ITEM_ACT, event=event.value) from None
 
 
 def case_transition_for(event: EventType) -> CaseTransition:
     try:
         return CASE_TRANSITIONS[event]
     except KeyError:
-        raise IllegalTransition(f"{event.value} is not an act on a case") from None
+        raise IllegalTransition(NOT_A_CASE_ACT, event=event.value) from None
 
 
 # ------------------------------------------------------------------------------- shared by the rows
@@ -211,4 +225,4 @@ def parse_date(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{name} must be a date YYYY-MM-DD, got {value!r}", name) from None
+        raise InvalidInput(NOT_A_DATE, name, name=name, value=value) from None
