@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import Caller, Services
-from api.schemas import stored_text
+from api.schemas import StoredText
 from custody import text
 from custody.db.unit_of_work import Also
 from custody.idempotency import Answer, IdempotencyKeys, request_digest
@@ -28,7 +28,7 @@ HEADER = "Idempotency-Key"
 R = TypeVar("R")
 
 IdempotencyKeyHeader = Annotated[
-    stored_text("idempotency_key") | None,
+    Annotated[str, StoredText("idempotency_key")] | None,
     Header(
         alias=HEADER,
         description="A key of the client's choosing: a retry with the same key and body gets the first "
