@@ -7,7 +7,8 @@ failures apart without knowing the database library or its drivers.
 - :data:`CONSTRAINT_VIOLATED`: a write refused by a constraint of the schema (a unique key taken
   meanwhile by a concurrent write);
 - :data:`STATEMENT_FAILED`, :func:`schema_missing`, :func:`driver_message`: a statement the database
-  could not run, whether it failed because the schema is not there, and the driver's own words.
+  could not run (through SQLAlchemy or on the driver's own cursor), whether it failed because the
+  schema is not there, and the driver's own words.
 
 A full disk is told by :func:`custody.db.engine.storage_full`.
 """
@@ -26,7 +27,13 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 DATABASE_FAILURES: tuple[type[Exception], ...] = (SQLAlchemyError, *DATABASE_UNAVAILABLE)
 CONSTRAINT_VIOLATED: tuple[type[Exception], ...] = (IntegrityError,)
-STATEMENT_FAILED: tuple[type[Exception], ...] = (OperationalError, ProgrammingError)
+STATEMENT_FAILED: tuple[type[Exception], ...] = (
+    OperationalError,
+    ProgrammingError,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg.ProgrammingError,
+)
 
 
 def driver_message(error: BaseException) -> str:
