@@ -25,12 +25,12 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import Request
-from sqlalchemy.engine import Connection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import unrecorded_response
 from api.storage import storage_of
 from custody.access_log import ANONYMOUS, STATION, USER, Access, AccessLog
+from custody.db.unit_of_work import Connection
 
 API_PREFIX = "/api/"
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -16,28 +16,21 @@ code as key and no parameters) and, for invalid input, ``field`` (the first fiel
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.storage import RETRY_AFTER_S, first_line, storage_of
 from custody.db.engine import storage_full
+from custody.db.failures import DATABASE_UNAVAILABLE
 from custody.errors import CustodyError, InvalidInput
 
 log = logging.getLogger("api")
-
-# A database that cannot be reached or written: SQLAlchemy's error, or the driver's own where a
-# prepared statement runs on the driver's cursor (custody.db.prepared).
-DATABASE_UNAVAILABLE = (OperationalError, sqlite3.OperationalError, psycopg.OperationalError)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -357,13 +350,9 @@ def storage_full_response(request: Request, error: BaseException) -> JSONRespons
     return problem_response(request, kind, kind.description, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
-def _engine(request: Request) -> Engine | None:
-    services = getattr(request.app.state, "services", None)
-    return None if services is None else services.custody.engine
-
-
 def is_storage_full(request: Request, error: BaseException) -> bool:
-    return storage_full(error, _engine(request))
+    services = getattr(request.app.state, "services", None)
+    return storage_full(error, None if services is None else services.custody.engine)
 
 
 async def _failure(request: Request, error: Exception) -> JSONResponse:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import API_PREFIX, Admits, Services, admission_of
-from api.errors import DATABASE_UNAVAILABLE, failure_response, refusal_response
+from api.errors import failure_response, refusal_response
+from custody.db.failures import DATABASE_FAILURES
 from custody.errors import CustodyError
 
 
@@ -65,7 +65,7 @@ class AdmissionGate:
             scope["route"] = route  # the access log names the route template
             await (await refusal_response(request, refused))(scope, receive, send)
             return
-        except (SQLAlchemyError, *DATABASE_UNAVAILABLE) as failed:  # credentials not looked up: as elsewhere
+        except DATABASE_FAILURES as failed:  # credentials not looked up: as elsewhere
             scope["route"] = route
             await failure_response(request, failed)(scope, receive, send)
             return

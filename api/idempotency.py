@@ -16,11 +16,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 
 from api.deps import Caller, Services
-from api.schemas import stored_text
+from api.schemas import StoredText
 from custody import text
+from custody.db.failures import CONSTRAINT_VIOLATED
 from custody.db.unit_of_work import Also
 from custody.idempotency import Answer, IdempotencyKeys, request_digest
 
@@ -28,7 +28,7 @@ HEADER = "Idempotency-Key"
 R = TypeVar("R")
 
 IdempotencyKeyHeader = Annotated[
-    stored_text("idempotency_key") | None,
+    Annotated[str, StoredText("idempotency_key")] | None,
     Header(
         alias=HEADER,
         description="A key of the client's choosing: a retry with the same key and body gets the first "
@@ -96,7 +96,7 @@ def create_once(
         return _response(found, replayed=True)
     try:
         result = create(keys.recorder(principal, key, digest, kept_of))
-    except IntegrityError:  # a concurrent request with the same key committed first
+    except CONSTRAINT_VIOLATED:  # a concurrent request with the same key committed first
         found = keys.recall(principal, key, digest)
         if found is None:
             raise

@@ -11,22 +11,26 @@ never leave the service: a response model names every field it shows. Times are 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StrictBool,
     StrictInt,
     StringConstraints,
     ValidationInfo,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from custody import text
 from custody.clock import from_us
@@ -36,20 +40,36 @@ from custody.numbers import ItemKind
 from custody.units import UNIT_CODE_LENGTH, UNIT_CODE_PATTERN
 
 
-def stored_text(name: str, *, required: bool = False) -> Any:
-    """The type of a stored text field ``name``: its value normalised and checked by the core's text
-    policy (a refusal answers 422 naming the field), its limit shown in the OpenAPI document."""
-    policy = text.field(name)
+@dataclass(frozen=True)
+class StoredText:
+    """The core's text policy for the stored text field ``name``, as ``Annotated`` metadata
+    (``Annotated[str, StoredText("note")]``): the value is normalised and checked by the policy (a
+    refusal answers 422 naming the field) and its limit is shown in the OpenAPI document."""
 
-    def check(value: str) -> str:
-        return text.normalised(value, policy, required=required)
+    name: str
+    required: bool = False
 
-    limits = {"maxLength": policy.max_length, **({"minLength": 1} if required else {})}
-    return Annotated[str, AfterValidator(check), Field(json_schema_extra=limits)]
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        policy, required = text.field(self.name), self.required
+
+        def check(value: str) -> str:
+            return text.normalised(value, policy, required=required)
+
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        shown = handler(schema)
+        shown["maxLength"] = text.field(self.name).max_length
+        if self.required:
+            shown["minLength"] = 1
+        return shown
 
 
-Username = stored_text("username", required=True)
-CaseNumber = stored_text("case_no", required=True)
+Username = Annotated[str, StoredText("username", required=True)]
+CaseNumber = Annotated[str, StoredText("case_no", required=True)]
+SearchText = Annotated[str, StoredText("q")]
 UnitCode = Annotated[str, StringConstraints(pattern=f"^{UNIT_CODE_PATTERN}$")]
 # The owning unit of a case named by number, when several units in the caller's scope use the number.
 CaseUnit = Annotated[
@@ -135,10 +155,10 @@ class MeOut(BaseModel):
 class UnitIn(RequestBody):
     code: UnitCode
     parent_code: UnitCode
-    name_zh: stored_text("name_zh", required=True)
-    name_en: stored_text("name_en", required=True)
+    name_zh: Annotated[str, StoredText("name_zh", required=True)]
+    name_en: Annotated[str, StoredText("name_en", required=True)]
     level: UnitLevel
-    note: stored_text("note") = ""
+    note: Annotated[str, StoredText("note")] = ""
 
 
 class UnitOut(BaseModel):
@@ -157,7 +177,7 @@ class UnitOut(BaseModel):
 
 class UserIn(RequestBody):
     username: Username
-    full_name: stored_text("full_name", required=True)
+    full_name: Annotated[str, StoredText("full_name", required=True)]
     unit_code: UnitCode
     department: Department
     roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
@@ -180,7 +200,7 @@ class StationIn(RequestBody):
     name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
     unit_code: UnitCode
     department: Department
-    devices: Annotated[list[stored_text("devices", required=True)], Field(min_length=1)]
+    devices: Annotated[list[Annotated[str, StoredText("devices", required=True)]], Field(min_length=1)]
 
 
 class StationOut(BaseModel):
@@ -214,12 +234,12 @@ class StationPage(BaseModel):
 
 class CaseIn(RequestBody):
     case_no: CaseNumber
-    title: stored_text("title") = ""
+    title: Annotated[str, StoredText("title")] = ""
     unit_code: UnitCode | None = Field(default=None, description="Owning unit (default: the caller's)")
 
 
 class JudgmentIn(RequestBody):
-    judgment_no: stored_text("judgment_no", required=True)
+    judgment_no: Annotated[str, StoredText("judgment_no", required=True)]
     judgment_date: IsoDate
 
 
@@ -247,31 +267,31 @@ class CasePage(BaseModel):
 class SourceIn(RequestBody):
     """Where a seized gun came from (来源流向)."""
 
-    maker: stored_text("source_maker") | None = None
-    workshop: stored_text("source_workshop") | None = None
-    route: stored_text("source_route") | None = None
-    seller: stored_text("source_seller") | None = None
-    notes: stored_text("source_notes") | None = None
+    maker: Annotated[str, StoredText("source_maker")] | None = None
+    workshop: Annotated[str, StoredText("source_workshop")] | None = None
+    route: Annotated[str, StoredText("source_route")] | None = None
+    seller: Annotated[str, StoredText("source_seller")] | None = None
+    notes: Annotated[str, StoredText("source_notes")] | None = None
 
 
 class FirearmIn(RequestBody):
     case_no: CaseNumber
-    firearm_type: stored_text("firearm_type", required=True)
-    make_model: stored_text("make_model", required=True)
-    serial_number: stored_text("serial_number", required=True)
-    calibre: stored_text("calibre", required=True)
+    firearm_type: Annotated[str, StoredText("firearm_type", required=True)]
+    make_model: Annotated[str, StoredText("make_model", required=True)]
+    serial_number: Annotated[str, StoredText("serial_number", required=True)]
+    calibre: Annotated[str, StoredText("calibre", required=True)]
     fires_standard_ammunition: StrictBool = Field(description="Can it fire standard-issue ammunition?")
     source: SourceIn = Field(default_factory=SourceIn)
-    description: stored_text("description") = ""
+    description: Annotated[str, StoredText("description")] = ""
 
 
 class AmmunitionIn(RequestBody):
     case_no: CaseNumber
-    calibre: stored_text("calibre", required=True)
+    calibre: Annotated[str, StoredText("calibre", required=True)]
     quantity_rounds: Annotated[StrictInt, Field(ge=1, le=10_000_000)]
-    headstamp_lot: stored_text("headstamp_lot") = ""
+    headstamp_lot: Annotated[str, StoredText("headstamp_lot")] = ""
     source: SourceIn = Field(default_factory=SourceIn)
-    description: stored_text("description") = ""
+    description: Annotated[str, StoredText("description")] = ""
 
 
 class SourceOut(BaseModel):
@@ -363,19 +383,21 @@ class OverdueOut(BaseModel):
 class TransferIn(RequestBody):
     version: Version
     to_unit: UnitCode
-    reason: stored_text("reason") = ""
+    reason: Annotated[str, StoredText("reason")] = ""
 
 
 class CheckoutIn(RequestBody):
     version: Version
     purpose: CheckoutPurpose
-    to: stored_text("to", required=True) = Field(description="Who takes it: a person, the lab, the court")
+    to: Annotated[str, StoredText("to", required=True)] = Field(
+        description="Who takes it: a person, the lab, the court"
+    )
     due_date: IsoDate = Field(description="Due back (China Standard Time)")
 
 
 class ReturnIn(RequestBody):
     version: Version
-    note: stored_text("note") = ""
+    note: Annotated[str, StoredText("note")] = ""
 
 
 class HandoverIn(RequestBody):
@@ -411,7 +433,7 @@ class CorrectionIn(RequestBody):
             description="Corrected fields and their values (each held to its field's text policy)",
         ),
     ]
-    reason: stored_text("reason", required=True)
+    reason: Annotated[str, StoredText("reason", required=True)]
     corrects_seq: Annotated[StrictInt, Field(ge=1, le=MAX_SEQ)] | None = Field(
         default=None, description="The ledger seq of the record being corrected"
     )
@@ -420,13 +442,13 @@ class CorrectionIn(RequestBody):
 class CountIn(RequestBody):
     version: Version
     quantity: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
-    reason: stored_text("reason", required=True)
+    reason: Annotated[str, StoredText("reason", required=True)]
 
 
 class ConsumptionIn(RequestBody):
     version: Version
     rounds: Annotated[StrictInt, Field(ge=1, le=10_000_000)]
-    reason: stored_text("reason", required=True)
+    reason: Annotated[str, StoredText("reason", required=True)]
 
 
 # ---------------------------------------------------------------------------------------- ledger

@@ -179,7 +179,7 @@ class AccessLog:
             query = query.where(_users.c.username == username)
         if station is not None:
             query = query.where(_stations.c.name == station)
-        return fetch_page(self.store.engine, query, _log.c.seq, cursor, limit, _view)
+        return fetch_page(self.store, query, _log.c.seq, cursor, limit, _view)
 
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, Protocol, cast
 
-from sqlalchemy import Engine, Select, Table, or_, select
+from sqlalchemy import Select, Table, or_, select
 from typing_extensions import TypeVar
 
 from custody.actors import Actor
@@ -83,7 +83,7 @@ def page_of(
 
 
 def fetch_page(
-    source: Engine | Store,
+    store: Store,
     query: Select[Any],
     column: Any,
     cursor: str | None,
@@ -98,8 +98,7 @@ def fetch_page(
     if after is not None:
         query = query.where(column < after if newest_first else column > after)
     query = query.order_by(column.desc() if newest_first else column).limit(limit + 1)
-    store = source if isinstance(source, Store) else None
-    with store.reading() if store is not None else cast(Engine, source).connect() as conn:
+    with store.reading() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     return page_of(rows, limit, view, key=column.key)
 

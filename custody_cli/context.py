@@ -29,19 +29,21 @@ def reports_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sqlalchemy.exc import OperationalError, ProgrammingError
-
         from custody.errors import CustodyError
 
         try:
             return command(*args, **kwargs)
         except CustodyError as refused:
             fail(str(refused))
-        except (OperationalError, ProgrammingError) as error:
-            text = str(error.orig) if error.orig is not None else str(error)
-            if "no such table" in text or "does not exist" in text:
+        except Exception as error:
+            # the classification is imported only on a failure (it loads the drivers' errors)
+            from custody.db.failures import STATEMENT_FAILED, driver_message, schema_missing
+
+            if not isinstance(error, STATEMENT_FAILED):
+                raise
+            if schema_missing(error):
                 fail("the database has no schema yet: run `custody db upgrade` first")
-            fail(f"database error: {text.splitlines()[0]}")
+            fail(f"database error: {driver_message(error).splitlines()[0]}")
         return None
 
     return wrapper  # type: ignore[return-value]

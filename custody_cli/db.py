@@ -20,4 +20,4 @@ def upgrade_command() -> None:
 
     with services() as custody:
         upgrade(custody.engine)
-        click.echo(f"schema up to date ({custody.engine.url.render_as_string(hide_password=True)})")
+        click.echo(f"schema up to date ({custody.store.url})")

@@ -48,7 +48,7 @@ def demo(live: bool, host: str, port: int, interval: float, scans: int | None) -
 
     with demo_services() as custody:
         summary = prepare_demo(custody)
-    click.echo(f"demo database: {custody.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"demo database: {custody.store.url}")
     if not summary.loaded:
         click.echo("the demo is already loaded; nothing changed")
         return

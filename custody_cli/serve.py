@@ -41,6 +41,7 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
     """
     from api.launcher import serve as run_service
     from api.serving import service_app
+    from custody.db.migrate import schema_is_current
     from custody.services import Custody
     from custody.settings import Settings
 
@@ -50,27 +51,15 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
     try:
         if demo:
             prepare_demo(custody)
-        elif not _schema_is_current(custody):
+        elif not schema_is_current(custody.engine):
             fail("the database schema is not up to date: run `custody db upgrade` first (or serve --demo)")
         app = service_app(custody, demo)
     except BaseException:
         custody.close()
         raise
-    where = custody.engine.url.render_as_string(hide_password=True)
+    where = custody.store.url
     click.echo(f"custody: serving {where} at http://{host}:{port}/ (API documentation at /docs)", err=True)
     run_service(app, host, port, log_level)
-
-
-def _schema_is_current(custody: Custody) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    from custody.db.migrate import alembic_config
-
-    engine = custody.engine
-    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
-    with engine.connect() as conn:
-        return bool(MigrationContext.configure(conn).get_current_revision() == head)
 
 
 def prepare_demo(custody: Custody) -> DemoSummary:

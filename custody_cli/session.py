@@ -50,7 +50,7 @@ def cli_client() -> str:
 
 
 def database_name(custody: Custody) -> str:
-    return custody.engine.url.render_as_string(hide_password=True)
+    return custody.store.url
 
 
 def save_session(path: Path, stored: StoredSession) -> None:

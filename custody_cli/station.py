@@ -13,8 +13,7 @@ from custody.model import Department
 from custody_cli.context import acting_user, emit, fail, reports_errors, services
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
+    from custody.db.unit_of_work import Connection
     from custody.records import Station
     from custody.services import Custody
     from custody.stations import RecordChange, StationChange

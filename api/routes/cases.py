@@ -20,13 +20,14 @@ from api.schemas import (
     CasePage,
     CaseUnit,
     JudgmentIn,
-    stored_text,
+    SearchText,
 )
 from custody.model import CaseStatus
 from custody.queries import MAX_PAGE
 from custody.units import UNIT_CODE_LENGTH
 
 router = APIRouter(prefix=API_PREFIX + "/cases", tags=["cases"])
+
 
 # Case numbers are unique per owning unit: a number resolves within the caller's scope (its own unit's
 # case first); when several units in the scope use it, ``unit_code`` says whose.
@@ -38,7 +39,7 @@ def list_cases(
     unit_code: Annotated[
         str | None, Query(max_length=UNIT_CODE_LENGTH, description="That unit and the units below")
     ] = None,
-    q: Annotated[stored_text("q") | None, Query(description="Part of the case number or title")] = None,
+    q: Annotated[SearchText | None, Query(description="Part of the case number or title")] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> CasePage:

@@ -20,8 +20,9 @@ from api.schemas import (
     ItemListed,
     ItemPage,
     OverdueOut,
+    SearchText,
     SourceIn,
-    stored_text,
+    StoredText,
 )
 from custody.intake import AmmunitionIntake, FirearmIntake, SourceAndFlow
 from custody.model import ItemState
@@ -37,7 +38,7 @@ class ItemQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: stored_text("q") | None = Field(
+    q: SearchText | None = Field(
         default=None, description="Any text field: number, serial, make, description, source"
     )
     kind: ItemKind | None = None
@@ -45,18 +46,18 @@ class ItemQuery(BaseModel):
     unit_code: Annotated[
         str | None, Field(max_length=UNIT_CODE_LENGTH, description="That unit and the units below")
     ] = None
-    case_no: stored_text("case_no") | None = None
-    serial_number: stored_text("serial_number") | None = None
-    make_model: stored_text("make_model") | None = None
-    firearm_type: stored_text("firearm_type") | None = None
-    calibre: stored_text("calibre") | None = None
+    case_no: Annotated[str, StoredText("case_no")] | None = None
+    serial_number: Annotated[str, StoredText("serial_number")] | None = None
+    make_model: Annotated[str, StoredText("make_model")] | None = None
+    firearm_type: Annotated[str, StoredText("firearm_type")] | None = None
+    calibre: Annotated[str, StoredText("calibre")] | None = None
     fires_standard_ammunition: bool | None = None
-    headstamp_lot: stored_text("headstamp_lot") | None = None
-    source_maker: stored_text("source_maker") | None = None
-    source_workshop: stored_text("source_workshop") | None = None
-    source_route: stored_text("source_route") | None = None
-    source_seller: stored_text("source_seller") | None = None
-    source_notes: stored_text("source_notes") | None = None
+    headstamp_lot: Annotated[str, StoredText("headstamp_lot")] | None = None
+    source_maker: Annotated[str, StoredText("source_maker")] | None = None
+    source_workshop: Annotated[str, StoredText("source_workshop")] | None = None
+    source_route: Annotated[str, StoredText("source_route")] | None = None
+    source_seller: Annotated[str, StoredText("source_seller")] | None = None
+    source_notes: Annotated[str, StoredText("source_notes")] | None = None
     registered_from: IsoDate | None = Field(default=None, description="Inclusive, China Standard Time")
     registered_to: IsoDate | None = Field(default=None, description="Inclusive, China Standard Time")
     cursor: Annotated[str | None, Field(max_length=64)] = None

@@ -24,7 +24,7 @@ from api.access import EntryWithAct
 from api.deps import API_PREFIX, AdmitsScanners, AdmitsStations, Caller, ServicesDep, get_services
 from api.errors import responses
 from api.idempotency import idempotency_key_of
-from api.schemas import stored_text
+from api.schemas import StoredText
 from custody.errors import DeviceNotBound, InvalidInput, Message, NotPermitted, StationRevoked
 from custody.model import Role
 from custody.scans import Scan, ScanSource
@@ -48,18 +48,22 @@ class ScanIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    device: stored_text("device", required=True) = Field(description="The station's device that read it")
-    idempotency_key: stored_text("idempotency_key", required=True) | None = Field(
+    device: Annotated[str, StoredText("device", required=True)] = Field(
+        description="The station's device that read it"
+    )
+    idempotency_key: Annotated[str, StoredText("idempotency_key", required=True)] | None = Field(
         default=None,
         description="Derived from the device event (or sent as the Idempotency-Key header)",
     )
-    code: stored_text("code") | None = Field(
+    code: Annotated[str, StoredText("code")] | None = Field(
         default=None, description="Barcode data (AIM identifier removed)"
     )
-    symbology: stored_text("symbology") | None = Field(default=None, description="AIM symbology, e.g. C0")
+    symbology: Annotated[str, StoredText("symbology")] | None = Field(
+        default=None, description="AIM symbology, e.g. C0"
+    )
     uid: str | None = Field(default=None, max_length=32, description="Tag UID in hex")
-    text: stored_text("text") | None = Field(default=None, description="The tag's NDEF text")
-    device_time: stored_text("device_time") | None = Field(
+    text: Annotated[str, StoredText("text")] | None = Field(default=None, description="The tag's NDEF text")
+    device_time: Annotated[str, StoredText("device_time")] | None = Field(
         default=None, description="When the device read it"
     )
 

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
-from sqlalchemy.engine import Connection
 
 from api.access import access_of, mark_logged_with_act
 from api.deps import API_PREFIX, Administrator, Services, ServicesDep
@@ -16,6 +15,7 @@ from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import NewStationOut, RequestBody, StationIn, StationOut, StationPage
 from custody.db.pages import MAX_PAGE
+from custody.db.unit_of_work import Connection
 from custody.stations import StationChange
 
 router = APIRouter(prefix=API_PREFIX + "/stations", tags=["stations"])

@@ -40,3 +40,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             if sqlite:
                 driver.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database's schema is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as conn:
+        return bool(MigrationContext.configure(conn).get_current_revision() == head)

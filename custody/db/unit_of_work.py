@@ -152,4 +152,6 @@ class Store:
             raise NotPermitted(OUTSIDE_SCOPE, username=viewer.username, act=act, unit_code=unit_code)
 
 
-__all__ = ["OUTSIDE_SCOPE", "UNKNOWN_UNIT", "Also", "Change", "Scoped", "Store", "is_sqlite"]
+# ``Connection``: what a ``Change`` and an ``Also`` are given, for entry points that write their ``also``
+# as a class or a typed function (they hand it on to the core, never run SQL on it).
+__all__ = ["OUTSIDE_SCOPE", "UNKNOWN_UNIT", "Also", "Change", "Connection", "Scoped", "Store", "is_sqlite"]
