@@ -160,7 +160,7 @@ class AccessLog:
         unit_code: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
-    ) -> Page:
+    ) -> Page[dict[str, Any]]:
         """Entries of callers in the viewer's unit and below, newest first.
 
         Requests by no one known (no credentials, unknown usernames at login) carry no unit: only the

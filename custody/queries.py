@@ -9,19 +9,18 @@ give out is refused as invalid input.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, Generic, Protocol, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Select, Table, or_, select
 from typing_extensions import TypeVar
 
 from custody.actors import Actor
 from custody.clock import CHINA, to_us
-from custody.db.pages import BAD_CURSOR, BAD_LIMIT
+from custody.db import pages
+from custody.db.pages import MAX_PAGE, Page, after_cursor, check_limit, encode_cursor
 from custody.db.tables import CaseRow, ItemRow
 from custody.db.unit_of_work import UNKNOWN_UNIT, Store
 from custody.errors import InvalidInput, Message, UnknownUnit
@@ -35,39 +34,7 @@ UNKNOWN_SEARCH_FIELD = Message("search.unknown_field", "unknown search field {na
 _items = cast(Table, ItemRow.__table__)
 _cases = cast(Table, CaseRow.__table__)
 
-MAX_PAGE = 200
-_CURSOR_TAG = "v1:"
 T = TypeVar("T", default=dict[str, Any])
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    rows: list[T]
-    next_cursor: str | None
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_TAG}{last_id}".encode()).rstrip(b"=").decode("ascii")
-
-
-def after_cursor(cursor: str | None) -> int | None:
-    """The id a cursor stands for (None: the first page); refuse one this service did not make."""
-    if cursor is None or cursor == "":
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    number = text.removeprefix(_CURSOR_TAG)
-    if not text.startswith(_CURSOR_TAG) or not number.isdigit() or len(number) > 18:
-        raise InvalidInput(BAD_CURSOR, "cursor")
-    return int(number)
-
-
-def check_limit(limit: int) -> int:
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(BAD_LIMIT, "limit", max_page=MAX_PAGE)
-    return limit
 
 
 def page_of(
@@ -93,14 +60,12 @@ def fetch_page(
     newest_first: bool = True,
 ) -> Page[T]:
     """One page of ``query`` in the order of ``column`` (an integer key; keyset pagination): the
-    ``limit`` rows after ``cursor``, and the cursor after them when there are more."""
-    after = after_cursor(cursor)
-    if after is not None:
-        query = query.where(column < after if newest_first else column > after)
-    query = query.order_by(column.desc() if newest_first else column).limit(limit + 1)
+    ``limit`` rows after ``cursor``, and the cursor after them when there are more
+    (:func:`custody.db.pages.fetch_page`, read through the store)."""
     with store.reading() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-    return page_of(rows, limit, view, key=column.key)
+        return pages.fetch_page(
+            conn, query, column, cursor, limit, lambda row: view(dict(row)), newest_first=newest_first
+        )
 
 
 def contains(column: Any, text: str) -> Any:
@@ -258,3 +223,17 @@ def search_from(values: Mapping[str, Any]) -> ItemSearch:
         name = sorted(unknown)[0]
         raise InvalidInput(UNKNOWN_SEARCH_FIELD, name, name=name)
     return ItemSearch(**{k: v for k, v in values.items() if v is not None})
+
+
+__all__ = [
+    "MAX_PAGE",
+    "ItemSearch",
+    "Page",
+    "Queries",
+    "after_cursor",
+    "check_limit",
+    "encode_cursor",
+    "fetch_page",
+    "page_of",
+    "search_from",
+]
