@@ -37,18 +37,6 @@ _cases = cast(Table, CaseRow.__table__)
 T = TypeVar("T", default=dict[str, Any])
 
 
-def page_of(
-    rows: list[dict[str, Any]],
-    limit: int,
-    view: Callable[[dict[str, Any]], T] = dict,  # type: ignore[assignment]
-    key: str = "id",
-) -> Page[T]:
-    """Rows fetched with ``limit + 1``: the page and, when there is more, the cursor after it."""
-    more = len(rows) > limit
-    shown = rows[:limit]
-    return Page([view(r) for r in shown], encode_cursor(shown[-1][key]) if more else None)
-
-
 def fetch_page(
     store: Store,
     query: Select[Any],
@@ -234,6 +222,5 @@ __all__ = [
     "check_limit",
     "encode_cursor",
     "fetch_page",
-    "page_of",
     "search_from",
 ]

@@ -17,7 +17,7 @@ from typing import cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
-from custody.actors import Actor, UnitTree, require_province, require_role
+from custody.actors import Actor, require_province, require_role
 from custody.db.tables import UnitRow
 from custody.db.unit_of_work import UNKNOWN_UNIT, Also, Store
 from custody.errors import AlreadyExists, InvalidInput, Message, NotPermitted, UnknownUnit
@@ -70,10 +70,6 @@ class Units:
     def __init__(self, store: Store, users: Users) -> None:
         self.store = store
         self.users = users
-
-    def tree(self, conn: Connection | None = None) -> UnitTree:
-        """The unit tree (cached by the store)."""
-        return self.store.units(conn)
 
     def get(self, code: str) -> Unit:
         with self.store.reading() as conn:

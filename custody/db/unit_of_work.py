@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from custody.actors import PROVINCE_CODE, Actor, UnitTree
 from custody.clock import Clock, SystemClock
-from custody.db.engine import is_sqlite, make_engine
+from custody.db.engine import make_engine
 from custody.db.tables import UnitRow
 from custody.db.writer import Writer
 from custody.errors import Message, NotPermitted, UnknownUnit
@@ -84,10 +84,6 @@ class Store:
     def url(self) -> str:
         """The database's address with any password hidden (for messages and logs)."""
         return self.engine.url.render_as_string(hide_password=True)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
 
     def now_us(self) -> int:
         return self.clock.now_us()
@@ -154,4 +150,4 @@ class Store:
 
 # ``Connection``: what a ``Change`` and an ``Also`` are given, for entry points that write their ``also``
 # as a class or a typed function (they hand it on to the core, never run SQL on it).
-__all__ = ["OUTSIDE_SCOPE", "UNKNOWN_UNIT", "Also", "Change", "Connection", "Scoped", "Store", "is_sqlite"]
+__all__ = ["OUTSIDE_SCOPE", "UNKNOWN_UNIT", "Also", "Change", "Connection", "Scoped", "Store"]
