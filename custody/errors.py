@@ -328,3 +328,11 @@ class UnrecordableEvent(InvalidInput):
     """An event the ledger cannot record as given: a value its canonical encoding cannot hold (text that
     is not valid Unicode, a payload that is not JSON). Refused inside the write, so nothing of the act is
     written."""
+
+
+class UnknownLocation(NotFound):
+    """No storage location of this code in the caller's scope (answered as ``not-found``)."""
+
+
+class UnknownSeal(NotFound):
+    """No seal of this number in the caller's scope (answered as ``not-found``)."""

@@ -2,7 +2,8 @@
 built on it, each a class constructed with the store whose methods take the acting user first.
 
 ``custody = Custody.open(url)`` gives ``custody.units``, ``custody.cases``, ``custody.items``
-(registration and lifecycle acts), ``custody.scans``, ``custody.ledger``, ``custody.queries``, and who
+(registration and lifecycle acts), ``custody.locations`` and ``custody.seals`` (sealed storage),
+``custody.scans``, ``custody.ledger``, ``custody.queries``, and who
 acts: ``custody.passwords``, ``custody.sessions``, ``custody.users``, ``custody.stations`` and
 ``custody.station_keys``. Every read goes through ``store.reading()`` and every write through
 ``store.write(...)``: nothing here holds SQL.
@@ -20,9 +21,11 @@ from custody.db.engine import make_engine
 from custody.db.unit_of_work import Store
 from custody.items import Items
 from custody.ledger_service import Ledger
+from custody.locations import Locations
 from custody.passwords import Passwords
 from custody.queries import Queries
 from custody.scans import Scans
+from custody.seals import Seals
 from custody.sessions import Sessions
 from custody.station_keys import StationKeys
 from custody.stations import Stations
@@ -49,6 +52,8 @@ class Custody:
         self.station_keys = StationKeys(self.store)
         self.stations = Stations(self.store, self.station_keys)
         self.units = Units(self.store, self.users)
+        self.locations = Locations(self.store)
+        self.seals = Seals(self.store, self.items, self.locations)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

@@ -3,6 +3,7 @@ act's write transaction."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import cast
 
@@ -56,3 +57,22 @@ class ConnectionLookups:
         return self._conn.execute(
             select(_items.c.evidence_no).where(_items.c.tag_uid == uid)
         ).scalar_one_or_none()
+
+    def custody_chain(self, item_id: int) -> frozenset[int]:
+        """Who took part in the item's custody: the actor and the witness of each of its events, and
+        the person each event handed it to (``receiver_id``, ``custodian_id``, ``to_id`` in its
+        payload); a station's sighting names no one."""
+        rows = self._conn.execute(
+            select(_events.c.actor_id, _events.c.witness_id, _events.c.payload).where(
+                _events.c.item_id == item_id, _events.c.event_type != "sighted"
+            )
+        )
+        people: set[int] = set()
+        for actor_id, witness_id, payload in rows:
+            people.update(p for p in (actor_id, witness_id) if p is not None)
+            named = json.loads(payload)
+            people.update(named[key] for key in _RECEIVED if isinstance(named.get(key), int))
+        return frozenset(people)
+
+
+_RECEIVED = ("receiver_id", "custodian_id", "to_id")

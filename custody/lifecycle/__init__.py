@@ -1,5 +1,6 @@
 """The lifecycle as data: the transition table (:mod:`custody.lifecycle.table`) and its rows, for items
-(:mod:`custody.lifecycle.items`) and for cases (:mod:`custody.lifecycle.cases`).
+(:mod:`custody.lifecycle.items`; sealed storage: :mod:`custody.lifecycle.seals`) and for cases
+(:mod:`custody.lifecycle.cases`).
 
 "Act" means one thing here and everywhere: a lifecycle act, an :class:`~custody.model.EventType` with its
 row in the table. What guards inspect is an :class:`Attempt` (or :class:`CaseAttempt`).
@@ -16,6 +17,7 @@ from custody.lifecycle.items import (
     normal_uid,
     registered_item,
 )
+from custody.lifecycle.seals import SEAL_ACTS
 from custody.lifecycle.table import (
     CASE_TRANSITIONS,
     TRANSITIONS,
@@ -38,6 +40,7 @@ __all__ = [
     "CORRECTABLE_FIELDS",
     "CORRECTABLE_FIELD_NAMES",
     "MAX_SEQ",
+    "SEAL_ACTS",
     "TRANSITIONS",
     "Attempt",
     "CaseAttempt",
