@@ -41,6 +41,7 @@ ITEM_FIELDS = (
     "custodian_user_id",
     "tag_uid",
     *lifecycle.CORRECTABLE_FIELD_NAMES,
+    *lifecycle.SEAL_FIELDS,
 )
 CASE_FIELDS = ("status", "version", "judgment_no", "judgment_date")
 

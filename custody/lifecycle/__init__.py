@@ -17,7 +17,7 @@ from custody.lifecycle.items import (
     normal_uid,
     registered_item,
 )
-from custody.lifecycle.seals import SEAL_ACTS
+from custody.lifecycle.seals import SEAL_ACTS, SEAL_FIELDS
 from custody.lifecycle.table import (
     CASE_TRANSITIONS,
     TRANSITIONS,
@@ -41,6 +41,7 @@ __all__ = [
     "CORRECTABLE_FIELD_NAMES",
     "MAX_SEQ",
     "SEAL_ACTS",
+    "SEAL_FIELDS",
     "TRANSITIONS",
     "Attempt",
     "CaseAttempt",

@@ -230,4 +230,6 @@ transition(
     )
 )
 
+# The item columns the seal acts change beside state, version and custodian (replay compares them).
+SEAL_FIELDS = ("seal_no", "location_code")
 SEAL_ACTS = (EventType.SEALED, EventType.UNSEALED, EventType.RELOCATED, EventType.CUSTODIAN_CHANGED)
