@@ -1,0 +1,209 @@
+"""The handover slip (移交清单) read back from its PDF: what it names, its pages, its ledger points."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pdfplumber
+import pypdf
+import pytest
+from PIL import Image
+
+from custody.clock import to_us
+from custody.handover_slip import HandoverSlip, LedgerPoint, SlipItem, SlipPerson
+from custody.numbers import EvidenceNumber, ItemKind
+from reports import EmptySlip, ReportError, UnprintableText, render_slip
+
+OFFERED = to_us(datetime(2026, 3, 2, 1, 30, tzinfo=UTC))  # 09:30 China Standard Time
+ACCEPTED = to_us(datetime(2026, 3, 2, 7, 5, 9, tzinfo=UTC))  # 15:05:09 China Standard Time
+CLERK = SlipPerson("ng-clerk", "南关物证管理员", "220102", "南关区公安分局")
+CUSTODIAN = SlipPerson("ng-custodian", "南关治安", "220102", "南关区公安分局")
+OFFER = LedgerPoint("handover.offered", 4127, "3f" * 32, OFFERED)
+ACCEPTANCE = LedgerPoint("handover.accepted", 4133, "0123456789abcdef" * 4, ACCEPTED)
+NUMBER = re.compile(r"[FABC][0-9]{18}")
+
+
+def number(kind: ItemKind, sequence: int) -> str:
+    return str(EvidenceNumber(kind, "220102", 2026, sequence))
+
+
+def firearm(sequence: int) -> SlipItem:
+    return SlipItem(
+        number(ItemKind.FIREARM, sequence),
+        ItemKind.FIREARM,
+        "五四式手枪",
+        "54式 手枪",
+        f"54{sequence:06d}",
+        "7.62mm",
+        None,
+    )
+
+
+def lot(sequence: int, rounds: int = 50) -> SlipItem:
+    return SlipItem(
+        number(ItemKind.AMMUNITION, sequence), ItemKind.AMMUNITION, None, None, None, "9mm", rounds
+    )
+
+
+def slip(items: tuple[SlipItem, ...] = (firearm(1), lot(2)), **changes: object) -> HandoverSlip:
+    accepted = HandoverSlip(
+        handover_id=17,
+        case_no="长南公刑字〔2026〕001号",
+        unit_code="220102",
+        unit_name="南关区公安分局",
+        status="accepted",
+        offered_by=CLERK,
+        custodian=CUSTODIAN,
+        offered_at_us=OFFERED,
+        decided_at_us=ACCEPTED,
+        refusal_reason=None,
+        items=items,
+        ledger=(OFFER, ACCEPTANCE),
+    )
+    return replace(accepted, **changes)
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return [page.extract_text() for page in document.pages]
+
+
+def test_a_slip_names_its_items_people_case_and_ledger_points():
+    the_slip = slip()
+    (text,) = pages_text(render_slip(the_slip))
+    for item in the_slip.items:
+        assert item.evidence_no in text
+    for person in (CLERK, CUSTODIAN):
+        assert person.name in text and person.username in text
+    assert "长南公刑字〔2026〕001号" in text and "南关区公安分局 (220102)" in text
+    for point in (OFFER, ACCEPTANCE):
+        assert f"seq {point.seq}" in text and point.hash in text
+    assert "移交清单" in text and "Handover slip" in text
+    assert "枪支" in text and "弹药" in text
+    assert "五四式手枪 7.62mm" in text and "54式 手枪" in text and "54000001" in text
+    assert "9mm" in text and "50 发 rounds" in text
+    assert "交接人" in text and "接收人" in text and "签名 Signature" in text and "日期 Date" in text
+
+
+def test_times_are_printed_in_china_standard_time():
+    (text,) = pages_text(render_slip(slip()))
+    assert "移交时间 Offered at 2026-03-02 09:30:00 北京时间 (UTC+8)" in text
+    assert "接收时间 Accepted at 2026-03-02 15:05:09 北京时间 (UTC+8)" in text
+
+
+def test_hashes_are_printed_in_full_in_a_monospaced_font():
+    with pdfplumber.open(io.BytesIO(render_slip(slip()))) as document:
+        chars = document.pages[0].chars
+    text = "".join(char["text"] for char in chars)
+    for point in (OFFER, ACCEPTANCE):
+        start = text.index(point.hash)
+        fonts = {char["fontname"] for char in chars[start : start + len(point.hash)]}
+        assert fonts == {"Courier"}
+
+
+def test_a_refused_handover_says_so_with_its_reason_and_time():
+    refused = slip(
+        status="refused",
+        refusal_reason="封存库已满",
+        ledger=(OFFER, replace(ACCEPTANCE, event="handover.refused")),
+    )
+    (text,) = pages_text(render_slip(refused))
+    assert "已拒收 refused" in text and "拒收原因 Refusal reason 封存库已满" in text
+    assert "拒收时间 Refused at 2026-03-02 15:05:09" in text and "handover.refused" in text
+
+
+def test_an_open_offer_has_no_decision_time():
+    offered = slip(status="offered", decided_at_us=None, ledger=(OFFER,))
+    (text,) = pages_text(render_slip(offered))
+    assert "待接收 offered" in text and "待接收 not yet decided" in text
+    assert OFFER.hash in text and ACCEPTANCE.hash not in text
+
+
+def test_markup_characters_in_values_print_as_given():
+    gun = replace(firearm(3), make_model="S&W <M&P9>", serial_number="A&B<1>")
+    (text,) = pages_text(render_slip(slip((gun,))))
+    assert "S&W <M&P9>" in text and "A&B<1>" in text
+
+
+def test_a_slip_of_200_items_continues_over_numbered_pages_with_every_item_once():
+    items = tuple(firearm(i) if i % 3 else lot(i, i) for i in range(1, 201))
+    pages = pages_text(render_slip(slip(items)))
+    assert len(pages) > 3
+    printed = Counter(found for page in pages for found in NUMBER.findall(page))
+    assert printed == Counter(item.evidence_no for item in items)
+    for index, page in enumerate(pages, start=1):
+        assert re.findall(r"第 (\d+) 页 / 共 (\d+) 页", page) == [(str(index), str(len(pages)))]
+        assert "物证编号" in page and "Evidence no." in page  # the table header, repeated
+        assert OFFER.hash in page and ACCEPTANCE.hash in page
+        assert "长南公刑字〔2026〕001号" in page
+    assert "签名 Signature" in pages[-1] and all("签名 Signature" not in page for page in pages[:-1])
+
+
+def test_items_are_listed_in_the_order_given_and_numbered_from_one():
+    items = (lot(9), firearm(4), lot(1))
+    (text,) = pages_text(render_slip(slip(items)))
+    assert NUMBER.findall(text) == [item.evidence_no for item in items]
+    rows = [line.split()[:2] for line in text.splitlines() if NUMBER.search(line)]
+    assert rows == [["1", items[0].evidence_no], ["2", items[1].evidence_no], ["3", items[2].evidence_no]]
+
+
+def test_an_empty_slip_is_refused():
+    with pytest.raises(EmptySlip, match=r"handover 17 .* has no items") as refused:
+        render_slip(slip(()))
+    assert isinstance(refused.value, ReportError) and isinstance(refused.value, ValueError)
+
+
+def test_a_character_without_a_glyph_refuses_the_slip():
+    with pytest.raises(UnprintableText, match="U\\+1F52B"):
+        render_slip(slip((replace(firearm(1), make_model="手枪🔫"),)))
+
+
+def test_a_hash_that_is_not_ascii_is_refused():
+    with pytest.raises(UnprintableText, match="hash of ledger event 4127"):
+        render_slip(slip(ledger=(replace(OFFER, hash="哈希"),)))
+
+
+def test_the_same_slip_gives_the_same_bytes():
+    assert render_slip(slip()) == render_slip(slip())
+
+
+def test_the_slip_is_a4_with_the_labels_font_embedded():
+    reader = pypdf.PdfReader(io.BytesIO(render_slip(slip())))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
+    fonts = [ref.get_object() for ref in reader.pages[0]["/Resources"]["/Font"].values()]
+    embedded = [font for font in fonts if "WenQuanYiZenHei" in font["/BaseFont"]]
+    assert embedded and all("/FontFile2" in font["/FontDescriptor"] for font in embedded)
+
+
+def test_first_page_rasterises_to_an_a4_picture_with_the_title_inked(tmp_path):
+    """The first page as pdftoppm draws it, kept as ``slip-1.png`` in the test's temporary directory."""
+    source = tmp_path / "slip.pdf"
+    source.write_bytes(render_slip(slip()))
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "100",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-png",
+            "-singlefile",
+            str(source),
+            str(tmp_path / "slip-1"),
+        ],
+        check=True,
+    )
+    image = Image.open(tmp_path / "slip-1.png").convert("L")
+    assert image.size == pytest.approx((827, 1169), abs=2)
+    title = image.crop((250, 60, 580, 160))  # the title, centred near the top
+    assert title.getextrema()[0] < 64  # dark ink
+    blank = image.crop((0, 0, 827, 40))  # the top margin of the first page holds nothing
+    assert blank.getextrema() == (255, 255)
