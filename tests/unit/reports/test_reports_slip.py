@@ -26,6 +26,14 @@ CUSTODIAN = SlipPerson("ng-custodian", "南关治安", "220102", "南关区公�
 OFFER = LedgerPoint("handover.offered", 4127, "3f" * 32, OFFERED)
 ACCEPTANCE = LedgerPoint("handover.accepted", 4133, "0123456789abcdef" * 4, ACCEPTED)
 NUMBER = re.compile(r"[FABC][0-9]{18}")
+HEADER = [
+    "序号\nNo.",
+    "物证编号\nEvidence no.",
+    "类别\nKind",
+    "枪种 / 口径\nType / calibre",
+    "厂牌型号\nMake / model",
+    "枪号 / 数量\nSerial no. / rounds",
+]
 
 
 def number(kind: ItemKind, sequence: int) -> str:
@@ -71,6 +79,18 @@ def slip(items: tuple[SlipItem, ...] = (firearm(1), lot(2)), **changes: object) 
 def pages_text(pdf: bytes) -> list[str]:
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         return [page.extract_text() for page in document.pages]
+
+
+def item_tables(pdf: bytes) -> list[list[list[str]]]:
+    """The item table's rows on each page (header first), cells as printed, wrapped lines joined by
+    newlines: pdfplumber finds the table by its ruled grid."""
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return [
+            [row for row in table if row]
+            for page in document.pages
+            for table in page.extract_tables()
+            if table and table[0][0] == HEADER[0]
+        ]
 
 
 def test_a_slip_names_its_items_people_case_and_ledger_points():
@@ -124,21 +144,49 @@ def test_an_open_offer_has_no_decision_time():
     assert OFFER.hash in text and ACCEPTANCE.hash not in text
 
 
+def test_the_item_table_has_one_row_per_item_with_its_particulars():
+    the_slip = slip(
+        (firearm(1), lot(2), replace(lot(3, 0), kind=ItemKind.CASING_SAMPLE, quantity_rounds=None))
+    )
+    (table,) = item_tables(render_slip(the_slip))
+    assert table == [
+        HEADER,
+        ["1", the_slip.items[0].evidence_no, "枪支", "五四式手枪 7.62mm", "54式 手枪", "54000001"],
+        ["2", the_slip.items[1].evidence_no, "弹药", "9mm", "—", "50 发 rounds"],
+        ["3", the_slip.items[2].evidence_no, "弹壳样本", "9mm", "—", "—"],
+    ]
+
+
 def test_markup_characters_in_values_print_as_given():
-    gun = replace(firearm(3), make_model="S&W <M&P9>", serial_number="A&B<1>")
-    (text,) = pages_text(render_slip(slip((gun,))))
-    assert "S&W <M&P9>" in text and "A&B<1>" in text
+    short = replace(firearm(3), make_model="S&W <M&P9>", serial_number="A&B<1>")
+    wrapped = replace(firearm(4), make_model="Smith & Wesson <M&P9> Shield Plus, semi-automatic, 9×19mm")
+    (table,) = item_tables(render_slip(slip((short, wrapped))))
+    assert table[1][4:] == ["S&W <M&P9>", "A&B<1>"]
+    assert "".join(table[2][4].split()) == "Smith&Wesson<M&P9>ShieldPlus,semi-automatic,9×19mm"
+
+
+def test_a_value_too_long_for_its_column_wraps_within_its_cell():
+    long_name = "五四式手枪（仿制）" * 4
+    (table,) = item_tables(render_slip(slip((replace(firearm(5), make_model=long_name), lot(6)))))
+    cell = table[1][4]
+    assert "\n" in cell and cell.replace("\n", "") == long_name
 
 
 def test_a_slip_of_200_items_continues_over_numbered_pages_with_every_item_once():
     items = tuple(firearm(i) if i % 3 else lot(i, i) for i in range(1, 201))
-    pages = pages_text(render_slip(slip(items)))
+    pdf = render_slip(slip(items))
+    pages = pages_text(pdf)
     assert len(pages) > 3
     printed = Counter(found for page in pages for found in NUMBER.findall(page))
     assert printed == Counter(item.evidence_no for item in items)
+    tables = item_tables(pdf)
+    assert len(tables) == len(pages) and all(table[0] == HEADER for table in tables)  # header repeated
+    rows = [row for table in tables for row in table[1:]]
+    assert [(row[0], row[1]) for row in rows] == [
+        (str(i), item.evidence_no) for i, item in enumerate(items, 1)
+    ]
     for index, page in enumerate(pages, start=1):
         assert re.findall(r"第 (\d+) 页 / 共 (\d+) 页", page) == [(str(index), str(len(pages)))]
-        assert "物证编号" in page and "Evidence no." in page  # the table header, repeated
         assert OFFER.hash in page and ACCEPTANCE.hash in page
         assert "长南公刑字〔2026〕001号" in page
     assert "签名 Signature" in pages[-1] and all("签名 Signature" not in page for page in pages[:-1])
@@ -146,10 +194,8 @@ def test_a_slip_of_200_items_continues_over_numbered_pages_with_every_item_once(
 
 def test_items_are_listed_in_the_order_given_and_numbered_from_one():
     items = (lot(9), firearm(4), lot(1))
-    (text,) = pages_text(render_slip(slip(items)))
-    assert NUMBER.findall(text) == [item.evidence_no for item in items]
-    rows = [line.split()[:2] for line in text.splitlines() if NUMBER.search(line)]
-    assert rows == [["1", items[0].evidence_no], ["2", items[1].evidence_no], ["3", items[2].evidence_no]]
+    (table,) = item_tables(render_slip(slip(items)))
+    assert [row[:2] for row in table[1:]] == [[str(i), item.evidence_no] for i, item in enumerate(items, 1)]
 
 
 def test_an_empty_slip_is_refused():
