@@ -71,7 +71,8 @@ def render_slip(slip: HandoverSlip, *, font: LabelFont | None = None) -> bytes:
         printable(face, text, what)
     for point in slip.ledger:
         monospaced(point.hash, f"hash of ledger event {point.seq}")
-    setup = PageSetup(top=22 * mm, bottom=16 * mm + (len(slip.ledger) + 1) * _FOOT_LINE)
+    footer_lines = 1 + max(len(slip.ledger), 1)  # the heading, then one line an event (or a dash)
+    setup = PageSetup(top=22 * mm, bottom=16 * mm + footer_lines * _FOOT_LINE)
     styles = _Styles(face)
 
     def decorate(canvas: Any, page: int, total: int) -> None:

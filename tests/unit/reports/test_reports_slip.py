@@ -157,6 +157,26 @@ def test_the_item_table_has_one_row_per_item_with_its_particulars():
     ]
 
 
+@pytest.mark.parametrize("ledger", [(), (OFFER,), (OFFER, ACCEPTANCE)], ids=["none", "offer", "both"])
+def test_the_footer_lists_the_ledger_points_above_the_page_number(ledger):
+    (text,) = pages_text(render_slip(slip(ledger=ledger)))
+    lines = text.splitlines()
+    assert lines[-1] == "第 1 页 / 共 1 页"
+    footer = lines[-2 - max(len(ledger), 1) : -1]
+    assert footer[0].startswith("账本 Ledger")
+    if ledger:
+        assert [line.split()[0] for line in footer[1:]] == [p.event for p in ledger]
+        assert [line.split()[-3:] for line in footer[1:]] == [["seq", str(p.seq), p.hash] for p in ledger]
+    else:
+        assert footer[1:] == ["—"]
+    with pdfplumber.open(io.BytesIO(render_slip(slip(ledger=ledger)))) as document:
+        page = document.pages[0]
+        last = ledger[-1].hash if ledger else "—"
+        above = max(match["bottom"] for match in page.search(last, regex=False))
+        (number,) = page.search("第 1 页 / 共 1 页", regex=False)
+    assert above < number["top"]  # the ledger lines and the page number do not overlap
+
+
 def test_markup_characters_in_values_print_as_given():
     short = replace(firearm(3), make_model="S&W <M&P9>", serial_number="A&B<1>")
     wrapped = replace(firearm(4), make_model="Smith & Wesson <M&P9> Shield Plus, semi-automatic, 9×19mm")
