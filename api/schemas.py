@@ -584,7 +584,11 @@ class SealItemOut(BaseModel):
 class TagReadingOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    tamper: str | None = Field(description="The tamper loop at the last read: closed, open, or null")
+    tamper: str | None = Field(
+        description="The tamper loop at the last read: closed, open, not_measured, unreadable, or null"
+    )
+    opened_before: bool | None = Field(description="The tag had recorded its loop open at an earlier read")
+    broken: bool = Field(description="The read shows the seal broken: its loop open, now or before")
     seq: int
     recorded_at: datetime
     station: str

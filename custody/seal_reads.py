@@ -26,13 +26,20 @@ _events = cast(Table, EventRow.__table__)
 
 @dataclass(frozen=True)
 class TagReading:
-    """The last read of a seal's tag by a station: its tamper loop (``"closed"``, ``"open"`` or None
-    when the tag reports none), and when and where it was read."""
+    """The last read of a seal's tag by a station: its tamper loop as the reader found it (``closed``,
+    ``open``, ``not_measured``, ``unreadable``; None when the read reported none), whether the tag had
+    recorded the loop open before, and when and where it was read."""
 
     tamper: str | None
+    opened_before: bool | None
     seq: int
     recorded_at: str  # ISO 8601, UTC
     station: str
+
+    @property
+    def broken(self) -> bool:
+        """The read shows the seal broken: its loop open now or once before."""
+        return self.tamper == "open" or self.opened_before is True
 
 
 @dataclass(frozen=True)
@@ -66,24 +73,24 @@ def members(conn: Connection, seal_id: int) -> tuple[Item, ...]:
 
 
 def last_reading(conn: Connection, seal: Seal, item_ids: list[int]) -> TagReading | None:
-    """The latest sighting of the seal's tag (by UID, or by the seal number it carries)."""
-    if not item_ids:
+    """The latest sighting of the seal's tag (its UID read by a station; a scan of the printed seal
+    number tells nothing of the tag), or None: no tag, or never read."""
+    if seal.tag_uid is None or not item_ids:
         return None
     rows = conn.execute(
         select(_events.c.seq, _events.c.recorded_at_us, _events.c.station, _events.c.payload)
-        .where(
-            _events.c.item_id.in_(item_ids),
-            _events.c.event_type == EventType.SIGHTED.value,
-        )
+        .where(_events.c.item_id.in_(item_ids), _events.c.event_type == EventType.SIGHTED.value)
         .order_by(_events.c.seq.desc())
     )
     for seq, recorded_at_us, station, text in rows:
         payload: Mapping[str, Any] = json.loads(text)
-        if (seal.tag_uid is not None and payload.get("uid") == seal.tag_uid) or payload.get(
-            "seal_no"
-        ) == seal.seal_no:
-            tamper = payload.get("tamper")
+        if payload.get("uid") == seal.tag_uid:
+            tamper, before = payload.get("tamper"), payload.get("tamper_opened_before")
             return TagReading(
-                None if tamper is None else str(tamper), seq, from_us(recorded_at_us).isoformat(), station
+                None if tamper is None else str(tamper),
+                before if isinstance(before, bool) else None,
+                seq,
+                from_us(recorded_at_us).isoformat(),
+                station,
             )
     return None

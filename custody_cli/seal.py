@@ -55,6 +55,8 @@ def view_record(view: SealView) -> dict[str, Any]:
         if reading is None
         else {
             "tamper": reading.tamper,
+            "opened_before": reading.opened_before,
+            "broken": reading.broken,
             "seq": reading.seq,
             "recorded_at": reading.recorded_at,
             "station": reading.station,

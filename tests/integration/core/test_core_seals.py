@@ -439,10 +439,12 @@ def test_a_seal_shows_the_tamper_status_of_the_last_read_of_its_tag(store: Custo
         custodian, SHELF_1, [gun.evidence_no, ammo.evidence_no], actor(store, "ng-auditor"), "04C0FFEE5EA1AA"
     )
 
-    def sighting(tamper: str, *items) -> None:
+    def sighting(tamper: str | None, *items, before: bool | None = None) -> None:
         def write(conn) -> None:
             for item in items:
-                payload = {"uid": "04C0FFEE5EA1AA", "seal_no": sealed.seal_no, "tamper": tamper}
+                payload = {"uid": "04C0FFEE5EA1AA", "seal_no": sealed.seal_no, "source": "tag"}
+                if tamper is not None:
+                    payload.update(tamper=tamper, tamper_opened_before=before)
                 record_event(
                     conn,
                     EventType.SIGHTED,
@@ -458,10 +460,30 @@ def test_a_seal_shows_the_tamper_status_of_the_last_read_of_its_tag(store: Custo
 
         store.store.write(write)
 
-    sighting("closed", gun, ammo)
-    assert store.seals.show(custodian, sealed.seal_no).last_reading.tamper == "closed"
-    store.clock.advance(60)
-    sighting("open", gun, ammo)
+    assert store.seals.show(custodian, sealed.seal_no).last_reading is None
+    sighting("closed", gun, ammo, before=False)
     reading = store.seals.show(custodian, sealed.seal_no).last_reading
-    assert (reading.tamper, reading.station) == ("open", "m-ng-shelf")
+    assert (reading.tamper, reading.opened_before, reading.broken) == ("closed", False, False)
+    store.clock.advance(60)
+    sighting("open", gun, ammo, before=True)
+    reading = store.seals.show(custodian, sealed.seal_no).last_reading
+    assert (reading.tamper, reading.broken, reading.station) == ("open", True, "m-ng-shelf")
+
+    # a scan of the printed seal number is no read of the tag: the tag's last read still stands
+    def barcode(conn) -> None:
+        record_event(
+            conn,
+            EventType.SIGHTED,
+            store.clock.now_us(),
+            actor_id=None,
+            unit_code="220102",
+            payload={"code": sealed.seal_no, "seal_no": sealed.seal_no, "source": "barcode"},
+            item_id=gun.id,
+            case_id=gun.case_id,
+            item_version=store.items.item(None, gun.evidence_no).version,
+            station="m-ng-desk",
+        )
+
+    store.store.write(barcode)
+    assert store.seals.show(custodian, sealed.seal_no).last_reading.tamper == "open"
     assert_ledger_sound(store)
