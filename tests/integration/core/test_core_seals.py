@@ -302,6 +302,12 @@ def test_a_tag_already_bound_is_refused(store: Custody):
         TransitionRefused,
     )
     assert sealed.seal_no in str(refused)
+    # nor is a seal's tag bound to an item
+    refused_writing_nothing(
+        store,
+        lambda: store.items.bind_tag(clerk, tagged.evidence_no, 2, "04C0FFEE000001"),
+        TransitionRefused,
+    )
 
 
 def test_a_seal_out_of_scope_is_answered_as_missing(store: Custody):
