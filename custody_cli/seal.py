@@ -14,10 +14,11 @@ import click
 from custody_cli.context import acting_user, emit, fail, reports_errors, second_person, services
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from custody.seal_reads import SealView
-    from custody.services import Custody
     from custody.storage_records import Seal
-    from devices.rfid import TagHandle
+    from devices.rfid import TagHandle, TagReading
 
 
 @click.group()
@@ -95,18 +96,17 @@ def create_command(
         witness_actor = second_person(custody, actor, witness, "witness")
         if not tag:
             made = custody.seals.create(actor, location_code, list(evidence_nos), witness_actor)
-            emit({**seal_record(made), "items": list(evidence_nos)})
+            emit(view_record(custody.seals.show(actor, made.seal_no)))
             return
 
         def record(uid: str) -> Seal:
             return custody.seals.create(actor, location_code, list(evidence_nos), witness_actor, uid)
 
-        _with_seal_tag(custody, record, reader, wait, list(evidence_nos))
+        sealed, reading = _with_seal_tag(record, reader, wait)
+        emit({**view_record(custody.seals.show(actor, sealed.seal_no)), "tag": reading.to_json()})
 
 
-def _with_seal_tag(
-    custody: Custody, record: Any, reader: str | None, wait: float, evidence_nos: list[str]
-) -> None:
+def _with_seal_tag(record: Callable[[str], Seal], reader: str | None, wait: float) -> tuple[Seal, TagReading]:
     """Take the tag on the reader: a tamper-evident tag whose loop is closed; record the seal bound to
     its UID (a refusal leaves the tag untouched); then write the seal number on it and read it back."""
     from devices.rfid import PcscContext, RfidError, open_tag, wait_for_tag
@@ -131,7 +131,7 @@ def _with_seal_tag(
             f"`custody tag write {made.seal_no} --no-check`"
         )
     assert made is not None
-    emit({**seal_record(made), "items": evidence_nos, "tag": reading.to_json()})
+    return made, reading
 
 
 def _require_seal_tag(handle: TagHandle) -> None:
