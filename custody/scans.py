@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Connection
@@ -42,6 +42,21 @@ UNKNOWN_TAG = Message("scan.unknown_tag", "tag {uid} is bound to no item")
 TAG_MISMATCH = Message(
     "scan.tag_mismatch", "tag {uid} carries {evidence_no}, but that item is bound to tag {bound_uid}"
 )
+TAMPER_UNKNOWN = Message(
+    "scan.tamper_unknown", "tamper is one of {allowed}, as the tag reader reports the seal loop"
+)
+TAMPER_FLAG_NOT_BOOL = Message("scan.tamper_opened_before_not_bool", "tamper_opened_before is true or false")
+TAMPER_WITHOUT_TAG = Message("scan.tamper_without_tag", "only a tag read (uid) carries a tamper status")
+TAMPER_OPEN = Message(
+    "scan.tamper_open", "the tamper loop of tag {uid} is open: the seal it closes has been broken"
+)
+TAMPER_OPENED_BEFORE = Message(
+    "scan.tamper_opened_before",
+    "the tamper loop of tag {uid} reads closed, but the tag recorded it open before: the seal was broken",
+)
+
+TamperLoop = Literal["closed", "open", "not_measured", "unreadable"]
+TAMPER_LOOPS: tuple[str, ...] = get_args(TamperLoop)
 
 _items = cast(Table, ItemRow.__table__)
 _receipts = cast(Table, ScanReceiptRow.__table__)
@@ -85,7 +100,11 @@ class ScanSource:
 
 @dataclass(frozen=True)
 class Scan:
-    """One device event: a barcode read (``code``) or a tag read (``uid``, with its NDEF text if any)."""
+    """One device event: a barcode read (``code``) or a tag read (``uid``, with its NDEF text if any).
+
+    A tamper-evident tag (NTAG 213 TT) read also reports its tamper loop as the reader found it
+    (``tamper``: closed, open, not_measured, unreadable) and whether the tag recorded the loop open at
+    an earlier power-up (``tamper_opened_before``)."""
 
     device: str
     idempotency_key: str
@@ -94,15 +113,36 @@ class Scan:
     uid: str | None = None
     text: str | None = None
     device_time: str | None = None
+    tamper: str | None = None
+    tamper_opened_before: bool | None = None
 
-    def fields(self) -> dict[str, str | None]:
+    def fields(self) -> dict[str, str | bool | None]:
         return {name: getattr(self, name) for name in _SCAN_FIELDS}
 
     def digest(self) -> str:
-        return hashlib.sha256(canonical_payload(self.fields()).encode()).hexdigest()
+        """The body's digest; the tamper fields count only when given, so a scan without them keeps
+        the digest it had before they existed (a retry across an upgrade is still the same scan)."""
+        body = {k: v for k, v in self.fields().items() if v is not None or k not in _TAMPER_FIELDS}
+        return hashlib.sha256(canonical_payload(body).encode()).hexdigest()
 
 
 _SCAN_FIELDS = tuple(field.name for field in fields(Scan))
+_TAMPER_FIELDS = frozenset({"tamper", "tamper_opened_before"})
+
+
+def tamper_warnings(uid: str | None, tamper: str | None, opened_before: bool | None) -> list[dict[str, str]]:
+    """What an answer warns of a tag's tamper status: its loop open, or found open once before."""
+    if uid is None:
+        return []
+    if tamper == "open":
+        return [_warning(TAMPER_OPEN, uid=uid)]
+    if opened_before:
+        return [_warning(TAMPER_OPENED_BEFORE, uid=uid)]
+    return []
+
+
+def _warning(message: Message, **params: str) -> dict[str, str]:
+    return {"key": message.key, "text": message.render(params)}
 
 
 def _checked(scan: Scan) -> tuple[str, str | None]:
@@ -113,6 +153,12 @@ def _checked(scan: Scan) -> tuple[str, str | None]:
         raise InvalidInput(KEY_TOO_LONG, "idempotency_key", max_length=IDEMPOTENCY_KEY_LENGTH)
     if (scan.code is None) == (scan.uid is None):
         raise InvalidInput(CODE_OR_UID, "code")
+    if scan.tamper is not None and scan.tamper not in TAMPER_LOOPS:
+        raise InvalidInput(TAMPER_UNKNOWN, "tamper", allowed=", ".join(TAMPER_LOOPS))
+    if scan.tamper_opened_before is not None and not isinstance(scan.tamper_opened_before, bool):
+        raise InvalidInput(TAMPER_FLAG_NOT_BOOL, "tamper_opened_before")
+    if scan.uid is None and (scan.tamper is not None or scan.tamper_opened_before is not None):
+        raise InvalidInput(TAMPER_WITHOUT_TAG, "tamper")
     uid = normal_uid(scan.uid) if scan.uid is not None else None
     read = scan.code if scan.code is not None else scan.text
     number = canonical_number(read) if read else ""
@@ -183,6 +229,11 @@ class Scans:
                 "version": item["version"],
                 "station": source.name,
             }
+            if scan.tamper is not None:
+                answer["tamper"] = scan.tamper
+            warnings = tamper_warnings(uid, scan.tamper, scan.tamper_opened_before)
+            if warnings:
+                answer["warnings"] = warnings
             _INSERT_RECEIPT.run(
                 conn,
                 {

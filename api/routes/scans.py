@@ -27,7 +27,7 @@ from api.idempotency import idempotency_key_of
 from api.schemas import StoredText
 from custody.errors import DeviceNotBound, InvalidInput, Message, NotPermitted, StationRevoked
 from custody.model import Role
-from custody.scans import Scan, ScanSource
+from custody.scans import Scan, ScanSource, TamperLoop
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 
@@ -66,6 +66,19 @@ class ScanIn(BaseModel):
     device_time: Annotated[str, StoredText("device_time")] | None = Field(
         default=None, description="When the device read it"
     )
+    tamper: TamperLoop | None = Field(
+        default=None,
+        description="A tamper-evident tag's loop as the reader found it (NTAG 213 TT): closed, open, "
+        "not_measured, or unreadable when the reader could not ask; a tag read (uid) only",
+    )
+    tamper_opened_before: bool | None = Field(
+        default=None, description="The tag recorded its loop open at an earlier power-up (a broken seal)"
+    )
+
+
+class ScanWarning(BaseModel):
+    key: str = Field(description="A stable message key, for a desk's own catalogue")
+    text: str
 
 
 class SightingOut(BaseModel):
@@ -75,6 +88,8 @@ class SightingOut(BaseModel):
     version: int
     station: str
     replayed: bool = Field(description="True: a retry of a scan already recorded; nothing new was written")
+    tamper: TamperLoop | None = Field(default=None, description="The tag's tamper loop, when it reported one")
+    warnings: list[ScanWarning] = Field(default=[], description="What the desk must see (e.g. a broken seal)")
 
 
 class SightingFeed:
