@@ -23,7 +23,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from custody.access_log import AccessLog
 from custody.actors import Actor, require_role
-from custody.errors import Message, NotAuthenticated, NotPermitted
+from custody.errors import Message, NotAuthenticated, NotPermitted, SecondPersonNotConfirmed
 from custody.identity import Identity
 from custody.model import Role
 from custody.passwords import Passwords
@@ -267,6 +267,40 @@ Clerk = Annotated[Caller, Depends(Admits(Role.CLERK))]
 UserReader = Annotated[Caller, Depends(Admits(Role.ADMIN, Role.AUDITOR, Role.CLERK))]
 LedgerReader = Annotated[Caller, Depends(Admits(*READERS, Role.ADMIN))]
 Inspector = Annotated[Caller, Depends(Admits(Role.AUDITOR, Role.ADMIN))]
+
+
+class SecondPerson:
+    """The second person of a two-person act, proved by their own session token in a header of the same
+    request (they log in at the same desk: ``POST /api/v1/auth/login``), never by a bare name. ``None``
+    when the header is absent (the core refuses an act that needs them); a token that is not a live
+    session, or the caller's own, answers 422 ``second-person-not-confirmed`` naming the header."""
+
+    def __init__(self, header: str, part: str) -> None:
+        self.header = header
+        self.part = part
+        self.scheme = APIKeyHeader(
+            name=header,
+            auto_error=False,
+            scheme_name=header.lower().replace("-", ""),
+            description=f"The {part}'s own session token (they log in at the same desk).",
+        )
+
+    async def __call__(self, request: Request, services: ServicesDep) -> Actor | None:
+        token = await self.scheme(request)
+        if token is None:
+            return None
+        try:
+            session = await run_in_threadpool(services.sessions.authenticate, token)
+        except NotAuthenticated:
+            raise SecondPersonNotConfirmed(self.part, field=self.header) from None
+        caller: Caller | None = getattr(request.state, "caller", None)
+        if caller is not None and caller.actor.id == session.actor.id:
+            raise SecondPersonNotConfirmed(self.part, field=self.header)
+        return session.actor
+
+
+WitnessDep = Annotated[Actor | None, Depends(SecondPerson("X-Witness-Token", "witness"))]
+SecondPersonDep = Annotated[Actor | None, Depends(SecondPerson("X-Second-Token", "second person"))]
 
 
 def client_address(request: Request) -> str:

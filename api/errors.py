@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.storage import RETRY_AFTER_S, first_line, storage_of
 from custody.db.engine import storage_full
 from custody.db.failures import DATABASE_UNAVAILABLE
-from custody.errors import CustodyError, InvalidInput
+from custody.errors import CustodyError, InvalidInput, ItemRefusal
 
 log = logging.getLogger("api")
 
@@ -61,6 +61,18 @@ PROBLEMS: dict[str, ProblemType] = _types(
         422,
         "Invalid evidence number",
         "Not an evidence number: wrong shape, unknown kind letter, or check digits that do not match.",
+    ),
+    ProblemType(
+        "invalid-seal-number",
+        422,
+        "Invalid seal number",
+        "Not a seal number: wrong shape, or check digits that do not match.",
+    ),
+    ProblemType(
+        "invalid-location-code",
+        422,
+        "Invalid location code",
+        "Not a storage location code (L, a 6-digit region code, 1 to 4 parts after hyphens).",
     ),
     ProblemType(
         "not-found",
@@ -110,6 +122,13 @@ PROBLEMS: dict[str, ProblemType] = _types(
         409,
         "Transition refused",
         "The act is allowed from this state, but one of its conditions does not hold.",
+    ),
+    ProblemType(
+        "list-refused",
+        409,
+        "Act on a list refused",
+        "One or more items of the list may not undergo the act; nothing of the list was recorded. "
+        "`refusals` names every refused item with its reason.",
     ),
     ProblemType(
         "conflict",
@@ -190,6 +209,16 @@ PROBLEMS: dict[str, ProblemType] = _types(
 )
 
 
+class ItemRefusalOut(BaseModel):
+    """One refused item of an act on a list."""
+
+    evidence_no: str
+    type: str = Field(description="URI reference of the item's problem type")
+    key: str = Field(description="Stable message key of the item's refusal")
+    detail: str
+    params: dict[str, str | int | float | bool | None]
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
@@ -205,6 +234,9 @@ class Problem(BaseModel):
     field: str | None = Field(default=None, description="For invalid input: the first field to blame")
     errors: list[dict[str, str]] | None = Field(
         default=None, description="For invalid input: every field to blame, with its message"
+    )
+    refusals: list[ItemRefusalOut] | None = Field(
+        default=None, description="For an act on a list: every refused item, with its reason"
     )
 
 
@@ -258,6 +290,7 @@ async def _custody_error(request: Request, error: Exception) -> JSONResponse:
     errors = [{"field": field, "message": str(error)}] if field else None
     if kind.status >= 500:
         log.error("refusal answered with %s: %s", kind.status, error)
+    refusals = getattr(error, "refusals", None)
     return problem_response(
         request,
         kind,
@@ -267,7 +300,18 @@ async def _custody_error(request: Request, error: Exception) -> JSONResponse:
         params=error.params,
         field=field,
         errors=errors,
+        refusals=None if refusals is None else [_refusal(r) for r in refusals],
     )
+
+
+def _refusal(refusal: ItemRefusal) -> dict[str, Any]:
+    return {
+        "evidence_no": refusal.evidence_no,
+        "type": PROBLEM_BASE + refusal.code,
+        "key": refusal.key,
+        "detail": refusal.text,
+        "params": dict(refusal.params),
+    }
 
 
 def _blame(error: Any) -> dict[str, str]:

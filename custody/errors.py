@@ -104,6 +104,20 @@ class InvalidEvidenceNumber(InvalidInput):
         super().__init__(message, field="evidence_no", **params)
 
 
+class InvalidSealNumber(InvalidInput):
+    code = "invalid-seal-number"
+
+    def __init__(self, message: Message | str, /, **params: Param) -> None:
+        super().__init__(message, field="seal_no", **params)
+
+
+class InvalidLocationCode(InvalidInput):
+    code = "invalid-location-code"
+
+    def __init__(self, message: Message | str, /, **params: Param) -> None:
+        super().__init__(message, field="location_code", **params)
+
+
 class NotFound(CustodyError):
     """The thing does not exist, or lies outside the caller's scope (the two are not told apart)."""
 
@@ -210,8 +224,8 @@ class SecondPersonNotConfirmed(InvalidInput):
 
     code = "second-person-not-confirmed"
 
-    def __init__(self, part: str) -> None:
-        super().__init__(SECOND_PERSON_NOT_CONFIRMED, field=f"{part}_password", part=part)
+    def __init__(self, part: str, field: str | None = None) -> None:
+        super().__init__(SECOND_PERSON_NOT_CONFIRMED, field=field or f"{part}_password", part=part)
 
 
 class UnknownStation(NotFound):
@@ -259,6 +273,39 @@ class TransitionRefused(CustodyError):
     """The act is allowed from this state, but one of its conditions does not hold."""
 
     code = "transition-refused"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRefusal:
+    """Why one item of a list act was refused: the item's number and the refusal's key, text and
+    parameters."""
+
+    evidence_no: str
+    code: str
+    key: str
+    text: str
+    params: Mapping[str, Param]
+
+    @classmethod
+    def of(cls, evidence_no: str, error: CustodyError) -> ItemRefusal:
+        return cls(evidence_no, error.code, error.key, str(error), dict(error.params))
+
+
+LIST_REFUSED = Message(
+    "act.list_refused", "{event} refused for {count} of {total} items, nothing recorded: {reasons}"
+)
+
+
+class ListRefused(TransitionRefused):
+    """An act on a list of items refused as a whole: every refused item with its reason (nothing of the
+    list is written)."""
+
+    code = "list-refused"
+
+    def __init__(self, event: str, total: int, refusals: tuple[ItemRefusal, ...]) -> None:
+        reasons = "; ".join(f"{r.evidence_no}: {r.text}" for r in refusals)
+        super().__init__(LIST_REFUSED, event=event, count=len(refusals), total=total, reasons=reasons)
+        self.refusals = refusals
 
 
 class StaleVersion(CustodyError):

@@ -24,6 +24,7 @@ from custody.db.lookups import ConnectionLookups
 from custody.db.tables import CaseRow, EventRow, ItemRow, UserRow
 from custody.errors import Message, StaleVersion, TransitionRefused, UnknownItem, UnknownUser
 from custody.intake import clean_text
+from custody.list_acts import ListActs
 from custody.model import EventType, ItemState
 from custody.numbers import EvidenceNumber
 from custody.records import Event, Item
@@ -49,7 +50,7 @@ _events = cast(Table, EventRow.__table__)
 _ITEM_BY_NUMBER = select(_items).where(_items.c.evidence_no == bindparam("evidence_no"))
 
 
-class Items(Registration):
+class Items(Registration, ListActs):
     """Items of the custody: registered (:class:`~custody.registration.Registration`), acted on, read."""
 
     # ------------------------------------------------------------------------------------------ acts

@@ -44,8 +44,9 @@ class ItemState(StrEnum):
     """Where an item stands in its lifecycle."""
 
     REGISTERED = "registered"  # in case custody
+    OFFERED = "offered"  # offered for handover to a named custodian; the case team still holds it
     CHECKED_OUT = "checked_out"  # at the lab or in court
-    HANDED_OVER = "handed_over"  # handed over to sealed storage (移交治安部门)
+    HANDED_OVER = "handed_over"  # accepted by a custodian of sealed storage (移交治安部门), not sealed
     SEALED = "sealed"  # 封存
     NOMINATED = "nominated"  # nominated for destruction (报请销毁)
     APPROVED = "approved"  # in an approved provincial destruction batch
@@ -64,7 +65,16 @@ class EventType(StrEnum):
     TRANSFERRED = "transferred"  # to another unit
     CHECKED_OUT = "checked_out"
     RETURNED = "returned"
-    HANDED_OVER = "handed_over"  # to the same-level 治安 department for sealed storage
+    # older ledgers only: a one-step handover whose receiver confirmed with their password (offered and
+    # accepted at once); replayed, no longer recorded
+    HANDED_OVER = "handed_over"
+    HANDOVER_OFFERED = "handover_offered"  # offered to a custodian of the same-level 治安 department (移交)
+    HANDOVER_ACCEPTED = "handover_accepted"  # the named custodian accepts: the item is in their store
+    HANDOVER_REFUSED = "handover_refused"  # the named custodian refuses, with a reason: back to the case team
+    SEALED = "sealed"  # 封存: put under a seal, with a witness
+    UNSEALED = "unsealed"  # 启封: the seal is opened, with a reason and a witness; the seal is void
+    RELOCATED = "relocated"  # the seal holding the item moved to another storage location
+    CUSTODIAN_CHANGED = "custodian_changed"  # the store's items pass to another custodian
     CORRECTED = "corrected"  # a correction of an earlier record; the earlier record stays
     COUNTED = "counted"  # ammunition recount
     CONSUMED = "consumed"  # ammunition used up (e.g. test firing)
@@ -75,3 +85,23 @@ class EventType(StrEnum):
 class CheckoutPurpose(StrEnum):
     LAB = "lab"  # examination
     COURT = "court"
+
+
+class LocationLevel(StrEnum):
+    """Storage locations nest store → room → shelf → bin; a code's segment count is its level."""
+
+    STORE = "store"  # 库
+    ROOM = "room"  # 室
+    SHELF = "shelf"  # 架
+    BIN = "bin"  # 格
+
+
+class HandoverStatus(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+class SealStatus(StrEnum):
+    INTACT = "intact"
+    VOID = "void"  # opened: its items are resealed under a new number

@@ -138,6 +138,9 @@ class Item:
     due_date: str | None = None  # ISO date, China Standard Time
     custodian_user_id: int | None = None
     tag_uid: str | None = None
+    checked_out_from: ItemState | None = None  # the state a check-out left, restored by the return
+    seal_no: str | None = None  # the intact seal holding the item
+    location_code: str | None = None  # where the item lies in the store
     case_no: str | None = None  # the owning case's number (every read gives it)
     history: tuple[Event, ...] = ()  # oldest first (a read of one item gives it)
 
@@ -173,6 +176,9 @@ class Item:
             row["due_date"],
             row["custodian_user_id"],
             row["tag_uid"],
+            None if (left := row["checked_out_from"]) is None else _STATES[left],
+            row["seal_no"],
+            row["location_code"],
             case_no if case_no is not None else row.get("case_no"),
         )
 
@@ -185,6 +191,8 @@ class Item:
             values["state"] = _STATES[values["state"]]
         if values.get("checkout_purpose") is not None:
             values["checkout_purpose"] = _PURPOSES[values["checkout_purpose"]]
+        if values.get("checked_out_from") is not None:
+            values["checked_out_from"] = _STATES[values["checked_out_from"]]
         return replace(self, **values)
 
     def column(self, name: str) -> Any:
@@ -316,6 +324,7 @@ class Station:
     created_at_us: int
     revoked_at_us: int | None
     key_sha256: str = field(default="", repr=False)  # the live key's digest (never shown)
+    location_code: str | None = None  # the storage location the station stands at
 
     @property
     def created_at(self) -> datetime:

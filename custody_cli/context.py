@@ -126,5 +126,16 @@ def second_password(username: str, part: str) -> str:
     return read_password(f"password of {username} ({part})", password_stdin())
 
 
+def second_person(custody: Custody, actor: Actor, username: str, part: str) -> Actor:
+    """The second person of ``actor``'s two-person act (``part``: witness, new custodian), authenticated
+    by their own password, asked for now (or the next line of standard input with ``--password-stdin``)
+    and checked as a login is (counted, throttled, locked); a wrong password, or a person outside the
+    actor's scope, refuses before anything is written."""
+    from custody_cli.session import cli_client
+
+    password = second_password(username, part)
+    return custody.passwords.confirm_second_person(actor, username, password, part, cli_client())
+
+
 def emit(record: dict[str, Any]) -> None:
     click.echo(json.dumps(record, ensure_ascii=False, default=str))

@@ -114,6 +114,11 @@ class ItemRow(Base):
     custodian_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # the RFID/NFC tag bound to the item (UID in hex), unique
     tag_uid: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # the state a check-out left (registered or handed_over), restored by the return
+    checked_out_from: Mapped[str | None] = mapped_column(String(16))
+    # sealed storage: the intact seal holding the item, and where the item lies in the store
+    seal_no: Mapped[str | None] = mapped_column(String(19), index=True)
+    location_code: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
 class NumberSequenceRow(Base):
@@ -220,6 +225,8 @@ class StationRow(Base):
     created_at_us: Mapped[int] = mapped_column(BigInt)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at_us: Mapped[int | None] = mapped_column(BigInt)
+    # the storage location the station stands at (its sightings are recorded there), if bound to one
+    location_code: Mapped[str | None] = mapped_column(ForeignKey("locations.code"))
 
 
 class AccessLogRow(Base):
@@ -279,8 +286,6 @@ class DemoAccountRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
 
 
-
-
 class IdempotencyKeyRow(Base):
     """A creating request's idempotency key, with a digest of the request and the answer it got.
 
@@ -300,3 +305,8 @@ class IdempotencyKeyRow(Base):
     answer: Mapped[str] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(Text)
     created_at_us: Mapped[int] = mapped_column(BigInt)
+
+
+# The tables of sealed storage (handovers, locations, seals) are declared in their own module, on the
+# same metadata; importing it here makes every table known wherever the schema is read.
+from custody.db import storage_tables  # noqa: E402, F401
