@@ -29,6 +29,7 @@ UNKNOWN_TAG = Message("scan.unknown_tag", "tag {uid} is bound to no item")
 SEAL_TAG_MISMATCH = Message(
     "scan.seal_tag_mismatch", "tag {uid} carries seal {seal_no}, but that seal is bound to tag {bound_uid}"
 )
+SEAL_EMPTY = Message("scan.seal_empty", "seal {seal_no} holds no item: nothing was recorded")
 UNKNOWN_LOCATION = Message("scan.unknown_location", "unknown storage location {location_code}")
 SEAL_VOID = Message(
     "scan.seal_void",
@@ -224,14 +225,15 @@ def seal_answer(seal: Seal, seen: Sequence[tuple[StoredItem, int]], station: str
     return {**_seal(seal), "seq": seen[-1][1], "items": items, "station": station}
 
 
-def void_seal_answer(seal: Seal, held: Sequence[StoredItem], station: str) -> dict[str, Any]:
-    """The answer to a scan of a void seal: what it held (and where those items are now); nothing
-    is recorded."""
+def unrecorded_seal_answer(seal: Seal, held: Sequence[StoredItem], station: str) -> dict[str, Any]:
+    """The answer to a scan of a void seal (what it held, and where those items are now), or of a
+    seal that holds nothing; nothing is recorded."""
     voided_at = "" if seal.voided_at_us is None else from_us(seal.voided_at_us).isoformat()
-    warning = {
-        "key": SEAL_VOID.key,
-        "text": SEAL_VOID.render({"seal_no": seal.seal_no, "voided_at": voided_at}),
-    }
+    if seal.status is SealStatus.VOID:
+        text = SEAL_VOID.render({"seal_no": seal.seal_no, "voided_at": voided_at})
+        warning = {"key": SEAL_VOID.key, "text": text}
+    else:
+        warning = {"key": SEAL_EMPTY.key, "text": SEAL_EMPTY.render({"seal_no": seal.seal_no})}
     return {
         **_seal(seal),
         "seq": None,

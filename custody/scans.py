@@ -148,12 +148,15 @@ class Scan:
     def digest(self) -> str:
         """The body's digest; the tamper fields count only when given, so a scan without them keeps
         the digest it had before they existed (a retry across an upgrade is still the same scan)."""
-        body = {k: v for k, v in self.fields().items() if v is not None or k not in _TAMPER_FIELDS}
+        body = self.fields()
+        if self.tamper is None:
+            del body["tamper"]
+        if self.tamper_opened_before is None:
+            del body["tamper_opened_before"]
         return hashlib.sha256(canonical_payload(body).encode()).hexdigest()
 
 
 _SCAN_FIELDS = tuple(field.name for field in fields(Scan))
-_TAMPER_FIELDS = frozenset({"tamper", "tamper_opened_before"})
 
 
 def tamper_warnings(uid: str | None, tamper: str | None, opened_before: bool | None) -> list[dict[str, str]]:
@@ -325,11 +328,11 @@ class _Sighting:
         return self.answered(answer, seq, digest)
 
     def of_seal(self, seal: Seal | None, named: str, digest: str) -> dict[str, Any]:
-        """One sighting per item inside an intact seal (the seal number in each payload); a void seal
-        is answered as such, with nothing recorded."""
+        """One sighting per item inside an intact seal (the seal number in each payload); a void (or
+        empty) seal is answered as such, with nothing recorded."""
         seal, items = storage.seal_seen(self.conn, self.store, self.source, seal, named, self.uid)
-        if seal.status is not SealStatus.INTACT:
-            return storage.void_seal_answer(seal, items, self.source.name)
+        if seal.status is not SealStatus.INTACT or not items:
+            return storage.unrecorded_seal_answer(seal, items, self.source.name)
         payload = {**self.payload, "seal_no": seal.seal_no}
         seen = [(item, self.event(item.id, item.case_id, item.version, payload)) for item in items]
         answer = storage.seal_answer(seal, seen, self.source.name)

@@ -158,3 +158,12 @@ def _firearm(serial: str):
     from custody.intake import FirearmIntake
 
     return FirearmIntake("手枪", "54式", serial, "7.62mm", True)
+
+
+def test_a_seal_holding_nothing_records_nothing_and_says_so(custody):
+    empty = seal(custody, [], place(custody, "L220102-A-1-04"), sequence=2)
+    head = custody.ledger.head()
+    answer = custody.scans.record(DESK, barcode(empty))
+    assert (answer["status"], answer["seq"], answer["items"]) == ("intact", None, [])
+    assert [w["key"] for w in answer["warnings"]] == ["scan.seal_empty"]
+    assert custody.ledger.head() == head
