@@ -493,3 +493,26 @@ def test_a_seal_shows_the_tamper_status_of_the_last_read_of_its_tag(store: Custo
     store.store.write(barcode)
     assert store.seals.show(custodian, sealed.seal_no).last_reading.tamper == "open"
     assert_ledger_sound(store)
+
+
+def test_a_station_read_of_the_seal_tag_is_the_seals_last_reading(store: Custody):
+    """Through scan intake: a station reads the seal tag (its UID and the seal number on it) with the
+    loop closed, then open; ``show`` answers the latest, and a barcode scan of the label changes nothing
+    of it."""
+    from custody.scans import Scan, ScanSource
+
+    custodian = actor(store, "ng-custodian")
+    gun, ammo = accepted_items(store)
+    uid = "04C0FFEE5EA1BB"
+    sealed = store.seals.create(
+        custodian, SHELF_1, [gun.evidence_no, ammo.evidence_no], actor(store, "ng-auditor"), uid
+    )
+    station = ScanSource(name="m-ng-shelf", unit_code="220102")
+    for key, tamper, before in (("k1", "closed", False), ("k2", "open", True)):
+        scan = Scan("reader-1", key, uid=uid, text=sealed.seal_no, tamper=tamper, tamper_opened_before=before)
+        store.scans.record(station, scan)
+        reading = store.seals.show(custodian, sealed.seal_no).last_reading
+        assert (reading.tamper, reading.opened_before, reading.station) == (tamper, before, "m-ng-shelf")
+    store.scans.record(station, Scan("scanner-1", "k3", code=sealed.seal_no))
+    assert store.seals.show(custodian, sealed.seal_no).last_reading.broken
+    assert_ledger_sound(store)
