@@ -1,5 +1,6 @@
 """The lifecycle as data: the transition table (:mod:`custody.lifecycle.table`) and its rows, for items
-(:mod:`custody.lifecycle.items`) and for cases (:mod:`custody.lifecycle.cases`).
+(:mod:`custody.lifecycle.items`, handovers in :mod:`custody.lifecycle.handovers`) and for cases
+(:mod:`custody.lifecycle.cases`).
 
 "Act" means one thing here and everywhere: a lifecycle act, an :class:`~custody.model.EventType` with its
 row in the table. What guards inspect is an :class:`Attempt` (or :class:`CaseAttempt`).
@@ -7,6 +8,7 @@ row in the table. What guards inspect is an :class:`Attempt` (or :class:`CaseAtt
 
 from __future__ import annotations
 
+from custody.lifecycle import handovers as _handovers  # noqa: F401  (registers the handover rows)
 from custody.lifecycle.cases import CASE_ROLES, judgment, opened_case
 from custody.lifecycle.items import (
     CORRECTABLE_FIELD_NAMES,
