@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from custody.errors import Message, TransitionRefused
-from custody.lifecycle.items import case_closed_or_judged, receiver_is_same_level_public_order
+from custody.lifecycle import refusals
 from custody.lifecycle.table import Attempt, Changes, Payload, Transition, required_text, transition
-from custody.model import EventType, ItemState, Role
+from custody.model import CaseStatus, Department, EventType, ItemState, Role
 from custody.records import Item
 
 NOT_OF_THE_CASE = Message("handover.item_not_of_case", "{evidence_no} is not an item of case {case_no}")
@@ -27,6 +27,10 @@ TO_ONESELF = Message("handover.to_oneself", "{username} cannot hand items over t
 NOT_THE_NAMED_CUSTODIAN = Message(
     "handover.not_the_named_custodian",
     "{username} is not the custodian this handover names ({custodian}): only they accept or refuse it",
+)
+RECORDED_NO_MORE = Message(
+    "handover.one_step_recorded_no_more",
+    "{event} is recorded no more: a clerk offers the items and the named custodian accepts them",
 )
 OFFERING_CLERK_DECIDES = Message(
     "handover.offering_clerk_decides",
@@ -70,6 +74,39 @@ def refusal_has_a_reason(attempt: Attempt) -> None:
     required_text(attempt.payload, "reason")
 
 
+def recorded_no_more(attempt: Attempt) -> None:
+    """The one-step handover is replayed from older ledgers, never recorded again."""
+    raise TransitionRefused(RECORDED_NO_MORE, event=attempt.event.value)
+
+
+def case_closed_or_judged(attempt: Attempt) -> None:
+    status = attempt.lookups.case_status(attempt.item.case_id)
+    if status not in {CaseStatus.CLOSED, CaseStatus.JUDGED}:
+        raise TransitionRefused(
+            refusals.CASE_NOT_CONCLUDED,
+            evidence_no=attempt.item.evidence_no,
+            status=None if status is None else str(status),
+        )
+
+
+def receiver_is_same_level_public_order(attempt: Attempt) -> None:
+    """The receiver is a custodian of the public-order department of the item's own unit (the same
+    level); a user outside the actor's scope is unknown."""
+    username = required_text(attempt.payload, "receiver")
+    receiver = attempt.lookups.user(username)
+    if receiver is None:
+        raise TransitionRefused(refusals.UNKNOWN_RECEIVER, username=username)
+    if receiver.department is not Department.PUBLIC_ORDER or Role.CUSTODIAN not in receiver.roles:
+        raise TransitionRefused(refusals.RECEIVER_NOT_CUSTODIAN, username=username)
+    if receiver.unit_code != attempt.item.unit_code:
+        raise TransitionRefused(
+            refusals.RECEIVER_OTHER_UNIT,
+            username=username,
+            unit_code=receiver.unit_code,
+            item_unit_code=attempt.item.unit_code,
+        )
+
+
 # ------------------------------------------------------------------------------------------ records
 
 
@@ -100,6 +137,16 @@ def _record_refusal(attempt: Attempt) -> Payload:
 
 def _accept(_item: Item, payload: Mapping[str, Any]) -> Changes:
     return {"custodian_user_id": payload["custodian_id"]}
+
+
+def _hand_over(_item: Item, payload: Mapping[str, Any]) -> Changes:
+    return {"custodian_user_id": payload["receiver_id"]}
+
+
+def _record_hand_over(attempt: Attempt) -> Payload:
+    receiver = attempt.lookups.user(required_text(attempt.payload, "receiver"))
+    assert receiver is not None  # checked by receiver_is_same_level_public_order
+    return {"receiver": receiver.username, "receiver_id": receiver.id}
 
 
 # ------------------------------------------------------------------------------------------ the rows
@@ -140,5 +187,18 @@ REFUSED = transition(
         _CUSTODIANS,
         guards=(the_named_custodian_decides, refusal_has_a_reason),
         record=_record_refusal,
+    )
+)
+# The one-step handover of older ledgers (offered and accepted at once, the receiver confirming with
+# their password): its row replays their events; it is recorded no more.
+transition(
+    Transition(
+        EventType.HANDED_OVER,
+        frozenset({ItemState.REGISTERED}),
+        ItemState.HANDED_OVER,
+        frozenset({Role.CLERK}),
+        guards=(recorded_no_more,),
+        effect=_hand_over,
+        record=_record_hand_over,
     )
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from custody.errors import (
+    IllegalTransition,
     InvalidInput,
     ListRefused,
     NotPermitted,
@@ -241,6 +242,36 @@ def test_bad_input_is_refused_before_anything_is_written(custody, gun, closed):
     assert custody.handovers.list(None).rows == []
 
 
+def test_a_handed_over_item_goes_to_the_lab_and_back_to_the_store(custody, gun, closed):
+    offered = offer(custody, closed, gun.evidence_no)
+    custodian = custody.users.actor("ng-custodian")
+    custody.handovers.accept(custodian, offered.id)
+    clerk = custody.users.actor("ng-clerk")
+    refused = writes_nothing(
+        custody,
+        lambda: custody.items.check_out(clerk, gun.evidence_no, 3, "court", "南关区法院", "2026-04-01"),
+        TransitionRefused,
+    )
+    assert refused.key == "checkout.lab_only_from_store"
+    out = custody.items.check_out(clerk, gun.evidence_no, 3, "lab", "刑侦技术室", "2026-04-01")
+    assert (out.state, out.checked_out_from) == ("checked_out", "handed_over")
+    assert custody.items.item(None, gun.evidence_no).history[-1].payload["from_state"] == "handed_over"
+    back = custody.items.return_item(clerk, gun.evidence_no, 4, "检验完毕")
+    assert (back.state, back.checked_out_from, back.custodian_user_id) == ("handed_over", None, custodian.id)
+    ledger_sound(custody)
+
+
+def test_an_item_checked_out_from_case_custody_returns_to_it(custody, gun):
+    clerk = custody.users.actor("ng-clerk")
+    out = custody.items.check_out(clerk, gun.evidence_no, 1, "court", "南关区法院", "2026-04-01")
+    assert out.checked_out_from == "registered"
+    back = custody.items.return_item(clerk, gun.evidence_no, 2)
+    assert (back.state, back.checked_out_from) == ("registered", None)
+    with pytest.raises(IllegalTransition):  # returned already
+        custody.items.return_item(clerk, gun.evidence_no, 3)
+    ledger_sound(custody)
+
+
 def test_an_item_outside_the_offering_clerks_scope_is_unknown(custody, gun, closed):
     outsider = custody.users.actor("kc-clerk")
     refused = writes_nothing(
@@ -302,3 +333,87 @@ def test_the_one_step_handover_of_older_ledgers_still_replays(custody, gun, clos
     ledger_sound(custody)
     shown = custody.items.item(None, gun.evidence_no)
     assert (shown.state, shown.custodian_user_id) == ("handed_over", custodian.id)
+
+
+# ------------------------------------------------------------------ what an item may undergo, by stage
+
+
+def attempt_on(custody, item, event, actor, payload, state, witness=None, **fields):
+    """Check ``event`` by its row on ``item`` as if it stood in ``state`` (for states no act of this
+    code base leads to yet: sealed, destroyed)."""
+    from dataclasses import replace
+
+    from custody import lifecycle
+    from custody.clock import china_date
+    from custody.db.lookups import ConnectionLookups
+
+    staged = replace(item, state=state, **fields)
+    with custody.store.reading() as conn:
+        attempt = lifecycle.Attempt(
+            event,
+            staged,
+            actor,
+            payload,
+            china_date(custody.store.now_us()),
+            ConnectionLookups(conn),
+            witness,
+        )
+        lifecycle.transition_for(event).check(attempt)
+
+
+def test_a_sealed_item_is_recounted_or_tagged_only_once_unsealed(custody, lot):
+    from custody.model import EventType, ItemState
+
+    custodian = custody.users.actor("ng-custodian")
+    count = {"quantity": 49, "reason": "清点"}
+    tag = {"uid": "04A1B2C3D4E5F6"}
+    for event, payload in ((EventType.COUNTED, count), (EventType.TAG_BOUND, tag)):
+        with pytest.raises(IllegalTransition, match="sealed: cannot be"):
+            attempt_on(custody, lot, event, custodian, payload, ItemState.SEALED)
+        attempt_on(custody, lot, event, custodian, payload, ItemState.HANDED_OVER)  # unsealed: allowed
+    with pytest.raises(IllegalTransition):
+        attempt_on(
+            custody,
+            lot,
+            EventType.CONSUMED,
+            custodian,
+            {"rounds": 1, "reason": "试射"},
+            ItemState.HANDED_OVER,
+        )
+
+
+def test_a_destroyed_item_undergoes_nothing_but_a_witnessed_correction(custody, gun):
+    from custody import lifecycle
+    from custody.model import EventType, ItemState
+
+    custodian, witness = custody.users.actor("ng-custodian"), custody.users.actor("ng-clerk2")
+    correction = {"changes": {"description": "销毁记录更正"}, "reason": "笔误"}
+    with pytest.raises(TransitionRefused, match="needs a witness"):
+        attempt_on(custody, gun, EventType.CORRECTED, custodian, correction, ItemState.DESTROYED)
+    attempt_on(custody, gun, EventType.CORRECTED, custodian, correction, ItemState.DESTROYED, witness)
+    changing = {e for e, row in lifecycle.TRANSITIONS.items() if row.changes_item}
+    assert {e for e in changing if ItemState.DESTROYED in lifecycle.TRANSITIONS[e].sources} == {
+        EventType.CORRECTED
+    }
+
+
+def test_corrections_before_the_offer_are_the_clerks_and_from_it_on_the_custodians_with_a_witness(
+    custody, gun, closed
+):
+    clerk, custodian = custody.users.actor("ng-clerk"), custody.users.actor("ng-custodian")
+    fix = {"description": "更正"}
+    writes_nothing(
+        custody, lambda: custody.items.correct(custodian, gun.evidence_no, 1, fix, "笔误"), NotPermitted
+    )
+    assert custody.items.correct(clerk, gun.evidence_no, 1, fix, "笔误").version == 2
+    offered = offer(custody, closed, gun.evidence_no)
+    for actor, refusal in ((clerk, NotPermitted), (custodian, TransitionRefused)):
+        refused = writes_nothing(
+            custody, lambda a=actor: custody.items.correct(a, gun.evidence_no, 3, fix, "笔误"), refusal
+        )
+    assert refused.key == "correction.needs_witness"
+    witnessed = custody.items.correct(custodian, gun.evidence_no, 3, fix, "笔误", witness="ng-clerk2")
+    assert witnessed.state == "offered" and witnessed.history == ()
+    assert custody.items.item(None, gun.evidence_no).history[-1].witness == "ng-clerk2"
+    custody.handovers.accept(custodian, offered.id)
+    ledger_sound(custody)
