@@ -209,6 +209,12 @@ class StationIn(RequestBody):
     unit_code: UnitCode
     department: Department
     devices: Annotated[list[Annotated[str, StoredText("devices", required=True)]], Field(min_length=1)]
+    location_code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The storage location the station stands at (of its unit or below): its sightings "
+        "are recorded there",
+    )
 
 
 class StationOut(BaseModel):
@@ -221,6 +227,7 @@ class StationOut(BaseModel):
     key_hint: str = Field(description="The key's first characters, to tell keys apart (never the key)")
     created_at: datetime
     revoked_at: datetime | None
+    location_code: str | None = Field(description="The storage location its sightings are recorded at")
 
 
 class NewStationOut(BaseModel):

@@ -46,28 +46,32 @@ def station_of(row: Mapping[Any, Any]) -> Station:
         created_at_us=row["created_at_us"],
         revoked_at_us=row["revoked_at_us"],
         key_sha256=row["key_sha256"],
+        location_code=row["location_code"],
     )
 
 
 _LIVE = Prepared(
-    select(_stations.c.revoked_at_us, _stations.c.key_sha256, _stations.c.devices).where(
-        _stations.c.id == bindparam("id")
-    )
+    select(
+        _stations.c.revoked_at_us, _stations.c.key_sha256, _stations.c.devices, _stations.c.location_code
+    ).where(_stations.c.id == bindparam("id"))
 )
 
 
 def require_live(
     conn: Connection, station_id: int, key_sha256: str | None = None, device: str | None = None
-) -> None:
+) -> str | None:
     """Refuse, inside the caller's transaction, a station whose key was revoked (or that is gone), a
     key that is no longer the station's (``key_sha256``: it was rotated) and a device no longer bound
     to it: for a service that remembers keys between requests (:meth:`StationKeys.recall`), whose copy
-    may be older than the row."""
+    may be older than the row. Returns the storage location the station is bound to now (or None),
+    as the row says in this transaction: a sighting is recorded there."""
     row = _LIVE.run(conn, {"id": station_id}).fetchone()
     if row is None or row[0] is not None or (key_sha256 is not None and row[1] != key_sha256):
         raise StationRevoked(STATION_KEY_NOT_LIVE)
     if device is not None and device not in json.loads(row[2]):
         raise DeviceNotBound(DEVICE_NOT_OF_STATION, device=device)
+    location: str | None = row[3]
+    return location
 
 
 class StationKeys:

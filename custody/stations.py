@@ -6,9 +6,10 @@ from. A station reads with the scope of its unit (its unit and the units below) 
 whatever needs a role, it cannot do. A revoked key stops working at the next request; the row stays, so
 the access log keeps naming the station.
 
-An administrator may bind another device to a live station, unbind one (never its last), and rotate
-its key (a new key shown once; the old one refused from then on). Each such change, and adding or
-revoking a station, is one transaction that also writes the record the entry point gives it
+An administrator may bind another device to a live station, unbind one (never its last), rotate its
+key (a new key shown once; the old one refused from then on), and bind the station to the storage
+location it stands at (or unbind it): its sightings are recorded at that location. Each such change,
+and adding or revoking a station, is one transaction that also writes the record the entry point gives it
 (:data:`RecordChange`: the access-log entry of the request or command, with
 :meth:`StationChange.note` saying what changed). A revoked station stays revoked: nothing of it
 changes any more.
@@ -28,8 +29,10 @@ from sqlalchemy.engine import Connection
 
 from custody.access_log import redact_path
 from custody.actors import Actor, require_role
+from custody.codes import LocationCode
 from custody.credentials import STATION_KEY_PREFIX, Randomness, digest, mint
 from custody.db.pages import Page, fetch_page
+from custody.db.storage_tables import LocationRow
 from custody.db.tables import StationRow
 from custody.db.unit_of_work import Also, Store
 from custody.errors import (
@@ -37,6 +40,7 @@ from custody.errors import (
     DeviceNotBound,
     InvalidInput,
     Message,
+    NotFound,
     StationChangeRefused,
     StationRevoked,
     UnknownDevice,
@@ -48,6 +52,7 @@ from custody.records import DEVICE_NOT_BOUND, Station
 from custody.station_keys import StationKeys, require_live, station_of
 
 _stations = cast(Table, StationRow.__table__)
+_locations = cast(Table, LocationRow.__table__)
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MAX_DEVICES = 16
@@ -72,6 +77,12 @@ LAST_DEVICE = Message(
 )
 REVOKED_FOR_GOOD = Message("station.revoked", "station {name} is revoked for good: add a new station instead")
 CHANGED_MEANWHILE = Message("station.changed_meanwhile", "station {name} changed meanwhile: read it again")
+UNKNOWN_LOCATION = Message("station.unknown_location", "unknown storage location {location_code}")
+LOCATION_OUTSIDE_UNIT = Message(
+    "station.location_outside_unit",
+    "location {location_code} belongs to unit {location_unit}, outside station {name}'s unit {unit_code}",
+)
+LOCATION_UNCHANGED = Message("station.location_unchanged", "station {name} is at {location} already")
 
 
 def clean_device(device: object, field: str = "device") -> str:
@@ -106,7 +117,7 @@ class StationChange:
     own transaction: what was done (``act``), by whom, the station as it is afterwards, and ``detail``
     (the devices added, bound or unbound and the hints of the keys issued or revoked)."""
 
-    act: str  # added, device-bound, device-unbound, key-rotated, revoked
+    act: str  # added, device-bound, device-unbound, key-rotated, location-bound, location-unbound, revoked
     admin: Actor
     station: Station
     detail: str
@@ -153,14 +164,17 @@ class Stations:
         devices: Iterable[object],
         record: RecordChange | None = None,
         also: Also | None = None,
+        location_code: object = None,
     ) -> tuple[Station, str]:
         """Add a station in the administrator's scope; return it and its key (shown this once only).
-        ``record`` (the entry points') is written in the same transaction, noting the devices."""
+        ``record`` (the entry points') is written in the same transaction, noting the devices.
+        ``location_code``: the storage location it stands at (of its unit or below), if any."""
         require_role(admin, ADMINS, "add stations")
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise InvalidInput(BAD_NAME, field="name")
         self.store.require_unit(admin, unit_code, "add stations to unit")
         bound = clean_devices(devices)
+        location = None if location_code is None else str(LocationCode.parse(location_code))
         key = mint(STATION_KEY_PREFIX, self._randomness)
         values = {
             "name": name,
@@ -172,15 +186,19 @@ class Stations:
             "created_at_us": self.store.now_us(),
             "created_by": admin.id,
             "revoked_at_us": None,
+            "location_code": location,
         }
 
         def add(conn: Connection) -> Station:
             if conn.execute(select(_stations.c.id).where(_stations.c.name == name)).first():
                 raise AlreadyExists(STATION_EXISTS, name=name)
+            if location is not None:
+                self._require_location(conn, admin, name, unit_code, location)
             new_id = conn.execute(insert(_stations).values(**values)).inserted_primary_key[0]  # type: ignore[index]
             added = station_of({"id": new_id, **values})
             if record is not None:
-                detail = f"{name} of unit {unit_code}, devices {', '.join(bound)}; key {_hint(key[:8])}…"
+                at = f", at {location}" if location else ""
+                detail = f"{name} of unit {unit_code}{at}, devices {', '.join(bound)}; key {_hint(key[:8])}…"
                 record(conn, StationChange("added", admin, added, detail))
             return added
 
@@ -230,7 +248,7 @@ class Stations:
         station = self.get(admin, name)
         added = clean_device(device)
 
-        def change(current: Station) -> tuple[dict[str, Any], str]:
+        def change(_conn: Connection, current: Station) -> tuple[dict[str, Any], str]:
             if added in current.devices:
                 raise StationChangeRefused(DEVICE_BOUND_ALREADY, device=added, name=name)
             if len(current.devices) >= MAX_DEVICES:
@@ -245,7 +263,7 @@ class Stations:
         station = self.get(admin, name)
         gone = clean_device(device)
 
-        def change(current: Station) -> tuple[dict[str, Any], str]:
+        def change(_conn: Connection, current: Station) -> tuple[dict[str, Any], str]:
             if gone not in current.devices:
                 raise UnknownDevice(DEVICE_NOT_BOUND, device=gone, name=name)
             if len(current.devices) == 1:
@@ -261,18 +279,55 @@ class Stations:
         station = self.get(admin, name)
         key = mint(STATION_KEY_PREFIX, self._randomness)
 
-        def change(current: Station) -> tuple[dict[str, Any], str]:
+        def change(_conn: Connection, current: Station) -> tuple[dict[str, Any], str]:
             values = {"key_sha256": digest(key), "key_hint": key[:8]}
             return values, f"key {_hint(current.key_hint)}… replaced by {_hint(key[:8])}…"
 
         return self._change(admin, station, "key-rotated", change, record), key
+
+    def bind_location(self, admin: Actor, name: str, location_code: object, record: RecordChange) -> Station:
+        """Bind a live station in the administrator's scope to the storage location it stands at (a
+        location of its unit or below), or unbind it (``location_code`` None): its sightings are
+        recorded at that location from the next scan on."""
+        require_role(admin, ADMINS, "bind stations to locations")
+        station = self.get(admin, name)
+        location = None if location_code is None else str(LocationCode.parse(location_code))
+
+        def change(conn: Connection, current: Station) -> tuple[dict[str, Any], str]:
+            if location == current.location_code:
+                raise StationChangeRefused(LOCATION_UNCHANGED, name=name, location=location or "no location")
+            if location is not None:
+                self._require_location(conn, admin, name, current.unit_code, location)
+            return {
+                "location_code": location
+            }, f"location {current.location_code or 'none'} → {location or 'none'}"
+
+        act = "location-bound" if location is not None else "location-unbound"
+        return self._change(admin, station, act, change, record)
+
+    def _require_location(
+        self, conn: Connection, admin: Actor, name: str, unit_code: str, location: str
+    ) -> None:
+        """Refuse a location that does not exist or that the administrator does not see (alike), and
+        one outside the station's unit and the units below it."""
+        found = conn.execute(select(_locations.c.unit_code).where(_locations.c.code == location)).first()
+        if found is None or not self.store.sees(admin, found[0], conn):
+            raise NotFound(UNKNOWN_LOCATION, location_code=location)
+        if not self.store.units(conn).within(found[0], unit_code):
+            raise StationChangeRefused(
+                LOCATION_OUTSIDE_UNIT,
+                location_code=location,
+                location_unit=found[0],
+                name=name,
+                unit_code=unit_code,
+            )
 
     def _change(
         self,
         admin: Actor,
         station: Station,
         act: str,
-        change: Callable[[Station], tuple[dict[str, Any], str]],
+        change: Callable[[Connection, Station], tuple[dict[str, Any], str]],
         record: RecordChange,
     ) -> Station:
         """One change of a station's row and its record, in one transaction. The row is read again in
@@ -283,13 +338,14 @@ class Stations:
             current = station_of(row)
             if current.revoked_at_us is not None:
                 raise StationChangeRefused(REVOKED_FOR_GOOD, name=current.name)
-            values, detail = change(current)
+            values, detail = change(conn, current)
             written = conn.execute(
                 update(_stations)
                 .where(
                     _stations.c.id == current.id,
                     _stations.c.key_sha256 == row["key_sha256"],
                     _stations.c.devices == row["devices"],
+                    _stations.c.location_code.is_not_distinct_from(row["location_code"]),
                     _stations.c.revoked_at_us.is_(None),
                 )
                 .values(**values)

@@ -34,13 +34,22 @@ def station() -> None:
     show_default=True,
 )
 @click.option("--device", "devices", multiple=True, required=True, help="A device id it uses (repeat).")
+@click.option(
+    "--location",
+    "location_code",
+    help="The storage location it stands at, e.g. L220100-A-2: its sightings are recorded there.",
+)
 @reports_errors
-def add_command(name: str, unit_code: str, department: str, devices: tuple[str, ...]) -> None:
+def add_command(
+    name: str, unit_code: str, department: str, devices: tuple[str, ...], location_code: str | None
+) -> None:
     """Add a station (administrator) and print its API key: the key is shown this once only."""
     with services() as custody:
         admin = acting_user(custody)
         record = _command_record(custody, "add")
-        added, key = custody.stations.add(admin, name, unit_code, Department(department), devices, record)
+        added, key = custody.stations.add(
+            admin, name, unit_code, Department(department), devices, record, location_code=location_code
+        )
     emit({**shown(added), "key": key})
     click.echo("store the key now: it is not shown again and cannot be recovered", err=True)
 
@@ -81,6 +90,7 @@ def shown(station: Station) -> dict[str, Any]:
         "key_hint": station.key_hint,
         "created_at_us": station.created_at_us,
         "revoked_at_us": station.revoked_at_us,
+        "location_code": station.location_code,
     }
 
 
@@ -111,25 +121,49 @@ def _command_record(custody: Custody, command: str) -> RecordChange:
 
 @station.command("bind")
 @click.argument("name")
-@click.argument("device")
+@click.argument("device", required=False)
+@click.option(
+    "--location",
+    "location_code",
+    help="Bind the station to this storage location (of its unit or below): its sightings are "
+    "recorded there from the next scan on.",
+)
 @reports_errors
-def bind_command(name: str, device: str) -> None:
-    """Bind another device to a station (administrator): its scans are admitted from now on."""
+def bind_command(name: str, device: str | None, location_code: str | None) -> None:
+    """Bind another DEVICE to a station (administrator): its scans are admitted from now on; or, with
+    --location, bind the station to the storage location it stands at (or both)."""
+    if device is None and location_code is None:
+        raise click.UsageError("name a DEVICE to bind, or --location CODE")
     with services() as custody:
-        bound = custody.stations.bind(acting_user(custody), name, device, _command_record(custody, "bind"))
+        admin, record = acting_user(custody), _command_record(custody, "bind")
+        bound = None
+        if device is not None:
+            bound = custody.stations.bind(admin, name, device, record)
+        if location_code is not None:
+            bound = custody.stations.bind_location(admin, name, location_code, record)
+    assert bound is not None
     emit(shown(bound))
 
 
 @station.command("unbind")
 @click.argument("name")
-@click.argument("device")
+@click.argument("device", required=False)
+@click.option("--location", "location", is_flag=True, help="Unbind the station from its storage location.")
 @reports_errors
-def unbind_command(name: str, device: str) -> None:
-    """Unbind a device from a station (administrator): its scans are refused from now on. A station
-    keeps at least one device."""
+def unbind_command(name: str, device: str | None, location: bool) -> None:
+    """Unbind a DEVICE from a station (administrator): its scans are refused from now on (a station
+    keeps at least one device); or, with --location, unbind it from its storage location: its
+    sightings are recorded at no location from then on."""
+    if device is None and not location:
+        raise click.UsageError("name a DEVICE to unbind, or --location")
     with services() as custody:
-        record = _command_record(custody, "unbind")
-        unbound = custody.stations.unbind(acting_user(custody), name, device, record)
+        admin, record = acting_user(custody), _command_record(custody, "unbind")
+        unbound = None
+        if device is not None:
+            unbound = custody.stations.unbind(admin, name, device, record)
+        if location:
+            unbound = custody.stations.bind_location(admin, name, None, record)
+    assert unbound is not None
     emit(shown(unbound))
 
 

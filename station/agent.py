@@ -18,13 +18,16 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from station.answers import ADVICE, HoldReason, Judgement, Verdict, judge
 from station.config import ConfigError, StationConfig, load_config
 from station.outbox import Outbox, Pending
+
+if TYPE_CHECKING:
+    from devices.rfid import TamperStatus
 
 SCAN_PATH = "/api/v1/scans"
 RETRY_INITIAL = 0.2
@@ -182,6 +185,9 @@ class Delivery:
         self._outbox.answered(pending.id, response.status_code, answer)
         if judgement.verdict is Verdict.ACCEPTED:
             self._emit({"event": "accepted", "key": pending.idempotency_key, **answer})
+            for warning in answer.get("warnings") or ():
+                if isinstance(warning, dict):
+                    self._warn(f"station: WARNING {_printable(str(warning.get('text') or warning))}")
         else:
             self._emit(
                 {
@@ -256,6 +262,7 @@ class StationAgent:
                     "device": body["device"],
                     "code": body.get("code"),
                     "uid": body.get("uid"),
+                    **({"tamper": body["tamper"]} if "tamper" in body else {}),
                 }
             )
 
@@ -284,23 +291,32 @@ class StationAgent:
         from devices.rfid import DeviceError, TagArrived
 
         if isinstance(event, TagArrived):
-            self.queue_tag_read(event.reader, event.uid, event.text)
+            self.queue_tag_read(event.reader, event.uid, event.text, event.reading.tamper)
         else:
             self.emit({"source": "reader", **event.to_json()})
             if isinstance(event, DeviceError) and event.uid is not None:
                 self.queue_tag_read(event.reader or "", event.uid, None)
 
-    def queue_tag_read(self, reader: str, uid: bytes, text: str | None) -> None:
+    def queue_tag_read(
+        self, reader: str, uid: bytes, text: str | None, tamper: TamperStatus | None = None
+    ) -> None:
+        """Queue a tag read; ``tamper`` is the reader's :class:`devices.rfid.TamperStatus` of a
+        tamper-evident tag (None for other tags, and for a tag that left before it was read whole):
+        its loop and whether the tag recorded it open before go with the read."""
         device = self.config.reader.device if self.config.reader else reader
         now = datetime.now(UTC)
         key = event_key(device, now, uid + (text or "").encode())
-        body = {
+        body: dict[str, Any] = {
             "device": device,
             "uid": uid.hex().upper(),
             "text": text,
             "device_time": now.isoformat(),
             "idempotency_key": key,
         }
+        if tamper is not None:
+            body["tamper"] = tamper.loop
+            if tamper.opened_before is not None:
+                body["tamper_opened_before"] = tamper.opened_before
         self.queue(key, body)
 
     def start_devices(self) -> None:

@@ -4,8 +4,9 @@ The agent holds no domain rule; it only has to tell three kinds of answer apart,
 the problem+json ``type`` (``/problems/<code>``) of the service's scan intake:
 
 * **final** — an answer about the scan itself: accepted, or refused because of what was read (an
-  unknown number, a tag bound to nothing, a number whose check digits fail, a scan that is not valid
-  input, a key reused for another scan). The scan leaves the outbox with that answer.
+  unknown number or seal, a void seal, a tag bound to nothing, an evidence or seal number whose check
+  digits fail, a malformed location code, a scan that is not valid input, a key reused for another
+  scan). The scan leaves the outbox with that answer.
 * **held** — an answer about the station, not the scan: its key is unknown, mistyped or revoked
   (401), or it may not post from this device (403 ``device-not-bound``, or any other 403), or the
   answer is not the scan intake's at all (a wrong service URL: 404 ``no-such-route``, 405, a
@@ -32,6 +33,8 @@ SCAN_REFUSALS: dict[str, frozenset[int]] = {
     "unknown-item": frozenset({404}),  # an unknown number, a tag bound to nothing, out of scope (alike)
     "not-found": frozenset({404}),
     "invalid-evidence-number": frozenset({422}),
+    "invalid-seal-number": frozenset({422}),  # a seal number whose check digits fail
+    "invalid-location-code": frozenset({422}),
     "invalid-input": frozenset({422}),
     "malformed-request": frozenset({400}),
     "custody-error": frozenset({400}),

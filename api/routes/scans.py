@@ -12,7 +12,8 @@ import asyncio
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,8 +27,8 @@ from api.errors import responses
 from api.idempotency import idempotency_key_of
 from api.schemas import StoredText
 from custody.errors import DeviceNotBound, InvalidInput, Message, NotPermitted, StationRevoked
-from custody.model import Role
-from custody.scans import Scan, ScanSource
+from custody.model import LocationLevel, Role, SealStatus
+from custody.scans import Scan, ScanSource, TamperLoop
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 
@@ -66,15 +67,91 @@ class ScanIn(BaseModel):
     device_time: Annotated[str, StoredText("device_time")] | None = Field(
         default=None, description="When the device read it"
     )
+    tamper: TamperLoop | None = Field(
+        default=None,
+        description="A tamper-evident tag's loop as the reader found it (NTAG 213 TT): closed, open, "
+        "not_measured, or unreadable when the reader could not ask; a tag read (uid) only",
+    )
+    tamper_opened_before: bool | None = Field(
+        default=None, description="The tag recorded its loop open at an earlier power-up (a broken seal)"
+    )
 
 
-class SightingOut(BaseModel):
+class ScanWarning(BaseModel):
+    key: str = Field(description="A stable message key, for a desk's own catalogue")
+    text: str
+
+
+class _Answer(BaseModel):
+    station: str
+    replayed: bool = Field(description="True: a retry of a scan already recorded; nothing new was written")
+    tamper: TamperLoop | None = Field(default=None, description="The tag's tamper loop, when it reported one")
+    warnings: list[ScanWarning] = Field(default=[], description="What the desk must see (e.g. a broken seal)")
+
+
+class SightingOut(_Answer):
+    """An evidence number (or a tag bound to an item) read: one sighting of the item."""
+
+    kind: Literal["evidence"] = "evidence"
     seq: int = Field(description="The sighting's place in the custody ledger")
     evidence_no: str
     state: str
     version: int
-    station: str
-    replayed: bool = Field(description="True: a retry of a scan already recorded; nothing new was written")
+
+
+class StoredItemOut(BaseModel):
+    evidence_no: str
+    state: str
+    version: int
+    seal_no: str | None
+    location_code: str | None
+    seq: int | None = Field(default=None, description="This item's sighting (a seal scan)")
+
+
+class SealSightingOut(_Answer):
+    """A seal number (or a tag bound to a seal) read: one sighting per item inside an intact seal;
+    a void seal is answered as such (``seq`` null, nothing recorded)."""
+
+    kind: Literal["seal"]
+    seq: int | None = Field(description="The last of the items' sightings; null for a void seal")
+    seal_no: str
+    status: SealStatus
+    location_code: str
+    tag_uid: str | None
+    sealed_at: datetime
+    items: list[StoredItemOut] = Field(description="What the seal holds (held, when void)")
+    voided_at: datetime | None = None
+    void_reason: str | None = None
+
+
+class LocationOut(BaseModel):
+    code: str
+    name: str
+    level: LocationLevel
+    unit_code: str
+    parent_code: str | None
+
+
+class SealedAtOut(BaseModel):
+    seal_no: str
+    location_code: str
+    tag_uid: str | None
+    items: int = Field(description="How many items the seal holds")
+
+
+class LocationScanOut(_Answer):
+    """A location code read: the location and what lies at it and below it; nothing is recorded."""
+
+    kind: Literal["location"]
+    seq: None = None
+    location: LocationOut
+    items: list[StoredItemOut] = Field(description="Items placed there (at most 500)")
+    item_count: int
+    seals: list[SealedAtOut] = Field(description="Intact seals there (at most 500)")
+    seal_count: int
+
+
+ScanAnswer = SightingOut | SealSightingOut | LocationScanOut
 
 
 class SightingFeed:
@@ -152,13 +229,15 @@ def scan_key(body: ScanIn, request: Request) -> str:
 
 
 def _status_of(answer: dict[str, Any]) -> int:
-    return 200 if answer["replayed"] else 201
+    """201 for a scan that recorded sightings now; 200 for a retry, and for one that records nothing
+    (a location code, a void seal)."""
+    return 200 if answer["replayed"] or answer.get("seq") is None else 201
 
 
 @router.post(
     "/scans",
     status_code=201,
-    response_model=SightingOut,
+    response_model=ScanAnswer,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -166,15 +245,23 @@ def _status_of(answer: dict[str, Any]) -> int:
         }
     },
     responses={
-        200: {"description": "A retry: the first answer, nothing new written", "model": SightingOut},
+        200: {
+            "description": "A retry: the first answer, nothing new written; or a scan that records "
+            "nothing (a location code, a void seal)",
+            "model": ScanAnswer,
+        },
         **responses(401, 403, 404, 409, 422, 503),
     },
 )
 async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
-    """Record a sighting of the item the scan names (evidence number, tag text, or a bound tag's UID).
+    """Record what the scan names (evidence number, seal number or location code, as a barcode, a
+    tag's text, or a bound tag's UID): an item's sighting, a sighting of each item inside a seal, or
+    the location and what lies there (nothing recorded). The station's storage location is recorded
+    with each sighting, and a tag's tamper status.
 
-    An unknown number, a tag bound to nothing and an item outside the caller's unit answer the same
-    404. A station's device must be one of its own; a clerk's scan is recorded as the clerk's.
+    An unknown number, a tag bound to nothing and an item, seal or location outside the caller's unit
+    answer the same 404. A station's device must be one of its own; a clerk's scan is recorded as the
+    clerk's.
     """
     body = await scan_body(request)  # read here, not as a parameter: the busiest route skips a pass
     if caller.station is not None:
@@ -182,7 +269,7 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
         where = ScanSource(
             caller.station.name,
             caller.station.unit_code,
-            caller.station.name,
+            caller.station.location_code,  # read again in the sighting's transaction
             station_id=caller.station.id,
             key_sha256=caller.station.key_sha256,
         )
@@ -199,10 +286,10 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
             services.stations.forget(caller.station.id)
         raise
     logged.committed()
-    if answer["replayed"]:
-        return JSONResponse(answer, status_code=200)
-    feed_of(request).publish(where.name, answer)
-    return JSONResponse(answer, status_code=201)
+    status = _status_of(answer)
+    if status == 201:
+        feed_of(request).publish(where.name, answer)
+    return JSONResponse(answer, status_code=status)
 
 
 async def listened_station(name: str, services: ServicesDep, caller: FeedReader) -> str:

@@ -78,7 +78,14 @@ def add_station(
         idempotency_key,
         body,
         lambda also: services.stations.add(
-            caller.actor, body.name, body.unit_code, body.department, body.devices, logged, also=also
+            caller.actor,
+            body.name,
+            body.unit_code,
+            body.department,
+            body.devices,
+            logged,
+            also=also,
+            location_code=body.location_code,
         ),
         lambda added: NewStationOut(station=StationOut.model_validate(added[0]), key=added[1]),
         lambda out: f"{API_PREFIX}/stations/{out.station.name}",
