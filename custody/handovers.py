@@ -11,6 +11,7 @@ them. A handover outside the reader's scope is answered as missing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -22,7 +23,7 @@ from custody.cases import Cases
 from custody.db.lookups import ConnectionLookups
 from custody.db.pages import Page, fetch_page
 from custody.db.storage_tables import HandoverItemRow, HandoverRow
-from custody.db.tables import CaseRow, ItemRow, UserRow
+from custody.db.tables import CaseRow, EventRow, ItemRow, UnitRow, UserRow
 from custody.db.unit_of_work import Store
 from custody.errors import (
     HandoverDecided,
@@ -30,6 +31,7 @@ from custody.errors import (
     TransitionRefused,
     UnknownHandover,
 )
+from custody.handover_slip import HandoverSlip, LedgerPoint, SlipItem, SlipPerson
 from custody.intake import clean_text
 from custody.items import Items
 from custody.lifecycle import refusals
@@ -46,10 +48,12 @@ _handover_items = cast(Table, HandoverItemRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _cases = cast(Table, CaseRow.__table__)
 _users = cast(Table, UserRow.__table__)
+_units = cast(Table, UnitRow.__table__)
+_events = cast(Table, EventRow.__table__)
 
 
 class Handovers:
-    """Offer, accept, refuse and read handovers."""
+    """Offer, accept, refuse and read handovers, and a handover's slip."""
 
     def __init__(self, store: Store, items: Items, cases: Cases) -> None:
         self.store = store
@@ -181,6 +185,29 @@ class Handovers:
             page = fetch_page(conn, query, _handovers.c.id, cursor, limit, Handover.from_row)
             return Page([_read(conn, h) for h in page.rows], page.next_cursor)
 
+    def slip(self, viewer: Actor | None, handover_id: int) -> HandoverSlip:
+        """What the handover's slip (移交清单) prints: the items, both people with their units, the
+        times, and the ledger events that hold the handover (the last event of each act: the chain up
+        to it covers every item's event of that act)."""
+        with self.store.reading() as conn:
+            handover = _read(conn, self._load(conn, viewer, handover_id))
+            people = _people(conn, (handover.offered_by_id, handover.custodian_id))
+            units = dict(conn.execute(select(_units.c.code, _units.c.name_zh)).all())
+            return HandoverSlip(
+                handover_id=handover.id,
+                case_no=handover.case_no or "",
+                unit_code=handover.unit_code,
+                unit_name=str(units.get(handover.unit_code, "")),
+                status=handover.status.value,
+                offered_by=_person(people[handover.offered_by_id], units),
+                custodian=_person(people[handover.custodian_id], units),
+                offered_at_us=handover.offered_at_us,
+                decided_at_us=handover.decided_at_us,
+                refusal_reason=handover.refusal_reason,
+                items=tuple(_slip_item(item) for item in handover.items),
+                ledger=_ledger_points(conn, handover),
+            )
+
 
 def _still_open(handover: Handover) -> None:
     if handover.status is not HandoverStatus.OFFERED:
@@ -220,3 +247,49 @@ def _read(conn: Connection, handover: Handover) -> Handover:
         offered_by=_username(conn, handover.offered_by_id),
         custodian=_username(conn, handover.custodian_id),
     )
+
+
+def _people(conn: Connection, ids: Sequence[int]) -> dict[int, Mapping[str, Any]]:
+    query = select(_users.c.id, _users.c.username, _users.c.full_name, _users.c.unit_code)
+    rows = conn.execute(query.where(_users.c.id.in_(ids))).mappings()
+    return {row["id"]: dict(row) for row in rows}
+
+
+def _person(row: Mapping[str, Any], units: Mapping[str, str]) -> SlipPerson:
+    unit = row["unit_code"]
+    return SlipPerson(row["username"], row["full_name"], unit, str(units.get(unit, "")))
+
+
+def _slip_item(item: Item) -> SlipItem:
+    return SlipItem(
+        item.evidence_no,
+        item.kind,
+        item.firearm_type,
+        item.make_model,
+        item.serial_number,
+        item.calibre,
+        item.quantity_rounds,
+    )
+
+
+_SLIP_EVENTS = (EventType.HANDOVER_OFFERED, EventType.HANDOVER_ACCEPTED, EventType.HANDOVER_REFUSED)
+
+
+def _ledger_points(conn: Connection, handover: Handover) -> tuple[LedgerPoint, ...]:
+    """Per act of the handover, its last event (every item's event of the act lies before it in the
+    chain): its seq, its hash, its time."""
+    query = (
+        select(
+            _events.c.seq, _events.c.hash, _events.c.recorded_at_us, _events.c.event_type, _events.c.payload
+        )
+        .where(
+            _events.c.item_id.in_([item.id for item in handover.items]),
+            _events.c.event_type.in_([e.value for e in _SLIP_EVENTS]),
+        )
+        .order_by(_events.c.seq)
+    )
+    last: dict[str, LedgerPoint] = {}
+    for seq, digest, at_us, event_type, payload in conn.execute(query):
+        if json.loads(payload).get("handover_id") == handover.id:
+            last[event_type] = LedgerPoint(event_type, seq, digest, at_us)
+    return tuple(sorted(last.values(), key=lambda point: point.seq))

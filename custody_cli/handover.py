@@ -1,8 +1,9 @@
 """`custody handover …`: offer a case's items to sealed storage (移交), accept or refuse an offer, read
-handovers."""
+handovers and write a handover's slip (移交清单)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -97,3 +98,17 @@ def list_(status: str | None) -> None:
             if page.next_cursor is None:
                 break
             cursor = page.next_cursor
+
+
+@handover.command("slip")
+@click.argument("handover_id", type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@reports_errors
+def slip(handover_id: int, out: Path) -> None:
+    """Write the handover's slip (移交清单) as PDF to FILE."""
+    from reports.slip import render_slip
+
+    with services() as custody:
+        data = custody.handovers.slip(acting_user(custody), handover_id)
+    out.write_bytes(render_slip(data))
+    emit({"id": handover_id, "out": str(out), "items": len(data.items)})

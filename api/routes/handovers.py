@@ -1,6 +1,6 @@
 """Handovers (移交) to the same-level public-order department: offered by a clerk, accepted or refused by
 the custodian the offer names (with their own session: the custodian is the caller), read within the
-caller's scope.
+caller's scope, and each one's slip (移交清单) as PDF.
 
 An offer is one act over its whole list: when any item may not be offered, nothing is written and the
 problem (409, or 422 for malformed input) names every refused item with its reason in ``params``.
@@ -100,3 +100,20 @@ def list_handovers(
 def show(handover_id: HandoverId, caller: Reader, services: ServicesDep) -> HandoverOut:
     """A handover: its case, both people, its status and its items."""
     return handover_out(services.custody.handovers.get(caller.actor, handover_id))
+
+
+@router.get(
+    "/{handover_id}/slip",
+    response_class=Response,
+    responses={
+        200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}}},
+        **responses(401, 403, 404),
+    },
+)
+def slip(handover_id: HandoverId, caller: Reader, services: ServicesDep) -> Response:
+    """The handover's slip (移交清单) as PDF: items, both people, signature blocks, and the ledger
+    events that hold the handover (seq and hash)."""
+    from reports.slip import render_slip
+
+    data = services.custody.handovers.slip(caller.actor, handover_id)
+    return Response(render_slip(data), media_type=PDF)

@@ -4,8 +4,10 @@ item with its reason, and writes nothing."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import pdfplumber
 from api_harness import Harness, problem, unique
 
 FIREARM = {
@@ -127,3 +129,23 @@ def test_bad_input_answers_422_naming_the_field(module_api):
         )
         problem(answer, 422, "invalid-input")
     assert api.head_seq() == head
+
+
+def test_the_slip_is_a_pdf_of_the_handover(module_api):
+    api = module_api
+    case_no, numbers = closed_case(api)
+    clerk = api.login("ng-clerk")
+    handover_id = api.client.post(
+        "/api/v1/handovers", headers=clerk, json=offer_body(case_no, numbers)
+    ).json()["id"]
+    api.client.post(f"/api/v1/handovers/{handover_id}/accept", headers=api.login("ng-custodian"))
+    answer = api.client.get(f"/api/v1/handovers/{handover_id}/slip", headers=clerk)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    with pdfplumber.open(io.BytesIO(answer.content)) as document:
+        text = "\n".join(page.extract_text() for page in document.pages)
+    assert all(number in text for number in numbers) and "南关治安" in text and "移交清单" in text
+    problem(
+        api.client.get(f"/api/v1/handovers/{handover_id}/slip", headers=api.login("jl-clerk")),
+        404,
+        "not-found",
+    )

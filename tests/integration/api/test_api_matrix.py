@@ -551,6 +551,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
         READERS, False, get("/api/v1/handovers"), 200, listing=lacks(lambda w: w.handover_case[OUT])
     ),
     ("GET", "/api/v1/handovers/{handover_id}"): Entry(READERS, False, on_handover(""), 200, out=404),
+    ("GET", "/api/v1/handovers/{handover_id}/slip"): Entry(
+        READERS, False, on_handover("/slip"), 200, out=404
+    ),
     ("POST", "/api/v1/items/{evidence_no}/count"): Entry(
         {Role.CLERK, Role.CUSTODIAN},
         False,

@@ -4,8 +4,10 @@ refuses with their own password; a refused list prints one line naming each item
 
 from __future__ import annotations
 
+import io
 import json
 
+import pdfplumber
 from click.testing import CliRunner, Result
 
 from custody.intake import AmmunitionIntake
@@ -95,3 +97,40 @@ def test_a_refused_list_prints_one_line_naming_each_item_and_writes_nothing(
     assert f"{gun.evidence_no} is checked_out" in refused.output and "1 of 2 items" in refused.output
     assert custody.ledger.head() == head
     ledger_sound(database_url, passwords)
+
+
+def test_the_slip_of_an_accepted_handover_reads_back_with_every_number_both_names_and_chinese_intact(
+    database_url, passwords, custody, gun, case, tmp_path
+):
+    clerk = custody.users.actor("ng-clerk")
+    lot = custody.items.register_ammunition(clerk, case.case_no, AmmunitionIntake("7.62mm", 50))
+    custody.cases.close(clerk, case.case_no)
+    offered = custody.handovers.offer(clerk, case.case_no, "ng-custodian", [gun.evidence_no, lot.evidence_no])
+    custody.handovers.accept(custody.users.actor("ng-custodian"), offered.id)
+    out = tmp_path / "slip.pdf"
+    [written] = lines(
+        run(database_url, "ng-custodian", passwords, "handover", "slip", str(offered.id), "--out", str(out))
+    )
+    assert written == {"id": offered.id, "out": str(out), "items": 2}
+    with pdfplumber.open(io.BytesIO(out.read_bytes())) as document:
+        text = "\n".join(page.extract_text() for page in document.pages)
+    for expected in (
+        gun.evidence_no,
+        lot.evidence_no,
+        "南关物证管理员",
+        "南关治安",
+        "移交清单",
+        case.case_no,
+    ):
+        assert expected in text, expected
+    hidden = run(
+        database_url,
+        "jl-clerk",
+        passwords,
+        "handover",
+        "slip",
+        str(offered.id),
+        "--out",
+        str(tmp_path / "x.pdf"),
+    )
+    assert hidden.exit_code == 1 and not (tmp_path / "x.pdf").exists()

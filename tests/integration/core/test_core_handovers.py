@@ -13,6 +13,7 @@ from custody.errors import (
     NotPermitted,
     TransitionRefused,
     UnknownCase,
+    UnknownHandover,
 )
 from custody.intake import AmmunitionIntake
 from custody.model import Department, HandoverStatus, Role
@@ -209,8 +210,6 @@ def test_handovers_are_read_within_the_readers_scope(custody, gun, closed):
         custody.handovers.get(custody.users.actor("cc-clerk"), handover_id).items[0].evidence_no
         == gun.evidence_no
     )
-    from custody.errors import UnknownHandover
-
     for outsider in ("kc-clerk", "jl-clerk"):
         with pytest.raises(UnknownHandover):
             custody.handovers.get(custody.users.actor(outsider), handover_id)
@@ -417,3 +416,40 @@ def test_corrections_before_the_offer_are_the_clerks_and_from_it_on_the_custodia
     assert custody.items.item(None, gun.evidence_no).history[-1].witness == "ng-clerk2"
     custody.handovers.accept(custodian, offered.id)
     ledger_sound(custody)
+
+
+# ------------------------------------------------------------------------------------ the handover slip
+
+
+def test_the_slip_of_an_accepted_handover_names_items_people_and_ledger_points(custody, gun, lot, closed):
+    offered = offer(custody, closed, gun.evidence_no, lot.evidence_no)
+    custody.handovers.accept(custody.users.actor("ng-custodian"), offered.id)
+    slip = custody.handovers.slip(custody.users.actor("cc-clerk"), offered.id)
+    assert (slip.handover_id, slip.case_no, slip.unit_code, slip.status) == (
+        offered.id,
+        closed.case_no,
+        "220102",
+        "accepted",
+    )
+    assert (slip.offered_by.username, slip.offered_by.name) == ("ng-clerk", "南关物证管理员")
+    assert (slip.custodian.username, slip.custodian.name, slip.custodian.unit_code) == (
+        "ng-custodian",
+        "南关治安",
+        "220102",
+    )
+    assert slip.unit_name and slip.custodian.unit_name == slip.unit_name
+    assert {i.evidence_no: (i.serial_number, i.quantity_rounds) for i in slip.items} == {
+        gun.evidence_no: ("5401123", None),
+        lot.evidence_no: (None, 50),
+    }
+    # each act's last event: the chain up to it holds every item's event of that act
+    history = [e for n in (gun.evidence_no, lot.evidence_no) for e in custody.items.item(None, n).history]
+    last = {
+        kind: max((e for e in history if e.event_type == kind), key=lambda e: e.seq)
+        for kind in ("handover_offered", "handover_accepted")
+    }
+    assert [(p.event, p.seq, p.hash) for p in slip.ledger] == [
+        (kind, last[kind].seq, last[kind].hash) for kind in ("handover_offered", "handover_accepted")
+    ]
+    with pytest.raises(UnknownHandover):
+        custody.handovers.slip(custody.users.actor("jl-clerk"), offered.id)
