@@ -30,6 +30,7 @@ from api.routes import (
     access_log,
     auth,
     cases,
+    handovers,
     items,
     ledger,
     meta,
@@ -51,6 +52,7 @@ ROUTERS = (
     cases.router,
     items.router,
     transitions.router,
+    handovers.router,
     ledger.router,
     access_log.router,
 )

@@ -328,3 +328,11 @@ class UnrecordableEvent(InvalidInput):
     """An event the ledger cannot record as given: a value its canonical encoding cannot hold (text that
     is not valid Unicode, a payload that is not JSON). Refused inside the write, so nothing of the act is
     written."""
+
+
+class UnknownHandover(NotFound):
+    """No such handover in the caller's scope (answered as ``not-found``)."""
+
+
+class HandoverDecided(TransitionRefused):
+    """The handover was accepted or refused already: it is decided once (``transition-refused``)."""
