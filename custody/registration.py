@@ -41,6 +41,7 @@ _FIRST_SEQUENCE = PreparedInsert(_sequences)
 _INSERT_ITEM = PreparedInsert(_items, _items.c.id)
 
 INTAKE_ROLES = frozenset({Role.CLERK})
+_REGISTERED = ItemState.REGISTERED.value
 
 
 class Registration:
@@ -107,8 +108,8 @@ class Registration:
                 "registered_at_us": now,
                 **columns,
             }
-            values = {k: v for k, v in payload.items() if k != "case_no"}
-            values.update(case_id=case.id, state=ItemState.REGISTERED.value, version=1)
+            values = {**payload, "case_id": case.id, "state": _REGISTERED, "version": 1}
+            del values["case_no"]
             item_id = _INSERT_ITEM.inserted_id(conn, values)
             record_event(
                 conn,

@@ -200,6 +200,8 @@ def clean(value: object, name: str, *, required: bool = False, policy: TextField
         return None
     if not isinstance(value, str):
         raise InvalidInput(TEXT_NOT_TEXT, field=name, name=name)
+    if not value and not required:  # empty: absent, as the policy would answer
+        return None
     try:
         cleaned = normalised(value, policy or field(name), required=required)
     except TextRefused as refused:

@@ -87,3 +87,29 @@ class PreparedInsert:
         if prepared is None:
             prepared = self._plain_by_keys[keys] = self._prepared(keys, None)
         return int(prepared.run(conn, values).lastrowid)
+
+
+class PreparedRow:
+    """An INSERT of every column of ``columns``, given as a sequence in that order (no mapping built
+    and read back: the driver gets the sequence itself where its parameters are positional)."""
+
+    def __init__(self, table: Any, columns: Sequence[str]) -> None:
+        from sqlalchemy import bindparam, insert
+
+        self._columns = tuple(columns)
+        self._prepared = Prepared(insert(table).values({k: bindparam(k) for k in self._columns}))
+        # per dialect: the SQL, when the driver takes the row as it is (its order is the columns')
+        self._as_is: dict[Any, str | None] = {}
+
+    def run(self, conn: Connection, row: Sequence[Any]) -> None:
+        dialect = conn.dialect
+        try:
+            sql = self._as_is[dialect]
+        except KeyError:
+            sql, order, fixed = self._prepared._sql(conn)
+            as_is = not fixed and order is not None and tuple(order) == self._columns
+            sql = self._as_is[dialect] = sql if as_is else None
+        if sql is None:
+            self._prepared.run(conn, dict(zip(self._columns, row, strict=True)))
+        else:
+            conn.connection.dbapi_connection.cursor().execute(sql, row)  # type: ignore[union-attr]

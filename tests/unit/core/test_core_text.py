@@ -146,7 +146,9 @@ def test_plain_ascii_and_cjk_take_the_short_way_and_the_others_the_full_policy(m
     assert calls == []
     assert text.clean("\uf900", "calibre") == "\u8c48"  # a compatibility ideograph: NFC rewrites it
     assert calls == []
-    for taken_in_full in ("a\u200bb", "a\r\nb", "\u3000x", "", "x" * 201):
+    assert text.clean("", "calibre") is None  # empty and not required: absent, without the policy
+    assert calls == []
+    for taken_in_full in ("a\u200bb", "a\r\nb", "\u3000x", "  ", "x" * 201):
         with contextlib.suppress(InvalidInput):
             text.clean(taken_in_full, "calibre")
-    assert calls == ["a\u200bb", "a\r\nb", "\u3000x", "", "x" * 201]
+    assert calls == ["a\u200bb", "a\r\nb", "\u3000x", "  ", "x" * 201]
