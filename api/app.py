@@ -30,6 +30,7 @@ from api.routes import (
     access_log,
     auth,
     cases,
+    handovers,
     items,
     ledger,
     locations,
@@ -55,6 +56,7 @@ ROUTERS = (
     transitions.router,
     locations.router,
     seals.router,
+    handovers.router,
     ledger.router,
     access_log.router,
 )

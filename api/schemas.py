@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,7 +27,6 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
-    ValidationInfo,
     field_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -39,6 +39,7 @@ from custody.model import (
     CaseStatus,
     CheckoutPurpose,
     Department,
+    HandoverStatus,
     ItemState,
     LocationLevel,
     Role,
@@ -417,26 +418,6 @@ class ReturnIn(RequestBody):
     note: Annotated[str, StoredText("note")] = ""
 
 
-class HandoverIn(RequestBody):
-    """A two-person act: the receiving custodian (and a witness, if one is named) confirms it with their
-    own password, typed at the desk; neither password is stored or logged."""
-
-    version: Version
-    receiver: Username = Field(description="The same-level public-order custodian who receives it")
-    receiver_password: Password = Field(description="The receiver's own password: they accept the item")
-    witness: Username | None = None
-    witness_password: Password | None = Field(
-        None, description="The witness's own password (with a witness, and only then)", validate_default=True
-    )
-
-    @field_validator("witness_password")
-    @classmethod
-    def _witness_confirms(cls, password: str | None, info: ValidationInfo) -> str | None:
-        if (info.data.get("witness") is None) != (password is None):
-            raise ValueError("a witness and the witness's own password come together")
-        return password
-
-
 class CorrectionIn(RequestBody):
     version: Version
     changes: Annotated[
@@ -532,6 +513,63 @@ class HealthOut(BaseModel):
 
 def when(us: int | None) -> datetime | None:
     return None if us is None else from_us(us)
+
+
+# ------------------------------------------------------------------------------------- handovers
+
+
+def evidence_number(value: str) -> str:
+    """An evidence number as stored (a malformed one is invalid input: 422 naming its place)."""
+    from custody.errors import CustodyError
+    from custody.numbers import canonical_number
+
+    try:
+        return canonical_number(value)
+    except CustodyError as refused:
+        raise ValueError(str(refused)) from None
+
+
+EvidenceNo = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(evidence_number)]
+
+
+class HandoverOfferIn(RequestBody):
+    case_no: CaseNumber
+    custodian: Username = Field(description="The same-level public-order custodian the items are offered to")
+    evidence_nos: Annotated[list[EvidenceNo], Field(min_length=1, max_length=500)] = Field(
+        description="Items of the case, each named once, all offered in one act (or none)"
+    )
+
+    @field_validator("evidence_nos")
+    @classmethod
+    def _each_once(cls, numbers: list[str]) -> list[str]:
+        twice = sorted({n for n in numbers if numbers.count(n) > 1})
+        if twice:
+            raise ValueError(f"named more than once: {', '.join(twice)}")
+        return numbers
+
+
+class HandoverRefusalIn(RequestBody):
+    reason: Annotated[str, StoredText("reason", required=True)]
+
+
+class HandoverOut(BaseModel):
+    """A handover: offered by a clerk to a custodian, who alone accepts or refuses it."""
+
+    id: int
+    case_no: str
+    unit_code: str
+    status: HandoverStatus
+    offered_by: str
+    custodian: str
+    offered_at: datetime
+    decided_at: datetime | None = Field(description="When the custodian accepted or refused it")
+    refusal_reason: str | None
+    evidence_nos: list[str]
+
+
+class HandoverPage(BaseModel):
+    handovers: list[HandoverOut]
+    next_cursor: str | None
 
 
 # ------------------------------------------------------------------ sealed storage: locations and seals

@@ -187,10 +187,12 @@ def _movements(custody: Custody, people: dict[str, Actor]) -> None:
     custody.items.check_out(
         people["cc-clerk"], cc[1].evidence_no, 1, "court", "长春市中级人民法院", "2099-06-30"
     )
-    # Nanguan: one item transferred up to the city bureau; the case is closed and an item handed over.
+    # Nanguan: one item transferred up to the city bureau; the case is closed and an item handed over
+    # (offered by the clerk, accepted by the custodian it names).
     custody.items.transfer(people["ng-clerk"], ng[0].evidence_no, 1, "220100", "移送市局")
     custody.cases.close(people["ng-clerk"], CASES[1][1])
-    custody.items.hand_over(people["ng-clerk"], ng[1].evidence_no, 1, "ng-custodian")
+    offered = custody.handovers.offer(people["ng-clerk"], CASES[1][1], "ng-custodian", [ng[1].evidence_no])
+    custody.handovers.accept(people["ng-custodian"], offered.id)
     # Jilin City: a lab check-out and return, a recount of an ammunition lot.
     out = custody.items.check_out(
         people["jl-clerk"], jl[0].evidence_no, 1, "lab", "吉林市刑侦技术室", "2099-01-15"

@@ -336,3 +336,11 @@ class UnknownLocation(NotFound):
 
 class UnknownSeal(NotFound):
     """No seal of this number in the caller's scope (answered as ``not-found``)."""
+
+
+class UnknownHandover(NotFound):
+    """No such handover in the caller's scope (answered as ``not-found``)."""
+
+
+class HandoverDecided(TransitionRefused):
+    """The handover was accepted or refused already: it is decided once (``transition-refused``)."""

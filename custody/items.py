@@ -141,13 +141,6 @@ class Items(Registration, ListActs):
     def return_item(self, actor: Actor, evidence_no: str, version: int, note: str = "") -> Item:
         return self.act(actor, evidence_no, EventType.RETURNED, version, {"note": note})
 
-    def hand_over(
-        self, actor: Actor, evidence_no: str, version: int, receiver: str, witness: str | None = None
-    ) -> Item:
-        return self.act(
-            actor, evidence_no, EventType.HANDED_OVER, version, {"receiver": receiver}, witness=witness
-        )
-
     def correct(
         self,
         actor: Actor,
@@ -156,9 +149,12 @@ class Items(Registration, ListActs):
         changes: dict[str, Any],
         reason: str,
         corrects_seq: int | None = None,
+        witness: str | None = None,
     ) -> Item:
+        """A correction: before the handover offer by the case's clerk; from it on by the custodian, with
+        a ``witness`` (a user the entry point has authenticated: their password or session token)."""
         payload = {"changes": changes, "reason": reason, "corrects_seq": corrects_seq}
-        return self.act(actor, evidence_no, EventType.CORRECTED, version, payload)
+        return self.act(actor, evidence_no, EventType.CORRECTED, version, payload, witness=witness)
 
     def bind_tag(
         self,

@@ -2,9 +2,9 @@
 built on it, each a class constructed with the store whose methods take the acting user first.
 
 ``custody = Custody.open(url)`` gives ``custody.units``, ``custody.cases``, ``custody.items``
-(registration and lifecycle acts), ``custody.locations`` and ``custody.seals`` (sealed storage),
-``custody.scans``, ``custody.ledger``, ``custody.queries``, and who
-acts: ``custody.passwords``, ``custody.sessions``, ``custody.users``, ``custody.stations`` and
+(registration and lifecycle acts), ``custody.handovers``, ``custody.locations`` and ``custody.seals``
+(sealed storage), ``custody.scans``, ``custody.ledger``, ``custody.queries``, and who acts:
+``custody.passwords``, ``custody.sessions``, ``custody.users``, ``custody.stations`` and
 ``custody.station_keys``. Every read goes through ``store.reading()`` and every write through
 ``store.write(...)``: nothing here holds SQL.
 """
@@ -19,6 +19,7 @@ from custody.cases import Cases
 from custody.clock import Clock
 from custody.db.engine import make_engine
 from custody.db.unit_of_work import Store
+from custody.handovers import Handovers
 from custody.items import Items
 from custody.ledger_service import Ledger
 from custody.locations import Locations
@@ -43,6 +44,7 @@ class Custody:
         self.writer = self.store.writer
         self.cases = Cases(self.store)
         self.items = Items(self.store, self.cases)
+        self.handovers = Handovers(self.store, self.items, self.cases)
         self.scans = Scans(self.store)
         self.ledger = Ledger(self.store)
         self.queries = Queries(self.store)

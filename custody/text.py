@@ -153,8 +153,27 @@ def field(name: str) -> TextField:
     return found if found is not None else FIELDS.get(name.replace(".", "_"), DEFAULT)
 
 
+# Every character the policy refuses is unprintable to Python (``str.isprintable``), in the Unicode
+# version of the running interpreter (checked here, not assumed): a printable value holds none of them.
+_PRINTABLE_IS_PLAIN = not any(
+    chr(code).isprintable() for low, high in _REFUSED_RANGES for code in range(low, high + 1)
+)
+
+
 def normalised(value: str, policy: TextField, *, required: bool = False) -> str:
-    """``value`` as stored under ``policy``: NFC, trimmed, checked. Raises :class:`TextRefused`."""
+    """``value`` as stored under ``policy``: NFC, trimmed, checked. Raises :class:`TextRefused`.
+
+    A printable value (no control, format or separator character, so nothing to refuse and no CR LF
+    to fold) within its limits takes a short way to the same answer: ASCII is NFC as it stands."""
+    if _PRINTABLE_IS_PLAIN and value.isprintable():
+        cleaned = (value if value.isascii() else unicodedata.normalize("NFC", value)).strip()
+        if cleaned and len(cleaned) <= policy.max_length and len(value) <= 4 * policy.max_length + 16:
+            return cleaned
+    return normalised_in_full(value, policy, required=required)
+
+
+def normalised_in_full(value: str, policy: TextField, *, required: bool = False) -> str:
+    """:func:`normalised` without its short way for printable values (each step of the policy)."""
     if len(value) > 4 * policy.max_length + 16:  # refuse the absurd before normalising it
         raise TextRefused(TEXT_TOO_LONG, max_length=policy.max_length)
     if policy.multiline:
@@ -181,6 +200,8 @@ def clean(value: object, name: str, *, required: bool = False, policy: TextField
         return None
     if not isinstance(value, str):
         raise InvalidInput(TEXT_NOT_TEXT, field=name, name=name)
+    if not value and not required:  # empty: absent, as the policy would answer
+        return None
     try:
         cleaned = normalised(value, policy or field(name), required=required)
     except TextRefused as refused:

@@ -9,7 +9,7 @@ import click
 
 from custody.errors import Message
 from custody.model import CheckoutPurpose, EventType
-from custody_cli.context import CASE_UNIT, acting_user, emit, reports_errors, second_password, services
+from custody_cli.context import CASE_UNIT, acting_user, emit, reports_errors, services
 
 NOT_AN_ASSIGNMENT = Message("cli.set_not_an_assignment", "--set takes FIELD=VALUE, got {assignment!r}")
 
@@ -136,20 +136,16 @@ def _act(
     payload: dict[str, Any],
     witness: str | None = None,
 ) -> None:
-    """Record an act. A receiver (in ``payload``) and a witness confirm with their own password, after
-    the acting user's."""
-    from custody_cli.session import cli_client, identity
+    """Record an act. A witness confirms with their own password, after the acting user's (counted and
+    throttled as a login); a wrong one refuses the act before anything is written."""
+    from custody_cli.context import second_person
 
     with services() as custody:
         actor = acting_user(custody)
-        passwords = {}
-        if "receiver" in payload:
-            passwords["receiver"] = second_password(payload["receiver"], "receiver")
-        if witness:
-            passwords["witness"] = second_password(witness, "witness")
+        confirmed = second_person(custody, actor, witness, "witness") if witness else None
         current = version if version is not None else custody.items.item(actor, evidence_no).version
-        after = identity(custody).act(
-            actor, evidence_no, event, current, payload, witness, passwords, cli_client()
+        after = custody.items.act(
+            actor, evidence_no, event, current, payload, witness=confirmed.username if confirmed else None
         )
     emit({k: getattr(after, k) for k in SUMMARY if k != "case_no"})  # an act reads no case number
 
@@ -196,18 +192,6 @@ def return_(evidence_no: str, note: str, version: int | None) -> None:
     _act(evidence_no, version, EventType.RETURNED, {"note": note})
 
 
-@item.command("handover")
-@click.argument("evidence_no")
-@click.option("--receiver", required=True, help="Username of the same-level public-order custodian.")
-@click.option("--witness", default=None, help="Username of a witness.")
-@_version
-@reports_errors
-def handover(evidence_no: str, receiver: str, witness: str | None, version: int | None) -> None:
-    """Hand an item of a closed or judged case over to sealed storage (移交治安部门封存): the receiving
-    custodian accepts with their own password (and a witness confirms with theirs)."""
-    _act(evidence_no, version, EventType.HANDED_OVER, {"receiver": receiver}, witness)
-
-
 @item.command("correct")
 @click.argument("evidence_no")
 @click.option(
@@ -220,12 +204,24 @@ def handover(evidence_no: str, receiver: str, witness: str | None, version: int 
 )
 @click.option("--reason", required=True)
 @click.option("--corrects-seq", type=int, default=None, help="The ledger seq of the record being corrected.")
+@click.option(
+    "--witness",
+    default=None,
+    metavar="USER",
+    help="A witness, who confirms with their own password (needed from the handover offer on).",
+)
 @_version
 @reports_errors
 def correct(
-    evidence_no: str, assignments: tuple[str, ...], reason: str, corrects_seq: int | None, version: int | None
+    evidence_no: str,
+    assignments: tuple[str, ...],
+    reason: str,
+    corrects_seq: int | None,
+    witness: str | None,
+    version: int | None,
 ) -> None:
-    """Record a correction; the corrected record stays in the ledger."""
+    """Record a correction; the corrected record stays in the ledger. Before the handover offer the
+    case's clerk corrects; from it on the custodian, with a witness."""
     from custody.errors import InvalidInput
 
     changes: dict[str, Any] = {}
@@ -243,6 +239,7 @@ def correct(
         version,
         EventType.CORRECTED,
         {"changes": changes, "reason": reason, "corrects_seq": corrects_seq},
+        witness,
     )
 
 

@@ -20,6 +20,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "user": "custody_cli.user:user",
     "case": "custody_cli.case:case",
     "item": "custody_cli.item:item",
+    "handover": "custody_cli.handover:handover",
     "ledger": "custody_cli.ledger:ledger",
     "access-log": "custody_cli.ledger:access_log",
     "demo": "custody_cli.demo:demo",
@@ -48,7 +49,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "--password-stdin",
     is_flag=True,
     help="Read passwords from standard input, one line each: the acting user's (with --as), then each "
-    "second person's (receiver, witness) in that order.",
+    "second person's (a witness) in that order.",
 )
 @click.pass_context
 def cli(ctx: click.Context, acting_user: str | None, password_stdin: bool) -> None:

@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
-from custody.db.prepared import Prepared, PreparedInsert
+from custody.db.prepared import Prepared, PreparedRow
 from custody.db.tables import EventRow
 from custody.errors import Message, UnrecordableEvent
 from custody.ledger import (
     ALL_COLUMNS,
     GENESIS_HASH,
-    HASHED_COLUMNS,
     Head,
     Verification,
     canonical_payload,
@@ -44,7 +43,7 @@ TEXT_NOT_UNICODE = Message(
 
 _events = EventRow.__table__
 _HEAD = Prepared(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1))
-_INSERT = PreparedInsert(_events)
+_INSERT = PreparedRow(_events, ALL_COLUMNS)
 _SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM custody_events ORDER BY seq"  # noqa: S608 - constants
 
 
@@ -87,34 +86,43 @@ def restore_head(conn: Connection, mark: object) -> None:
 
 def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:
     """Append one event (every hashed column but ``seq`` and ``prev_hash``); return the new head."""
+    get = fields.get
+    return _append(
+        conn,
+        [
+            0,  # seq and prev_hash: set from the head
+            "",
+            fields["recorded_at_us"],
+            fields["event_type"],
+            get("item_id"),
+            get("case_id"),
+            fields["actor_id"],
+            fields["unit_code"],
+            get("station") or "",
+            get("device") or "",
+            get("witness_id"),
+            get("item_version"),
+            fields["payload"],
+        ],
+    )
+
+
+def _append(conn: Connection, values: list[Any]) -> Head:
+    """Append the event of ``values`` (:data:`custody.ledger.HASHED_COLUMNS` in order; ``seq`` and
+    ``prev_hash`` are set here from the head)."""
     info = conn.info
     held = info.get(_HELD, _OFF)
     head = held if isinstance(held, Head) else read_head(conn)
-    get = fields.get
-    values = [
-        head.seq + 1,
-        head.hash,
-        fields["recorded_at_us"],
-        fields["event_type"],
-        get("item_id"),
-        get("case_id"),
-        fields["actor_id"],
-        fields["unit_code"],
-        get("station") or "",
-        get("device") or "",
-        get("witness_id"),
-        get("item_version"),
-        fields["payload"],
-    ]
+    values[0] = seq = head.seq + 1
+    values[1] = head.hash
     if not is_plain(values[8], values[9], values[7], values[3]):
         for name, value in (("station", values[8]), ("device", values[9]), ("unit_code", values[7])):
             require_plain(value, name)
         require_plain(values[3], "event_type")
     digest = event_hash(values)
-    row = dict(zip(HASHED_COLUMNS, values, strict=True))
-    row["hash"] = digest
-    _INSERT.run(conn, row)
-    appended = Head(values[0], digest)
+    values.append(digest)
+    _INSERT.run(conn, values)
+    appended = Head(seq, digest)
     if held is not _OFF:
         info[_HELD] = appended
     return appended
@@ -144,23 +152,10 @@ def record_event(
         stored = canonical_payload(payload)
     except (TypeError, ValueError):  # not JSON (a set, bytes, a circular structure)
         raise UnrecordableEvent(VALUE_NOT_JSON, event=event.value) from None
+    values = [0, "", recorded_at_us, event.value, item_id, case_id, actor_id, unit_code]
+    values += (station or "", device or "", witness_id, item_version, stored)
     try:
-        return append_event(
-            conn,
-            {
-                "recorded_at_us": recorded_at_us,
-                "event_type": event.value,
-                "item_id": item_id,
-                "case_id": case_id,
-                "actor_id": actor_id,
-                "unit_code": unit_code,
-                "station": station,
-                "device": device,
-                "witness_id": witness_id,
-                "item_version": item_version,
-                "payload": stored,
-            },
-        )
+        return _append(conn, values)
     except UnicodeError:  # a lone surrogate: the chain's UTF-8 encoding cannot hold it
         raise UnrecordableEvent(TEXT_NOT_UNICODE, event=event.value) from None
 

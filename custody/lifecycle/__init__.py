@@ -1,5 +1,6 @@
 """The lifecycle as data: the transition table (:mod:`custody.lifecycle.table`) and its rows, for items
-(:mod:`custody.lifecycle.items`; sealed storage: :mod:`custody.lifecycle.seals`) and for cases
+(:mod:`custody.lifecycle.items`, corrections in :mod:`custody.lifecycle.corrections`, handovers in
+:mod:`custody.lifecycle.handovers`, sealed storage in :mod:`custody.lifecycle.seals`) and for cases
 (:mod:`custody.lifecycle.cases`).
 
 "Act" means one thing here and everywhere: a lifecycle act, an :class:`~custody.model.EventType` with its
@@ -8,15 +9,15 @@ row in the table. What guards inspect is an :class:`Attempt` (or :class:`CaseAtt
 
 from __future__ import annotations
 
+from custody.lifecycle import handovers as _handovers  # noqa: F401  (registers the handover rows)
 from custody.lifecycle.cases import CASE_ROLES, judgment, opened_case
-from custody.lifecycle.items import (
+from custody.lifecycle.corrections import (
     CORRECTABLE_FIELD_NAMES,
     CORRECTABLE_FIELDS,
     MAX_SEQ,
     corrected_value,
-    normal_uid,
-    registered_item,
 )
+from custody.lifecycle.items import normal_uid, registered_item
 from custody.lifecycle.seals import SEAL_ACTS, SEAL_FIELDS
 from custody.lifecycle.table import (
     CASE_TRANSITIONS,

@@ -1,6 +1,13 @@
 """The item rows of the transition table.
 
-registered ⇄ checked out → handed over → sealed → nominated → approved → destroyed
+registered ⇄ checked out; registered → offered → handed over (:mod:`custody.lifecycle.handovers`);
+handed over ⇄ checked out (lab); handed over → sealed → nominated → approved → destroyed
+
+Every row names its sources: what may happen to an item in each state is read off the table. An item in
+the case team's custody (registered, or checked out from there) is recounted, tagged, consumed and
+corrected by the case's clerk; from the offer on, a correction is the custodian's, with a witness, and a
+sealed item is recounted or tagged only once unsealed. A destroyed item undergoes nothing but a correction
+of its record with a witness.
 
 Each act on an item is a :class:`~custody.lifecycle.table.Transition` registered here; its guards see an
 :class:`~custody.lifecycle.table.Attempt` (the item as a typed :class:`~custody.records.Item`).
@@ -11,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from custody import text
-from custody.errors import MESSAGES, InvalidInput, TransitionRefused
+from custody.errors import InvalidInput, TransitionRefused
 from custody.lifecycle import refusals
 from custody.lifecycle.table import (
     Attempt,
@@ -24,15 +30,11 @@ from custody.lifecycle.table import (
     required_text,
     transition,
 )
-from custody.model import CaseStatus, CheckoutPurpose, Department, EventType, ItemState, Role
+from custody.model import CheckoutPurpose, EventType, ItemState, Role
 from custody.numbers import ItemKind
 from custody.records import ITEM_COLUMNS, Item
 
 # ---------------------------------------------------------------------------------------------- guards
-
-
-# The largest ledger seq a correction may name (a signed 64-bit column).
-MAX_SEQ = 2**63 - 1
 
 
 def target_unit_exists(attempt: Attempt) -> None:
@@ -49,107 +51,20 @@ def valid_checkout(attempt: Attempt) -> None:
         raise InvalidInput(
             refusals.PURPOSE_UNKNOWN, "purpose", purposes=", ".join(p.value for p in CheckoutPurpose)
         )
+    if attempt.item.state is ItemState.HANDED_OVER and purpose != CheckoutPurpose.LAB.value:
+        raise TransitionRefused(
+            refusals.LAB_ONLY_FROM_STORE, evidence_no=attempt.item.evidence_no, purpose=purpose
+        )
     required_text(attempt.payload, "to")
     due = parse_date(required_text(attempt.payload, "due_date"), "due_date")
     if due < attempt.today:
         raise TransitionRefused(refusals.DUE_IN_PAST, due_date=due.isoformat())
 
 
-def case_closed_or_judged(attempt: Attempt) -> None:
-    status = attempt.lookups.case_status(attempt.item.case_id)
-    if status not in {CaseStatus.CLOSED, CaseStatus.JUDGED}:
-        raise TransitionRefused(
-            refusals.CASE_NOT_CONCLUDED,
-            evidence_no=attempt.item.evidence_no,
-            status=None if status is None else str(status),
-        )
-
-
-def receiver_is_same_level_public_order(attempt: Attempt) -> None:
-    username = required_text(attempt.payload, "receiver")
-    receiver = attempt.lookups.user(username)
-    if receiver is None:
-        raise TransitionRefused(refusals.UNKNOWN_RECEIVER, username=username)
-    if receiver.department is not Department.PUBLIC_ORDER or Role.CUSTODIAN not in receiver.roles:
-        raise TransitionRefused(refusals.RECEIVER_NOT_CUSTODIAN, username=username)
-    if receiver.unit_code != attempt.item.unit_code:
-        raise TransitionRefused(
-            refusals.RECEIVER_OTHER_UNIT,
-            username=username,
-            unit_code=receiver.unit_code,
-            item_unit_code=attempt.item.unit_code,
-        )
-
-
-_SOURCE_FIELDS: dict[str, type] = {
-    "description": str,
-    "source_maker": str,
-    "source_workshop": str,
-    "source_route": str,
-    "source_seller": str,
-    "source_notes": str,
-}
-_FIREARM_FIELDS: dict[str, type] = {
-    "firearm_type": str,
-    "make_model": str,
-    "serial_number": str,
-    "calibre": str,
-    "fires_standard_ammunition": bool,
-}
-# What a correction may change, by kind of item: a firearm's fields never land on an ammunition lot.
-CORRECTABLE_FIELDS: dict[ItemKind, dict[str, type]] = {
-    ItemKind.FIREARM: {**_FIREARM_FIELDS, **_SOURCE_FIELDS},
-    ItemKind.AMMUNITION: {"calibre": str, "headstamp_lot": str, **_SOURCE_FIELDS},
-    ItemKind.BULLET_SAMPLE: {"description": str},
-    ItemKind.CASING_SAMPLE: {"description": str},
-}
-CORRECTABLE_FIELD_NAMES = tuple(dict.fromkeys(n for fields in CORRECTABLE_FIELDS.values() for n in fields))
-# Fields an item of that kind always has: a correction may not blank them.
-_REQUIRED_FIELDS = frozenset({"firearm_type", "make_model", "serial_number", "calibre"})
-
-
-def corrected_value(name: str, value: object) -> object:
-    """A corrected field's value as stored: text under the text policy, flags as given."""
-    if isinstance(value, bool):
-        return value
-    cleaned = text.clean(value, name, required=name in _REQUIRED_FIELDS)
-    return (cleaned or "") if name == "description" else cleaned
-
-
-def valid_correction(attempt: Attempt) -> None:
-    required_text(attempt.payload, "reason")
-    changes = attempt.payload.get("changes")
-    if not isinstance(changes, dict) or not changes:
-        raise InvalidInput(refusals.CORRECTION_EMPTY, "changes")
-    kind = ItemKind(attempt.item.kind)
-    allowed = CORRECTABLE_FIELDS[kind]
-    for name, value in changes.items():
-        expected = allowed.get(name)
-        if expected is None:
-            raise InvalidInput(
-                refusals.NOT_CORRECTABLE,
-                f"changes.{name}" if isinstance(name, str) and name.isidentifier() else "changes",
-                name=str(name),
-                allowed=", ".join(sorted(allowed)),
-            )
-        if not isinstance(value, expected):
-            raise InvalidInput(refusals.CORRECTION_TYPE, f"changes.{name}", name=name, type=expected.__name__)
-        try:
-            corrected_value(name, value)
-        except InvalidInput as refused:
-            raise InvalidInput(MESSAGES[refused.key], f"changes.{name}", **refused.params) from None
-    corrects = attempt.payload.get("corrects_seq")
-    if corrects is not None and (
-        not isinstance(corrects, int)
-        or isinstance(corrects, bool)
-        or not 1 <= corrects <= MAX_SEQ
-        or attempt.lookups.item_event_type(attempt.item.id, corrects) is None
-    ):
-        raise TransitionRefused(
-            refusals.NOT_AN_EVENT_OF,
-            seq=corrects if isinstance(corrects, int) else str(corrects),
-            evidence_no=attempt.item.evidence_no,
-        )
+def checked_out_from(item: Item) -> ItemState:
+    """The state a check-out left (checks-out recorded before it was kept left case custody)."""
+    left = item.checked_out_from
+    return ItemState.REGISTERED if left is None else ItemState(left)
 
 
 def normal_uid(value: object) -> str:
@@ -195,24 +110,25 @@ def _transfer(_item: Item, payload: Mapping[str, Any]) -> Changes:
     return {"unit_code": payload["to_unit"]}
 
 
-def _checkout(_item: Item, payload: Mapping[str, Any]) -> Changes:
+def _checkout(item: Item, payload: Mapping[str, Any]) -> Changes:
     return {
         "checkout_purpose": payload["purpose"],
         "checked_out_to": payload["to"],
         "due_date": payload["due_date"],
+        # recorded since check-outs may leave the store; older ones left case custody
+        "checked_out_from": payload.get("from_state", ItemState.REGISTERED.value),
     }
 
 
-def _return(_item: Item, _payload: Mapping[str, Any]) -> Changes:
-    return {"checkout_purpose": None, "checked_out_to": None, "due_date": None}
-
-
-def _hand_over(_item: Item, payload: Mapping[str, Any]) -> Changes:
-    return {"custodian_user_id": payload["receiver_id"]}
-
-
-def _correct(_item: Item, payload: Mapping[str, Any]) -> Changes:
-    return dict(payload["changes"])
+def _return(item: Item, _payload: Mapping[str, Any]) -> Changes:
+    """Back to the state the check-out left."""
+    return {
+        "state": checked_out_from(item).value,
+        "checkout_purpose": None,
+        "checked_out_to": None,
+        "due_date": None,
+        "checked_out_from": None,
+    }
 
 
 def _count(_item: Item, payload: Mapping[str, Any]) -> Changes:
@@ -236,27 +152,12 @@ def _record_transfer(attempt: Attempt) -> Payload:
 
 
 def _record_checkout(attempt: Attempt) -> Payload:
-    return {name: required_text(attempt.payload, name) for name in ("purpose", "to", "due_date")}
+    recorded = {name: required_text(attempt.payload, name) for name in ("purpose", "to", "due_date")}
+    return {**recorded, "from_state": attempt.item.state.value}
 
 
 def _record_return(attempt: Attempt) -> Payload:
     return {"note": optional_text(attempt.payload, "note")}
-
-
-def _record_hand_over(attempt: Attempt) -> Payload:
-    receiver = attempt.lookups.user(required_text(attempt.payload, "receiver"))
-    assert receiver is not None  # checked by receiver_is_same_level_public_order
-    return {"receiver": receiver.username, "receiver_id": receiver.id}
-
-
-def _record_correction(attempt: Attempt) -> Payload:
-    changes = {k: corrected_value(k, v) for k, v in attempt.payload["changes"].items()}
-    return {
-        "changes": changes,
-        "previous": {name: attempt.item.column(name) for name in changes},
-        "reason": required_text(attempt.payload, "reason"),
-        "corrects_seq": attempt.payload.get("corrects_seq"),
-    }
 
 
 def _record_count(attempt: Attempt) -> Payload:
@@ -286,9 +187,12 @@ def _record_consume(attempt: Attempt) -> Payload:
 # --------------------------------------------------------------------------------------------- the table
 
 _IN_CASE_CUSTODY = frozenset({ItemState.REGISTERED})
-_ALIVE = frozenset(ItemState) - {ItemState.DESTROYED}
+# Where contents and records may change without unsealing: in case custody, out at the lab or in court,
+# in the custodian's store before sealing.
+_UNSEALED = frozenset({ItemState.REGISTERED, ItemState.CHECKED_OUT, ItemState.HANDED_OVER})
 _EVERY_STATE = frozenset(ItemState)
 _CLERKS = frozenset({Role.CLERK})
+_HOLDERS = frozenset({Role.CLERK, Role.CUSTODIAN})
 _AMMUNITION = frozenset({ItemKind.AMMUNITION})
 
 transition(
@@ -305,7 +209,7 @@ transition(
 transition(
     Transition(
         EventType.CHECKED_OUT,
-        _IN_CASE_CUSTODY,
+        frozenset({ItemState.REGISTERED, ItemState.HANDED_OVER}),  # from the store: to the lab only
         ItemState.CHECKED_OUT,
         _CLERKS,
         guards=(valid_checkout,),
@@ -317,7 +221,7 @@ transition(
     Transition(
         EventType.RETURNED,
         frozenset({ItemState.CHECKED_OUT}),
-        ItemState.REGISTERED,
+        ItemState.REGISTERED,  # or the store: the state the check-out left (its effect names it)
         _CLERKS,
         effect=_return,
         record=_record_return,
@@ -325,33 +229,10 @@ transition(
 )
 transition(
     Transition(
-        EventType.HANDED_OVER,
-        _IN_CASE_CUSTODY,
-        ItemState.HANDED_OVER,
-        _CLERKS,
-        guards=(case_closed_or_judged, receiver_is_same_level_public_order),
-        effect=_hand_over,
-        record=_record_hand_over,
-        second_persons=("receiver",),
-    )
-)
-transition(
-    Transition(
-        EventType.CORRECTED,
-        _EVERY_STATE,
-        None,
-        frozenset({Role.CLERK, Role.CUSTODIAN}),
-        guards=(valid_correction,),
-        effect=_correct,
-        record=_record_correction,
-    )
-)
-transition(
-    Transition(
         EventType.COUNTED,
-        _ALIVE,
+        _UNSEALED,
         None,
-        frozenset({Role.CLERK, Role.CUSTODIAN}),
+        _HOLDERS,
         guards=(valid_count,),
         effect=_count,
         record=_record_count,
@@ -361,7 +242,7 @@ transition(
 transition(
     Transition(
         EventType.CONSUMED,
-        _IN_CASE_CUSTODY | {ItemState.CHECKED_OUT},
+        frozenset({ItemState.REGISTERED, ItemState.CHECKED_OUT}),
         None,
         frozenset({Role.CLERK, Role.INVESTIGATOR}),
         guards=(enough_rounds,),
@@ -373,9 +254,9 @@ transition(
 transition(
     Transition(
         EventType.TAG_BOUND,
-        _ALIVE,
+        _UNSEALED,
         None,
-        frozenset({Role.CLERK, Role.CUSTODIAN}),
+        _HOLDERS,
         guards=(tag_free_for_item,),
         effect=_bind_tag,
         record=_record_tag,

@@ -42,3 +42,20 @@ ROUNDS_INVALID = Message("consume.rounds_invalid", "rounds must be a whole numbe
 NOT_ENOUGH_ROUNDS = Message(
     "consume.not_enough_rounds", "{evidence_no} holds {have} rounds; cannot consume {rounds}"
 )
+LAB_ONLY_FROM_STORE = Message(
+    "checkout.lab_only_from_store",
+    "{evidence_no} is in sealed storage: it leaves the store for the lab only, not for {purpose}",
+)
+CORRECTION_BY_CLERK = Message(
+    "correction.by_clerk",
+    "{username} may not correct {evidence_no} ({state}): before the handover the case's clerk corrects",
+)
+CORRECTION_BY_CUSTODIAN = Message(
+    "correction.by_custodian",
+    "{username} may not correct {evidence_no} ({state}): from the handover offer on the custodian "
+    "corrects, with a witness",
+)
+CORRECTION_NEEDS_WITNESS = Message(
+    "correction.needs_witness",
+    "{evidence_no} is {state}: from the handover offer on a correction needs a witness",
+)

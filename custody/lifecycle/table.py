@@ -90,7 +90,9 @@ class Transition:
 
     event: EventType
     sources: frozenset[ItemState]
-    target: ItemState | None  # None: the act leaves the state as it is
+    # None: the act leaves the state as it is; an effect may name another state than the target (a return
+    # goes back to the state its check-out left)
+    target: ItemState | None
     roles: frozenset[Role]
     guards: tuple[Guard, ...] = ()
     effect: Effect = _no_effect
@@ -128,7 +130,7 @@ class Transition:
         changes = self.effect(item, payload)
         if self.changes_item:
             if self.target is not None:
-                changes["state"] = self.target.value
+                changes.setdefault("state", self.target.value)  # unless the effect names the state
             changes["version"] = item.version + 1
         return changes
 

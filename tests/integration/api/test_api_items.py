@@ -11,8 +11,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from api_harness import PASSWORD, START, Harness, problem, station_headers, unique
+from api_harness import START, Harness, problem, station_headers, unique
 
+from custody.model import Department, Role
 from custody.numbers import EvidenceNumber, ItemKind
 
 FIREARM = {
@@ -139,56 +140,78 @@ def test_an_act_not_allowed_from_the_current_state_is_refused(api, clerk, case):
 
 def test_handover_needs_a_closed_case_and_the_same_level_custodian(api, clerk, case):
     number = register(api, clerk, case)["evidence_no"]
-    handover = {"version": 1, "receiver": "ng-custodian", "receiver_password": PASSWORD}
-    problem(
-        api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=handover),
-        409,
-        "transition-refused",
+    handover = {"case_no": case, "custodian": "ng-custodian", "evidence_nos": [number]}
+    open_case = problem(
+        api.client.post("/api/v1/handovers", headers=clerk, json=handover), 409, "list-refused"
     )
+    assert [r["key"] for r in open_case["refusals"]] == ["handover.case_not_concluded"]
     assert api.client.post(f"/api/v1/cases/{quote(case)}/close", headers=clerk).json()["status"] == "closed"
-    out_of_scope = {"version": 1, "receiver": "cc-custodian", "receiver_password": PASSWORD}
-    problem(
-        api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=out_of_scope),
-        422,
-        "second-person-not-confirmed",
+    out_of_scope = {**handover, "custodian": "cc-custodian"}
+    problem(api.client.post("/api/v1/handovers", headers=clerk, json=out_of_scope), 409, "transition-refused")
+    not_a_custodian = {**handover, "custodian": "ng-clerk2"}
+    refused = problem(
+        api.client.post("/api/v1/handovers", headers=clerk, json=not_a_custodian), 409, "list-refused"
     )
-    not_a_custodian = {"version": 1, "receiver": "ng-clerk2", "receiver_password": PASSWORD}
-    problem(
-        api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=not_a_custodian),
-        409,
-        "transition-refused",
+    assert refused["refusals"][0]["type"] == "/problems/transition-refused"
+    offered = api.client.post("/api/v1/handovers", headers=clerk, json=handover)
+    assert offered.status_code == 201, offered.text
+    accepted = api.client.post(
+        f"/api/v1/handovers/{offered.json()['id']}/accept", headers=api.login("ng-custodian")
     )
-    done = api.client.post(f"/api/v1/items/{number}/handover", headers=clerk, json=handover)
-    assert done.status_code == 200 and done.json()["state"] == "handed_over"
+    assert accepted.status_code == 200, accepted.text
+    shown = api.client.get(f"/api/v1/items/{number}", headers=clerk).json()
+    assert shown["state"] == "handed_over"
 
 
-def test_a_handover_takes_the_receivers_and_the_witnesss_own_passwords(api, clerk, case):
+def test_a_handover_is_accepted_by_the_named_custodian_with_their_own_session(api, clerk, case):
     number = register(api, clerk, case)["evidence_no"]
     assert api.client.post(f"/api/v1/cases/{quote(case)}/close", headers=clerk).json()["status"] == "closed"
-    path = f"/api/v1/items/{number}/handover"
+    body = {"case_no": case, "custodian": "ng-custodian", "evidence_nos": [number]}
+    handover_id = api.client.post("/api/v1/handovers", headers=clerk, json=body).json()["id"]
+    path = f"/api/v1/handovers/{handover_id}/accept"
     head = api.head_seq()
-    body = {"version": 1, "receiver": "ng-custodian"}
-    assert problem(api.client.post(path, headers=clerk, json=body), 422, "invalid-input")["field"] == (
-        "receiver_password"
-    )
-    wrong = {**body, "receiver_password": "not the password"}
-    refused = problem(api.client.post(path, headers=clerk, json=wrong), 422, "second-person-not-confirmed")
-    assert refused["field"] == "receiver_password"
-    unpaired = {**body, "receiver_password": PASSWORD, "witness": "ng-clerk2"}
-    assert problem(api.client.post(path, headers=clerk, json=unpaired), 422, "invalid-input")["field"] == (
-        "witness_password"
-    )
-    bad_witness = {**unpaired, "witness_password": "not the password"}
-    refused = problem(
-        api.client.post(path, headers=clerk, json=bad_witness), 422, "second-person-not-confirmed"
-    )
-    assert refused["field"] == "witness_password"
+    problem(api.client.post(path, headers=clerk), 403, "not-permitted")  # the offering clerk
+    other = api.add_user(unique("ng-cust-"), "220102", Department.PUBLIC_ORDER, Role.CUSTODIAN)
+    refused = problem(api.client.post(path, headers=api.login(other)), 409, "list-refused")
+    assert refused["refusals"][0]["key"] == "handover.not_the_named_custodian"
     assert api.head_seq() == head
-    done = api.client.post(path, headers=clerk, json={**unpaired, "witness_password": PASSWORD})
+    done = api.client.post(path, headers=api.login("ng-custodian"))
     assert done.status_code == 200, done.text
     last = api.client.get(f"/api/v1/items/{number}", headers=clerk).json()["history"][-1]
-    assert (last["event_type"], last["witness"]) == ("handed_over", "ng-clerk2")
-    assert "password" not in json.dumps(last)
+    assert (last["event_type"], last["actor"]) == ("handover_accepted", "ng-custodian")
+
+
+def test_a_correction_in_the_store_takes_the_witnesss_own_session(api, clerk, case):
+    number = register(api, clerk, case)["evidence_no"]
+    assert api.client.post(f"/api/v1/cases/{quote(case)}/close", headers=clerk).json()["status"] == "closed"
+    body = {"case_no": case, "custodian": "ng-custodian", "evidence_nos": [number]}
+    handover_id = api.client.post("/api/v1/handovers", headers=clerk, json=body).json()["id"]
+    custodian = api.login("ng-custodian")
+    assert api.client.post(f"/api/v1/handovers/{handover_id}/accept", headers=custodian).status_code == 200
+    path = f"/api/v1/items/{number}/correction"
+    correction = {"version": 3, "changes": {"serial_number": "5401128"}, "reason": "登记时抄错编号"}
+    head = api.head_seq()
+    unwitnessed = problem(
+        api.client.post(path, headers=custodian, json=correction), 409, "transition-refused"
+    )
+    assert unwitnessed["key"] == "correction.needs_witness"
+    problem(
+        api.client.post(path, headers=clerk, json=correction), 403, "not-permitted"
+    )  # the clerk's no more
+    bad_token = {**custodian, "X-Witness-Token": "not a session"}
+    refused = problem(
+        api.client.post(path, headers=bad_token, json=correction), 422, "second-person-not-confirmed"
+    )
+    assert refused["field"] == "X-Witness-Token"
+    own = {**custodian, "X-Witness-Token": custodian["Authorization"].removeprefix("Bearer ")}
+    problem(api.client.post(path, headers=own, json=correction), 422, "second-person-not-confirmed")
+    assert api.head_seq() == head
+    witnessed = {**custodian, "X-Witness-Token": api.token("ng-clerk2")}
+    done = api.client.post(path, headers=witnessed, json=correction)
+    assert done.status_code == 200, done.text
+    last = api.client.get(f"/api/v1/items/{number}", headers=clerk).json()["history"][-1]
+    assert (last["event_type"], last["witness"]) == ("corrected", "ng-clerk2")
+    assert "password" not in json.dumps(last) and "token" not in json.dumps(last)
 
 
 def test_a_correction_is_a_new_record_and_the_old_one_stays(api, clerk, case):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from api_harness import PASSWORD, Harness, problem, station_headers, unique
+from api_harness import Harness, problem, station_headers, unique
 from sqlalchemy import text
 
 from custody.intake import FirearmIntake
@@ -45,43 +45,51 @@ def test_a_case_lists_only_the_items_its_reader_may_see(module_api):
     assert api.client.get(f"/api/v1/items/{moved}", headers=kuancheng).status_code == 200
 
 
-def closed_case_item(api: Harness) -> str:
+def closed_case_item(api: Harness) -> tuple[str, str]:
     case_no = unique("S-CLOSED-")
     clerk = api.custody.users.actor("ng-clerk")
     api.custody.cases.open(clerk, case_no)
     number = gun(api, "ng-clerk", case_no, unique("H-"))
     api.custody.cases.close(clerk, case_no)
-    return number
-
-
-def answer_as_missing(api: Harness, number: str, body: dict[str, Any], name: str, field: str) -> None:
-    """Named with the right password, someone out of scope is answered exactly as nobody at all."""
-    clerk = api.login("ng-clerk")
-    path = f"/api/v1/items/{number}/handover"
-    body = {**body, f"{field}_password": PASSWORD}
-    missing = api.client.post(path, headers=clerk, json={**body, field: "nobody-at-all"})
-    named = api.client.post(path, headers=clerk, json={**body, field: name})
-    assert missing.status_code == 422 and missing.json()["type"] == "/problems/second-person-not-confirmed"
-    assert named.status_code == missing.status_code
-    assert named.json()["type"] == missing.json()["type"]
-    assert named.json()["detail"].replace(name, "nobody-at-all") == missing.json()["detail"]
+    return case_no, number
 
 
 def test_a_receiver_out_of_scope_answers_as_a_missing_one(module_api):
-    number = closed_case_item(module_api)
-    head = module_api.head_seq()
+    """Named as the receiver of an offer, someone out of scope is answered exactly as nobody at all."""
+    api = module_api
+    case_no, number = closed_case_item(api)
+    clerk = api.login("ng-clerk")
+    head = api.head_seq()
+
+    def offer(name: str) -> Any:
+        body = {"case_no": case_no, "custodian": name, "evidence_nos": [number]}
+        return api.client.post("/api/v1/handovers", headers=clerk, json=body)
+
+    missing = offer("nobody-at-all")
+    assert missing.status_code == 409 and missing.json()["key"] == "handover.unknown_receiver"
     for name in ("cc-custodian", "jl-clerk", "admin"):
-        answer_as_missing(module_api, number, {"version": 1}, name, "receiver")
-    assert module_api.head_seq() == head
+        named = offer(name)
+        assert (named.status_code, named.json()["type"]) == (missing.status_code, missing.json()["type"])
+        assert named.json()["detail"].replace(name, "nobody-at-all") == missing.json()["detail"]
+    assert api.head_seq() == head
 
 
 def test_a_witness_out_of_scope_answers_as_a_missing_one(module_api):
-    number = closed_case_item(module_api)
-    head = module_api.head_seq()
-    body = {"version": 1, "receiver": "ng-custodian", "receiver_password": PASSWORD}
+    """A witness proved by their own session but outside the actor's scope is an unknown user."""
+    api = module_api
+    case_no, number = closed_case_item(api)
+    clerk = api.custody.users.actor("ng-clerk")
+    offered = api.custody.handovers.offer(clerk, case_no, "ng-custodian", [number])
+    api.custody.handovers.accept(api.custody.users.actor("ng-custodian"), offered.id)
+    custodian = api.login("ng-custodian")
+    body = {"version": 3, "changes": {"description": "更正"}, "reason": "笔误"}
+    head = api.head_seq()
     for name in ("cc-custodian", "jl-clerk", "admin"):
-        answer_as_missing(module_api, number, body, name, "witness")
-    assert module_api.head_seq() == head
+        headers = {**custodian, "X-Witness-Token": api.token(name)}
+        answer = api.client.post(f"/api/v1/items/{number}/correction", headers=headers, json=body)
+        refused = problem(answer, 404, "unknown-user")
+        assert refused["detail"] == f"unknown witness {name}"
+    assert api.head_seq() == head
 
 
 def test_another_units_case_number_is_no_conflict_and_reads_resolve_within_the_scope(module_api):

@@ -249,38 +249,31 @@ def test_a_password_reset_while_the_old_one_is_checked_refuses_the_login(custody
     assert accounts.sessions.login("ng-clerk", "issued by the admin", "10.7.7.7").actor.username == "ng-clerk"
 
 
-def test_a_handover_through_identity_act_needs_the_receivers_own_password(custody: Custody, passwords):
-    from custody.errors import InvalidInput, SecondPersonNotConfirmed
+def test_a_correction_in_the_store_through_identity_act_needs_the_witnesss_own_password(
+    custody: Custody, passwords
+):
+    from custody.errors import InvalidInput, SecondPersonNotConfirmed, TransitionRefused
     from custody.intake import FirearmIntake
     from custody.model import EventType
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     identity = Identity(custody, Passwords(custody.store, hasher=cheap))
-    clerk = custody.users.actor("ng-clerk")
+    clerk, custodian = custody.users.actor("ng-clerk"), custody.users.actor("ng-custodian")
     custody.cases.open(clerk, "K-TWO")
     gun = custody.items.register_firearm(clerk, "K-TWO", FirearmIntake("手枪", "54式", "7", "7.62mm", True))
     custody.cases.close(clerk, "K-TWO")
-    number, handover = gun.evidence_no, EventType.HANDED_OVER
+    offered = custody.handovers.offer(clerk, "K-TWO", "ng-custodian", [gun.evidence_no])
+    custody.handovers.accept(custodian, offered.id)
+    number, correction = gun.evidence_no, EventType.CORRECTED
+    payload = {"changes": {"serial_number": "8"}, "reason": "登记时抄错编号"}
     head = custody.ledger.head()
-    with pytest.raises(InvalidInput, match="receiver confirms") as missing:
-        identity.act(clerk, number, handover, 1, {"receiver": "ng-custodian"})
-    assert missing.value.field == "receiver_password"
+    with pytest.raises(TransitionRefused, match="needs a witness"):
+        identity.act(custodian, number, correction, 3, payload)
+    with pytest.raises(InvalidInput, match="witness confirms") as missing:
+        identity.act(custodian, number, correction, 3, payload, "ng-clerk2")
+    assert missing.value.field == "witness_password"
     with pytest.raises(SecondPersonNotConfirmed):
-        identity.act(
-            clerk, number, handover, 1, {"receiver": "ng-custodian"}, passwords={"receiver": "wrong"}
-        )
-    with pytest.raises(InvalidInput, match="witness confirms"):
-        identity.act(
-            clerk, number, handover, 1, {"receiver": "ng-custodian"}, "ng-clerk2", {"receiver": passwords}
-        )
+        identity.act(custodian, number, correction, 3, payload, "ng-clerk2", {"witness": "wrong"})
     assert custody.ledger.head() == head
-    done = identity.act(
-        clerk,
-        number,
-        handover,
-        1,
-        {"receiver": "ng-custodian"},
-        "ng-clerk2",
-        {"receiver": passwords, "witness": passwords},
-    )
+    done = identity.act(custodian, number, correction, 3, payload, "ng-clerk2", {"witness": passwords})
     assert done.state == "handed_over" and custody.ledger.head().seq == head.seq + 1

@@ -220,7 +220,7 @@ def test_refusals_print_one_line_exit_non_zero_and_write_nothing(database_url, p
         (("item", "return", number), "registered: cannot be returned"),
         (("item", "count", number, "--rounds", "-5", "--reason", "x"), "quantity"),
         (("item", "transfer", number, "--to", "999999"), "unknown unit"),
-        (("item", "handover", number, "--receiver", "ng-custodian"), "case is open"),  # receiver confirms
+        (("handover", "offer", "K-1", number, "--to", "ng-custodian"), "case is open"),
         (("item", "correct", number, "--set", "state=destroyed", "--reason", "x"), "cannot be corrected"),
     ]
     for args, reason in cases:

@@ -91,26 +91,41 @@ def test_wrong_passwords_on_the_command_line_lock_the_account_as_on_the_api(data
 
 def test_a_handover_needs_the_receivers_own_password(database_url, passwords, custody, gun, case):
     custody.cases.close(custody.users.actor("ng-clerk"), case.case_no)
-    before = events(custody)
     as_clerk = ("--as", "ng-clerk", "--password-stdin")
-    handover = ("item", "handover", gun.evidence_no, "--receiver", "ng-custodian")
-    refused = run(database_url, *as_clerk, *handover, stdin=f"{passwords}\nnot the custodian's\n")
+    offer = ("handover", "offer", case.case_no, gun.evidence_no, "--to", "ng-custodian")
+    offered = run(database_url, *as_clerk, *offer, stdin=f"{passwords}\n")
+    assert offered.exit_code == 0, offered.output
+    handover_id = str(json.loads(offered.output)["id"])
+    before = events(custody)
+    as_custodian = ("--as", "ng-custodian", "--password-stdin")
+    refused = run(
+        database_url, *as_custodian, "handover", "accept", handover_id, stdin="not the custodian's\n"
+    )
     assert refused.exit_code == 1 and "wrong username or password" in refused.output
     assert events(custody) == before
-    accepted = run(database_url, *as_clerk, *handover, stdin=f"{passwords}\n{passwords}\n")
+    accepted = run(database_url, *as_custodian, "handover", "accept", handover_id, stdin=f"{passwords}\n")
     assert accepted.exit_code == 0, accepted.output
-    assert json.loads(accepted.output)["state"] == "handed_over"
-    history = custody.items.item(None, gun.evidence_no).history
-    assert history[-1].event_type == EventType.HANDED_OVER.value
+    assert json.loads(accepted.output)["status"] == "accepted"
+    shown = custody.items.item(None, gun.evidence_no)
+    assert shown.state == "handed_over"
+    assert shown.history[-1].event_type == EventType.HANDOVER_ACCEPTED.value
 
 
 def test_a_witness_confirms_with_their_own_password(database_url, passwords, custody, gun, case):
-    custody.cases.close(custody.users.actor("ng-clerk"), case.case_no)
-    as_clerk = ("--as", "ng-clerk", "--password-stdin")
-    act = ("item", "handover", gun.evidence_no, "--receiver", "ng-custodian", "--witness", "ng-clerk2")
-    refused = run(database_url, *as_clerk, *act, stdin=f"{passwords}\n{passwords}\nwrong witness pw\n")
+    clerk = custody.users.actor("ng-clerk")
+    custody.cases.close(clerk, case.case_no)
+    offered = custody.handovers.offer(clerk, case.case_no, "ng-custodian", [gun.evidence_no])
+    custody.handovers.accept(custody.users.actor("ng-custodian"), offered.id)
+    as_custodian = ("--as", "ng-custodian", "--password-stdin")
+    act = ("item", "correct", gun.evidence_no, "--set", "serial_number=8", "--reason", "笔误")
+    witnessed = (*act, "--witness", "ng-clerk2")
+    before = events(custody)
+    unwitnessed = run(database_url, *as_custodian, *act, stdin=f"{passwords}\n")
+    assert unwitnessed.exit_code == 1 and "needs a witness" in unwitnessed.output
+    refused = run(database_url, *as_custodian, *witnessed, stdin=f"{passwords}\nwrong witness pw\n")
     assert refused.exit_code == 1 and "wrong username or password" in refused.output
-    done = run(database_url, *as_clerk, *act, stdin=f"{passwords}\n{passwords}\n{passwords}\n")
+    assert events(custody) == before
+    done = run(database_url, *as_custodian, *witnessed, stdin=f"{passwords}\n{passwords}\n")
     assert done.exit_code == 0, done.output
     assert custody.items.item(None, gun.evidence_no).history[-1].witness == "ng-clerk2"
 

@@ -38,8 +38,8 @@ def busy(custody: Custody, case, firearm) -> Custody:
     custody.items.transfer(clerk, numbers[3], 1, "220100", "移送")
     custody.items.correct(clerk, numbers[4], 1, {"calibre": "7.62×25mm"}, "口径笔误")
     custody.cases.close(clerk, case.case_no)
-    for number in numbers[5:]:
-        custody.items.hand_over(clerk, number, 1, "ng-custodian")
+    offered = custody.handovers.offer(clerk, case.case_no, "ng-custodian", numbers[5:])
+    custody.handovers.accept(custody.users.actor("ng-custodian"), offered.id)
     return custody
 
 

@@ -99,9 +99,7 @@ def test_overdue_lists_items_past_their_due_date_in_china_time(custody, gun, clo
 
 def test_checkout_with_a_past_due_date_is_refused(custody, gun):
     with pytest.raises(TransitionRefused, match="past"):
-        custody.items.check_out(
-            custody.users.actor("ng-clerk"), gun.evidence_no, 1, "lab", "x", "2026-03-01"
-        )
+        custody.items.check_out(custody.users.actor("ng-clerk"), gun.evidence_no, 1, "lab", "x", "2026-03-01")
 
 
 def test_illegal_transition_is_refused_and_writes_nothing(custody, gun):
@@ -116,41 +114,55 @@ def test_stale_version_is_a_conflict(custody, gun):
     clerk = custody.users.actor("ng-clerk")
     custody.items.transfer(clerk, gun.evidence_no, 1, "220100")
     with pytest.raises(StaleVersion):
-        custody.items.check_out(
-            custody.users.actor("cc-clerk"), gun.evidence_no, 1, "lab", "x", "2026-04-01"
-        )
+        custody.items.check_out(custody.users.actor("cc-clerk"), gun.evidence_no, 1, "lab", "x", "2026-04-01")
+
+
+def hand_over(custody, clerk, number, receiver="ng-custodian", by=None):
+    """Offer one item and have the named receiver accept it; the item after it."""
+    case_no = custody.items.item(None, number).case_no
+    offered = custody.handovers.offer(clerk, case_no, receiver, [number])
+    custody.handovers.accept(by or custody.users.actor(receiver), offered.id)
+    return custody.items.item(None, number)
 
 
 def test_handover_refused_while_case_open(custody, gun):
     with pytest.raises(TransitionRefused, match="case is open"):
-        custody.items.hand_over(custody.users.actor("ng-clerk"), gun.evidence_no, 1, "ng-custodian")
+        hand_over(custody, custody.users.actor("ng-clerk"), gun.evidence_no)
 
 
 def test_handover_goes_to_the_same_level_public_order_department(custody, gun, case):
     clerk = custody.users.actor("ng-clerk")
     custody.cases.close(clerk, case.case_no)
     with pytest.raises(TransitionRefused, match="same-level"):  # the city's custodian, named by the city
-        custody.items.hand_over(custody.users.actor("cc-clerk"), gun.evidence_no, 1, "cc-custodian")
+        hand_over(custody, custody.users.actor("cc-clerk"), gun.evidence_no, "cc-custodian")
     with pytest.raises(TransitionRefused, match="custodian"):
-        custody.items.hand_over(clerk, gun.evidence_no, 1, "ng-investigator")
-    after = custody.items.hand_over(clerk, gun.evidence_no, 1, "ng-custodian", witness="ng-clerk2")
+        hand_over(custody, clerk, gun.evidence_no, "ng-investigator")
+    after = hand_over(custody, clerk, gun.evidence_no, "ng-custodian")
     assert after.state == "handed_over"
-    assert custody.items.item(None, gun.evidence_no).history[-1].witness == "ng-clerk2"
+    assert [e.actor for e in after.history[-2:]] == ["ng-clerk", "ng-custodian"]
 
 
 def test_handover_after_judgment(custody, gun, case):
     clerk = custody.users.actor("ng-clerk")
     judged = custody.cases.judge(clerk, case.case_no, "(2026)吉0102刑初15号", "2026-02-20")
     assert judged.status == "judged"
-    assert custody.items.hand_over(clerk, gun.evidence_no, 1, "ng-custodian").state == "handed_over"
+    assert hand_over(custody, clerk, gun.evidence_no).state == "handed_over"
 
 
-def test_handed_over_item_cannot_be_checked_out(custody, gun, case):
+def test_offered_item_cannot_be_checked_out(custody, gun, case):
     clerk = custody.users.actor("ng-clerk")
     custody.cases.close(clerk, case.case_no)
-    custody.items.hand_over(clerk, gun.evidence_no, 1, "ng-custodian")
+    custody.handovers.offer(clerk, case.case_no, "ng-custodian", [gun.evidence_no])
     with pytest.raises(IllegalTransition):
         custody.items.check_out(clerk, gun.evidence_no, 2, "lab", "x", "2026-04-01")
+
+
+def test_handed_over_item_cannot_be_checked_out_to_court(custody, gun, case):
+    clerk = custody.users.actor("ng-clerk")
+    custody.cases.close(clerk, case.case_no)
+    hand_over(custody, clerk, gun.evidence_no)
+    with pytest.raises(TransitionRefused, match="lab only"):
+        custody.items.check_out(clerk, gun.evidence_no, 3, "court", "x", "2026-04-01")
 
 
 def test_role_is_required(custody, gun):

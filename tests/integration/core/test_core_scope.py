@@ -44,32 +44,48 @@ def test_a_receiver_outside_the_actors_scope_is_answered_as_a_missing_one(custod
     clerk = custody.users.actor("ng-clerk")
     custody.cases.close(clerk, case.case_no)
     number = gun.evidence_no
-    missing = refusal(lambda: custody.items.hand_over(clerk, number, 1, "nobody"))
+
+    def offer(receiver):
+        return lambda: custody.handovers.offer(clerk, case.case_no, receiver, [number])
+
+    missing = refusal(offer("nobody"))
     for name in ("cc-custodian", "jl-clerk", "admin"):  # above, beside, the province: all exist
-        kind, message = refusal(lambda n=name: custody.items.hand_over(clerk, number, 1, n))
+        kind, message = refusal(offer(name))
         assert (kind, message.replace(name, "nobody")) == missing
     assert custody.items.item(None, number).version == 1
 
 
-def test_a_witness_outside_the_actors_scope_is_answered_as_a_missing_one(custody, gun, case):
+def handed_over(custody, case, gun):
+    """The gun, offered by the case's clerk and accepted by the county's custodian (version 3)."""
     clerk = custody.users.actor("ng-clerk")
     custody.cases.close(clerk, case.case_no)
-    number = gun.evidence_no
-    missing = refusal(lambda: custody.items.hand_over(clerk, number, 1, "ng-custodian", witness="nobody"))
+    offered = custody.handovers.offer(clerk, case.case_no, "ng-custodian", [gun.evidence_no])
+    custody.handovers.accept(custody.users.actor("ng-custodian"), offered.id)
+    return gun.evidence_no
+
+
+def test_a_witness_outside_the_actors_scope_is_answered_as_a_missing_one(custody, gun, case):
+    number = handed_over(custody, case, gun)
+    custodian = custody.users.actor("ng-custodian")
+
+    def correct(witness):
+        return lambda: custody.items.correct(
+            custodian, number, 3, {"description": "更正"}, "笔误", witness=witness
+        )
+
+    missing = refusal(correct("nobody"))
     assert missing[0] is UnknownUser
     for name in ("jl-clerk", "cc-custodian", "admin"):
-        kind, message = refusal(
-            lambda n=name: custody.items.hand_over(clerk, number, 1, "ng-custodian", witness=n)
-        )
+        kind, message = refusal(correct(name))
         assert (kind, message.replace(name, "nobody")) == missing
 
 
 def test_a_witness_must_be_able_to_see_the_item(custody, gun, case):
-    city = custody.users.actor("cc-clerk")
-    custody.cases.close(custody.users.actor("ng-clerk"), case.case_no)
+    number = handed_over(custody, case, gun)
+    city = custody.users.actor("cc-custodian")
     with pytest.raises(TransitionRefused, match="witness kc-clerk"):  # a sibling county's clerk
-        custody.items.hand_over(city, gun.evidence_no, 1, "ng-custodian", witness="kc-clerk")
-    after = custody.items.hand_over(city, gun.evidence_no, 1, "ng-custodian", witness="ng-clerk")
+        custody.items.correct(city, number, 3, {"description": "更正"}, "笔误", witness="kc-clerk")
+    after = custody.items.correct(city, number, 3, {"description": "更正"}, "笔误", witness="ng-clerk")
     assert after.state == "handed_over"
 
 

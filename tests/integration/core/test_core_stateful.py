@@ -117,11 +117,11 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(data=st.data(), due=st.sampled_from(["2026-03-10", "2026-02-01"]))
     def check_out(self, data: st.DataObject, due: str) -> None:
         number, model = self.item(data)
-        ok = model["state"] == "registered" and due >= "2026-03-02"
+        ok = model["state"] in {"registered", "handed_over"} and due >= "2026-03-02"
         if self.attempt(
             ok, lambda: self.custody.items.check_out(self.actor, number, model["version"], "lab", "x", due)
         ):
-            model.update(state="checked_out", version=model["version"] + 1)
+            model.update(state="checked_out", left=model["state"], version=model["version"] + 1)
 
     @precondition(lambda self: self.items)
     @rule(data=st.data())
@@ -129,7 +129,7 @@ class Lifecycle(RuleBasedStateMachine):
         number, model = self.item(data)
         ok = model["state"] == "checked_out"
         if self.attempt(ok, lambda: self.custody.items.return_item(self.actor, number, model["version"])):
-            model.update(state="registered", version=model["version"] + 1)
+            model.update(state=model["left"], version=model["version"] + 1)
 
     @rule(case_no=st.sampled_from(CASES), judge=st.booleans())
     def end_case(self, case_no: str, judge: bool) -> None:
@@ -147,17 +147,38 @@ class Lifecycle(RuleBasedStateMachine):
 
     @precondition(lambda self: self.items)
     @rule(data=st.data(), receiver=st.sampled_from(sorted(CUSTODIAN_OF.values())))
-    def hand_over(self, data: st.DataObject, receiver: str) -> None:
+    def offer(self, data: st.DataObject, receiver: str) -> None:
         number, model = self.item(data)
         ok = (
             model["state"] == "registered"
             and self.cases[model["case"]] != "open"
             and CUSTODIAN_OF.get(model["unit"]) == receiver
         )
-        if self.attempt(
-            ok, lambda: self.custody.items.hand_over(self.actor, number, model["version"], receiver)
-        ):
-            model.update(state="handed_over", version=model["version"] + 1)
+        offered = self.attempt(
+            ok, lambda: self.custody.handovers.offer(self.actor, model["case"], receiver, [number])
+        )
+        if offered:
+            model.update(state="offered", handover=(offered.id, receiver), version=model["version"] + 1)
+
+    @precondition(lambda self: self.items)
+    @rule(data=st.data(), accept=st.booleans(), named=st.booleans())
+    def decide(self, data: st.DataObject, accept: bool, named: bool) -> None:
+        _number, model = self.item(data)
+        if model["state"] != "offered":
+            return
+        handover_id, receiver = model["handover"]
+        custodian = self.custody.users.actor(receiver if named else "ng-auditor")
+        handovers = self.custody.handovers
+        decided = self.attempt(
+            named,
+            lambda: (
+                handovers.accept(custodian, handover_id)
+                if accept
+                else handovers.refuse(custodian, handover_id, "不符")
+            ),
+        )
+        if decided:
+            model.update(state="handed_over" if accept else "registered", version=model["version"] + 1)
 
     @precondition(lambda self: self.items)
     @rule(data=st.data(), rounds=st.integers(1, 80))
@@ -179,8 +200,12 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(data=st.data(), serial=st.text("ABC123", min_size=1, max_size=6))
     def correct(self, data: st.DataObject, serial: str) -> None:
         number, model = self.item(data)
+        # before the handover offer the clerk corrects; from it on the custodian, with a witness
+        ok = model["state"] == "registered" or (
+            model["state"] == "checked_out" and model["left"] == "registered"
+        )
         if self.attempt(
-            True,
+            ok,
             lambda: self.custody.items.correct(
                 self.actor, number, model["version"], {"description": serial}, "更正"
             ),

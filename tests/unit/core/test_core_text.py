@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custody import text
-from custody.errors import InvalidInput
+from custody.errors import InvalidInput, TextRefused
 from custody.intake import FirearmIntake
 
 HIDING = [
@@ -94,3 +95,60 @@ def test_what_the_policy_stores_it_stores_unchanged_when_given_again(value):
     except InvalidInput:
         return
     assert stored is None or text.clean(stored, "description") == stored
+
+
+# Characters each step of the policy treats apart: refused ones (a lone surrogate included), kept
+# controls of multi-line fields, CR LF, spaces it trims (ideographic space included), combining marks
+# and compatibility ideographs that NFC rewrites, ASCII and CJK.
+_AWKWARD = "\x00\t\n\r\x7f\x85\xa0\xad\u0301\u0890\u200b\u2028\u202e\u3000\ufeff\uf900\ud800\U000e0041"
+_TRICKY_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(_AWKWARD),
+        st.sampled_from(" aZ09-._/·"),
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+        st.characters(),
+    ),
+    max_size=24,
+)
+# printable, some of it rewritten by NFC: combining marks, a compatibility ideograph, the Ångström sign
+_PRINTABLE_TEXT = st.text(
+    alphabet=st.sampled_from(" aZ09-._/·五四式手枪Å\u0301\u0308\uf900\u212b"), max_size=24
+)
+_SHORT = text.TextField("short", 3)
+_POLICIES = st.sampled_from([*text.FIELDS.values(), text.DEFAULT, _SHORT, text.TextField("short", 3, True)])
+
+
+def _outcome(normalise, value, policy, required):  # type: ignore[no-untyped-def]
+    try:
+        return ("stored", normalise(value, policy, required=required))
+    except TextRefused as refused:
+        return ("refused", refused.message.key, refused.params)
+
+
+_VALUES = _TRICKY_TEXT | _PRINTABLE_TEXT
+_PADDED = st.tuples(_VALUES, st.integers(0, 40)).map(lambda t: " " * t[1] + t[0] + " " * t[1])
+
+
+@settings(max_examples=500)
+@given(_VALUES | _PADDED | st.text(max_size=12).map(lambda v: v * 2), _POLICIES, st.booleans())
+def test_the_short_way_for_printable_values_answers_as_the_full_policy(value, policy, required):
+    assert _outcome(text.normalised, value, policy, required) == _outcome(
+        text.normalised_in_full, value, policy, required
+    )
+
+
+def test_plain_ascii_and_cjk_take_the_short_way_and_the_others_the_full_policy(monkeypatch):
+    calls: list[str] = []
+    full = text.normalised_in_full
+    monkeypatch.setattr(text, "normalised_in_full", lambda v, p, **kw: calls.append(v) or full(v, p, **kw))
+    assert text.clean(" 7.62mm ", "calibre") == "7.62mm"
+    assert text.clean("五四式手枪", "firearm_type") == "五四式手枪"
+    assert calls == []
+    assert text.clean("\uf900", "calibre") == "\u8c48"  # a compatibility ideograph: NFC rewrites it
+    assert calls == []
+    assert text.clean("", "calibre") is None  # empty and not required: absent, without the policy
+    assert calls == []
+    for taken_in_full in ("a\u200bb", "a\r\nb", "\u3000x", "  ", "x" * 201):
+        with contextlib.suppress(InvalidInput):
+            text.clean(taken_in_full, "calibre")
+    assert calls == ["a\u200bb", "a\r\nb", "\u3000x", "  ", "x" * 201]
