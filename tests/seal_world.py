@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from custody.actors import Actor
 from custody.intake import AmmunitionIntake, FirearmIntake
-from custody.model import Department, EventType, Role
+from custody.model import Department, Role
 from custody.records import Item
 from custody.services import Custody
 
@@ -21,18 +21,12 @@ def add_locations(custody: Custody) -> None:
 
 
 def accept(custody: Custody, numbers: list[str], custodian: str = "ng-custodian") -> None:
-    """The items (of a closed case) accepted into the custodian's store: offered and accepted when the
-    two-step handover is there, else handed over in one step as older ledgers record it."""
+    """The items (of one closed case) offered by the clerk and accepted into the custodian's store."""
     clerk = custody.users.actor("ng-clerk")
-    receiver = custody.users.actor(custodian)
-    handovers = getattr(custody, "handovers", None)
-    if handovers is not None:
-        case_no = custody.items.item(clerk, numbers[0]).case_no
-        offered = handovers.offer(clerk, case_no, custodian, numbers)
-        handovers.accept(receiver, getattr(offered, "handover", offered).id)
-        return
-    targets: list[tuple[str, int | None]] = [(n, None) for n in numbers]
-    custody.items.act_list(clerk, EventType.HANDED_OVER, targets, {"receiver": custodian})
+    case_no = custody.items.item(clerk, numbers[0]).case_no
+    assert case_no is not None
+    offered = custody.handovers.offer(clerk, case_no, custodian, numbers)
+    custody.handovers.accept(custody.users.actor(custodian), offered.id)
 
 
 def accepted_items(

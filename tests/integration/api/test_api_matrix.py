@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from api.app import admission, api_routes, create_app
 from custody.clock import FixedClock, china_date
 from custody.intake import AmmunitionIntake, FirearmIntake
-from custody.model import Department, EventType, Role
+from custody.model import Department, Role
 from custody.services import Custody
 
 IN, OUT = "220102", "220200"  # Nanguan county (under Changchun) and Jilin City: no unit covers both
@@ -619,15 +619,10 @@ def _accepted(w: World, scope: str) -> list[str]:
     """A firearm of a new closed case, in the store of the scope's custodian."""
     number = w.item_of_closed_case(scope)
     clerk, custodian = w.clerk[scope], w.custody.users.actor(CUSTODIAN[scope])
-    handovers = getattr(w.custody, "handovers", None)
-    if handovers is not None:
-        case_no = w.custody.items.item(clerk, number).case_no
-        offered = handovers.offer(clerk, case_no, CUSTODIAN[scope], [number])
-        handovers.accept(custodian, getattr(offered, "handover", offered).id)
-    else:
-        w.custody.items.act_list(
-            clerk, EventType.HANDED_OVER, [(number, None)], {"receiver": CUSTODIAN[scope]}
-        )
+    case_no = w.custody.items.item(clerk, number).case_no
+    assert case_no is not None
+    offered = w.custody.handovers.offer(clerk, case_no, CUSTODIAN[scope], [number])
+    w.custody.handovers.accept(custodian, offered.id)
     return [number]
 
 
