@@ -41,10 +41,13 @@ from custody.model import (
     Department,
     HandoverStatus,
     ItemState,
+    LocationLevel,
     Role,
+    SealStatus,
     UnitLevel,
 )
 from custody.numbers import ItemKind
+from custody.seal_reads import SealView
 from custody.units import UNIT_CODE_LENGTH, UNIT_CODE_PATTERN
 
 
@@ -567,3 +570,120 @@ class HandoverOut(BaseModel):
 class HandoverPage(BaseModel):
     handovers: list[HandoverOut]
     next_cursor: str | None
+
+
+# ------------------------------------------------------------------ sealed storage: locations and seals
+# Codes are checked by the core (custody.codes), which names what is wrong; here only their length.
+LocationCodeText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+NumberText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class LocationIn(RequestBody):
+    code: LocationCodeText = Field(description="L + unit code + store[-room[-shelf[-bin]]], e.g. L220102-A-2")
+    name: Annotated[str, StoredText("name", required=True)]
+
+
+class LocationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # from a custody.records.Location
+
+    code: str
+    unit_code: str
+    level: LocationLevel
+    parent_code: str | None
+    name: str
+
+
+class LocationList(BaseModel):
+    locations: list[LocationOut]
+
+
+class SealIn(RequestBody):
+    """Seal accepted items before a witness, who confirms with their own session (X-Witness-Token)."""
+
+    location_code: LocationCodeText
+    evidence_nos: list[NumberText] = Field(min_length=1, max_length=1000)
+    tag_uid: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        None, description="The UID of the seal tag carrying the seal number, if any"
+    )
+
+
+class SealOpenIn(RequestBody):
+    """Open a seal before a witness (X-Witness-Token), for a reason kept in the record."""
+
+    reason: Annotated[str, StoredText("reason", required=True)]
+
+
+class SealMoveIn(RequestBody):
+    to: LocationCodeText
+
+
+class SealItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    evidence_no: str
+    kind: ItemKind
+    state: ItemState
+    version: int
+
+
+class TagReadingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    tamper: str | None = Field(
+        description="The tamper loop at the last read: closed, open, not_measured, unreadable, or null"
+    )
+    opened_before: bool | None = Field(description="The tag had recorded its loop open at an earlier read")
+    broken: bool = Field(description="The read shows the seal broken: its loop open, now or before")
+    seq: int
+    recorded_at: datetime
+    station: str
+
+
+class SealOut(BaseModel):
+    seal_no: str
+    status: SealStatus
+    unit_code: str
+    location_code: str
+    location_name: str
+    custodian: str
+    witness: str
+    tag_uid: str | None
+    sealed_at: datetime
+    voided_at: datetime | None
+    void_reason: str | None
+    items: list[SealItemOut]
+    last_reading: TagReadingOut | None = Field(description="The last read of the seal's tag by a station")
+
+
+class CustodianChangeIn(RequestBody):
+    """Hand a store to another custodian, who confirms with their own session (X-Second-Token)."""
+
+    unit_code: UnitCode
+
+
+class CustodianChangeOut(BaseModel):
+    unit_code: str
+    to: str
+    items: list[str]
+    store_mark: int
+    marked_seq: int
+
+
+def seal_out(view: SealView) -> SealOut:
+    seal = view.seal
+    reading = view.last_reading
+    return SealOut(
+        seal_no=seal.seal_no,
+        status=seal.status,
+        unit_code=seal.unit_code,
+        location_code=seal.location_code,
+        location_name=view.location.name,
+        custodian=view.custodian,
+        witness=view.witness,
+        tag_uid=seal.tag_uid,
+        sealed_at=from_us(seal.sealed_at_us),
+        voided_at=when(seal.voided_at_us),
+        void_reason=seal.void_reason,
+        items=[SealItemOut.model_validate(item) for item in view.items],
+        last_reading=None if reading is None else TagReadingOut.model_validate(reading),
+    )

@@ -330,6 +330,14 @@ class UnrecordableEvent(InvalidInput):
     written."""
 
 
+class UnknownLocation(NotFound):
+    """No storage location of this code in the caller's scope (answered as ``not-found``)."""
+
+
+class UnknownSeal(NotFound):
+    """No seal of this number in the caller's scope (answered as ``not-found``)."""
+
+
 class UnknownHandover(NotFound):
     """No such handover in the caller's scope (answered as ``not-found``)."""
 

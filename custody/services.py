@@ -2,10 +2,11 @@
 built on it, each a class constructed with the store whose methods take the acting user first.
 
 ``custody = Custody.open(url)`` gives ``custody.units``, ``custody.cases``, ``custody.items``
-(registration and lifecycle acts), ``custody.handovers``, ``custody.scans``, ``custody.ledger``,
-``custody.queries``, and who acts: ``custody.passwords``, ``custody.sessions``, ``custody.users``,
-``custody.stations`` and ``custody.station_keys``. Every read goes through ``store.reading()`` and every
-write through ``store.write(...)``: nothing here holds SQL.
+(registration and lifecycle acts), ``custody.handovers``, ``custody.locations`` and ``custody.seals``
+(sealed storage), ``custody.scans``, ``custody.ledger``, ``custody.queries``, and who acts:
+``custody.passwords``, ``custody.sessions``, ``custody.users``, ``custody.stations`` and
+``custody.station_keys``. Every read goes through ``store.reading()`` and every write through
+``store.write(...)``: nothing here holds SQL.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from custody.db.unit_of_work import Store
 from custody.handovers import Handovers
 from custody.items import Items
 from custody.ledger_service import Ledger
+from custody.locations import Locations
 from custody.passwords import Passwords
 from custody.queries import Queries
 from custody.scans import Scans
+from custody.seals import Seals
 from custody.sessions import Sessions
 from custody.station_keys import StationKeys
 from custody.stations import Stations
@@ -51,6 +54,8 @@ class Custody:
         self.station_keys = StationKeys(self.store)
         self.stations = Stations(self.store, self.station_keys)
         self.units = Units(self.store, self.users)
+        self.locations = Locations(self.store)
+        self.seals = Seals(self.store, self.items, self.locations)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

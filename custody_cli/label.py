@@ -1,4 +1,4 @@
-"""`custody label …`: print evidence labels for items of the database."""
+"""`custody label …`: print labels for items, seals and storage locations of the database."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import click
 from custody_cli.context import acting_user, fail, reports_errors, services
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from custody.records import Item
-    from labels import ItemLabel
+    from labels import ItemLabel, Label
 
 
 @click.group()
@@ -57,7 +59,7 @@ def _deliver(data: bytes, out: Path | None, printer: str | None) -> None:
         sys.stdout.buffer.write(data)
 
 
-def _render(labels: list[ItemLabel], layout_name: str, fmt: str, start: int) -> bytes:
+def _render(labels: Sequence[Label], layout_name: str, fmt: str, start: int) -> bytes:
     from labels import LabelError, layout_named, render_pdf, render_zpl
 
     try:
@@ -131,3 +133,54 @@ def sheet_command(
         fail(f"case {case_no} has no items")
     labels = [item_label(i, names[i.unit_code], case_no) for i in case.items]
     _deliver(_render(labels, layout, _format_for(fmt, out), start), out, printer)
+
+
+@label.command("seal")
+@click.argument("seal_no")
+@_layout
+@_format
+@_out
+@_printer
+@reports_errors
+def seal_command(seal_no: str, layout: str, fmt: str | None, out: Path | None, printer: str | None) -> None:
+    """The label of a seal (封存标签): number, location, sealing date and custodian."""
+    from custody.clock import china_date
+    from labels import SealLabel
+
+    with services() as custody:
+        view = custody.seals.show(acting_user(custody), seal_no)
+        unit_name = custody.units.get(view.seal.unit_code).name_zh
+    made = SealLabel(
+        seal_number=view.seal.seal_no,
+        location=view.seal.location_code,
+        sealed_on=china_date(view.seal.sealed_at_us),
+        custodian=view.custodian_name,
+        unit_name=unit_name,
+    )
+    _deliver(_render([made], layout, _format_for(fmt, out), 1), out, printer)
+
+
+@label.command("location")
+@click.argument("code")
+@_layout
+@_format
+@_out
+@_printer
+@reports_errors
+def location_command(code: str, layout: str, fmt: str | None, out: Path | None, printer: str | None) -> None:
+    """The label of a storage location (存放位置): its code and the names of its store, room, shelf
+    and bin."""
+    from labels import LocationLabel
+
+    with services() as custody:
+        path = custody.locations.path(acting_user(custody), code)
+        unit_name = custody.units.get(path[0].unit_code).name_zh
+    names = [place.name for place in path] + [""] * (4 - len(path))
+    made = LocationLabel(
+        location_code=path[-1].code,
+        store=f"{unit_name} {names[0]}",
+        room=names[1],
+        shelf=names[2],
+        bin=names[3],
+    )
+    _deliver(_render([made], layout, _format_for(fmt, out), 1), out, printer)

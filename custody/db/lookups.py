@@ -3,6 +3,7 @@ act's write transaction."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import cast
 
@@ -10,6 +11,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, actor_from_row
+from custody.db.storage_tables import SealRow
 from custody.db.tables import CaseRow, EventRow, ItemRow, UnitRow, UserRow
 
 _items = cast(Table, ItemRow.__table__)
@@ -17,6 +19,7 @@ _cases = cast(Table, CaseRow.__table__)
 _units = cast(Table, UnitRow.__table__)
 _events = cast(Table, EventRow.__table__)
 _users = cast(Table, UserRow.__table__)
+_seals = cast(Table, SealRow.__table__)
 _USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
 
 
@@ -53,6 +56,32 @@ class ConnectionLookups:
         ).scalar_one_or_none()
 
     def item_with_tag(self, uid: str) -> str | None:
-        return self._conn.execute(
+        """The evidence number of the item holding the tag, or the number of the seal holding it (a
+        seal tag is never bound to an item), or None."""
+        holder: str | None = self._conn.execute(
             select(_items.c.evidence_no).where(_items.c.tag_uid == uid)
         ).scalar_one_or_none()
+        if holder is None:
+            holder = self._conn.execute(
+                select(_seals.c.seal_no).where(_seals.c.tag_uid == uid)
+            ).scalar_one_or_none()
+        return holder
+
+    def custody_chain(self, item_id: int) -> frozenset[int]:
+        """Who took part in the item's custody: the actor and the witness of each of its events, and
+        the person each event handed it to (``receiver_id``, ``custodian_id``, ``to_id`` in its
+        payload); a station's sighting names no one."""
+        rows = self._conn.execute(
+            select(_events.c.actor_id, _events.c.witness_id, _events.c.payload).where(
+                _events.c.item_id == item_id, _events.c.event_type != "sighted"
+            )
+        )
+        people: set[int] = set()
+        for actor_id, witness_id, payload in rows:
+            people.update(p for p in (actor_id, witness_id) if p is not None)
+            named = json.loads(payload)
+            people.update(named[key] for key in _RECEIVED if isinstance(named.get(key), int))
+        return frozenset(people)
+
+
+_RECEIVED = ("receiver_id", "custodian_id", "to_id")

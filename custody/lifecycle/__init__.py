@@ -1,6 +1,7 @@
 """The lifecycle as data: the transition table (:mod:`custody.lifecycle.table`) and its rows, for items
 (:mod:`custody.lifecycle.items`, corrections in :mod:`custody.lifecycle.corrections`, handovers in
-:mod:`custody.lifecycle.handovers`) and for cases (:mod:`custody.lifecycle.cases`).
+:mod:`custody.lifecycle.handovers`, sealed storage in :mod:`custody.lifecycle.seals`) and for cases
+(:mod:`custody.lifecycle.cases`).
 
 "Act" means one thing here and everywhere: a lifecycle act, an :class:`~custody.model.EventType` with its
 row in the table. What guards inspect is an :class:`Attempt` (or :class:`CaseAttempt`).
@@ -17,6 +18,7 @@ from custody.lifecycle.corrections import (
     corrected_value,
 )
 from custody.lifecycle.items import normal_uid, registered_item
+from custody.lifecycle.seals import SEAL_ACTS, SEAL_FIELDS
 from custody.lifecycle.table import (
     CASE_TRANSITIONS,
     TRANSITIONS,
@@ -39,6 +41,8 @@ __all__ = [
     "CORRECTABLE_FIELDS",
     "CORRECTABLE_FIELD_NAMES",
     "MAX_SEQ",
+    "SEAL_ACTS",
+    "SEAL_FIELDS",
     "TRANSITIONS",
     "Attempt",
     "CaseAttempt",

@@ -53,6 +53,10 @@ class Lookups(Protocol):
 
     def item_with_tag(self, uid: str) -> str | None: ...
 
+    def custody_chain(self, item_id: int) -> frozenset[int]:
+        """The users who acted on, witnessed or received the item in any event so far."""
+        ...
+
 
 @dataclass(frozen=True)
 class Attempt:

@@ -594,6 +594,124 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
 }
 
+
+# ------------------------------------------------------------------------------ sealed storage
+
+STORE_CODE = {IN: "L220102-M", OUT: "L220200-M"}
+CUSTODIAN = {IN: "ng-custodian", OUT: "m-jl-custodian"}
+
+
+def _sealed_storage(w: World) -> dict[str, Any]:
+    """Once per world: a custodian for Jilin City, a store on each side, a witness's token."""
+    found: dict[str, Any] | None = getattr(w, "sealed_storage", None)
+    if found is not None:
+        return found
+    w.h.add_user("m-jl-custodian", OUT, Department.PUBLIC_ORDER, Role.CUSTODIAN)
+    w.h.add_user("m-jl-auditor", OUT, Department.INSPECTION, Role.AUDITOR)
+    for scope in (IN, OUT):
+        w.custody.locations.add(w.custody.users.actor(CUSTODIAN[scope]), STORE_CODE[scope], "库")
+    found = {"witness": {"X-Witness-Token": w.h.token("ng-auditor")}, "seals": {}}
+    w.sealed_storage = found  # type: ignore[attr-defined]
+    return found
+
+
+def _accepted(w: World, scope: str) -> list[str]:
+    """A firearm of a new closed case, in the store of the scope's custodian."""
+    number = w.item_of_closed_case(scope)
+    clerk, custodian = w.clerk[scope], w.custody.users.actor(CUSTODIAN[scope])
+    case_no = w.custody.items.item(clerk, number).case_no
+    assert case_no is not None
+    offered = w.custody.handovers.offer(clerk, case_no, CUSTODIAN[scope], [number])
+    w.custody.handovers.accept(custodian, offered.id)
+    return [number]
+
+
+def _new_seal(w: World, scope: str) -> str:
+    _sealed_storage(w)
+    witness = w.custody.users.actor("ng-auditor" if scope == IN else "m-jl-auditor")
+    custodian = w.custody.users.actor(CUSTODIAN[scope])
+    return w.custody.seals.create(custodian, STORE_CODE[scope], _accepted(w, scope), witness).seal_no
+
+
+def _seal(w: World, scope: str, fresh: bool) -> str:
+    seals = _sealed_storage(w)["seals"]
+    if fresh:
+        return _new_seal(w, scope)
+    if scope not in seals:
+        seals[scope] = _new_seal(w, scope)
+    return str(seals[scope])
+
+
+def on_seal(suffix: str, body: Any = None, witnessed: bool = False, method: str = "POST") -> Build:
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        headers = _sealed_storage(w)["witness"] if witnessed else None
+        return Call(method, f"/api/v1/seals/{_seal(w, scope, fresh)}{suffix}", body, headers)
+
+    return build
+
+
+def new_seal_call(w: World, scope: str, fresh: bool) -> Call:
+    storage = _sealed_storage(w)
+    numbers = _accepted(w, scope) if fresh or scope == OUT else [w.item[IN]]
+    body = {"location_code": STORE_CODE[scope], "evidence_nos": numbers}
+    return Call("POST", "/api/v1/seals", body, storage["witness"])
+
+
+def new_location_call(w: World, scope: str, _fresh: bool) -> Call:
+    _sealed_storage(w)
+    return Call("POST", "/api/v1/locations", {"code": f"{STORE_CODE[scope]}-{unique('')}", "name": "架"})
+
+
+def custodian_change_call(w: World, scope: str, fresh: bool) -> Call:
+    _sealed_storage(w)
+    if fresh:
+        _accepted(w, scope)
+    successor = w.h.add_user(unique("m-successor-"), scope, Department.PUBLIC_ORDER, Role.CUSTODIAN)
+    return Call(
+        "POST", "/api/v1/custodian-changes", {"unit_code": scope}, {"X-Second-Token": w.h.token(successor)}
+    )
+
+
+STORE_READERS = {Role.CLERK, Role.CUSTODIAN, Role.AUDITOR, Role.DESTRUCTION_OFFICER, Role.ADMIN}
+MATRIX |= {
+    ("POST", "/api/v1/locations"): Entry(
+        {Role.CUSTODIAN, Role.ADMIN}, False, new_location_call, 201, out=403
+    ),
+    ("GET", "/api/v1/locations"): Entry(
+        STORE_READERS,
+        False,
+        lambda w, s, _f: Call("GET", f"/api/v1/locations?unit_code={s}"),
+        200,
+        listing=empty_listing("locations"),
+    ),
+    ("POST", "/api/v1/seals"): Entry({Role.CUSTODIAN}, False, new_seal_call, 201, out=404),
+    ("GET", "/api/v1/seals/{seal_no}"): Entry(STORE_READERS, False, on_seal("", method="GET"), 200, out=404),
+    ("POST", "/api/v1/seals/{seal_no}/open"): Entry(
+        {Role.CUSTODIAN}, False, on_seal("/open", {"reason": "复核"}, witnessed=True), 200, out=404
+    ),
+    ("POST", "/api/v1/seals/{seal_no}/move"): Entry(
+        {Role.CUSTODIAN},
+        False,
+        lambda w, s, fresh: Call(
+            "POST",
+            f"/api/v1/seals/{_seal(w, s, fresh)}/move",
+            {"to": _fresh_place(w, s) if fresh else STORE_CODE[s]},
+        ),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/custodian-changes"): Entry(
+        {Role.CUSTODIAN, Role.ADMIN}, False, custodian_change_call, 201, out=403
+    ),
+}
+
+
+def _fresh_place(w: World, scope: str) -> str:
+    code = f"{STORE_CODE[scope]}-{unique('')}"
+    w.custody.locations.add(w.custody.users.actor(CUSTODIAN[scope]), code, "架")
+    return code
+
+
 # Routes outside /api/v1: documentation and health, public and never logged.
 PUBLIC_DOCUMENTS = {
     ("GET", "/openapi.json"),
