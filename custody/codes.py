@@ -7,7 +7,7 @@ Time), a gapless sequence per unit and year of its own (seals do not share the i
 MOD 97-10 check digits over the whole string.
 
 Location codes name a place in a unit's store: ``L`` + the unit's 6-digit region code, then one to four
-segments of one to six upper-case letters or digits, each after a hyphen: ``L220100-A`` (store A),
+segments of one to five upper-case letters or digits, each after a hyphen: ``L220100-A`` (store A),
 ``L220100-A-2`` (room 2 of it), ``L220100-A-2-03`` (shelf), ``L220100-A-2-03-1`` (bin). Every location
 code holds a hyphen, so it never parses as an evidence or seal number (letter and 18 digits), and Code 128
 still prints it (code set B).
@@ -44,7 +44,7 @@ SEAL_PART = Message(
 LOCATION_NOT_TEXT = Message("location_code.not_text", "a location code is text")
 LOCATION_SHAPE = Message(
     "location_code.shape",
-    "{given!r} is not a location code: expected L, a 6-digit region code and 1 to 4 parts of 1 to 6 "
+    "{given!r} is not a location code: expected L, a 6-digit region code and 1 to 4 parts of 1 to 5 "
     "letters or digits, each after a hyphen, e.g. L220100-A-2-03",
 )
 UNKNOWN_CODE = Message(
@@ -55,9 +55,9 @@ UNKNOWN_CODE = Message(
 SEAL_KIND = "S"
 _SEAL_SHAPE = re.compile(r"S[0-9]{18}")
 _REGION = re.compile(r"[0-9]{6}")
-_LOCATION_SHAPE = re.compile(r"L([0-9]{6})((?:-[A-Z0-9]{1,6}){1,4})")
+_LOCATION_SHAPE = re.compile(r"L([0-9]{6})((?:-[A-Z0-9]{1,5}){1,4})")
 _LEVELS = (LocationLevel.STORE, LocationLevel.ROOM, LocationLevel.SHELF, LocationLevel.BIN)
-MAX_LOCATION_LENGTH = 1 + 6 + 4 * 7
+MAX_LOCATION_LENGTH = 1 + 6 + 4 * 6  # 31: every code fits a label's barcode (at most 32)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from custody.errors import InvalidInput, TransitionRefused
+from custody.errors import InvalidInput, NotPermitted, TransitionRefused
 from custody.lifecycle import refusals
 from custody.lifecycle.table import (
     Attempt,
@@ -59,6 +59,20 @@ def valid_checkout(attempt: Attempt) -> None:
     due = parse_date(required_text(attempt.payload, "due_date"), "due_date")
     if due < attempt.today:
         raise TransitionRefused(refusals.DUE_IN_PAST, due_date=due.isoformat())
+
+
+def holder_lets_it_go(attempt: Attempt) -> None:
+    """An item in the store leaves it (and comes back) through its own custodian; an item in case custody
+    through a clerk."""
+    item = attempt.item
+    in_store = (item.state if attempt.event is EventType.CHECKED_OUT else checked_out_from(item)) is (
+        ItemState.HANDED_OVER
+    )
+    if in_store:
+        if item.custodian_user_id != attempt.actor.id:
+            raise NotPermitted(refusals.RELEASED_BY_ITS_CUSTODIAN, evidence_no=item.evidence_no)
+    elif Role.CLERK not in attempt.actor.roles:
+        raise NotPermitted(refusals.OUT_OF_THE_STORE_BY_A_CLERK, evidence_no=item.evidence_no)
 
 
 def checked_out_from(item: Item) -> ItemState:
@@ -211,8 +225,8 @@ transition(
         EventType.CHECKED_OUT,
         frozenset({ItemState.REGISTERED, ItemState.HANDED_OVER}),  # from the store: to the lab only
         ItemState.CHECKED_OUT,
-        _CLERKS,
-        guards=(valid_checkout,),
+        _HOLDERS,  # a clerk from case custody, the item's custodian from the store
+        guards=(holder_lets_it_go, valid_checkout),
         effect=_checkout,
         record=_record_checkout,
     )
@@ -222,7 +236,8 @@ transition(
         EventType.RETURNED,
         frozenset({ItemState.CHECKED_OUT}),
         ItemState.REGISTERED,  # or the store: the state the check-out left (its effect names it)
-        _CLERKS,
+        _HOLDERS,
+        guards=(holder_lets_it_go,),
         effect=_return,
         record=_record_return,
     )

@@ -42,6 +42,14 @@ ROUNDS_INVALID = Message("consume.rounds_invalid", "rounds must be a whole numbe
 NOT_ENOUGH_ROUNDS = Message(
     "consume.not_enough_rounds", "{evidence_no} holds {have} rounds; cannot consume {rounds}"
 )
+RELEASED_BY_ITS_CUSTODIAN = Message(
+    "checkout.released_by_its_custodian",
+    "{evidence_no} is in sealed storage: only its custodian lets it out of the store and takes it back",
+)
+OUT_OF_THE_STORE_BY_A_CLERK = Message(
+    "checkout.case_custody_by_a_clerk",
+    "{evidence_no} is in case custody: a clerk checks it out and takes it back",
+)
 LAB_ONLY_FROM_STORE = Message(
     "checkout.lab_only_from_store",
     "{evidence_no} is in sealed storage: it leaves the store for the lab only, not for {purpose}",

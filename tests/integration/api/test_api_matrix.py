@@ -279,6 +279,23 @@ def witnessed_correction(w: World, scope: str, fresh: bool) -> Call:
     return Call("POST", f"/api/v1/items/{number}/correction", body, witness)
 
 
+def store_checkout(w: World, scope: str, fresh: bool) -> Call:
+    """An item of the store to the lab: by its custodian."""
+    number = w.handed_over_item(scope) if fresh else w.item[scope]
+    body = {"version": 3 if fresh else 1, "purpose": "lab", "to": "技术室", "due_date": "2026-12-31"}
+    return Call("POST", f"/api/v1/items/{number}/checkout", body)
+
+
+def store_return(w: World, scope: str, fresh: bool) -> Call:
+    """An item back from the lab into the store: by its custodian."""
+    if not fresh:
+        return Call("POST", f"/api/v1/items/{w.item[scope]}/return", {"version": 1})
+    number = w.handed_over_item(scope)
+    custodian = w.custody.users.actor(w.custodian[scope])
+    w.custody.items.check_out(custodian, number, 3, "lab", "技术室", "2026-12-31")
+    return Call("POST", f"/api/v1/items/{number}/return", {"version": 4})
+
+
 def firearm(w: World, scope: str, _fresh: bool) -> Call:
     body = {
         "case_no": w.case[scope],
@@ -522,14 +539,20 @@ MATRIX: dict[tuple[str, str], Entry] = {
         {Role.CLERK}, False, act("transfer", {"version": 1, "to_unit": "220100"}), 200, out=404
     ),
     ("POST", "/api/v1/items/{evidence_no}/checkout"): Entry(
-        {Role.CLERK},
+        {Role.CLERK, Role.CUSTODIAN},
         False,
         act("checkout", {"version": 1, "purpose": "lab", "to": "技术室", "due_date": "2026-12-31"}),
         200,
         out=404,
+        builds={Role.CUSTODIAN: store_checkout},
     ),
     ("POST", "/api/v1/items/{evidence_no}/return"): Entry(
-        {Role.CLERK}, False, act("return", {"version": 2}, World.checked_out_item), 200, out=404
+        {Role.CLERK, Role.CUSTODIAN},
+        False,
+        act("return", {"version": 2}, World.checked_out_item),
+        200,
+        out=404,
+        builds={Role.CUSTODIAN: store_return},
     ),
     ("POST", "/api/v1/items/{evidence_no}/correction"): Entry(
         {Role.CLERK, Role.CUSTODIAN},

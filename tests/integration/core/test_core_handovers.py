@@ -248,16 +248,37 @@ def test_a_handed_over_item_goes_to_the_lab_and_back_to_the_store(custody, gun, 
     clerk = custody.users.actor("ng-clerk")
     refused = writes_nothing(
         custody,
-        lambda: custody.items.check_out(clerk, gun.evidence_no, 3, "court", "南关区法院", "2026-04-01"),
+        lambda: custody.items.check_out(custodian, gun.evidence_no, 3, "court", "南关区法院", "2026-04-01"),
         TransitionRefused,
     )
     assert refused.key == "checkout.lab_only_from_store"
-    out = custody.items.check_out(clerk, gun.evidence_no, 3, "lab", "刑侦技术室", "2026-04-01")
+    by_clerk = writes_nothing(
+        custody,
+        lambda: custody.items.check_out(clerk, gun.evidence_no, 3, "lab", "刑侦技术室", "2026-04-01"),
+        NotPermitted,
+    )
+    assert by_clerk.key == "checkout.released_by_its_custodian"
+    out = custody.items.check_out(custodian, gun.evidence_no, 3, "lab", "刑侦技术室", "2026-04-01")
     assert (out.state, out.checked_out_from) == ("checked_out", "handed_over")
     assert custody.items.item(None, gun.evidence_no).history[-1].payload["from_state"] == "handed_over"
-    back = custody.items.return_item(clerk, gun.evidence_no, 4, "检验完毕")
+    back_by_clerk = writes_nothing(
+        custody, lambda: custody.items.return_item(clerk, gun.evidence_no, 4, "检验完毕"), NotPermitted
+    )
+    assert back_by_clerk.key == "checkout.released_by_its_custodian"
+    back = custody.items.return_item(custodian, gun.evidence_no, 4, "检验完毕")
     assert (back.state, back.checked_out_from, back.custodian_user_id) == ("handed_over", None, custodian.id)
     ledger_sound(custody)
+
+
+def test_a_custodian_checks_out_nothing_of_case_custody(custody, gun):
+    refused = writes_nothing(
+        custody,
+        lambda: custody.items.check_out(
+            custody.users.actor("ng-custodian"), gun.evidence_no, 1, "lab", "刑侦技术室", "2026-04-01"
+        ),
+        NotPermitted,
+    )
+    assert refused.key == "checkout.case_custody_by_a_clerk"
 
 
 def test_an_item_checked_out_from_case_custody_returns_to_it(custody, gun):

@@ -71,10 +71,15 @@ def test_items_out_of_scope_stale_or_repeated_are_refused_like_missing_ones(cust
     assert twice.value.refusals[0].key == "act.twice_in_list"
     with pytest.raises(InvalidInput):
         custody.items.act_list(clerk, EventType.CHECKED_OUT, [], CHECKOUT)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted):  # no role that may check out at all
+        custody.items.act_list(
+            custody.users.actor("ng-auditor"), EventType.CHECKED_OUT, [(gun.evidence_no, None)], CHECKOUT
+        )
+    with pytest.raises(ListRefused) as not_theirs:  # a custodian, but the item is in case custody
         custody.items.act_list(
             custody.users.actor("ng-custodian"), EventType.CHECKED_OUT, [(gun.evidence_no, None)], CHECKOUT
         )
+    assert not_theirs.value.refusals[0].code == "not-permitted"
     with pytest.raises(ListRefused) as hidden:
         custody.items.act_list(other_county, EventType.CHECKED_OUT, [(gun.evidence_no, None)], CHECKOUT)
     assert hidden.value.refusals[0].code == "unknown-item"

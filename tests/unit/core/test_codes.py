@@ -54,7 +54,7 @@ def test_location_codes_nest_store_room_shelf_bin():
         "L220102-A-B-C-D-E",
         "L22010-A",
         "L220102-A_B",
-        "L220102-ABCDEFG",
+        "L220102-ABCDEF",
         "x",
     ):
         with pytest.raises(InvalidLocationCode):
@@ -89,3 +89,11 @@ def test_classify_never_raises_and_a_valid_answer_parses_again(text):
         assert (again.kind, again.value) == (found.kind, found.value)
     else:
         assert found.error is not None
+
+
+def test_the_longest_location_code_fits_a_label_barcode():
+    from labels.evidence import MAX_CODE_LENGTH, check_code
+
+    longest = str(LocationCode.parse("L220102-ABCDE-12345-ABCDE-12345"))
+    assert len(longest) <= MAX_CODE_LENGTH
+    assert check_code(longest, what="location code") == longest
