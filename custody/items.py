@@ -13,18 +13,17 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Connection
 
 from custody import lifecycle
 from custody.actors import Actor, require_role
 from custody.clock import china_date
-from custody.db.ledger_store import record_event
 from custody.db.lookups import ConnectionLookups
 from custody.db.tables import CaseRow, EventRow, ItemRow, UserRow
 from custody.errors import Message, StaleVersion, TransitionRefused, UnknownItem, UnknownUser
 from custody.intake import clean_text
-from custody.list_acts import ListActs
+from custody.list_acts import ListActs, record_act
 from custody.model import EventType, ItemState
 from custody.numbers import EvidenceNumber
 from custody.records import Event, Item
@@ -35,7 +34,6 @@ STALE_VERSION = Message(
     "item.stale_version",
     "{evidence_no} changed since it was read (version {expected_version}, now {version})",
 )
-CHANGED_MEANWHILE = Message("item.changed_meanwhile", "{evidence_no} changed since it was read")
 UNKNOWN_WITNESS = Message("item.unknown_witness", "unknown witness {username}")
 WITNESS_OUT_OF_REACH = Message(
     "item.witness_out_of_reach",
@@ -84,29 +82,16 @@ class Items(Registration, ListActs):
             attempt = lifecycle.Attempt(event, item, actor, request, china_date(now), lookups, witness_actor)
             transition.check(attempt)
             recorded = transition.record(attempt)
-            changes = transition.apply(item, recorded)
-            if changes:
-                done = conn.execute(
-                    update(_items)
-                    .where(_items.c.id == item.id, _items.c.version == item.version)
-                    .values(**changes)
-                )
-                if done.rowcount != 1:
-                    raise StaleVersion(CHANGED_MEANWHILE, evidence_no=number)
-            after = item.changed(changes)
-            record_event(
+            after, _head = record_act(
                 conn,
-                event,
+                transition,
+                item,
+                recorded,
+                actor,
                 now,
-                actor_id=actor.id,
-                unit_code=actor.unit_code,
-                item_id=item.id,
-                case_id=item.case_id,
-                item_version=after.version,
-                payload=recorded,
-                station=clean_text(station, "station") or "",
-                device=clean_text(device, "device") or "",
-                witness_id=witness_actor.id if witness_actor else None,
+                clean_text(station, "station") or "",
+                clean_text(device, "device") or "",
+                witness_actor,
             )
             return after
 

@@ -54,7 +54,7 @@ WITNESS_CANNOT_SEE = Message(
 STALE_IN_LIST = Message(
     "act.stale_in_list", "{evidence_no} changed since it was read (version {expected_version}, now {version})"
 )
-CHANGED_MEANWHILE = Message("act.changed_meanwhile", "{evidence_no} changed since it was read")
+CHANGED_MEANWHILE = Message("item.changed_meanwhile", "{evidence_no} changed since it was read")
 
 MAX_LIST = 5000  # items in one act: a whole store's shelf, not an unbounded request
 
@@ -125,29 +125,8 @@ class ListActs:
                 raise ListRefused(event.value, len(numbers), tuple(refusals))
             acted: list[Acted] = []
             for item, recorded in checked:
-                changes = transition.apply(item, recorded)
-                if changes:
-                    done = conn.execute(
-                        update(_items)
-                        .where(_items.c.id == item.id, _items.c.version == item.version)
-                        .values(**changes)
-                    )
-                    if done.rowcount != 1:
-                        raise StaleVersion(CHANGED_MEANWHILE, evidence_no=item.evidence_no)
-                after = item.changed(changes)
-                head = record_event(
-                    conn,
-                    event,
-                    now,
-                    actor_id=actor.id,
-                    unit_code=actor.unit_code,
-                    item_id=item.id,
-                    case_id=item.case_id,
-                    item_version=after.version,
-                    payload=recorded,
-                    station=station_name,
-                    device=device_name,
-                    witness_id=witness.id if witness else None,
+                after, head = record_act(
+                    conn, transition, item, recorded, actor, now, station_name, device_name, witness
                 )
                 acted.append(Acted(after, head))
             if also is not None:
@@ -179,6 +158,44 @@ class ListActs:
             except CustodyError as refused:
                 refusals.append(ItemRefusal.of(number, refused))
         return items, refusals
+
+
+def record_act(
+    conn: Connection,
+    transition: lifecycle.Transition,
+    item: Item,
+    recorded: dict[str, Any],
+    actor: Actor,
+    now: int,
+    station: str,
+    device: str,
+    witness: Actor | None,
+) -> tuple[Item, Head]:
+    """Write one checked act: the item's changed columns (on the version read, else a conflict) and its
+    ledger event. The one place an act on an item is written, alone or in a list."""
+    changes = transition.apply(item, recorded)
+    if changes:
+        done = conn.execute(
+            update(_items).where(_items.c.id == item.id, _items.c.version == item.version).values(**changes)
+        )
+        if done.rowcount != 1:
+            raise StaleVersion(CHANGED_MEANWHILE, evidence_no=item.evidence_no)
+    after = item.changed(changes)
+    head = record_event(
+        conn,
+        transition.event,
+        now,
+        actor_id=actor.id,
+        unit_code=actor.unit_code,
+        item_id=item.id,
+        case_id=item.case_id,
+        item_version=after.version,
+        payload=recorded,
+        station=station,
+        device=device,
+        witness_id=witness.id if witness else None,
+    )
+    return after, head
 
 
 def _numbers(event: EventType, targets: Sequence[Target]) -> list[tuple[str, int | None]]:
