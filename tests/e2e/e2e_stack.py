@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from api.launcher import ServiceProcess
 from custody.intake import FirearmIntake
@@ -63,28 +65,35 @@ def deadline_wait(condition: Callable[[], Any], what: str, timeout: float = WAIT
 
 @dataclass
 class Bureau:
-    """An SQLite database with the schema, the units, an administrator, a clerk, one open case with
-    firearms in it, and a station of the clerk's unit with its key."""
+    """A database (an SQLite file unless a PostgreSQL URL is given) with the schema, the units, an
+    administrator, a clerk, one open case with firearms in it, and a station of the clerk's unit with
+    its key."""
 
     path: Path
     numbers: list[str]
     station_key: str
     items: list[Item] = field(default_factory=list)
+    database_url: str | None = None
 
     @property
     def url(self) -> str:
-        return f"sqlite:///{self.path}"
+        return self.database_url or f"sqlite:///{self.path}"
 
     def custody(self) -> Custody:
         return Custody.open(self.url)
 
     def sightings(self) -> list[dict[str, Any]]:
         """Every sighting in the ledger, in seq order, with its evidence number and payload."""
-        with closing(sqlite3.connect(self.path, timeout=10)) as con:
-            rows = con.execute(
-                "SELECT e.seq, i.evidence_no, e.station, e.device, e.payload FROM custody_events e "
-                "JOIN items i ON i.id = e.item_id WHERE e.event_type = 'sighted' ORDER BY e.seq"
-            ).fetchall()
+        query = text(
+            "SELECT e.seq, i.evidence_no, e.station, e.device, e.payload FROM custody_events e "
+            "JOIN items i ON i.id = e.item_id WHERE e.event_type = 'sighted' ORDER BY e.seq"
+        )
+        engine = create_engine(self.url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(query).all()
+        finally:
+            engine.dispose()
         return [
             {"seq": s, "evidence_no": n, "station": st, "device": d, **json.loads(p)}
             for s, n, st, d, p in rows
@@ -98,10 +107,10 @@ class Bureau:
         return deadline_wait(enough, f"{count} sightings in the ledger", timeout)
 
 
-def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
+def prepare_bureau(directory: Path, firearms: int = 3, database_url: str | None = None) -> Bureau:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "custody.sqlite"
-    url = f"sqlite:///{path}"
+    url = database_url or f"sqlite:///{path}"
     done = subprocess.run(
         [CUSTODY, "db", "upgrade"],
         check=False,
@@ -115,16 +124,14 @@ def prepare_bureau(directory: Path, firearms: int = 3) -> Bureau:
     try:
         custody.units.import_units(None, read_units())
         admin = custody.users.add("admin", "管理员", "220000", Department.OFFICE, {Role.ADMIN})
-        clerk = custody.users.add(
-            "ng-clerk", "南关物证管理员", UNIT, Department.EVIDENCE_ROOM, {Role.CLERK}
-        )
+        clerk = custody.users.add("ng-clerk", "南关物证管理员", UNIT, Department.EVIDENCE_ROOM, {Role.CLERK})
         custody.cases.open(clerk, CASE_NO, "私制枪支案")
         intakes = [FirearmIntake("手枪", "54式", f"E2E-{n}", "7.62mm", True) for n in range(firearms)]
         items = [custody.items.register_firearm(clerk, CASE_NO, intake) for intake in intakes]
         _station, key = custody.stations.add(admin, STATION, UNIT, Department.EVIDENCE_ROOM, DEVICES)
     finally:
         custody.close()
-    return Bureau(path, [item.evidence_no for item in items], key, items)
+    return Bureau(path, [item.evidence_no for item in items], key, items, database_url)
 
 
 class OutputLog:
@@ -341,3 +348,30 @@ def outbox_rows(config_dir: Path) -> list[tuple[str, int, float | None]]:
     """(key, attempts, answered_at) of every event in a station's outbox."""
     with closing(sqlite3.connect(config_dir / "outbox.sqlite", timeout=10)) as con:
         return con.execute("SELECT idempotency_key, attempts, answered_at FROM outbox ORDER BY id").fetchall()
+
+
+class SimulatedTag:
+    """`custody sim tag` as a process: commands on its stdin, its JSON answers read as they come."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [CUSTODY, "sim", "tag", "--no-pcscd", "--slot", "0", "--off", *args],
+            env=environment(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.log = OutputLog(self.process, parse_json=True)
+        self.ready = self.log.event("ready")
+
+    def command(self, line: str, answer: str) -> dict:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self.log.event(answer)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.command("quit", "stopped")
+            self.process.wait(30)

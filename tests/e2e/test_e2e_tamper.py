@@ -4,11 +4,10 @@ payload and the answer. The loop is cut with the simulator's own ``tamper`` comm
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 
 import pytest
-from e2e_stack import CUSTODY, STATION, Bureau, OutputLog, environment, station_config
+from e2e_stack import STATION, Bureau, SimulatedTag, station_config
 from storage_rows import place, seal
 
 from custody.model import Department, Role
@@ -17,33 +16,6 @@ pytestmark = [pytest.mark.devices, pytest.mark.xdist_group("pcscd")]
 READER = "Virtual PCD 00 00"
 SEAL_UID = "04E5EA100000A1"
 SHELF = "L220102-A-1-03"
-
-
-class SimulatedTag:
-    """`custody sim tag` as a process: commands on its stdin, its JSON answers read as they come."""
-
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [CUSTODY, "sim", "tag", "--no-pcscd", "--slot", "0", "--off", *args],
-            env=environment(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.log = OutputLog(self.process, parse_json=True)
-        self.ready = self.log.event("ready")
-
-    def command(self, line: str, answer: str) -> dict:
-        assert self.process.stdin is not None
-        self.process.stdin.write(line + "\n")
-        self.process.stdin.flush()
-        return self.log.event(answer)
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.command("quit", "stopped")
-            self.process.wait(30)
 
 
 @pytest.fixture
