@@ -344,3 +344,11 @@ class UnknownHandover(NotFound):
 
 class HandoverDecided(TransitionRefused):
     """The handover was accepted or refused already: it is decided once (``transition-refused``)."""
+
+
+class UnknownAudit(NotFound):
+    """No audit of this id in the caller's scope (answered as ``not-found``)."""
+
+
+class UnknownDiscrepancy(NotFound):
+    """No discrepancy of this id in the caller's scope (answered as ``not-found``)."""

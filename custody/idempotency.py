@@ -65,9 +65,7 @@ class IdempotencyKeys:
             raise IdempotencyConflict(KEY_REUSED, key=key)
         return Answer(row.status, row.answer, row.location)
 
-    def recorder(
-        self, principal: str, key: str, digest: str, answer_of: Callable[[Any], Answer]
-    ) -> Also:
+    def recorder(self, principal: str, key: str, digest: str, answer_of: Callable[[Any], Answer]) -> Also:
         """The ``also`` of an act that records ``key`` with the act's answer (``answer_of`` its result)
         in the act's own transaction."""
         key = str(text.clean(key, "idempotency_key", required=True))  # required: never None

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from custody import lifecycle
 from custody.actors import Actor, require_role
+from custody.audit_blind import blind_scopes, item_hidden
 from custody.clock import china_date
 from custody.db.lookups import ConnectionLookups
 from custody.db.tables import CaseRow, EventRow, ItemRow, UserRow
@@ -170,6 +171,8 @@ class Items(Registration, ListActs):
         number = str(EvidenceNumber.parse(evidence_no))
         with self.store.reading() as conn:
             item = self.load(conn, viewer, number)
+            if item_hidden(blind_scopes(conn, viewer), item.unit_code, item.location_code, item.state.value):
+                raise UnknownItem(UNKNOWN_ITEM, evidence_no=number)  # counted blind by this auditor now
             case_no = conn.execute(select(_cases.c.case_no).where(_cases.c.id == item.case_id)).scalar_one()
             return replace(item, case_no=case_no, history=history_of(conn, item.id))
 

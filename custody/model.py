@@ -51,6 +51,7 @@ class ItemState(StrEnum):
     NOMINATED = "nominated"  # nominated for destruction (报请销毁)
     APPROVED = "approved"  # in an approved provincial destruction batch
     DESTROYED = "destroyed"  # 销毁
+    LOST = "lost"  # reported lost after an audit (报失): its store is marked for a full audit
 
 
 class EventType(StrEnum):
@@ -80,6 +81,11 @@ class EventType(StrEnum):
     CONSUMED = "consumed"  # ammunition used up (e.g. test firing)
     TAG_BOUND = "tag_bound"  # an RFID/NFC tag carrying the evidence number is bound to the item
     SIGHTED = "sighted"  # a station's scanner or reader saw the item; changes nothing about it
+    # audits of the sealed store (检查): none of them changes the item, but the loss
+    AUDIT_SEEN = "audit_seen"  # an audit session read the item (or its seal) on the shelf
+    AUDITED = "audited"  # an audit closed: what it found of the item
+    DISCREPANCY_RESOLVED = "discrepancy_resolved"  # its owner resolved a discrepancy, an auditor confirmed
+    REPORTED_LOST = "reported_lost"  # a discrepancy resolved as lost (报失), an auditor confirmed
 
 
 class CheckoutPurpose(StrEnum):
@@ -105,3 +111,44 @@ class HandoverStatus(StrEnum):
 class SealStatus(StrEnum):
     INTACT = "intact"
     VOID = "void"  # opened: its items are resealed under a new number
+
+
+class AuditMode(StrEnum):
+    FULL = "full"  # every item in scope
+    SAMPLE = "sample"  # items drawn per category (95% confidence, ±3% margin), escalated on discrepancies
+
+
+class AuditStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AuditCategory(StrEnum):
+    """What an audit samples separately: firearms, ammunition lots, ballistic samples."""
+
+    FIREARM = "firearm"
+    AMMUNITION = "ammunition"
+    SAMPLE = "sample"
+
+
+class Finding(StrEnum):
+    """What an audit found of an expected or seen thing; all but ``found`` are discrepancies."""
+
+    FOUND = "found"  # expected here, seen here under its intact seal
+    MISSING = "missing"  # expected here, not seen
+    UNEXPECTED = "unexpected"  # seen here, belongs to another unit or to no store
+    WRONG_PLACE = "wrong_place"  # seen here, of this store, recorded at another location
+    SEAL_BROKEN = "seal_broken"  # its seal tag's loop open (now or before), or a void seal read
+    SEAL_MISMATCH = "seal_mismatch"  # items read through a closed seal differ from its record
+    UNKNOWN_CODE = "unknown_code"  # a code that names nothing known
+
+
+class DiscrepancyStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # by its owner, confirmed by an auditor other than the owner
+
+
+class Resolution(StrEnum):
+    FOUND_ELSEWHERE = "found_elsewhere"
+    RECORD_CORRECTED = "record_corrected"  # the record was wrong; a ``corrected`` event fixes it
+    REPORTED_LOST = "reported_lost"  # the item is lost (state ``lost``)

@@ -24,6 +24,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, require_role
+from custody.audit_blind import blind_scopes, hidden
 from custody.clock import china_date
 from custody.codes import LocationCode, SealNumber
 from custody.custodians import CustodianChange, Custodians
@@ -212,6 +213,10 @@ class Seals:
         number = str(SealNumber.parse(seal_no))
         with self.store.reading() as conn:
             seal = self._find(conn, viewer, number)
+            if seal.status is SealStatus.INTACT and hidden(
+                blind_scopes(conn, viewer), seal.unit_code, seal.location_code
+            ):
+                raise UnknownSeal(UNKNOWN_SEAL, seal_no=number)  # counted blind by this auditor now
             held = members(conn, seal.id)
             location = self.locations.find(conn, None, seal.location_code)
             people = {

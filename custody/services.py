@@ -3,7 +3,8 @@ built on it, each a class constructed with the store whose methods take the acti
 
 ``custody = Custody.open(url)`` gives ``custody.units``, ``custody.cases``, ``custody.items``
 (registration and lifecycle acts), ``custody.handovers``, ``custody.locations`` and ``custody.seals``
-(sealed storage), ``custody.scans``, ``custody.ledger``, ``custody.queries``, and who acts:
+(sealed storage), ``custody.audits``, ``custody.audit_reads`` and ``custody.discrepancies`` (audits of
+the store), ``custody.scans``, ``custody.ledger``, ``custody.queries``, and who acts:
 ``custody.passwords``, ``custody.sessions``, ``custody.users``, ``custody.stations`` and
 ``custody.station_keys``. Every read goes through ``store.reading()`` and every write through
 ``store.write(...)``: nothing here holds SQL.
@@ -15,10 +16,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from custody.audit_intake import AuditIntake
+from custody.audits import Audits
 from custody.cases import Cases
 from custody.clock import Clock
 from custody.db.engine import make_engine
 from custody.db.unit_of_work import Store
+from custody.discrepancies import Discrepancies
 from custody.handovers import Handovers
 from custody.items import Items
 from custody.ledger_service import Ledger
@@ -56,6 +60,9 @@ class Custody:
         self.units = Units(self.store, self.users)
         self.locations = Locations(self.store)
         self.seals = Seals(self.store, self.items, self.locations)
+        self.audits = Audits(self.store, self.locations)
+        self.audit_reads = AuditIntake(self.audits)
+        self.discrepancies = Discrepancies(self.store)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

@@ -110,6 +110,7 @@ class Units:
             "level": UnitLevel(level).value,
             "note": clean_text(note, "note") or "",
         }
+
         def change(conn: Connection) -> Unit:
             if self._insert(conn, [row]) == 0:
                 raise AlreadyExists(UNIT_EXISTS, unit_code=code)

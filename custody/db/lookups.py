@@ -7,10 +7,11 @@ import json
 from collections.abc import Callable
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, actor_from_row
+from custody.db.audit_tables import DiscrepancyRow
 from custody.db.storage_tables import SealRow
 from custody.db.tables import CaseRow, EventRow, ItemRow, UnitRow, UserRow
 
@@ -20,6 +21,7 @@ _units = cast(Table, UnitRow.__table__)
 _events = cast(Table, EventRow.__table__)
 _users = cast(Table, UserRow.__table__)
 _seals = cast(Table, SealRow.__table__)
+_discrepancies = cast(Table, DiscrepancyRow.__table__)
 _USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
 
 
@@ -70,10 +72,10 @@ class ConnectionLookups:
     def custody_chain(self, item_id: int) -> frozenset[int]:
         """Who took part in the item's custody: the actor and the witness of each of its events, and
         the person each event handed it to (``receiver_id``, ``custodian_id``, ``to_id`` in its
-        payload); a station's sighting names no one."""
+        payload); a station's sighting and an audit's read or closing take no part in custody."""
         rows = self._conn.execute(
             select(_events.c.actor_id, _events.c.witness_id, _events.c.payload).where(
-                _events.c.item_id == item_id, _events.c.event_type != "sighted"
+                _events.c.item_id == item_id, _events.c.event_type.not_in(NOT_CUSTODY)
             )
         )
         people: set[int] = set()
@@ -83,5 +85,15 @@ class ConnectionLookups:
             people.update(named[key] for key in _RECEIVED if isinstance(named.get(key), int))
         return frozenset(people)
 
+    def open_discrepancies(self, item_id: int) -> int:
+        return int(
+            self._conn.execute(
+                select(func.count())
+                .select_from(_discrepancies)
+                .where(_discrepancies.c.item_id == item_id, _discrepancies.c.status == "open")
+            ).scalar_one()
+        )
+
 
 _RECEIVED = ("receiver_id", "custodian_id", "to_id")
+NOT_CUSTODY = ("sighted", "audit_seen", "audited")  # events that take no part in an item's custody

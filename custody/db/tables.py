@@ -307,6 +307,6 @@ class IdempotencyKeyRow(Base):
     created_at_us: Mapped[int] = mapped_column(BigInt)
 
 
-# The tables of sealed storage (handovers, locations, seals) are declared in their own module, on the
-# same metadata; importing it here makes every table known wherever the schema is read.
-from custody.db import storage_tables  # noqa: E402, F401
+# The tables of sealed storage (handovers, locations, seals) and of audits are declared in their own
+# modules, on the same metadata; importing them here makes every table known wherever the schema is read.
+from custody.db import audit_tables, storage_tables  # noqa: E402, F401

@@ -57,6 +57,10 @@ class Lookups(Protocol):
         """The users who acted on, witnessed or received the item in any event so far."""
         ...
 
+    def open_discrepancies(self, item_id: int) -> int:
+        """How many audit discrepancies about the item are open."""
+        ...
+
 
 @dataclass(frozen=True)
 class Attempt:

@@ -56,8 +56,11 @@ def fill(disk: Path) -> Path:
     there is room), so that the next act must grow a file and cannot fit in frames the log still has."""
     database = disk / "custody.sqlite"
     if database.exists():
-        with contextlib.closing(sqlite3.connect(database, timeout=10)) as con, contextlib.suppress(
-            sqlite3.OperationalError  # no room left to checkpoint into: the log cannot grow either
+        with (
+            contextlib.closing(sqlite3.connect(database, timeout=10)) as con,
+            contextlib.suppress(
+                sqlite3.OperationalError  # no room left to checkpoint into: the log cannot grow either
+            ),
         ):
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     filler = disk / "filler"

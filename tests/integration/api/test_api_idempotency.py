@@ -213,9 +213,13 @@ def test_adding_a_station_takes_an_idempotency_key_and_never_keeps_the_station_k
     assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
     assert retry.json() == {"station": first.json()["station"], "key": None}
     with api.custody.engine.connect() as conn:
-        logged = conn.exec_driver_sql(
-            "SELECT status FROM access_log WHERE method = 'POST' AND path = '/api/v1/stations' ORDER BY seq"
-        ).scalars().all()
+        logged = (
+            conn.exec_driver_sql(
+                "SELECT status FROM access_log WHERE method = 'POST' AND path = '/api/v1/stations' ORDER BY seq"
+            )
+            .scalars()
+            .all()
+        )
     assert logged[-2:] == [201, 201]  # the retry is recorded too, as every request is
     other = {**body, "devices": ["scanner-2"]}
     problem(api.client.post("/api/v1/stations", headers=admin, json=other), 409, "idempotency-conflict")

@@ -149,4 +149,3 @@ def test_a_reload_with_a_broken_configuration_stays_held_and_says_why(api, tmp_p
     assert delivery.held is not None
     assert seen.events("reload_failed") and "service.key is missing" in seen.warnings[-1]
     assert outbox.counts() == {"pending": 1, "answered": 0}
-

@@ -31,9 +31,7 @@ def test_a_scan_is_a_sighting_that_changes_nothing_about_the_item(custody, gun):
     sighting = item.history[-1]
     assert sighting.event_type == "sighted" and sighting.seq == answer["seq"]
     assert (sighting.station, sighting.device, sighting.actor) == ("ng-desk-1", "scanner-1", None)
-    assert (
-        sighting.payload["location"] == "南关区物证室 1号台" and sighting.payload["symbology"] == "C0"
-    )
+    assert sighting.payload["location"] == "南关区物证室 1号台" and sighting.payload["symbology"] == "C0"
     assert custody.ledger.verify().ok and replay(custody.store)[1] == []
 
 

@@ -41,9 +41,7 @@ def database_url(request, tmp_path, sqlite_template):  # one back end: the bindi
     return f"sqlite:///{path}"
 
 
-def test_written_tag_is_bound_to_its_item(
-    custody, monitor: EventLog, tags: MakeTag, database_url, passwords
-):
+def test_written_tag_is_bound_to_its_item(custody, monitor: EventLog, tags: MakeTag, database_url, passwords):
     clerk = custody.users.actor("ng-clerk")
     custody.cases.open(clerk, "K-TAG")
     gun = custody.items.register_firearm(clerk, "K-TAG", FirearmIntake("手枪", "54式", "1", "7.62mm", True))

@@ -16,9 +16,16 @@ def test_every_item_act_has_source_states_and_every_act_by_a_person_has_roles():
         assert t.roles or (event is EventType.SIGHTED and not t.changes_item)
 
 
-def test_nothing_but_a_correction_or_a_sighting_happens_to_a_destroyed_item():
+def test_nothing_but_a_correction_or_a_record_that_changes_nothing_happens_to_a_destroyed_item():
     allowed = {e for e, t in TRANSITIONS.items() if ItemState.DESTROYED in t.sources}
-    assert allowed == {EventType.CORRECTED, EventType.SIGHTED}
+    assert allowed == {
+        EventType.CORRECTED,
+        EventType.SIGHTED,
+        EventType.AUDIT_SEEN,
+        EventType.AUDITED,
+        EventType.DISCREPANCY_RESOLVED,
+    }
+    assert all(not TRANSITIONS[e].changes_item for e in allowed - {EventType.CORRECTED})
 
 
 def test_check_out_and_return_are_each_others_inverse():

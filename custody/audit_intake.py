@@ -1,0 +1,292 @@
+"""Reads into an open audit round: barcode scans, tag reads (a handheld sweeping a shelf reads the same
+seal tags many times) and codes typed by hand with a reason, from the auditor or from the station bound
+to the audit.
+
+A batch is one writer transaction: every good read is committed before the answer, and each read gets
+its own answer (:class:`~custody.audit_records.ReadOutcome`): ``recorded`` (the first read of its code or
+tag in the audit), ``repeat`` (counted), or ``refused`` (a malformed read: nothing written for it, the
+others stand). Reads are deduplicated per audit; the ledger gets one ``audit_seen`` event per distinct
+item seen (by itself or through its seal), with the seal, the place, the tamper status and how many
+times the batch read it, and another when a later read finds the seal's loop open. A location code says
+where the next reads of the batch are. While the audit is blind the answers name nothing the records
+expect: only what was read and whether it is known.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.engine import Connection
+
+from custody import lifecycle
+from custody.actors import Actor, actor_from_row
+from custody.audit_records import Audit, ReadIn, ReadOutcome
+from custody.audits import Audits
+from custody.codes import LocationCode, classify
+from custody.db.audit_tables import AuditReadRow
+from custody.db.storage_tables import SealItemRow, SealRow
+from custody.db.tables import ItemRow, StationRow, UserRow
+from custody.errors import CustodyError, InvalidInput, Message, TransitionRefused, UnknownAudit
+from custody.intake import clean_text
+from custody.lifecycle.items import normal_uid
+from custody.list_acts import record_act
+from custody.model import EventType
+from custody.records import Item
+from custody.scans import TAMPER_LOOPS, TAMPER_UNKNOWN
+
+NOT_READING = Message(
+    "audit.not_reading", "audit {audit_id} takes no reads now: its round {round} is submitted"
+)
+TOO_MANY = Message("audit.too_many_reads", "{count} reads at once; at most {limit}")
+NOTHING_READ = Message("audit.empty_read", "a read names a code or a tag UID")
+MANUAL_NEEDS_REASON = Message("audit.manual_reason", "a code typed by hand needs a reason")
+NO_AUDIT_FOR_STATION = Message("audit.station_not_auditing", "station {name} reads for no open audit")
+
+MAX_READS = 500  # per call; the HTTP batch takes at most 50
+_WORSE = {None: 0, "not_measured": 0, "unreadable": 0, "closed": 1, "open": 2}
+
+_reads = cast(Table, AuditReadRow.__table__)
+_items = cast(Table, ItemRow.__table__)
+_seals = cast(Table, SealRow.__table__)
+_seal_items = cast(Table, SealItemRow.__table__)
+_users = cast(Table, UserRow.__table__)
+_stations = cast(Table, StationRow.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """What one read names: its key, kind and code, the items it reaches, the seal it is of."""
+
+    key: str
+    kind: str
+    code: str
+    uid: str | None
+    items: tuple[Item, ...]
+    seal_no: str | None
+
+
+class AuditIntake:
+    """Reads into audits, over :class:`Audits`."""
+
+    def __init__(self, audits: Audits) -> None:
+        self.audits = audits
+        self.store = audits.store
+
+    def read(
+        self, actor: Actor, audit_id: int, reads: Sequence[ReadIn], station: str = "", device: str = ""
+    ) -> list[ReadOutcome]:
+        """Take the auditor's reads into their audit's open round."""
+        _limit(reads)
+
+        def change(conn: Connection) -> list[ReadOutcome]:
+            audit = self.audits._carried_on(conn, actor, audit_id)
+            return self._take(conn, audit, actor, reads, None, station, device)
+
+        return self.store.write(change)
+
+    def read_at_station(
+        self, station: str, device: str, reads: Sequence[ReadIn]
+    ) -> tuple[Audit, list[ReadOutcome]]:
+        """Take a station's reads into the audit it is bound to, on behalf of the auditor who opened it."""
+        _limit(reads)
+
+        def change(conn: Connection) -> tuple[Audit, list[ReadOutcome]]:
+            audit = self.audits.for_station(conn, station)
+            if audit is None:
+                raise UnknownAudit(NO_AUDIT_FOR_STATION, name=station)
+            row = conn.execute(select(_users).where(_users.c.id == audit.opened_by_id)).mappings().one()
+            place = conn.execute(
+                select(_stations.c.location_code).where(_stations.c.name == station)
+            ).scalar_one_or_none()
+            taken = self._take(conn, audit, actor_from_row(row), reads, place, station, device)
+            return audit, taken
+
+        return self.store.write(change)
+
+    # ------------------------------------------------------------------------------------- helpers
+
+    def _take(
+        self,
+        conn: Connection,
+        audit: Audit,
+        actor: Actor,
+        reads: Sequence[ReadIn],
+        place: str | None,
+        station: str,
+        device: str,
+    ) -> list[ReadOutcome]:
+        if not audit.reading:
+            raise TransitionRefused(NOT_READING, audit_id=audit.id, round=audit.round)
+        now = self.store.now_us()
+        transition = lifecycle.transition_for(EventType.AUDIT_SEEN)
+        named: list[tuple[ReadIn, _Named, str | None, str | None] | ReadOutcome] = []
+        for read in reads:
+            try:
+                tamper = _tamper(read.tamper)
+                reason = clean_text(read.reason, "reason") if read.source == "manual" else None
+                if read.source == "manual" and not reason:
+                    raise InvalidInput(MANUAL_NEEDS_REASON, "reason")
+                if read.location_code is not None:
+                    place = str(LocationCode.parse(read.location_code))
+                what = self._name(conn, actor, read)
+            except CustodyError as refused:
+                named.append(
+                    ReadOutcome("refused", "unknown", str(read.code or read.uid or "")[:64], refused=refused)
+                )
+                continue
+            if what.kind == "location":
+                place = what.code
+            named.append((read, what, place, tamper))
+        counts = Counter(item[1].key for item in named if not isinstance(item, ReadOutcome))
+        seen_before = _items_seen(conn, audit.id)
+        outcomes: list[ReadOutcome] = []
+        for entry in named:
+            if isinstance(entry, ReadOutcome):
+                outcomes.append(entry)
+                continue
+            read, what, at, tamper = entry
+            stored = conn.execute(
+                select(_reads.c.id, _reads.c.tamper, _reads.c.opened_before).where(
+                    _reads.c.audit_id == audit.id, _reads.c.read_key == what.key
+                )
+            ).first()
+            worse = stored is not None and (
+                _WORSE[tamper] > _WORSE[stored[1]] or (read.opened_before is True and stored[2] is not True)
+            )
+            if stored is None:
+                conn.execute(insert(_reads).values(**_row(audit, read, what, at, tamper, now, actor)))
+            else:
+                values: dict[str, Any] = {"read_count": _reads.c.read_count + 1, "last_at_us": now}
+                if worse:
+                    values.update(tamper=tamper, opened_before=read.opened_before)
+                conn.execute(update(_reads).where(_reads.c.id == stored[0]).values(**values))
+            for item in what.items:
+                if item.id in seen_before and not worse:
+                    continue
+                seen_before.add(item.id)
+                payload = {
+                    "audit_id": audit.id,
+                    "seal_no": what.seal_no,
+                    "location": at,
+                    "tamper": tamper,
+                    "read_count": counts[what.key],
+                    "source": read.source,
+                }
+                record_act(conn, transition, item, payload, actor, now, station, device, None)
+            outcomes.append(
+                ReadOutcome(
+                    "recorded" if stored is None else "repeat",
+                    what.kind,
+                    what.code,
+                    known=bool(what.items) or what.kind == "location",
+                    names=() if audit.hidden else tuple(i.evidence_no for i in what.items),
+                    tamper=tamper,
+                )
+            )
+        return outcomes
+
+    def _name(self, conn: Connection, actor: Actor, read: ReadIn) -> _Named:
+        """What the read names, in the actor's scope (outside it: nothing known)."""
+        if read.uid is not None:
+            uid = normal_uid(read.uid)
+            item = conn.execute(select(_items).where(_items.c.tag_uid == uid)).mappings().first()
+            if item is not None and self.store.sees(actor, item["unit_code"], conn):
+                return _Named(
+                    f"uid:{uid}", "evidence", item["evidence_no"], uid, (Item.from_row(item),), None
+                )
+            seal_no = conn.execute(
+                select(_seals.c.seal_no).where(_seals.c.tag_uid == uid)
+            ).scalar_one_or_none()
+            if seal_no is not None:
+                return self._seal(conn, actor, f"uid:{uid}", seal_no, uid)
+            if not read.text:
+                return _Named(f"uid:{uid}", "unknown", uid, uid, (), None)
+            scanned = classify(read.text)
+            key = f"uid:{uid}"
+        else:
+            if read.code is None:
+                raise InvalidInput(NOTHING_READ, "code")
+            scanned = classify(read.code)
+            uid = None
+            key = ""
+        if scanned.error is not None and scanned.kind != "unknown":
+            raise scanned.error
+        key = key or scanned.value
+        if scanned.kind == "evidence":
+            item = (
+                conn.execute(select(_items).where(_items.c.evidence_no == scanned.value)).mappings().first()
+            )
+            if item is None or not self.store.sees(actor, item["unit_code"], conn):
+                return _Named(key, "evidence", scanned.value, uid, (), None)
+            return _Named(key, "evidence", scanned.value, uid, (Item.from_row(item),), None)
+        if scanned.kind == "seal":
+            return self._seal(conn, actor, key, scanned.value, uid)
+        return _Named(key, scanned.kind, scanned.value, uid, (), None)
+
+    def _seal(self, conn: Connection, actor: Actor, key: str, seal_no: str, uid: str | None) -> _Named:
+        seal = conn.execute(
+            select(_seals.c.id, _seals.c.unit_code, _seals.c.status).where(_seals.c.seal_no == seal_no)
+        ).first()
+        if seal is None or not self.store.sees(actor, seal[1], conn):
+            return _Named(key, "seal", seal_no, uid, (), None)
+        rows = conn.execute(
+            select(_items)
+            .join(_seal_items, _seal_items.c.item_id == _items.c.id)
+            .where(_seal_items.c.seal_id == seal[0], _items.c.seal_no == seal_no)
+        ).mappings()
+        return _Named(key, "seal", seal_no, uid, tuple(Item.from_row(r) for r in rows), seal_no)
+
+
+def _limit(reads: Sequence[ReadIn]) -> None:
+    if not reads or len(reads) > MAX_READS:
+        raise InvalidInput(TOO_MANY, "reads", count=len(reads), limit=MAX_READS)
+
+
+def _tamper(value: str | None) -> str | None:
+    if value is not None and value not in TAMPER_LOOPS:
+        raise InvalidInput(TAMPER_UNKNOWN, "tamper", allowed=", ".join(TAMPER_LOOPS))
+    return value
+
+
+def _items_seen(conn: Connection, audit_id: int) -> set[int]:
+    """The items an earlier read of the audit named (by themselves or through their seal)."""
+    direct = set(
+        conn.execute(
+            select(_reads.c.item_id).where(_reads.c.audit_id == audit_id, _reads.c.item_id.is_not(None))
+        ).scalars()
+    )
+    sealed = conn.execute(
+        select(_seal_items.c.item_id)
+        .join(_seals, _seals.c.id == _seal_items.c.seal_id)
+        .join(_reads, _reads.c.seal_no == _seals.c.seal_no)
+        .where(_reads.c.audit_id == audit_id)
+    ).scalars()
+    return direct | set(sealed)
+
+
+def _row(
+    audit: Audit, read: ReadIn, what: _Named, at: str | None, tamper: str | None, now: int, actor: Actor
+) -> dict[str, Any]:
+    return {
+        "audit_id": audit.id,
+        "round": audit.round,
+        "read_key": what.key,
+        "source": read.source,
+        "kind": what.kind,
+        "code": what.code[:64],
+        "uid": what.uid,
+        "item_id": what.items[0].id if what.kind == "evidence" and what.items else None,
+        "seal_no": what.seal_no,
+        "location_code": at,
+        "tamper": tamper,
+        "opened_before": read.opened_before,
+        "read_count": 1,
+        "first_at_us": now,
+        "last_at_us": now,
+        "entered_by_id": actor.id if read.source == "manual" else None,
+        "reason": clean_text(read.reason, "reason") if read.source == "manual" else None,
+    }

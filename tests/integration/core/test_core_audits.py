@@ -1,0 +1,237 @@
+"""Audits of the sealed store on SQLite and PostgreSQL: an independent auditor opens a session over the
+Nanguan store, reads seals and codes into it, submits and closes; the reconciliation finds exactly what
+was planted (a withheld seal, a cut seal loop, an item of no store, an unknown code, a seal apart from
+an item); the discrepancies are resolved by their owner before a second auditor, a loss takes the item
+out of the store and marks it for a full audit; the ledger verifies and replays after each step."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+from seal_world import SHELF_1, SHELF_2, accepted_items, add_locations, assert_ledger_sound
+from sqlalchemy import text
+
+from custody.actors import Actor
+from custody.audit_records import ReadIn
+from custody.audit_sampling import sample_size
+from custody.db.lookups import ConnectionLookups
+from custody.errors import (
+    InvalidInput,
+    NotPermitted,
+    TransitionRefused,
+    UnknownAudit,
+    UnknownItem,
+    UnknownSeal,
+)
+from custody.intake import FirearmIntake
+from custody.lifecycle import Attempt
+from custody.lifecycle.audits import no_open_discrepancy
+from custody.model import (
+    AuditMode,
+    AuditStatus,
+    Department,
+    DiscrepancyStatus,
+    EventType,
+    Finding,
+    ItemState,
+    Resolution,
+    Role,
+)
+from custody.services import Custody
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def store(custody: Custody) -> Custody:
+    add_locations(custody)
+    custody.users.add("ng-auditor2", "南关督察二", "220102", Department.INSPECTION, {Role.AUDITOR})
+    custody.users.add("ng-witness", "南关见证人", "220102", Department.POLICE_STATION, {Role.INVESTIGATOR})
+    return custody
+
+
+def sealed(custody: Custody, count: int, location: str = SHELF_1) -> list[tuple[str, list[str]]]:
+    """``count`` seals of the Nanguan store, each over a firearm and a lot of a new case, witnessed by
+    a police-station officer: (seal number, evidence numbers)."""
+    custodian = custody.users.actor("ng-custodian")
+    witness = custody.users.actor("ng-witness")
+    made = []
+    for _ in range(count):
+        numbers = [i.evidence_no for i in accepted_items(custody, 2)]
+        seal = custody.seals.create(custodian, location, numbers, witness)
+        made.append((seal.seal_no, numbers))
+    return made
+
+
+def auditor(custody: Custody, name: str = "ng-auditor") -> Actor:
+    return custody.users.actor(name)
+
+
+def test_a_full_audit_finds_exactly_what_was_planted(store: Custody):
+    seals = sealed(store, 4)
+    clerk = store.users.actor("ng-clerk")
+    store.cases.open(clerk, "K-AUDIT-LOOSE")
+    loose = store.items.register_firearm(
+        clerk, "K-AUDIT-LOOSE", FirearmIntake("手枪", "54式", "9", "7.62mm", True)
+    )
+    me = auditor(store)
+    audit = store.audits.open(me, "220102", mode=AuditMode.FULL, seed="7")
+    assert (audit.status, audit.round, audit.submitted_round) == (AuditStatus.OPEN, 1, 0)
+    reads = [
+        ReadIn(code=seals[0][0], location_code=SHELF_1),
+        ReadIn(code=seals[0][0], location_code=SHELF_1),  # a repeat: counted, no second event
+        ReadIn(code=seals[1][0], location_code=SHELF_1, uid=None),
+        ReadIn(code=seals[2][0], location_code=SHELF_2),  # on the wrong shelf
+        ReadIn(code=loose.evidence_no, location_code=SHELF_1),  # in case custody, not in the store
+        ReadIn(code="XYZ-NOT-A-CODE", location_code=SHELF_1),
+        ReadIn(code="F220102202600000999", location_code=SHELF_1),  # evidence-shaped, bad check digits
+    ]
+    taken = store.audit_reads.read(me, audit.id, reads)
+    assert [t.status for t in taken] == [
+        "recorded",
+        "repeat",
+        "recorded",
+        "recorded",
+        "recorded",
+        "recorded",
+        "refused",
+    ]
+    assert taken[-1].refused is not None and isinstance(taken[-1].refused, InvalidInput)
+    assert sorted(taken[0].names) == sorted(seals[0][1])
+    assert (taken[5].kind, taken[5].known) == ("unknown", False)
+    seen = [
+        e
+        for number in seals[0][1]
+        for e in store.items.item(None, number).history
+        if e.event_type == EventType.AUDIT_SEEN
+    ]
+    assert len(seen) == 2 and all(e.payload["read_count"] == 2 for e in seen)
+    assert_ledger_sound(store)
+
+    submitted = store.audits.submit(me, audit.id)
+    assert not submitted.escalated and submitted.audit.submitted_round == 1
+    closed, outcome = store.audits.close(me, audit.id)
+    assert closed.status is AuditStatus.CLOSED and closed.closed_seq == store.ledger.head().seq
+    findings = {(d.finding, d.code) for d in outcome.discrepancies}
+    expected = {
+        *((Finding.MISSING, n) for n in seals[3][1]),
+        *((Finding.WRONG_PLACE, n) for n in seals[2][1]),
+        (Finding.UNEXPECTED, loose.evidence_no),
+        (Finding.UNKNOWN_CODE, "XYZ-NOT-A-CODE"),
+    }
+    assert findings == expected
+    assert sorted(o.code for o in outcome.found) == sorted(seals[0][1] + seals[1][1])
+    listed = store.discrepancies.list(me, "220102")
+    assert {(d.finding, d.code) for d in listed} == expected
+    assert all(d.status is DiscrepancyStatus.OPEN for d in listed)
+    custodian = store.users.actor("ng-custodian")
+    assert {d.owner for d in listed} == {"ng-custodian"}
+    audited = [e for e in store.items.item(None, seals[3][1][0]).history if e.event_type == EventType.AUDITED]
+    assert [e.payload["finding"] for e in audited] == ["missing"]
+    assert_ledger_sound(store)
+
+    # resolved by the owner before another auditor; a loss takes the item out of the store
+    missing = next(d for d in listed if d.code == seals[3][1][0])
+    with pytest.raises(TransitionRefused):
+        store.discrepancies.resolve(custodian, missing.id, "reported_lost", "not found", custodian)
+    other = auditor(store, "ng-auditor2")
+    head = store.ledger.head()
+    with pytest.raises(NotPermitted):
+        store.discrepancies.resolve(other, missing.id, "reported_lost", "not found", me)
+    assert store.ledger.head() == head
+    resolved = store.discrepancies.resolve(custodian, missing.id, "reported_lost", "库内遍寻未见", other)
+    assert (resolved.status, resolved.resolution) == (DiscrepancyStatus.RESOLVED, Resolution.REPORTED_LOST)
+    lost = store.items.item(None, seals[3][1][0])
+    assert (lost.state, lost.seal_no) == (ItemState.LOST, None)
+    assert lost.history[-1].event_type == EventType.REPORTED_LOST
+    with pytest.raises(TransitionRefused):
+        store.audits.open(other, "220102", mode=AuditMode.SAMPLE)  # marked for a full audit
+    assert_ledger_sound(store)
+
+
+def test_a_sample_draws_the_sized_sample_in_the_seeds_order(store: Custody):
+    seals = sealed(store, 6)
+    me = auditor(store)
+    audit = store.audits.open(me, "220102", mode=AuditMode.SAMPLE, seed="20261203")
+    with store.store.reading() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT i.evidence_no, c.category, c.rank, c.drawn_round FROM audit_candidates c "
+                "JOIN items i ON i.id = c.item_id WHERE c.audit_id = :audit"
+            ),
+            {"audit": audit.id},
+        ).all()
+    numbers = [n for _seal, pair in seals for n in pair]
+    assert sorted(r[0] for r in rows) == sorted(numbers)
+    for category in ("firearm", "ammunition"):
+        mine = sorted((r for r in rows if r[1] == category), key=lambda r: r[2])
+        order = sorted(
+            (r[0] for r in mine), key=lambda n: hashlib.sha256(b"20261203" + n.encode()).hexdigest()
+        )
+        assert [r[0] for r in mine] == order
+        assert sum(1 for r in mine if r[3] == 1) == sample_size(len(mine))
+
+
+def test_the_auditor_is_independent_of_the_store(store: Custody):
+    custodian = store.users.actor("ng-custodian")
+    numbers = [i.evidence_no for i in accepted_items(store, 2)]
+    me = auditor(store)
+    store.seals.create(custodian, SHELF_1, numbers, me)  # the auditor witnessed the seal
+    with pytest.raises(TransitionRefused) as refused:
+        store.audits.open(me, "220102", mode=AuditMode.FULL)
+    assert refused.value.key == "audit.not_independent"
+    assert store.audits.open(auditor(store, "ng-auditor2"), "220102", mode=AuditMode.FULL).id > 0
+    with pytest.raises(NotPermitted):
+        store.audits.open(custodian, "220102", mode=AuditMode.FULL)
+    with pytest.raises(UnknownAudit):
+        store.audits.get(store.users.actor("kc-clerk"), 1)
+
+
+def test_a_blind_audit_hides_the_records_from_its_auditor_until_the_round_is_submitted(store: Custody):
+    seals = sealed(store, 2)
+    me = auditor(store)
+    other = auditor(store, "ng-auditor2")
+    number = seals[0][1][0]
+    audit = store.audits.open(me, "220102", [SHELF_1], mode=AuditMode.FULL, blind=True)
+    with pytest.raises(UnknownItem):
+        store.items.item(me, number)
+    with pytest.raises(UnknownSeal):
+        store.seals.show(me, seals[0][0])
+    assert number not in {i.evidence_no for i in store.queries.items(me, limit=200).rows}
+    assert store.items.item(other, number).evidence_no == number  # anyone else sees it
+    taken = store.audit_reads.read(me, audit.id, [ReadIn(code=seals[0][0], location_code=SHELF_1)])
+    assert (taken[0].status, taken[0].kind, taken[0].known, taken[0].names) == ("recorded", "seal", True, ())
+    store.audits.submit(me, audit.id)
+    assert store.items.item(me, number).evidence_no == number
+    assert number in {i.evidence_no for i in store.queries.items(me, limit=200).rows}
+
+
+def test_an_open_discrepancy_refuses_the_act_towards_destruction(store: Custody):
+    (seal_no, numbers), _ = sealed(store, 2)
+    me = auditor(store)
+    audit = store.audits.open(me, "220102", mode=AuditMode.FULL)
+    store.audit_reads.read(me, audit.id, [ReadIn(code=seal_no, location_code=SHELF_1)])
+    store.audits.submit(me, audit.id)
+    store.audits.close(me, audit.id)
+    missing = next(d for d in store.discrepancies.list(me) if d.finding is Finding.MISSING)
+    clean = store.items.item(None, numbers[0])
+    held = store.items.item(None, missing.code)
+    with store.store.reading() as conn:
+        lookups = ConnectionLookups(conn)
+        for item, refused in ((held, True), (clean, False)):
+            attempt = Attempt(EventType.AUDITED, item, me, {}, TODAY, lookups)
+            if refused:
+                with pytest.raises(TransitionRefused) as error:
+                    no_open_discrepancy(attempt)
+                assert error.value.key == "audit.open_discrepancy"
+            else:
+                no_open_discrepancy(attempt)
+    custodian = store.users.actor("ng-custodian")
+    store.discrepancies.resolve(
+        custodian, missing.id, "found_elsewhere", "在2号架找到", auditor(store, "ng-auditor2")
+    )
+    with store.store.reading() as conn:
+        no_open_discrepancy(Attempt(EventType.AUDITED, held, me, {}, TODAY, ConnectionLookups(conn)))
+    assert_ledger_sound(store)
