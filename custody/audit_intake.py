@@ -19,24 +19,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from custody import lifecycle
 from custody.actors import Actor, actor_from_row
+from custody.audit_queries import open_audit_of_station
 from custody.audit_records import Audit, ReadIn, ReadOutcome
 from custody.audits import Audits
 from custody.codes import LocationCode, classify
 from custody.db.audit_tables import AuditReadRow
 from custody.db.storage_tables import SealItemRow, SealRow
-from custody.db.tables import ItemRow, StationRow, UserRow
+from custody.db.tables import EventRow, ItemRow, StationRow, UserRow
 from custody.errors import CustodyError, InvalidInput, Message, TransitionRefused, UnknownAudit
 from custody.intake import clean_text
 from custody.lifecycle.items import normal_uid
 from custody.list_acts import record_act
 from custody.model import EventType
 from custody.records import Item
-from custody.scans import TAMPER_LOOPS, TAMPER_UNKNOWN
+from custody.scans import TAMPER_LOOPS, TAMPER_UNKNOWN, Scan
 
 NOT_READING = Message(
     "audit.not_reading", "audit {audit_id} takes no reads now: its round {round} is submitted"
@@ -54,6 +55,7 @@ _items = cast(Table, ItemRow.__table__)
 _seals = cast(Table, SealRow.__table__)
 _seal_items = cast(Table, SealItemRow.__table__)
 _users = cast(Table, UserRow.__table__)
+_events = cast(Table, EventRow.__table__)
 _stations = cast(Table, StationRow.__table__)
 
 
@@ -106,6 +108,47 @@ class AuditIntake:
             return audit, taken
 
         return self.store.write(change)
+
+    def of_scan(
+        self, conn: Connection, station: str, scan: Scan, uid: str | None, place: str | None
+    ) -> tuple[dict[str, Any], int] | None:
+        """:meth:`at_station` for a scan posted to the scan intake (the hook :class:`Scans` calls)."""
+        read = ReadIn(
+            code=scan.code,
+            uid=uid,
+            text=scan.text,
+            tamper=scan.tamper,
+            opened_before=scan.tamper_opened_before,
+            source="tag" if uid else "scan",
+        )
+        return self.at_station(conn, station, scan.device, read, place)
+
+    def at_station(
+        self, conn: Connection, station: str, device: str, read: ReadIn, place: str | None
+    ) -> tuple[dict[str, Any], int] | None:
+        """A station's scan, in the scan's own transaction: None when the station reads for no open audit
+        (the scan is a sighting as usual); otherwise the read taken into the audit, answered as the scan's
+        answer with the ledger point to keep in its receipt. A refused read raises its refusal."""
+        audit_id = open_audit_of_station(conn, station)
+        if audit_id is None:
+            return None
+        audit = self.audits._read(conn, None, audit_id)
+        row = conn.execute(select(_users).where(_users.c.id == audit.opened_by_id)).mappings().one()
+        outcome = self._take(conn, audit, actor_from_row(row), [read], place, station, device)[0]
+        if outcome.refused is not None:
+            raise outcome.refused
+        answer: dict[str, Any] = {
+            "kind": outcome.kind,
+            "code": outcome.code,
+            "audit_id": audit.id,
+            "audit_read": outcome.status,
+            "known": outcome.known,
+            "station": station,
+        }
+        if not audit.hidden:
+            answer["evidence_nos"] = list(outcome.names)
+        head = conn.execute(select(func.max(_events.c.seq))).scalar_one()
+        return answer, int(head or 0)
 
     # ------------------------------------------------------------------------------------- helpers
 

@@ -204,12 +204,18 @@ def _checked(scan: Scan) -> tuple[Scanned | None, str | None]:
     return scanned, uid
 
 
+# A station's scan taken into the open audit the station reads for (None: it reads for none): the
+# answer and the ledger point for its receipt (:meth:`custody.services.Custody` wires the audits in).
+AuditReads = Callable[[Connection, str, "Scan", str | None, str | None], tuple[dict[str, Any], int] | None]
+
+
 class Scans:
     """Sightings: a station's (or a desk user's) scans recorded in the ledger, each exactly once."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, audits: AuditReads | None = None) -> None:
         self.store = store
         self._require_live = require_live
+        self._audits = audits
 
     def record(self, source: ScanSource, scan: Scan) -> dict[str, Any]:
         """Record the scan and return the answer (also the answer to every retry of it)."""
@@ -232,7 +238,7 @@ class Scans:
         scan = _cleaned(scan)
         scanned, uid = _checked(scan)
         digest = scan.digest()
-        store, require_live = self.store, self._require_live
+        store, require_live, audits = self.store, self._require_live, self._audits
 
         def change(conn: Connection) -> dict[str, Any]:
             location = source.location
@@ -244,6 +250,10 @@ class Scans:
                     raise IdempotencyConflict(SCAN_KEY_REUSED, key=scan.idempotency_key)
                 return {**json.loads(found[1]), "replayed": True}
             sighting = _Sighting(conn, store, source, scan, uid, location)
+            if audits is not None and source.station_id is not None:  # a station reading for an audit
+                taken = audits(conn, source.name, scan, uid, location)
+                if taken is not None:
+                    return sighting.answered(*taken, digest)
             if scanned is None or scanned.kind == "evidence":
                 number = "" if scanned is None else scanned.value
                 item = _find(conn, store, source, number, uid)

@@ -49,7 +49,6 @@ class Custody:
         self.cases = Cases(self.store)
         self.items = Items(self.store, self.cases)
         self.handovers = Handovers(self.store, self.items, self.cases)
-        self.scans = Scans(self.store)
         self.ledger = Ledger(self.store)
         self.queries = Queries(self.store)
         self.passwords = Passwords(self.store)
@@ -62,6 +61,7 @@ class Custody:
         self.seals = Seals(self.store, self.items, self.locations)
         self.audits = Audits(self.store, self.locations)
         self.audit_reads = AuditIntake(self.audits)
+        self.scans = Scans(self.store, self.audit_reads.of_scan)
         self.discrepancies = Discrepancies(self.store)
 
     @classmethod

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from custody.actors import Actor
 from custody.audit_records import ReadIn
 from custody.audit_sampling import sample_size
+from custody.credentials import digest
 from custody.db.lookups import ConnectionLookups
 from custody.errors import (
     InvalidInput,
@@ -39,6 +40,7 @@ from custody.model import (
     Resolution,
     Role,
 )
+from custody.scans import Scan, ScanSource
 from custody.services import Custody
 
 TODAY = date(2026, 3, 2)
@@ -234,4 +236,39 @@ def test_an_open_discrepancy_refuses_the_act_towards_destruction(store: Custody)
     )
     with store.store.reading() as conn:
         no_open_discrepancy(Attempt(EventType.AUDITED, held, me, {}, TODAY, ConnectionLookups(conn)))
+    assert_ledger_sound(store)
+
+
+def test_a_station_bound_to_an_audit_reads_into_it(store: Custody):
+    seals = sealed(store, 2)
+    admin = store.users.actor("admin")
+    station, key = store.stations.add(admin, "ng-audit-hh", "220102", Department.INSPECTION, ("hh-1",))
+    source = ScanSource(station.name, "220102", station_id=station.id, key_sha256=digest(key))
+    me = auditor(store)
+    audit = store.audits.open(me, "220102", [SHELF_1], mode=AuditMode.FULL, station=station.name)
+    with pytest.raises(TransitionRefused) as busy:
+        store.audits.open(auditor(store, "ng-auditor2"), "220102", mode=AuditMode.FULL, station=station.name)
+    assert busy.value.key == "audit.station_busy"
+    answer = store.scans.record(source, Scan("hh-1", "k-1", code=seals[0][0]))
+    assert (answer["audit_id"], answer["audit_read"], answer["kind"]) == (audit.id, "recorded", "seal")
+    assert sorted(answer["evidence_nos"]) == sorted(seals[0][1])
+    again = store.scans.record(source, Scan("hh-1", "k-1", code=seals[0][0]))  # a retry: the receipt
+    assert again["replayed"] is True and again["audit_read"] == "recorded"
+    repeat = store.scans.record(source, Scan("hh-1", "k-2", code=seals[0][0]))  # a second read
+    assert repeat["audit_read"] == "repeat"
+    head = store.ledger.head()
+    with pytest.raises(InvalidInput):
+        store.scans.record(source, Scan("hh-1", "k-3", code="F220102202600000999"))
+    assert store.ledger.head() == head
+    history = store.items.item(None, seals[0][1][0]).history
+    assert [e.event_type for e in history].count(EventType.SIGHTED) == 0
+    assert [e.event_type for e in history].count(EventType.AUDIT_SEEN) == 1
+    assert history[-1].station == station.name and history[-1].payload["read_count"] == 1
+    store.audits.submit(me, audit.id)
+    with pytest.raises(TransitionRefused) as submitted:
+        store.scans.record(source, Scan("hh-1", "k-4", code=seals[1][0]))
+    assert submitted.value.key == "audit.not_reading"
+    store.audits.close(me, audit.id)
+    after = store.scans.record(source, Scan("hh-1", "k-5", code=seals[1][0]))  # a sighting again
+    assert "audit_id" not in after and after["kind"] == "seal"
     assert_ledger_sound(store)
