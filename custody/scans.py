@@ -236,9 +236,15 @@ class Scans:
 
     def _sighting(self, source: ScanSource, scan: Scan) -> Callable[[Connection], dict[str, Any]]:
         scan = _cleaned(scan)
-        scanned, uid = _checked(scan)
-        digest = scan.digest()
         store, require_live, audits = self.store, self._require_live, self._audits
+        unknown: InvalidEvidenceNumber | None = None
+        try:
+            scanned, uid = _checked(scan)
+        except InvalidEvidenceNumber as refused:  # a code of no known kind: a finding, for an audit
+            if audits is None or source.station_id is None or refused.key != UNKNOWN_CODE.key:
+                raise
+            scanned, uid, unknown = None, normal_uid(scan.uid) if scan.uid is not None else None, refused
+        digest = scan.digest()
 
         def change(conn: Connection) -> dict[str, Any]:
             location = source.location
@@ -254,6 +260,8 @@ class Scans:
                 taken = audits(conn, source.name, scan, uid, location)
                 if taken is not None:
                     return sighting.answered(*taken, digest)
+            if unknown is not None:
+                raise unknown
             if scanned is None or scanned.kind == "evidence":
                 number = "" if scanned is None else scanned.value
                 item = _find(conn, store, source, number, uid)

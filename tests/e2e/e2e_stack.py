@@ -375,3 +375,15 @@ class SimulatedTag:
         if self.process.poll() is None:
             self.command("quit", "stopped")
             self.process.wait(30)
+
+
+def bureau_on(request: pytest.FixtureRequest, directory: Path, backend: str, firearms: int = 3) -> Bureau:
+    """:func:`prepare_bureau` on SQLite or on a new PostgreSQL database of the test server (dropped
+    after the test)."""
+    url = None
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres")
+        name = server.create()
+        request.addfinalizer(lambda: server.drop(name))
+        url = server.database_url(name)
+    return prepare_bureau(directory, firearms=firearms, database_url=url)

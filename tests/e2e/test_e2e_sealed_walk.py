@@ -23,8 +23,8 @@ from e2e_stack import (
     Bureau,
     SimulatedTag,
     StationProcess,
+    bureau_on,
     environment,
-    prepare_bureau,
     station_config,
 )
 
@@ -45,13 +45,7 @@ def bureau(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bureau]:
     """The e2e bureau on either back end, with a closed case holding a firearm and an ammunition lot,
     the Nanguan custodian and inspector, the store's locations, the station bound to the store room,
     and a password for each person who acts."""
-    url = None
-    if request.param == "postgresql":
-        server = request.getfixturevalue("postgres")
-        name = server.create()
-        request.addfinalizer(lambda: server.drop(name))
-        url = server.database_url(name)
-    prepared = prepare_bureau(tmp_path / "bureau", firearms=1, database_url=url)
+    prepared = bureau_on(request, tmp_path / "bureau", request.param, firearms=1)
     custody = prepared.custody()
     try:
         admin = custody.users.actor("admin")

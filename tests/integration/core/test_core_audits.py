@@ -260,6 +260,8 @@ def test_a_station_bound_to_an_audit_reads_into_it(store: Custody):
     with pytest.raises(InvalidInput):
         store.scans.record(source, Scan("hh-1", "k-3", code="F220102202600000999"))
     assert store.ledger.head() == head
+    unknown = store.scans.record(source, Scan("hh-1", "k-6", code="NO SUCH CODE"))  # a finding here
+    assert (unknown["kind"], unknown["known"], unknown["audit_read"]) == ("unknown", False, "recorded")
     history = store.items.item(None, seals[0][1][0]).history
     assert [e.event_type for e in history].count(EventType.SIGHTED) == 0
     assert [e.event_type for e in history].count(EventType.AUDIT_SEEN) == 1
