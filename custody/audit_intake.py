@@ -14,7 +14,6 @@ expect: only what was read and whether it is known.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -165,7 +164,6 @@ class AuditIntake:
         if not audit.reading:
             raise TransitionRefused(NOT_READING, audit_id=audit.id, round=audit.round)
         now = self.store.now_us()
-        transition = lifecycle.transition_for(EventType.AUDIT_SEEN)
         named: list[tuple[ReadIn, _Named, str | None, str | None] | ReadOutcome] = []
         for read in reads:
             try:
@@ -184,8 +182,9 @@ class AuditIntake:
             if what.kind == "location":
                 place = what.code
             named.append((read, what, place, tamper))
-        counts = Counter(item[1].key for item in named if not isinstance(item, ReadOutcome))
         seen_before = _items_seen(conn, audit.id)
+        deferred = conn.info.get(SEEN_LATER)
+        seen = deferred if isinstance(deferred, SeenLater) else SeenLater()
         outcomes: list[ReadOutcome] = []
         for entry in named:
             if isinstance(entry, ReadOutcome):
@@ -208,6 +207,9 @@ class AuditIntake:
                     values.update(tamper=tamper, opened_before=read.opened_before)
                 conn.execute(update(_reads).where(_reads.c.id == stored[0]).values(**values))
             for item in what.items:
+                if seen.has(item.id):  # named again by this batch: one event, counted
+                    seen.again(item.id, tamper if worse else None)
+                    continue
                 if item.id in seen_before and not worse:
                     continue
                 seen_before.add(item.id)
@@ -216,10 +218,10 @@ class AuditIntake:
                     "seal_no": what.seal_no,
                     "location": at,
                     "tamper": tamper,
-                    "read_count": counts[what.key],
+                    "read_count": 1,
                     "source": read.source,
                 }
-                record_act(conn, transition, item, payload, actor, now, station, device, None)
+                seen.add(item, payload, actor, now, station, device)
             outcomes.append(
                 ReadOutcome(
                     "recorded" if stored is None else "repeat",
@@ -230,6 +232,8 @@ class AuditIntake:
                     tamper=tamper,
                 )
             )
+        if seen is not deferred:
+            seen.write(conn)
         return outcomes
 
     def _name(self, conn: Connection, actor: Actor, read: ReadIn) -> _Named:
@@ -282,6 +286,38 @@ class AuditIntake:
             .where(_seal_items.c.seal_id == seal[0], _items.c.seal_no == seal_no)
         ).mappings()
         return _Named(key, "seal", seal_no, uid, tuple(Item.from_row(r) for r in rows), seal_no)
+
+
+SEEN_LATER = "custody.audit_seen_later"  # a SeenLater in conn.info: a batch writes its events at the end
+
+
+class SeenLater:
+    """The ``audit_seen`` events of the reads taken so far: one per distinct item, counting every read
+    that named it; written by :meth:`write` (at once for a call of reads, at the end of a batch of
+    scans, :func:`custody.scan_batches.record_batch`)."""
+
+    def __init__(self) -> None:
+        self._events: dict[int, tuple[Item, dict[str, Any], Actor, int, str, str]] = {}
+
+    def has(self, item_id: int) -> bool:
+        return item_id in self._events
+
+    def add(
+        self, item: Item, payload: dict[str, Any], actor: Actor, now: int, station: str, device: str
+    ) -> None:
+        self._events[item.id] = (item, payload, actor, now, station, device)
+
+    def again(self, item_id: int, worse_tamper: str | None) -> None:
+        payload = self._events[item_id][1]
+        payload["read_count"] += 1
+        if worse_tamper is not None:
+            payload["tamper"] = worse_tamper
+
+    def write(self, conn: Connection) -> None:
+        transition = lifecycle.transition_for(EventType.AUDIT_SEEN)
+        for item, payload, actor, now, station, device in self._events.values():
+            record_act(conn, transition, item, payload, actor, now, station, device, None)
+        self._events.clear()
 
 
 def _limit(reads: Sequence[ReadIn]) -> None:

@@ -234,6 +234,10 @@ class Scans:
         """
         return await self.store.write_async(self._sighting(source, scan), also)
 
+    def prepared(self, source: ScanSource, scan: Scan) -> Callable[[Connection], dict[str, Any]]:
+        """The scan checked, as the change that records it (refusing a malformed scan now)."""
+        return self._sighting(source, scan)
+
     def _sighting(self, source: ScanSource, scan: Scan) -> Callable[[Connection], dict[str, Any]]:
         scan = _cleaned(scan)
         store, require_live, audits = self.store, self._require_live, self._audits

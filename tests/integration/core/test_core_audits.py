@@ -19,6 +19,7 @@ from custody.audit_sampling import sample_size
 from custody.credentials import digest
 from custody.db.lookups import ConnectionLookups
 from custody.errors import (
+    CustodyError,
     InvalidInput,
     NotPermitted,
     TransitionRefused,
@@ -40,6 +41,7 @@ from custody.model import (
     Resolution,
     Role,
 )
+from custody.scan_batches import record_batch
 from custody.scans import Scan, ScanSource
 from custody.services import Custody
 
@@ -273,4 +275,53 @@ def test_a_station_bound_to_an_audit_reads_into_it(store: Custody):
     store.audits.close(me, audit.id)
     after = store.scans.record(source, Scan("hh-1", "k-5", code=seals[1][0]))  # a sighting again
     assert "audit_id" not in after and after["kind"] == "seal"
+    assert_ledger_sound(store)
+
+
+def test_a_sweep_of_seal_tags_in_one_batch_is_one_event_per_item_and_each_read_answered(store: Custody):
+    seals = sealed(store, 2)
+    admin = store.users.actor("admin")
+    uids = ["04AB000000C001", "04AB000000C002"]
+    station, key = store.stations.add(admin, "ng-sweep", "220102", Department.INSPECTION, ("hh-1",))
+    source = ScanSource(station.name, "220102", station_id=station.id, key_sha256=digest(key))
+    for (seal_no, _numbers), uid in zip(seals, uids, strict=True):
+        with store.store.reading() as conn:  # bind the seal tags as `seal create --tag` would have
+            seal_id = conn.execute(text("SELECT id FROM seals WHERE seal_no = :n"), {"n": seal_no}).scalar()
+        store.writer.submit(
+            lambda conn, seal_id=seal_id, uid=uid: conn.execute(
+                text("UPDATE seals SET tag_uid = :uid WHERE id = :id"), {"uid": uid, "id": seal_id}
+            )
+        )
+    me = auditor(store)
+    audit = store.audits.open(me, "220102", mode=AuditMode.FULL, station=station.name)
+    sweep = [Scan("hh-1", f"k-{n}", uid=uids[n % 2], tamper="closed") for n in range(20)]
+    sweep.append(Scan("hh-1", "k-bad", code="F220102202600000999"))  # a misread: refused alone
+    sweep.append(Scan("hh-2", "k-other-device", uid=uids[0]))  # a device not of the station
+    sweep.append(Scan("hh-1", "k-0", uid=uids[0], tamper="closed"))  # a retry of the first
+    head = store.ledger.head()
+    answers = record_batch(store.scans, source, sweep)
+    assert [a["audit_read"] for a in answers[:20]] == ["recorded", "recorded"] + ["repeat"] * 18
+    assert isinstance(answers[20], InvalidInput) and isinstance(answers[21], CustodyError)
+    assert answers[22]["replayed"] is True and answers[22]["audit_read"] == "recorded"
+    numbers = sorted(n for _seal, pair in seals for n in pair)
+    events = [
+        (number, e)
+        for number in numbers
+        for e in store.items.item(None, number).history
+        if e.event_type == EventType.AUDIT_SEEN
+    ]
+    assert sorted(n for n, _e in events) == numbers  # one event per distinct item
+    assert all(e.payload["read_count"] == 10 and e.payload["tamper"] == "closed" for _n, e in events)
+    assert store.ledger.head().seq == head.seq + len(numbers)
+    with store.store.reading() as conn:
+        counts = (
+            conn.execute(
+                text("SELECT read_count FROM audit_reads WHERE audit_id = :a ORDER BY id"), {"a": audit.id}
+            )
+            .scalars()
+            .all()
+        )
+    assert counts == [10, 10]
+    with pytest.raises(InvalidInput):
+        record_batch(store.scans, source, [Scan("hh-1", f"x-{n}", uid=uids[0]) for n in range(51)])
     assert_ledger_sound(store)
