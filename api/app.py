@@ -35,6 +35,7 @@ from api.routes import (
     ledger,
     locations,
     meta,
+    scan_batches,
     scans,
     seals,
     stations,
@@ -47,6 +48,7 @@ from custody.access_log import Access
 # Matched in this order: scan intake, the busiest route by far, first.
 ROUTERS = (
     scans.router,
+    scan_batches.router,
     auth.router,
     units.router,
     users.router,

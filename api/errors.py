@@ -286,22 +286,35 @@ async def _custody_error(request: Request, error: Exception) -> JSONResponse:
     retry_after = getattr(error, "retry_after_s", None)
     if isinstance(retry_after, int):
         headers["Retry-After"] = str(retry_after)
-    field = error.field if isinstance(error, InvalidInput) else None
-    errors = [{"field": field, "message": str(error)}] if field else None
     if kind.status >= 500:
         log.error("refusal answered with %s: %s", kind.status, error)
+    return problem_response(request, kind, str(error), headers=headers or None, **_members(error))
+
+
+def refusal_body(request: Request, error: CustodyError) -> dict[str, Any]:
+    """The problem document of a refusal, as a body (one part of an answer, e.g. a scan of a batch)."""
+    kind = problem_type_of(error)
+    body: dict[str, Any] = {
+        "type": kind.uri,
+        "title": kind.title,
+        "status": kind.status,
+        "detail": str(error),
+        "instance": request.url.path,
+    }
+    body.update({k: v for k, v in _members(error).items() if v is not None})
+    return body
+
+
+def _members(error: CustodyError) -> dict[str, Any]:
+    field = error.field if isinstance(error, InvalidInput) else None
     refusals = getattr(error, "refusals", None)
-    return problem_response(
-        request,
-        kind,
-        str(error),
-        headers=headers or None,
-        key=error.key,
-        params=error.params,
-        field=field,
-        errors=errors,
-        refusals=None if refusals is None else [_refusal(r) for r in refusals],
-    )
+    return {
+        "key": error.key,
+        "params": error.params,
+        "field": field,
+        "errors": [{"field": field, "message": str(error)}] if field else None,
+        "refusals": None if refusals is None else [_refusal(r) for r in refusals],
+    }
 
 
 def _refusal(refusal: ItemRefusal) -> dict[str, Any]:

@@ -217,6 +217,15 @@ def empty_listing(key: str) -> Check:
     return check
 
 
+def each_scan_answered(status: int) -> Check:
+    """A batch out of scope: answered, each scan refused as missing (nothing of OUT named)."""
+
+    def check(_world: World, answer: Any) -> None:
+        assert [r["status"] for r in answer.json()["results"]] == [status], answer.text
+
+    return check
+
+
 def act(path: str, body: dict[str, Any], make: Callable[[World, str], str] | None = None) -> Build:
     """An act on an item: a fresh one (from ``make``) for a call that succeeds, the shared one otherwise."""
 
@@ -439,6 +448,17 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ),
         201,
         out=404,
+    ),
+    ("POST", "/api/v1/scans/batch"): Entry(
+        {Role.CLERK},
+        True,
+        lambda w, s, _f: Call(
+            "POST",
+            "/api/v1/scans/batch",
+            {"scans": [{"device": "scanner-1", "idempotency_key": unique("batch-"), "code": w.item[s]}]},
+        ),
+        200,
+        listing=each_scan_answered(404),
     ),
     ("GET", "/api/v1/stations/{name}/sightings"): Entry(
         {Role.CLERK, Role.CUSTODIAN, Role.AUDITOR},
