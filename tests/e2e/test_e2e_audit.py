@@ -81,7 +81,7 @@ def test_an_audit_through_the_station_finds_exactly_the_planted_discrepancies(
         )
     finally:
         custody.close()
-    (intact_seal, intact), (cut_seal, cut), (scanned_seal, scanned), (_withheld, withheld) = seals
+    (intact_seal, intact), (cut_seal, cut), (_scanned_seal, scanned), (_withheld, withheld) = seals
 
     config = station_config(tmp_path, service.url, bureau.station_key, scanner=scanner.link, reader=READER)
     station = stations(config)

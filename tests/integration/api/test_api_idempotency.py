@@ -215,7 +215,8 @@ def test_adding_a_station_takes_an_idempotency_key_and_never_keeps_the_station_k
     with api.custody.engine.connect() as conn:
         logged = (
             conn.exec_driver_sql(
-                "SELECT status FROM access_log WHERE method = 'POST' AND path = '/api/v1/stations' ORDER BY seq"
+                "SELECT status FROM access_log WHERE method = 'POST' "
+                "AND path = '/api/v1/stations' ORDER BY seq"
             )
             .scalars()
             .all()
