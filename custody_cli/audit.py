@@ -298,9 +298,10 @@ def close_command(audit_id: int) -> None:
         actor = acting_user(custody)
         closed, outcome = custody.audits.close(actor, audit_id)
         listed = custody.discrepancies.list(actor, closed.unit_code, None)
+        drawn = _draw_of(custody, actor, audit_id)
     emit(
         {
-            **audit_record(closed),
+            **drawn,
             "findings": {f.value: n for f, n in outcome.counts().items()},
             "discrepancies": [
                 {"id": d.id, "finding": d.finding.value, "code": d.code, "owner": d.owner}
@@ -342,7 +343,7 @@ def report_command(audit_id: int, out: Path, csv_out: Path | None) -> None:
         return
     out.write_bytes(pdf)
     if csv_out is not None and rows is not None:
-        csv_out.write_text(rows, encoding="utf-8")
+        csv_out.write_text(rows, encoding="utf-8-sig")  # the BOM tells spreadsheets it is UTF-8
     emit(
         {
             "id": audit_id,

@@ -17,7 +17,7 @@ import pdfplumber
 import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
-from seal_world import SHELF_1, accepted_items, add_locations, assert_ledger_sound
+from seal_world import SHELF_1, SHELF_2, accepted_items, add_locations, assert_ledger_sound
 
 from custody.model import Department, DiscrepancyStatus, ItemState, Role
 from custody.services import Custody
@@ -209,7 +209,7 @@ def test_an_audit_from_opening_to_report_and_resolution(database_url, custody, p
     assert "42" in text and end.hash in text.replace("\n", "")
     for _finding, code in planted:
         assert code in text
-    table = list(csv.DictReader(io.StringIO(rows.read_text(encoding="utf-8"))))
+    table = list(csv.DictReader(io.StringIO(rows.read_text(encoding="utf-8-sig"))))
     assert {(r["finding"], r["code"]) for r in table if r["section"] == "discrepancy"} == planted
     assert {r["closed_hash"] for r in table} == {end.hash}
     counted = {(r["category"], r["finding"]): int(r["count"]) for r in table if r["section"] == "count"}
@@ -236,6 +236,10 @@ def test_an_audit_from_opening_to_report_and_resolution(database_url, custody, p
         url, "ng-custodian2", *resolve, *why, "--confirm-by", "ng-auditor2", password=pw, second=1
     )
     assert stranger.exit_code == 1 and "only its owner resolves it" in stranger.output
+    not_auditor = as_user(
+        url, "ng-custodian", *resolve, *why, "--confirm-by", "ng-clerk", password=pw, second=1
+    )
+    assert not_auditor.exit_code == 1 and "ng-clerk" in not_auditor.output
     assert custody.ledger.head() == head
     assert custody.discrepancies.get(None, int(lost["id"])).status is DiscrepancyStatus.OPEN
 
@@ -390,3 +394,18 @@ def test_reads_from_a_live_pipe_are_committed_when_it_goes_quiet(database_url, c
         if process.poll() is None:
             process.kill()
     assert json.loads(rest.splitlines()[-1])["status"] == "repeat"
+
+
+def test_a_location_read_still_places_the_reads_of_the_next_batch(database_url, custody, passwords, store):
+    """Reads go to the core 50 at a time; the place a location code set in one batch holds for the next."""
+    url, pw = database_url, passwords
+    opened = as_user(url, "ng-auditor", "audit", "open", "--unit", "220102", "--mode", "full", password=pw)
+    audit_id = str(lines(opened)[-1]["id"])
+    piped = [scan(SHELF_2), *(scan(f"UNKNOWN-{n:04d}") for n in range(49)), scan(str(store["read_seal"]))]
+    read = as_user(url, "ng-auditor", "audit", "read", audit_id, password=pw, then="\n".join(piped) + "\n")
+    assert read.exit_code == 0, read.output
+    answers = lines(read)
+    assert [a["line"] for a in answers] == list(range(1, 52))
+    assert answers[-1]["kind"] == "seal" and answers[-1]["status"] == "recorded"
+    seen = custody.items.item(None, str(store["read"][0])).history[-1]
+    assert (seen.event_type, seen.payload["location"]) == ("audit_seen", SHELF_2)
