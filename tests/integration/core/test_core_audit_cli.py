@@ -11,7 +11,9 @@ import csv
 import io
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import pdfplumber
 import pytest
@@ -22,6 +24,10 @@ from seal_world import SHELF_1, SHELF_2, accepted_items, add_locations, assert_l
 from custody.model import Department, DiscrepancyStatus, ItemState, Role
 from custody.services import Custody
 from custody_cli.main import cli
+from devices.rfid.events import ReaderAdded, TagArrived, TagRemoved
+from devices.rfid.frontend import TagReading
+from devices.rfid.ntag import NTAG213_TT, TamperStatus
+from devices.scanner.events import Connected, Scan
 
 UID = "04A1B2C3D4E5F6"
 
@@ -45,38 +51,31 @@ def lines(result: Result) -> list[dict[str, object]]:
 
 
 def scan(code: str) -> str:
-    """A line as `custody scanner listen` prints a scan."""
-    return json.dumps(
-        {
-            "event": "scan",
-            "code": code,
-            "symbology": "Code 128",
-            "aim": "]C0",
-            "gs1": None,
-            "device": "/dev/pts/3",
-            "utc": "2026-03-02T01:30:00.000000Z",
-            "monotonic": 12.5,
-            "raw": code.encode().hex(),
-        },
-        ensure_ascii=False,
-    )
+    """A line as `custody scanner listen` prints a scan (the driver's own event)."""
+    read = Scan.of(code.encode(), "/dev/pts/3", 12.5, datetime(2026, 3, 2, 1, 30, tzinfo=UTC))
+    return json.dumps(read.to_json(), ensure_ascii=False)
 
 
-def tag(uid: str, text: str, loop: str, opened_before: bool) -> str:
-    """A line as `custody tag watch` prints a tag's arrival."""
-    return json.dumps(
-        {
-            "event": "arrived",
-            "reader": "Virtual PCD 00 00",
-            "uid": uid,
-            "type": "NTAG213TT",
-            "text": text,
-            "tamper": {"loop": loop, "opened_before": opened_before, "broken": loop == "open"},
-            "ndef": True,
-            "identified_by": "get_version",
-            "atr": "3B8F8001804F0CA0000003060300030000000068",
-        }
+def tag(uid: str, text: str, loop: Literal["closed", "open"], opened_before: bool) -> str:
+    """A line as `custody tag watch` prints a seal tag's arrival (the driver's own event)."""
+    reading = TagReading(
+        reader="Virtual PCD 00 00",
+        uid=bytes.fromhex(uid),
+        atr=bytes.fromhex("3B8F8001804F0CA0000003060300030000000068"),
+        type=NTAG213_TT,
+        identified_by="get_version",
+        ndef="text",
+        text=text,
+        tamper=TamperStatus(loop, opened_before),
     )
+    return json.dumps(TagArrived(reading, 3.25).to_json())
+
+
+def status_lines() -> list[str]:
+    """Lines of both that are no reads: a port connected, a tag removed, a reader added."""
+    connected = Connected("/dev/pts/3", "/dev/pts/3", 1.0, datetime(2026, 3, 2, 1, 30, tzinfo=UTC))
+    removed = TagRemoved("Virtual PCD 00 00", bytes.fromhex(UID), 4.0)
+    return [json.dumps(e.to_json()) for e in (connected, removed, ReaderAdded("Virtual PCD 00 01", 5.0))]
 
 
 @pytest.fixture
@@ -128,15 +127,16 @@ def test_an_audit_from_opening_to_report_and_resolution(database_url, custody, p
 
     piped = "\n".join(
         [
-            json.dumps({"event": "connected", "port": "/dev/pts/3", "device": "/dev/pts/3"}),
+            status_lines()[0],
             scan(SHELF_1),
             scan(str(store["read_seal"])),
             scan(str(store["read_seal"])),  # a repeat
             "this is not JSON",
             tag(UID, str(store["cut_seal"]), "open", True),
-            json.dumps({"event": "removed", "reader": "Virtual PCD 00 00", "uid": UID}),
+            status_lines()[1],
             scan("XYZ-NOT-A-CODE"),
             json.dumps({"event": "scan", "symbology": "Code 128"}),  # a scan without a code
+            status_lines()[2],
         ]
     )
     head = custody.ledger.head()
