@@ -11,8 +11,9 @@ line per read; or one code typed by hand with ``--code`` and ``--reason``.
 from __future__ import annotations
 
 import json
-import select
+import queue
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,12 +168,12 @@ def read_command(audit_id: int, code: str | None, reason: str | None, location_c
             batch.clear()
 
         try:
-            for number, line, quiet in _lines():
-                if line.strip():
-                    parsed = _parse(line)
+            for got in _lines():
+                if got is not None and got[1].strip():
+                    parsed = _parse(got[1])
                     if parsed is not None:
-                        batch.append((number, parsed))
-                if len(batch) >= BATCH or quiet:
+                        batch.append((got[0], parsed))
+                if got is None or len(batch) >= BATCH:
                     flush()
         except KeyboardInterrupt:
             pass  # the reads taken so far still count
@@ -185,26 +186,30 @@ def _located(read: ReadIn, where: str) -> ReadIn:
     return replace(read, location_code=where)
 
 
-def _lines() -> Iterator[tuple[int, str, bool]]:
-    """Lines of standard input, numbered from 1, each with whether the input then went quiet for a
-    moment (a pipe from a scanner or a reader is quiet between reads: the reads so far are committed
-    then rather than when 50 have come)."""
-    stream = sys.stdin
-    try:
-        fileno: int | None = stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        fileno = None  # not a file (a test's input): the batches are full ones and the last
+def _lines() -> Iterator[tuple[int, str] | None]:
+    """Lines of standard input, numbered from 1, as they come; None each time the input has been quiet
+    for a moment (a pipe from a scanner or a reader is quiet between reads: the reads so far are then
+    committed rather than when 50 have come). A thread reads the lines, so that lines already buffered
+    come at once."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in iter(sys.stdin.readline, ""):
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, name="stdin", daemon=True).start()
     number = 0
     while True:
-        line = stream.readline()
-        if not line:
+        try:
+            line = lines.get(timeout=_QUIET)
+        except queue.Empty:
+            yield None
+            continue
+        if line is None:
             return
         number += 1
-        quiet = False
-        if fileno is not None:
-            ready, _writable, _failed = select.select([fileno], [], [], _QUIET)
-            quiet = not ready
-        yield number, line, quiet
+        yield number, line
 
 
 def _parse(line: str) -> ReadIn | str | None:
