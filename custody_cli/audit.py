@@ -23,6 +23,7 @@ import click
 from custody_cli.context import acting_user, emit, fail, reports_errors, services
 
 if TYPE_CHECKING:
+    from custody.actors import Actor
     from custody.audit_records import Audit, ReadIn, ReadOutcome, SubmittedRound
     from custody.audit_report import CategoryDraw
     from custody.services import Custody
@@ -72,7 +73,7 @@ def audit_record(found: Audit, draws: tuple[CategoryDraw, ...] = ()) -> dict[str
     }
 
 
-def _draw_of(custody: Custody, viewer: Any, audit_id: int) -> dict[str, Any]:
+def _draw_of(custody: Custody, viewer: Actor, audit_id: int) -> dict[str, Any]:
     from custody.audit_report import AuditReports
 
     found, draws = AuditReports(custody.audits).draw(viewer, audit_id)
