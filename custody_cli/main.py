@@ -33,6 +33,8 @@ COMMAND_GROUPS: dict[str, str] = {
     "scanner": "custody_cli.scanner:scanner",
     "serve": "custody_cli.serve:serve",
     "station": "custody_cli.station:station",
+    "audit": "custody_cli.audit:audit",
+    "discrepancy": "custody_cli.discrepancy:discrepancy",
 }
 
 
