@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, case, func, or_, select
+from sqlalchemy import Select, Table, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -113,22 +113,21 @@ def open_audit_of_station(conn: Connection, station: str) -> int | None:
 
 def load_reconciliation_input(conn: Connection, audit_id: int) -> tuple[list[Expected], list[Read]]:
     """The drawn items as their records stand, and every distinct read (in the order read) with what
-    it names. Rows are fetched as the driver gives them (no per-row result processing), and a read of
-    an item takes the item's record from the drawn ones where it can: an audit of a whole store is a
-    hundred thousand of each."""
+    it names (the records of items read that were not drawn). Rows are fetched as the driver gives
+    them, with no per-row result processing: an audit of a whole store is a hundred thousand of each."""
     with paused_collector():
         expected = list(
             map(
-                ItemSeen._make,
+                Expected._make,
                 _fetched(
                     conn,
-                    select(*_ITEM_COLUMNS)
+                    select(_items.c.id, _items.c.evidence_no, _items.c.seal_no, _items.c.location_code)
                     .join(_candidates, _candidates.c.item_id == _items.c.id)
                     .where(_candidates.c.audit_id == audit_id, _candidates.c.drawn_round.is_not(None)),
                 ),
             )
         )
-        drawn = {item[0]: item for item in expected}
+        drawn = {item[0] for item in expected}
         rows = _fetched(
             conn,
             select(
@@ -138,27 +137,23 @@ def load_reconciliation_input(conn: Connection, audit_id: int) -> tuple[list[Exp
                 _reads.c.tamper,
                 _reads.c.opened_before,
                 _reads.c.kind,
-                # what an item's read shows is its evidence number (its record has it)
-                case((_reads.c.item_id.is_(None), func.coalesce(_reads.c.code, _reads.c.uid, ""))),
+                func.coalesce(_reads.c.code, _reads.c.uid, ""),
                 _reads.c.seal_no,
             ).where(_reads.c.audit_id == audit_id),
         )
         rows.sort()  # by id: the order read
         others = _items_named(conn, sorted({r[1] for r in rows if r[1] is not None and r[1] not in drawn}))
         seals = _seals_read(conn, sorted({r[7] for r in rows if r[7] is not None and r[5] == "seal"}))
-        return expected, _reads_of(rows, drawn, others, seals)
+        return expected, _reads_of(rows, others, seals)
 
 
-def _reads_of(
-    rows: list[Any], drawn: dict[int, ItemSeen], others: dict[int, ItemSeen], seals: dict[str, SealSeen]
-) -> list[Read]:
+def _reads_of(rows: list[Any], others: dict[int, ItemSeen], seals: dict[str, SealSeen]) -> list[Read]:
     reads: list[Read] = []
-    append, make = reads.append, Read._make
+    append, make, record_of = reads.append, Read._make, others.get
     for _id, item_id, place, tamper, opened_before, kind, shown, seal_no in rows:
-        broken = tamper == "open" or bool(opened_before)  # a raw row: SQLite gives 0/1
+        broken = tamper == "open" or opened_before == 1  # a raw row: SQLite gives 0/1
         if item_id is not None:
-            item = drawn.get(item_id) or others[item_id]
-            append(make((item[1], place, item, None, False, broken)))
+            append(make((shown, place, item_id, record_of(item_id), None, False, broken)))
         elif kind == "location":
             append(Read(shown, place, location=True))
         elif kind == "seal" and seal_no in seals:

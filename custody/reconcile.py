@@ -43,7 +43,13 @@ class ItemSeen(NamedTuple):
     location_code: str | None
 
 
-Expected = ItemSeen  # a drawn item, as its record stands
+class Expected(NamedTuple):
+    """A drawn item as its record stands."""
+
+    item_id: int
+    evidence_no: str
+    seal_no: str | None
+    location_code: str | None
 
 
 class SealSeen(NamedTuple):
@@ -62,7 +68,8 @@ class Read(NamedTuple):
 
     code: str
     location_code: str | None
-    item: ItemSeen | None = None
+    item_id: int | None = None  # the item it named (by its number or its tag)
+    item: ItemSeen | None = None  # that item's record, where the expected rows do not hold it
     seal: SealSeen | None = None
     location: bool = False  # a location code: context, no finding
     broken: bool = False  # a tamper-evident tag read with its loop open, now or before
@@ -119,26 +126,25 @@ def reconcile(
     with paused_collector():
         once, sightings, records, seal_places, discrepancies = _sightings(reads)
         found: list[Outcome] = []
-        drawn: set[int] = set()
-        keep_found, keep_wrong, mark = found.append, discrepancies.append, drawn.add
-        new, missing, found_, wrong = Outcome._make, Finding.MISSING, Finding.FOUND, Finding.WRONG_PLACE
-        for item_id, evidence_no, _unit, _state, seal_no, location_code in expected:
-            mark(item_id)
-            single = once.get(item_id)
-            if single is not None and (seal_no is None or seal_no not in seal_places):
-                finding = found_ if placed(location_code, single) else wrong
+        keep_found, keep_wrong = found.append, discrepancies.append
+        new, categories = Outcome._make, _CATEGORIES
+        missing, found_, wrong = Finding.MISSING, Finding.FOUND, Finding.WRONG_PLACE
+        for item_id, evidence_no, seal_no, location_code in expected:
+            single = once.pop(item_id, _UNSEEN)
+            if single is not _UNSEEN and (seal_no is None or seal_no not in seal_places):
+                finding = found_ if single == location_code or placed(location_code, single) else wrong
             else:
-                seen = sightings.get(item_id)
-                if single is not None:
+                seen = sightings.pop(item_id, None)
+                if single is not _UNSEEN:
                     seen = [(single, None, False)]
                 finding = missing if not seen else _judged(seal_no, location_code, seen, seal_places)
-            outcome = new((finding, evidence_no, item_id, _category(evidence_no), ""))
+            category = categories.get(evidence_no[:1]) or category_of(evidence_no)
+            outcome = new((finding, evidence_no, item_id, category, ""))
             (keep_found if finding is found_ else keep_wrong)(outcome)
-        for item_id in once:
-            sightings.setdefault(item_id, [(once[item_id], None, False)])
+        # what is left was read but not drawn
+        for item_id, place in once.items():
+            sightings[item_id] = [(place, None, False)]
         for item_id, seen in sightings.items():
-            if item_id in drawn:
-                continue
             record = records[item_id]
             if record.unit_code != unit_code or record.state not in IN_STORE:
                 finding = Finding.UNEXPECTED
@@ -149,6 +155,9 @@ def reconcile(
             outcome = Outcome(finding, record.evidence_no, item_id, category_of(record.evidence_no))
             (found if finding is Finding.FOUND else discrepancies).append(outcome)
         return Reconciliation(tuple(found), tuple(discrepancies))
+
+
+_UNSEEN = "\x00 not seen"  # no place: location codes hold no control character
 
 
 @contextmanager
@@ -177,22 +186,23 @@ def _sightings(
     list[Outcome],
 ]:
     """Where each item was seen (``once``: the place of an item read once, by itself, its tag not
-    broken; the rest in ``sightings``), its record, where each intact seal was read, and the reads
-    that are discrepancies by themselves (void seals, unknown codes)."""
+    broken; the rest in ``sightings``), the records of the items the reads carry (those not drawn),
+    where each intact seal was read, and the reads that are discrepancies by themselves (void seals,
+    unknown codes)."""
     once: dict[int, str | None] = {}
     sightings: dict[int, list[_Sighting]] = {}
     records: dict[int, ItemSeen] = {}
     seal_places: dict[str, list[str | None]] = {}
     discrepancies: list[Outcome] = []
     for read in reads:
-        item = read.item
-        if item is not None:
-            item_id = item[0]
-            records[item_id] = item
-            if item_id not in once and item_id not in sightings and not read.broken:
-                once[item_id] = read.location_code
-                continue
-            _add(once, sightings, item_id, (read.location_code, None, read.broken))
+        _code, place, item_id, item, _seal, _location, broken = read
+        if item_id is not None:
+            if item is not None:
+                records[item_id] = item
+            if not broken and item_id not in once and item_id not in sightings:
+                once[item_id] = place
+            else:
+                _add(once, sightings, item_id, (place, None, broken))
             continue
         if read.location:
             continue
@@ -223,13 +233,8 @@ def _add(
 
 
 _INTACT = SealStatus.INTACT.value
-_CATEGORIES = {kind.value: category for kind, category in CATEGORY_OF_KIND.items()}
-
-
-def _category(evidence_no: str) -> AuditCategory:
-    """:func:`category_of`, by a lookup of the kind letter (the same answer, once per item)."""
-    found = _CATEGORIES.get(evidence_no[:1])
-    return category_of(evidence_no) if found is None else found
+# category_of by a lookup of the kind letter: the same answer, cheaper once per item
+_CATEGORIES: dict[str, AuditCategory] = {kind.value: category for kind, category in CATEGORY_OF_KIND.items()}
 
 
 def _judged(
