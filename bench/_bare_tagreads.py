@@ -39,7 +39,8 @@ _con = sqlite3.connect(
 _con.execute("PRAGMA journal_mode = WAL")
 _con.execute("PRAGMA synchronous = FULL")
 _con.execute(
-    "CREATE TABLE IF NOT EXISTS reads (id INTEGER PRIMARY KEY, uid TEXT, code TEXT, tamper TEXT, location_code TEXT)"
+    "CREATE TABLE IF NOT EXISTS reads "
+    "(id INTEGER PRIMARY KEY, uid TEXT, code TEXT, tamper TEXT, location_code TEXT)"
 )
 
 app = FastAPI()

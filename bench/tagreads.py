@@ -42,11 +42,9 @@ request = function()
   local parts = {}
   for i = 0, %(batch)d - 1 do
     local tag = tags[((first + (i %% %(distinct)d)) %% #tags) + 1]
-    if i == 0 then
-      parts[#parts + 1] = string.format('{"uid":"%%s","tamper":"closed","source":"tag","location_code":"%(shelf)s"}', tag)
-    else
-      parts[#parts + 1] = string.format('{"uid":"%%s","tamper":"closed","source":"tag"}', tag)
-    end
+    local where = ""
+    if i == 0 then where = ',"location_code":"%(shelf)s"' end
+    parts[#parts + 1] = string.format('{"uid":"%%s","tamper":"closed","source":"tag"%%s}', tag, where)
   end
   return wrk.format("POST", "/api/v1/audits/reads", headers, '{"reads":[' .. table.concat(parts, ",") .. ']}')
 end
