@@ -742,23 +742,32 @@ AUDITOR = {IN: "ng-auditor", OUT: "m-jl-auditor"}
 
 
 def _audits(w: World) -> dict[str, Any]:
-    """Once per world: an open audit on each side (the one of 220102 binds the world's station), a
-    second auditor's token to confirm resolutions, and a discrepancy of 220200's store."""
+    """Once per world: an open audit on each side, a second auditor's token to confirm resolutions,
+    and a discrepancy of 220200's store. Every call releases the world's station from an audit the
+    station's own call bound it to (a station bound to an audit scans into it, not as sightings)."""
     found: dict[str, Any] | None = getattr(w, "audit_world", None)
     if found is not None:
+        _release_station(w, found)
         return found
     _sealed_storage(w)
     w.h.add_user("m-ng-auditor2", IN, Department.INSPECTION, Role.AUDITOR)
     found = {
-        "audit": {
-            IN: _new_audit(w, IN, station=w.station_name[IN]),
-            OUT: _new_audit(w, OUT),
-        },
+        "audit": {IN: _new_audit(w, IN), OUT: _new_audit(w, OUT)},
         "confirmer": {"X-Second-Token": w.h.token("m-ng-auditor2")},
         "discrepancy": {OUT: _new_discrepancy(w, OUT)},
+        "bound": None,
     }
     w.audit_world = found  # type: ignore[attr-defined]
     return found
+
+
+def _release_station(w: World, found: dict[str, Any]) -> None:
+    """Close the audit the world's station reads for, if any."""
+    bound, found["bound"] = found["bound"], None
+    if bound is not None:
+        auditor = w.custody.users.actor(AUDITOR[IN])
+        w.custody.audits.submit(auditor, bound)
+        w.custody.audits.close(auditor, bound)
 
 
 def _new_audit(w: World, scope: str, station: str | None = None, submitted: bool = False) -> int:
@@ -800,8 +809,12 @@ def new_audit_call(w: World, scope: str, _fresh: bool) -> Call:
     return Call("POST", "/api/v1/audits", body)
 
 
-def station_reads_call(w: World, _scope: str, _fresh: bool) -> Call:
-    _audits(w)  # the world's station reads for the open audit of 220102
+def station_reads_call(w: World, _scope: str, fresh: bool) -> Call:
+    """The world's station's reads: bound to an open audit of 220102 for the call that succeeds (the
+    station's own), until the next audit call releases it."""
+    found = _audits(w)
+    if fresh:
+        found["bound"] = _new_audit(w, IN, station=w.station_name[IN])
     return Call("POST", "/api/v1/audits/reads", {"reads": [{"code": "M-NOT-A-CODE"}]})
 
 
