@@ -28,6 +28,7 @@ from api.gate import AdmissionGate
 from api.limits import MAX_BODY_BYTES, BodyLimit, PlainParameters
 from api.routes import (
     access_log,
+    audits,
     auth,
     cases,
     handovers,
@@ -59,6 +60,7 @@ ROUTERS = (
     locations.router,
     seals.router,
     handovers.router,
+    audits.router,
     ledger.router,
     access_log.router,
 )

@@ -17,8 +17,6 @@ def prepared(path: Path) -> tuple[Custody, Actor]:
     custody = Custody.open(f"sqlite:///{path}")
     upgrade(custody.engine)
     custody.units.import_units(None, read_units())
-    clerk = custody.users.add(
-        "bench-clerk", "基准测试", "220102", Department.EVIDENCE_ROOM, {Role.CLERK}
-    )
+    clerk = custody.users.add("bench-clerk", "基准测试", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
     custody.cases.open(clerk, CASE_NO, "benchmark")
     return custody, clerk

@@ -14,16 +14,17 @@ expect: only what was read and whether it is known.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
 from custody import lifecycle
 from custody.actors import Actor, actor_from_row
 from custody.audit_queries import open_audit_of_station
+from custody.audit_read_rows import KeptRead, items_seen, stored_reads, tagged_items, write_reads
 from custody.audit_records import Audit, ReadIn, ReadOutcome
 from custody.audits import Audits
 from custody.codes import LocationCode, classify
@@ -164,25 +165,10 @@ class AuditIntake:
         if not audit.reading:
             raise TransitionRefused(NOT_READING, audit_id=audit.id, round=audit.round)
         now = self.store.now_us()
-        named: list[tuple[ReadIn, _Named, str | None, str | None] | ReadOutcome] = []
-        for read in reads:
-            try:
-                tamper = _tamper(read.tamper)
-                reason = clean_text(read.reason, "reason") if read.source == "manual" else None
-                if read.source == "manual" and not reason:
-                    raise InvalidInput(MANUAL_NEEDS_REASON, "reason")
-                if read.location_code is not None:
-                    place = str(LocationCode.parse(read.location_code))
-                what = self._name(conn, actor, read)
-            except CustodyError as refused:
-                named.append(
-                    ReadOutcome("refused", "unknown", str(read.code or read.uid or "")[:64], refused=refused)
-                )
-                continue
-            if what.kind == "location":
-                place = what.code
-            named.append((read, what, place, tamper))
-        seen_before = _items_seen(conn, audit.id)
+        named = self._named(conn, actor, reads, place)
+        taken = [entry for entry in named if not isinstance(entry, ReadOutcome)]
+        kept = stored_reads(conn, audit.id, sorted({entry[1].key for entry in taken}))
+        seen_before = items_seen(conn, audit.id, sorted({i.id for e in taken for i in e[1].items}))
         deferred = conn.info.get(SEEN_LATER)
         seen = deferred if isinstance(deferred, SeenLater) else SeenLater()
         outcomes: list[ReadOutcome] = []
@@ -191,21 +177,19 @@ class AuditIntake:
                 outcomes.append(entry)
                 continue
             read, what, at, tamper = entry
-            stored = conn.execute(
-                select(_reads.c.id, _reads.c.tamper, _reads.c.opened_before).where(
-                    _reads.c.audit_id == audit.id, _reads.c.read_key == what.key
-                )
-            ).first()
+            stored = kept.get(what.key)
             worse = stored is not None and (
-                _WORSE[tamper] > _WORSE[stored[1]] or (read.opened_before is True and stored[2] is not True)
+                _WORSE[tamper] > _WORSE[stored.tamper]
+                or (read.opened_before is True and stored.opened_before is not True)
             )
             if stored is None:
-                conn.execute(insert(_reads).values(**_row(audit, read, what, at, tamper, now, actor)))
+                kept[what.key] = KeptRead(
+                    None, tamper, read.opened_before, _row(audit, read, what, at, tamper, now, actor)
+                )
             else:
-                values: dict[str, Any] = {"read_count": _reads.c.read_count + 1, "last_at_us": now}
+                stored.added += 1
                 if worse:
-                    values.update(tamper=tamper, opened_before=read.opened_before)
-                conn.execute(update(_reads).where(_reads.c.id == stored[0]).values(**values))
+                    stored.tamper, stored.opened_before, stored.worse = tamper, read.opened_before, True
             for item in what.items:
                 if seen.has(item.id):  # named again by this batch: one event, counted
                     seen.again(item.id, tamper if worse else None)
@@ -232,15 +216,50 @@ class AuditIntake:
                     tamper=tamper,
                 )
             )
+        write_reads(conn, kept.values(), now)
         if seen is not deferred:
             seen.write(conn)
         return outcomes
 
-    def _name(self, conn: Connection, actor: Actor, read: ReadIn) -> _Named:
-        """What the read names, in the actor's scope (outside it: nothing known)."""
+    def _named(
+        self, conn: Connection, actor: Actor, reads: Sequence[ReadIn], place: str | None
+    ) -> list[tuple[ReadIn, _Named, str | None, str | None] | ReadOutcome]:
+        """What each read names, where and with which tamper status (or why it is refused)."""
+        named: list[tuple[ReadIn, _Named, str | None, str | None] | ReadOutcome] = []
+        known: dict[tuple[str | None, str | None, str | None], _Named] = {}  # a tag read again: named once
+        tagged = tagged_items(conn, reads)
+        for read in reads:
+            try:
+                tamper = _tamper(read.tamper)
+                reason = clean_text(read.reason, "reason") if read.source == "manual" else None
+                if read.source == "manual" and not reason:
+                    raise InvalidInput(MANUAL_NEEDS_REASON, "reason")
+                if read.location_code is not None:
+                    place = str(LocationCode.parse(read.location_code))
+                what = known.get((read.uid, read.code, read.text))
+                if what is None:
+                    what = known[read.uid, read.code, read.text] = self._name(conn, actor, read, tagged)
+            except CustodyError as refused:
+                named.append(
+                    ReadOutcome("refused", "unknown", str(read.code or read.uid or "")[:64], refused=refused)
+                )
+                continue
+            if what.kind == "location":
+                place = what.code
+            named.append((read, what, place, tamper))
+        return named
+
+    def _name(
+        self, conn: Connection, actor: Actor, read: ReadIn, tagged: Mapping[str, Any] | None = None
+    ) -> _Named:
+        """What the read names, in the actor's scope (outside it: nothing known); ``tagged``: the items
+        of the batch's tag UIDs, read beforehand."""
         if read.uid is not None:
             uid = normal_uid(read.uid)
-            item = conn.execute(select(_items).where(_items.c.tag_uid == uid)).mappings().first()
+            if tagged is not None:
+                item = tagged.get(uid)
+            else:
+                item = conn.execute(select(_items).where(_items.c.tag_uid == uid)).mappings().first()
             if item is not None and self.store.sees(actor, item["unit_code"], conn):
                 return _Named(
                     f"uid:{uid}", "evidence", item["evidence_no"], uid, (Item.from_row(item),), None
@@ -329,22 +348,6 @@ def _tamper(value: str | None) -> str | None:
     if value is not None and value not in TAMPER_LOOPS:
         raise InvalidInput(TAMPER_UNKNOWN, "tamper", allowed=", ".join(TAMPER_LOOPS))
     return value
-
-
-def _items_seen(conn: Connection, audit_id: int) -> set[int]:
-    """The items an earlier read of the audit named (by themselves or through their seal)."""
-    direct = set(
-        conn.execute(
-            select(_reads.c.item_id).where(_reads.c.audit_id == audit_id, _reads.c.item_id.is_not(None))
-        ).scalars()
-    )
-    sealed = conn.execute(
-        select(_seal_items.c.item_id)
-        .join(_seals, _seals.c.id == _seal_items.c.seal_id)
-        .join(_reads, _reads.c.seal_no == _seals.c.seal_no)
-        .where(_reads.c.audit_id == audit_id)
-    ).scalars()
-    return direct | set(sealed)
 
 
 def _row(

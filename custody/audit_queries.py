@@ -5,9 +5,9 @@ an auditor took part in their custody, the station's open audit, and the rows a 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import Select, Table, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -17,7 +17,7 @@ from custody.db.lookups import NOT_CUSTODY
 from custody.db.storage_tables import SealItemRow, SealRow
 from custody.db.tables import EventRow, ItemRow, UserRow
 from custody.model import AuditStatus
-from custody.reconcile import IN_STORE, Expected, ItemSeen, Read, SealSeen
+from custody.reconcile import IN_STORE, Expected, ItemSeen, Read, SealSeen, paused_collector
 
 _audits = cast(Table, AuditRow.__table__)
 _audit_locations = cast(Table, AuditLocationRow.__table__)
@@ -112,52 +112,84 @@ def open_audit_of_station(conn: Connection, station: str) -> int | None:
 
 
 def load_reconciliation_input(conn: Connection, audit_id: int) -> tuple[list[Expected], list[Read]]:
-    """The drawn items as their records stand, and every distinct read with what it names."""
-    expected = [
-        Expected(*row)
-        for row in conn.execute(
-            select(_items.c.id, _items.c.evidence_no, _items.c.seal_no, _items.c.location_code)
-            .join(_candidates, _candidates.c.item_id == _items.c.id)
-            .where(_candidates.c.audit_id == audit_id, _candidates.c.drawn_round.is_not(None))
+    """The drawn items as their records stand, and every distinct read (in the order read) with what
+    it names (the records of items read that were not drawn). Rows are fetched as the driver gives
+    them, with no per-row result processing: an audit of a whole store is a hundred thousand of each."""
+    with paused_collector():
+        expected = list(
+            map(
+                Expected._make,
+                _fetched(
+                    conn,
+                    select(_items.c.id, _items.c.evidence_no, _items.c.seal_no, _items.c.location_code)
+                    .join(_candidates, _candidates.c.item_id == _items.c.id)
+                    .where(_candidates.c.audit_id == audit_id, _candidates.c.drawn_round.is_not(None)),
+                ),
+            )
         )
-    ]
-    item_columns = (
-        _items.c.id,
-        _items.c.evidence_no,
-        _items.c.unit_code,
-        _items.c.state,
-        _items.c.seal_no,
-        _items.c.location_code,
-    )
-    rows = conn.execute(
-        select(
-            _reads.c.kind,
-            _reads.c.code,
-            _reads.c.uid,
-            _reads.c.location_code,
-            _reads.c.tamper,
-            _reads.c.opened_before,
-            _reads.c.seal_no,
-            *item_columns,
+        drawn = {item[0] for item in expected}
+        rows = _fetched(
+            conn,
+            select(
+                _reads.c.id,
+                _reads.c.item_id,
+                _reads.c.location_code,
+                _reads.c.tamper,
+                _reads.c.opened_before,
+                _reads.c.kind,
+                func.coalesce(_reads.c.code, _reads.c.uid, ""),
+                _reads.c.seal_no,
+            ).where(_reads.c.audit_id == audit_id),
         )
-        .outerjoin(_items, _items.c.id == _reads.c.item_id)
-        .where(_reads.c.audit_id == audit_id)
-        .order_by(_reads.c.id)
-    ).all()
-    seals = _seals_read(conn, sorted({r[6] for r in rows if r[6] is not None and r[0] == "seal"}))
+        rows.sort()  # by id: the order read
+        others = _items_named(conn, sorted({r[1] for r in rows if r[1] is not None and r[1] not in drawn}))
+        seals = _seals_read(conn, sorted({r[7] for r in rows if r[7] is not None and r[5] == "seal"}))
+        return expected, _reads_of(rows, others, seals)
+
+
+def _reads_of(rows: list[Any], others: dict[int, ItemSeen], seals: dict[str, SealSeen]) -> list[Read]:
     reads: list[Read] = []
-    for kind, code, uid, place, tamper, opened_before, seal_no, *item in rows:
-        broken = tamper == "open" or opened_before is True
-        shown = code or (uid or "")
-        if kind == "location":
-            reads.append(Read(shown, place, location=True))
+    append, make, record_of = reads.append, Read._make, others.get
+    for _id, item_id, place, tamper, opened_before, kind, shown, seal_no in rows:
+        broken = tamper == "open" or opened_before == 1  # a raw row: SQLite gives 0/1
+        if item_id is not None:
+            append(make((shown, place, item_id, record_of(item_id), None, False, broken)))
+        elif kind == "location":
+            append(Read(shown, place, location=True))
         elif kind == "seal" and seal_no in seals:
-            reads.append(Read(shown, place, seal=seals[seal_no], broken=broken))
-        elif item[0] is not None:
-            reads.append(Read(shown, place, item=ItemSeen(*item), broken=broken))
+            append(Read(shown, place, seal=seals[seal_no], broken=broken))
         else:
-            reads.append(Read(shown, place))
-    return expected, reads
+            append(Read(shown, place))
+    return reads
+
+
+_ITEM_COLUMNS = (
+    _items.c.id,
+    _items.c.evidence_no,
+    _items.c.unit_code,
+    _items.c.state,
+    _items.c.seal_no,
+    _items.c.location_code,
+)
+
+
+def _fetched(conn: Connection, query: Select[Any]) -> list[Any]:
+    """Every row of ``query`` as the driver's own tuples."""
+    result = conn.execute(query)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+def _items_named(conn: Connection, item_ids: Sequence[int]) -> dict[int, ItemSeen]:
+    """The records of items read that the audit did not draw."""
+    found: dict[int, ItemSeen] = {}
+    for start in range(0, len(item_ids), _CHUNK):
+        chunk = item_ids[start : start + _CHUNK]
+        for row in _fetched(conn, select(*_ITEM_COLUMNS).where(_items.c.id.in_(chunk))):
+            found[row[0]] = ItemSeen._make(row)
+    return found
 
 
 def _seals_read(conn: Connection, numbers: Sequence[str]) -> dict[str, SealSeen]:
@@ -166,25 +198,19 @@ def _seals_read(conn: Connection, numbers: Sequence[str]) -> dict[str, SealSeen]
     for start in range(0, len(numbers), _CHUNK):
         chunk = numbers[start : start + _CHUNK]
         members: dict[int, list[ItemSeen]] = {}
-        for seal_id, *item in conn.execute(
-            select(
-                _seal_items.c.seal_id,
-                _items.c.id,
-                _items.c.evidence_no,
-                _items.c.unit_code,
-                _items.c.state,
-                _items.c.seal_no,
-                _items.c.location_code,
-            )
+        for seal_id, *item in _fetched(
+            conn,
+            select(_seal_items.c.seal_id, *_ITEM_COLUMNS)
             .join(_items, _items.c.id == _seal_items.c.item_id)
             .join(_seals, _seals.c.id == _seal_items.c.seal_id)
-            .where(_seals.c.seal_no.in_(chunk))
+            .where(_seals.c.seal_no.in_(chunk)),
         ):
             members.setdefault(seal_id, []).append(ItemSeen(*item))
-        for seal_id, seal_no, unit_code, status, location_code in conn.execute(
+        for seal_id, seal_no, unit_code, status, location_code in _fetched(
+            conn,
             select(
                 _seals.c.id, _seals.c.seal_no, _seals.c.unit_code, _seals.c.status, _seals.c.location_code
-            ).where(_seals.c.seal_no.in_(chunk))
+            ).where(_seals.c.seal_no.in_(chunk)),
         ):
             held = tuple(members.get(seal_id, ()))
             # an intact seal holds the items still recorded under it

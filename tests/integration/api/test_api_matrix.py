@@ -23,9 +23,10 @@ from api_harness import PASSWORD, START, Harness, module_database, station_heade
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.app import admission, api_routes, create_app
+from custody.audit_records import ReadIn
 from custody.clock import FixedClock, china_date
 from custody.intake import AmmunitionIntake, FirearmIntake
-from custody.model import Department, Role
+from custody.model import AuditMode, Department, Role
 from custody.services import Custody
 
 IN, OUT = "220102", "220200"  # Nanguan county (under Changchun) and Jilin City: no unit covers both
@@ -753,6 +754,125 @@ def _fresh_place(w: World, scope: str) -> str:
     code = f"{STORE_CODE[scope]}-{unique('')}"
     w.custody.locations.add(w.custody.users.actor(CUSTODIAN[scope]), code, "架")
     return code
+
+
+# ------------------------------------------------------------------------------------------ audits
+
+AUDITOR = {IN: "ng-auditor", OUT: "m-jl-auditor"}
+
+
+def _audits(w: World) -> dict[str, Any]:
+    """Once per world: an open audit on each side, a second auditor's token to confirm resolutions,
+    and a discrepancy of 220200's store. Every call releases the world's station from an audit the
+    station's own call bound it to (a station bound to an audit scans into it, not as sightings)."""
+    found: dict[str, Any] | None = getattr(w, "audit_world", None)
+    if found is not None:
+        _release_station(w, found)
+        return found
+    _sealed_storage(w)
+    w.h.add_user("m-ng-auditor2", IN, Department.INSPECTION, Role.AUDITOR)
+    found = {
+        "audit": {IN: _new_audit(w, IN), OUT: _new_audit(w, OUT)},
+        "confirmer": {"X-Second-Token": w.h.token("m-ng-auditor2")},
+        "discrepancy": {OUT: _new_discrepancy(w, OUT)},
+        "bound": None,
+    }
+    w.audit_world = found  # type: ignore[attr-defined]
+    return found
+
+
+def _release_station(w: World, found: dict[str, Any]) -> None:
+    """Close the audit the world's station reads for, if any."""
+    bound, found["bound"] = found["bound"], None
+    if bound is not None:
+        auditor = w.custody.users.actor(AUDITOR[IN])
+        w.custody.audits.submit(auditor, bound)
+        w.custody.audits.close(auditor, bound)
+
+
+def _new_audit(w: World, scope: str, station: str | None = None, submitted: bool = False) -> int:
+    """An open full audit of a new empty location of the scope's store, by the scope's auditor."""
+    auditor = w.custody.users.actor(AUDITOR[scope])
+    audit = w.custody.audits.open(auditor, scope, [_fresh_place(w, scope)], AuditMode.FULL, station=station)
+    if submitted:
+        w.custody.audits.submit(auditor, audit.id)
+    return audit.id
+
+
+def _new_discrepancy(w: World, scope: str) -> int:
+    """An open discrepancy owned by the scope's custodian: an item of the store seen at an audited
+    location where its record does not put it."""
+    auditor = w.custody.users.actor(AUDITOR[scope])
+    audit_id = _new_audit(w, scope)
+    w.custody.audit_reads.read(auditor, audit_id, [ReadIn(code=_accepted(w, scope)[0])])
+    w.custody.audits.submit(auditor, audit_id)
+    w.custody.audits.close(auditor, audit_id)
+    (found,) = [d for d in w.custody.discrepancies.list(None) if d.audit_id == audit_id]
+    return found.id
+
+
+def on_audit(suffix: str, body: Any = None, fresh_one: bool = False, submitted: bool = False) -> Build:
+    """A call on an audit: the scope's shared open one, or a new one of its own for a call that
+    succeeds (``fresh_one``)."""
+
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        shared = _audits(w)["audit"]
+        audit_id = _new_audit(w, scope, submitted=submitted) if fresh and fresh_one else shared[scope]
+        return Call("POST" if suffix else "GET", f"/api/v1/audits/{audit_id}{suffix}", body)
+
+    return build
+
+
+def new_audit_call(w: World, scope: str, _fresh: bool) -> Call:
+    _audits(w)
+    body = {"unit_code": scope, "locations": [_fresh_place(w, scope)], "mode": "full"}
+    return Call("POST", "/api/v1/audits", body)
+
+
+def station_reads_call(w: World, _scope: str, fresh: bool) -> Call:
+    """The world's station's reads: bound to an open audit of 220102 for the call that succeeds (the
+    station's own), until the next audit call releases it."""
+    found = _audits(w)
+    if fresh:
+        found["bound"] = _new_audit(w, IN, station=w.station_name[IN])
+    return Call("POST", "/api/v1/audits/reads", {"reads": [{"code": "M-NOT-A-CODE"}]})
+
+
+def resolve_call(w: World, scope: str, fresh: bool) -> Call:
+    found = _audits(w)
+    discrepancy = _new_discrepancy(w, scope) if fresh else found["discrepancy"][OUT]
+    body = {"resolution": "found_elsewhere", "reason": "在别处找到"}
+    return Call("POST", f"/api/v1/discrepancies/{discrepancy}/resolve", body, found["confirmer"])
+
+
+READS = {"reads": [{"code": "M-NOT-A-CODE"}, {"code": "M-NOT-A-CODE"}]}
+MATRIX |= {
+    ("POST", "/api/v1/audits"): Entry({Role.AUDITOR}, False, new_audit_call, 201, out=403),
+    ("GET", "/api/v1/audits/{audit_id}"): Entry(
+        {Role.AUDITOR, Role.ADMIN}, False, on_audit(""), 200, out=404
+    ),
+    ("POST", "/api/v1/audits/{audit_id}/submit"): Entry(
+        {Role.AUDITOR}, False, on_audit("/submit", fresh_one=True), 200, out=404
+    ),
+    ("POST", "/api/v1/audits/{audit_id}/close"): Entry(
+        {Role.AUDITOR}, False, on_audit("/close", fresh_one=True, submitted=True), 200, out=404
+    ),
+    ("POST", "/api/v1/audits/{audit_id}/reads"): Entry(
+        {Role.AUDITOR}, False, on_audit("/reads", READS), 200, out=404
+    ),
+    # stations only: a station reads into the audit it is bound to, whatever unit the reads name
+    ("POST", "/api/v1/audits/reads"): Entry(set(), True, station_reads_call, 200, scoped=False),
+    ("GET", "/api/v1/discrepancies"): Entry(
+        STORE_READERS,
+        False,
+        lambda w, s, _f: Call("GET", f"/api/v1/discrepancies?unit={s}&status=all"),
+        200,
+        listing=empty_listing("discrepancies"),
+    ),
+    ("POST", "/api/v1/discrepancies/{discrepancy_id}/resolve"): Entry(
+        {Role.CUSTODIAN}, False, resolve_call, 200, out=404
+    ),
+}
 
 
 # Routes outside /api/v1: documentation and health, public and never logged.
