@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
-from custody.db.engine import WRITE_OPTION, is_sqlite
+from custody.db.engine import is_sqlite, write_connection
 from custody.db.ledger_store import chain_held, head_mark, restore_head
 
 T = TypeVar("T")
@@ -35,7 +35,6 @@ Change = Callable[[Connection], Any]  # what the writer runs in one savepoint (n
 
 # Key of the PostgreSQL advisory lock that serialises appends to the custody ledger.
 LEDGER_LOCK_KEY = 0x637573746F6479  # "custody"
-_STOP = object()
 
 
 class _LoopWaiter:
@@ -49,25 +48,39 @@ class _LoopWaiter:
 
 
 class _ThreadWaiter:
-    """A blocked thread's answer: a lock the writer releases once the outcome is set (lighter than a
-    ``Future``, whose condition variable and callbacks a caller waiting in :meth:`Writer.submit` needs
-    none of)."""
+    """A blocked caller: a lock released once its outcome is set, or once it is handed the lead (it then
+    runs the batches itself; lighter than a ``Future``, whose condition variable and callbacks a caller
+    waiting in :meth:`Writer.submit` needs none of)."""
 
-    __slots__ = ("lock", "ok", "value")
+    __slots__ = ("leads", "lock", "ok", "settled", "value")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.lock.acquire()
         self.ok = False
+        self.settled = False
+        self.leads = False
         self.value: Any = None
 
     def settle(self, ok: bool, value: Any) -> None:
         self.ok = ok
         self.value = value
+        self.settled = True
         self.lock.release()
 
-    def outcome(self) -> Any:
+    def hand_lead(self) -> None:
+        self.leads = True
+        self.lock.release()
+
+    def wait(self) -> bool:
+        """Block until settled (False) or handed the lead (True)."""
         self.lock.acquire()
+        if self.leads:
+            self.leads = False
+            return True
+        return False
+
+    def outcome(self) -> Any:
         if self.ok:
             return self.value
         error, self.value = self.value, None
@@ -111,93 +124,157 @@ def _answer(outcomes: list[Outcome]) -> None:
             loop.call_soon_threadsafe(_settle_all, settled)
 
 
+class _Queue(deque[Any]):
+    """Acts waiting for a batch, oldest first."""
+
+    def qsize(self) -> int:
+        return len(self)
+
+
 class Writer:
     def __init__(self, engine: Engine, max_batch: int = 64) -> None:
         self._engine = engine
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._lock = threading.Lock()
+        self._queue = _Queue()
+        self._mutex = threading.Lock()  # guards the lead and the queue's appends
+        self._leading = False  # a caller or the writer thread runs batches: the others wait
+        self._conn: Connection | None = None
         self._thread: threading.Thread | None = None
+        self._wake = threading.Lock()  # released to hand the lead to the writer thread
+        self._stopping = False
         self.batches = 0
         self.acts = 0
         self._answered = 0  # acts of the last batch: the callers likely to come back at once
 
     def submit(self, change: Callable[[Connection], T]) -> T:
-        """Run ``change`` in a write transaction; return once it is committed (or raise its error)."""
+        """Run ``change`` in a write transaction; return once it is committed (or raise its error).
+
+        The caller runs the batch itself when no batch is running (it leads), or when the one leading
+        hands it the lead (its act is the oldest waiting); otherwise another caller's batch takes its act."""
         waiter = _ThreadWaiter()
-        self._ensure_started()
-        self._queue.put((change, waiter))
+        with self._mutex:
+            self._queue.append((change, waiter))
+            leads = not self._leading
+            self._leading = True
+        if leads or waiter.wait():
+            self._lead(waiter)
         return waiter.outcome()  # type: ignore[no-any-return]
 
     def submit_future(self, act: Callable[[Connection], T]) -> Future[T]:
         """Queue ``act``; the future resolves once its transaction has committed (for async callers)."""
         future: Future[T] = Future()
-        self._ensure_started()
-        self._queue.put((act, future))
+        self._enqueue((act, future))
         return future
 
     async def submit_async(self, act: Callable[[Connection], T]) -> T:
         """As :meth:`submit`, for coroutines: awaits the commit without holding a thread."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._ensure_started()
-        self._queue.put((act, _LoopWaiter(loop, future)))
+        self._enqueue((act, _LoopWaiter(loop, future)))
         return await future
 
     def close(self) -> None:
-        with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(_STOP)
-            thread.join()
-
-    def _ensure_started(self) -> None:
-        if self._thread is not None:
-            return
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="custody-writer", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        conn: Connection | None = None
+        """Take the lead once no batch runs, stop the writer thread and close the connection."""
+        while True:
+            with self._mutex:
+                if not self._leading:
+                    self._leading = True
+                    break
+            time.sleep(0.001)
         try:
-            while True:
-                batch = self._next_batch()
-                if batch is None:
-                    return
-                try:
-                    if conn is None:
-                        conn = self._engine.connect()
-                        conn.execution_options(**{WRITE_OPTION: True})
-                    self._commit(conn, batch)
-                except Exception as failed:  # noqa: BLE001 - connection lost: fail the batch, reconnect
-                    self._answered = len(batch)
-                    _answer([(waiter, False, failed) for _act, waiter in batch])
-                    if conn is not None:
-                        conn.invalidate()
-                        conn.close()
-                    conn = None
-        finally:
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._stopping = True
+                self._wake.release()
+                thread.join()
+                self._stopping = False
+            conn, self._conn = self._conn, None
             if conn is not None:
                 conn.close()
+        finally:
+            self._hand_over()
 
-    def _next_batch(self) -> list[tuple[Change, Waiter]] | None:
-        first = self._queue.get()
-        if first is _STOP:
-            return None
-        batch = [first]
-        self._let_callers_in()
-        self._take_more(batch)
-        return batch
+    def _enqueue(self, item: tuple[Change, Waiter]) -> None:
+        """Queue an act whose caller does not wait here: the writer thread leads if no one does."""
+        with self._mutex:
+            self._queue.append(item)
+            if self._leading:
+                return
+            self._leading = True
+        self._wake_thread()
+
+    def _wake_thread(self) -> None:
+        """Hand the lead to the writer thread (started on first need)."""
+        if self._thread is None:
+            self._wake = threading.Lock()
+            self._wake.acquire()
+            self._thread = threading.Thread(target=self._run, name="custody-writer", daemon=True)
+            self._thread.start()
+        self._wake.release()
+
+    def _run(self) -> None:
+        """The writer thread: leads when handed the lead, until no act waits."""
+        while True:
+            self._wake.acquire()
+            if self._stopping:
+                return
+            self._lead(None)
+
+    def _lead(self, own: _ThreadWaiter | None) -> None:
+        """Run batches until ``own`` is answered (``None``: until no act waits), then hand the lead on."""
+        try:
+            self._let_callers_in()
+            while True:
+                batch: list[tuple[Change, Waiter]] = []
+                self._take_more(batch)
+                if batch:
+                    self._run_batch(batch)
+                if own is not None and own.settled:
+                    return
+                if own is None:
+                    with self._mutex:
+                        if not self._queue:
+                            self._leading = False
+                            return
+        finally:
+            if own is not None:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Hand the lead to the caller of the oldest waiting act, or to the writer thread (an act of a
+        caller that does not wait here); no act waiting: no one leads."""
+        with self._mutex:
+            if not self._queue:
+                self._leading = False
+                return
+            oldest = self._queue[0][1]
+        if isinstance(oldest, _ThreadWaiter):
+            oldest.hand_lead()
+        else:
+            self._wake_thread()
+
+    def _run_batch(self, batch: list[tuple[Change, Waiter]]) -> None:
+        try:
+            if self._conn is None:
+                self._conn = write_connection(self._engine)
+            self._commit(self._conn, batch)
+        except BaseException as failed:  # connection lost: fail the batch, reconnect on the next one
+            self._answered = len(batch)
+            _answer([(waiter, False, failed) for _act, waiter in batch])
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                conn.invalidate()
+                conn.close()
+            if not isinstance(failed, Exception):
+                raise
 
     def _let_callers_in(self) -> None:
         """Yield the interpreter lock while the callers answered last are still submitting (at most
         twice per caller: callers that do not come back delay the batch by a few microseconds)."""
         expected = self._answered
-        waiting = self._queue.qsize
+        waiting = self._queue.__len__
         for _ in range(2 * expected):
-            if waiting() + 1 >= expected:
+            if waiting() >= expected:
                 return
             time.sleep(0)
 
@@ -234,12 +311,6 @@ class Writer:
     def _take_more(self, batch: list[tuple[Change, Waiter]]) -> None:
         """Acts waiting in the queue join the batch, up to its size: those that came with the first,
         and those that arrived while it ran (group commit grows under load)."""
-        while len(batch) < self._max_batch:
-            try:
-                nxt = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if nxt is _STOP:
-                self._queue.put(_STOP)
-                return
-            batch.append(nxt)
+        waiting = self._queue
+        while waiting and len(batch) < self._max_batch:
+            batch.append(waiting.popleft())
