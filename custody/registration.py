@@ -105,7 +105,7 @@ class Registration:
         kind_letter = kind.value
 
         def change(conn: Connection) -> Item:
-            # the case and the sequence the last registration on this connection read, while the
+            # the case and the sequence the last registration of this transaction read, while the
             # ledger's head is still its event: closing a case or taking a number appends an event
             noted: _Noted | None = chain_note(conn)
             lookup = (case_no, case_unit, actor.unit_code, self.store.units(conn))
@@ -162,7 +162,7 @@ class Registration:
 
 
 class _Noted(NamedTuple):
-    """What a registration leaves for the next one on its connection (:func:`leave_note`)."""
+    """What a registration leaves for the next one in its transaction (:func:`leave_note`)."""
 
     lookup: tuple[str, str | None, str, object]  # case number, its unit, the clerk's unit, the unit tree
     case: Case

@@ -1,14 +1,22 @@
 """Group commit: one writer connection, a savepoint per act, every caller answered after the commit.
 
 Callers from many threads hand an act (a function of a write connection) to :meth:`Writer.submit`, which
-blocks until the transaction holding that act has committed, then returns the act's result or raises its
-refusal. The writer takes whatever acts are waiting, runs each inside its own savepoint (a refused act
-rolls back to its savepoint and leaves the others alone) and commits them together: SQLite's fsync per
-commit is shared by the batch. On PostgreSQL the batch's transaction first takes the ledger's advisory
-lock, so writers in other processes append to the chain one at a time.
+returns once the transaction holding that act has committed, with the act's result or raising its
+refusal. One batch runs at a time: it takes whatever acts are waiting, runs each inside its own savepoint
+(a refused act rolls back to its savepoint and leaves the others alone) and commits them together:
+SQLite's fsync per commit is shared by the batch. On PostgreSQL the batch's transaction first takes the
+ledger's advisory lock, so writers in other processes append to the chain one at a time.
+
+Who runs a batch (leads): a caller of :meth:`Writer.submit` that finds none running runs it on its own
+thread, answers the other callers in it and, once its own act is answered, hands the lead to the caller
+of the oldest act still waiting; no act waiting, no one leads. Acts of callers that do not wait in
+:meth:`Writer.submit` (:meth:`Writer.submit_future`, :meth:`Writer.submit_async`) are led by the writer
+thread, started when first needed, which runs batches until no act waits. So a caller's act costs no
+hand-over to another thread and back when it leads, and the one write connection is used by one thread
+at a time.
 
 The callers a batch answered mostly come straight back with their next act. Before a new batch starts,
-the writer lets them in: it gives up the interpreter lock (``time.sleep(0)``) a bounded number of times
+the leader lets them in: it gives up the interpreter lock (``time.sleep(0)``) a bounded number of times
 while fewer acts wait than it last answered. Otherwise their own work interleaves with the batch's
 statements, each of which hands the interpreter lock over and back while callers are runnable.
 """
@@ -258,15 +266,15 @@ class Writer:
             if self._conn is None:
                 self._conn = write_connection(self._engine)
             self._commit(self._conn, batch)
-        except BaseException as failed:  # connection lost: fail the batch, reconnect on the next one
+        except BaseException as failed:  # noqa: BLE001 - connection lost (or the leader's thread
+            # interrupted): every caller of the batch gets the error, the leader's own among them; the
+            # next batch reconnects
             self._answered = len(batch)
             _answer([(waiter, False, failed) for _act, waiter in batch])
             conn, self._conn = self._conn, None
             if conn is not None:
                 conn.invalidate()
                 conn.close()
-            if not isinstance(failed, Exception):
-                raise
 
     def _let_callers_in(self) -> None:
         """Yield the interpreter lock while the callers answered last are still submitting (at most

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from custody.db.writer import Writer
 from custody.errors import TransitionRefused
 from custody.numbers import EvidenceNumber
 from custody.records import Case, Item
@@ -136,3 +137,27 @@ def test_callers_that_find_no_batch_running_run_it_themselves_and_answer_the_oth
         assert custody.items.item(clerk, item.evidence_no).serial_number == item.serial_number
     assert custody.writer.batches - batches < 80
     assert custody.ledger.verify().ok
+
+
+def test_an_act_queued_without_a_waiting_caller_is_run_after_the_caller_leading_returns(custody):
+    """A caller leading a batch hands the lead on once its own act is answered: an act queued through a
+    future meanwhile (no caller waits for it in the writer) is then run by the writer thread."""
+    writer = Writer(custody.engine, max_batch=1)  # the future cannot join the held batch
+    started, gate = threading.Event(), threading.Event()
+
+    def hold(_conn: object) -> str:
+        started.set()
+        assert gate.wait(10)
+        return threading.current_thread().name
+
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="caller") as pool:
+            leading = pool.submit(writer.submit, hold)
+            assert started.wait(10)
+            later = writer.submit_future(lambda _conn: threading.current_thread().name)
+            gate.set()
+            assert leading.result(10).startswith("caller")
+        assert later.result(10) == "custody-writer"
+        assert writer.submit(lambda _conn: threading.current_thread().name) == "MainThread"
+    finally:
+        writer.close()
