@@ -16,9 +16,11 @@ hand-over to another thread and back when it leads, and the one write connection
 at a time.
 
 The callers a batch answered mostly come straight back with their next act. Before a new batch starts,
-the leader lets them in: it gives up the interpreter lock (``time.sleep(0)``) a bounded number of times
-while fewer acts wait than it last answered. Otherwise their own work interleaves with the batch's
-statements, each of which hands the interpreter lock over and back while callers are runnable.
+the leader waits for them (at most :data:`GATHER_S`) until as many acts wait as it last answered. A
+blocked caller whose act is answered is not woken at once, where it would only wait for the interpreter
+lock that the leader still holds: a thread wakes one such caller as it is about to block in the writer
+(a caller waiting for its act, the leader waiting for the callers), so each wakes to a free interpreter
+lock, and the rest are woken when a batch starts, or by a caller leaving the writer while no one leads.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ Change = Callable[[Connection], Any]  # what the writer runs in one savepoint (n
 
 # Key of the PostgreSQL advisory lock that serialises appends to the custody ledger.
 LEDGER_LOCK_KEY = 0x637573746F6479  # "custody"
+# How long a batch waits at most for the callers the last one answered (they come back within
+# microseconds unless busy elsewhere; a batch without them costs them a commit of their own).
+GATHER_S = 0.002
 
 
 class _LoopWaiter:
@@ -69,12 +74,6 @@ class _ThreadWaiter:
         self.settled = False
         self.leads = False
         self.value: Any = None
-
-    def settle(self, ok: bool, value: Any) -> None:
-        self.ok = ok
-        self.value = value
-        self.settled = True
-        self.lock.release()
 
     def hand_lead(self) -> None:
         self.leads = True
@@ -116,13 +115,16 @@ def _settle_all(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
         _settle(*outcome)
 
 
-def _answer(outcomes: list[Outcome]) -> None:
-    """Settle every waiter of a finished batch: thread futures at once, each event loop with one
-    call (one wake-up per loop and batch, not per act)."""
+def _answer(outcomes: list[Outcome], asleep: deque[_ThreadWaiter]) -> None:
+    """Settle every waiter of a finished batch: futures at once, each event loop with one call (one
+    wake-up per loop and batch, not per act), blocked callers without waking them (added to ``asleep``)."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
     for waiter, ok, value in outcomes:
         if isinstance(waiter, _ThreadWaiter):
-            waiter.settle(ok, value)
+            waiter.ok = ok
+            waiter.value = value
+            waiter.settled = True
+            asleep.append(waiter)
         elif isinstance(waiter, _LoopWaiter):
             by_loop.setdefault(waiter.loop, []).append((waiter.future, ok, value))
         else:
@@ -144,7 +146,7 @@ class Writer:
         self._engine = engine
         self._max_batch = max_batch
         self._queue = _Queue()
-        self._mutex = threading.Lock()  # guards the lead and the queue's appends
+        self._mutex = threading.Lock()  # guards the lead, the queue's appends and the callers asleep
         self._leading = False  # a caller or the writer thread runs batches: the others wait
         self._conn: Connection | None = None
         self._thread: threading.Thread | None = None
@@ -153,6 +155,10 @@ class Writer:
         self.batches = 0
         self.acts = 0
         self._answered = 0  # acts of the last batch: the callers likely to come back at once
+        self._gate: threading.Lock | None = None  # the leader waits on it for those callers
+        # callers answered but not woken yet: each is woken by a thread about to block in the writer
+        # (so it finds the interpreter lock free), or when no one leads by a caller leaving
+        self._asleep: deque[_ThreadWaiter] = deque()
 
     def submit(self, change: Callable[[Connection], T]) -> T:
         """Run ``change`` in a write transaction; return once it is committed (or raise its error).
@@ -164,8 +170,18 @@ class Writer:
             self._queue.append((change, waiter))
             leads = not self._leading
             self._leading = True
+            if self._gate is not None and len(self._queue) >= self._answered:
+                self._gate.release()
+                self._gate = None
+            woken = self._asleep.popleft() if self._asleep and not leads else None
+        if woken is not None:
+            woken.lock.release()
         if leads or waiter.wait():
             self._lead(waiter)
+        with self._mutex:
+            woken = self._asleep.popleft() if self._asleep and not self._leading else None
+        if woken is not None:
+            woken.lock.release()
         return waiter.outcome()  # type: ignore[no-any-return]
 
     def submit_future(self, act: Callable[[Connection], T]) -> Future[T]:
@@ -200,12 +216,16 @@ class Writer:
             if conn is not None:
                 conn.close()
         finally:
+            self._wake_all()
             self._hand_over()
 
     def _enqueue(self, item: tuple[Change, Waiter]) -> None:
         """Queue an act whose caller does not wait here: the writer thread leads if no one does."""
         with self._mutex:
             self._queue.append(item)
+            if self._gate is not None and len(self._queue) >= self._answered:
+                self._gate.release()
+                self._gate = None
             if self._leading:
                 return
             self._leading = True
@@ -228,6 +248,14 @@ class Writer:
                 return
             self._lead(None)
 
+    def _wake_all(self) -> None:
+        """Wake every caller answered and still asleep."""
+        with self._mutex:
+            asleep = list(self._asleep)
+            self._asleep.clear()
+        for waiter in asleep:
+            waiter.lock.release()
+
     def _lead(self, own: _ThreadWaiter | None) -> None:
         """Run batches until ``own`` is answered (``None``: until no act waits), then hand the lead on."""
         try:
@@ -236,14 +264,18 @@ class Writer:
                 batch: list[tuple[Change, Waiter]] = []
                 self._take_more(batch)
                 if batch:
-                    self._run_batch(batch)
+                    self._wake_all()  # those that did not come back (a batch holds the lead long)
+                    self._run_batch(batch, own)
                 if own is not None and own.settled:
                     return
                 if own is None:
                     with self._mutex:
                         if not self._queue:
                             self._leading = False
-                            return
+                            woken = self._asleep.popleft() if self._asleep else None
+                            break
+            if woken is not None:
+                woken.lock.release()
         finally:
             if own is not None:
                 self._hand_over()
@@ -261,32 +293,50 @@ class Writer:
         else:
             self._wake_thread()
 
-    def _run_batch(self, batch: list[tuple[Change, Waiter]]) -> None:
+    def _run_batch(self, batch: list[tuple[Change, Waiter]], own: _ThreadWaiter | None) -> None:
         try:
             if self._conn is None:
                 self._conn = write_connection(self._engine)
-            self._commit(self._conn, batch)
+            self._commit(self._conn, batch, own)
         except BaseException as failed:  # noqa: BLE001 - connection lost (or the leader's thread
             # interrupted): every caller of the batch gets the error, the leader's own among them; the
             # next batch reconnects
             self._answered = len(batch)
-            _answer([(waiter, False, failed) for _act, waiter in batch])
+            self._answer([(waiter, False, failed) for _act, waiter in batch], own)
             conn, self._conn = self._conn, None
             if conn is not None:
                 conn.invalidate()
                 conn.close()
 
-    def _let_callers_in(self) -> None:
-        """Yield the interpreter lock while the callers answered last are still submitting (at most
-        twice per caller: callers that do not come back delay the batch by a few microseconds)."""
-        expected = self._answered
-        waiting = self._queue.__len__
-        for _ in range(2 * expected):
-            if waiting() >= expected:
-                return
-            time.sleep(0)
+    def _answer(self, outcomes: list[Outcome], own: _ThreadWaiter | None) -> None:
+        """Settle the batch's callers; those blocked stay asleep until woken (see ``_asleep``)."""
+        asleep: deque[_ThreadWaiter] = deque()
+        _answer(outcomes, asleep)
+        if own is not None and own in asleep:
+            asleep.remove(own)  # its thread runs the batch: awake
+        with self._mutex:
+            self._asleep.extend(asleep)
 
-    def _commit(self, conn: Connection, batch: list[tuple[Change, Waiter]]) -> None:
+    def _let_callers_in(self) -> None:
+        """Wait, at most :data:`GATHER_S`, until as many acts wait as the last batch answered: those
+        callers mostly come straight back, and their acts had better join this batch than wait for
+        the next commit. The leader blocks meanwhile, after waking one of them: each wakes the next as
+        it blocks in turn, and finds the interpreter lock free."""
+        with self._mutex:
+            if len(self._queue) >= self._answered:
+                return
+            gate = self._gate = threading.Lock()
+            gate.acquire()
+            woken = self._asleep.popleft() if self._asleep else None
+        if woken is not None:
+            woken.lock.release()
+        gate.acquire(timeout=GATHER_S)
+        with self._mutex:
+            self._gate = None
+
+    def _commit(
+        self, conn: Connection, batch: list[tuple[Change, Waiter]], own: _ThreadWaiter | None = None
+    ) -> None:
         """Run the batch, and whatever arrives meanwhile, in one transaction; then answer every caller."""
         outcomes: list[Outcome] = []
         with conn.begin():
@@ -314,7 +364,7 @@ class Writer:
         self.batches += 1
         self.acts += len(batch)
         self._answered = len(batch)
-        _answer(outcomes)
+        self._answer(outcomes, own)
 
     def _take_more(self, batch: list[tuple[Change, Waiter]]) -> None:
         """Acts waiting in the queue join the batch, up to its size: those that came with the first,
