@@ -3,9 +3,10 @@
 Ours: N intake events (register an ammunition lot: evidence number, item row, hash-chained event) from 8
 caller threads, each call returning only once its event is committed (group commit, WAL,
 ``synchronous=FULL``). Baseline: one thread, one row per transaction, raw ``sqlite3``, same pragmas.
-Throughput ratio = ours ÷ baseline (goal ≥ 0.5). Both sides also report the process's CPU time per
-event in the measured phase (``time.process_time()``, every thread of the process, ÷ events, in ms): what
-the ratio hangs on when a machine's CPU is slow against its fsync.
+Throughput ratio = ours ÷ baseline (goal ≥ 0.8). Both sides also report the process's CPU time per
+event in the measured phase (``time.process_time()``, every thread of the process, ÷ events, in ms; goal
+for ours ≤ 0.15 ms): what the ratio hangs on when a machine's CPU is slow against its fsync, and the
+figure to judge on a busy machine, where the ratio of two wall-clock rates moves with the other load.
 """
 
 from __future__ import annotations
@@ -90,8 +91,8 @@ def main(argv: list[str]) -> int:
             ("custody service (group commit)", f"{rate:,.0f} events/s"),
             ("events per commit (mean)", f"{per_commit:.1f}"),
             ("CPU per row, raw loop", f"{base_cpu_ms:.3f} ms"),
-            ("CPU per event, custody service", f"{cpu_ms:.3f} ms"),
-            ("ratio (ours / baseline)", f"{ratio:.2f}  (goal >= 0.5)"),
+            ("CPU per event, custody service", f"{cpu_ms:.3f} ms  (goal <= 0.15)"),
+            ("ratio (ours / baseline)", f"{ratio:.2f}  (goal >= 0.8)"),
         ]
     )
     result(

@@ -115,6 +115,15 @@ class EvidenceNumber:
 _KINDS = frozenset(kind.value for kind in ItemKind)
 
 
+def evidence_number(kind: ItemKind, region_code: str, year: int, sequence: int) -> str:
+    """The printed number of these parts: ``str(EvidenceNumber(kind, region_code, year, sequence))``,
+    refused the same way, without building the record (what intake does for every item)."""
+    if not (1000 <= year <= 9999 and 1 <= sequence <= 999_999 and _REGION.fullmatch(region_code)):
+        return str(EvidenceNumber(kind, region_code, year, sequence))  # raises what is wrong
+    body = f"{kind.value}{region_code}{year}{sequence:06d}"
+    return body + check_digits(body)
+
+
 def canonical_number(text: str) -> str:
     """A printed number as stored and compared (upper case, no spaces), after the checks of
     :meth:`EvidenceNumber.parse`; the same as ``str(EvidenceNumber.parse(text))``."""

@@ -100,6 +100,18 @@ def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def write_connection(engine: Engine) -> Connection:
+    """The writer's own connection: out of the pool (its settings never reach a reader), its
+    transactions begun for writing (``BEGIN IMMEDIATE`` on SQLite). On SQLite its temporary files are
+    kept in memory: the journal of each act's savepoint would otherwise cost several file writes per act."""
+    conn = engine.connect()
+    conn.detach()
+    conn.execution_options(**{WRITE_OPTION: True})
+    if is_sqlite(conn):
+        conn.connection.dbapi_connection.execute("PRAGMA temp_store = MEMORY")  # type: ignore[union-attr]
+    return conn
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -5,6 +5,9 @@ lock, is held), so the head read here is the head the new event links to and ``s
 Within such a transaction the writer holds the chain head in memory (:func:`chain_held`): the first
 append reads it from the table, the next ones link to the event appended before them, and an act rolled
 back to its savepoint puts back the head it started from (:func:`head_mark`, :func:`restore_head`).
+An act may leave a note of what it read beside the head it appended (:func:`leave_note`); the next act of
+the same transaction gets it back only while that head is still the chain's head (:func:`chain_note`):
+no event was appended since, so nothing whose every change is recorded in the ledger has changed.
 Verification streams raw driver rows (a server-side cursor on PostgreSQL) and never loads the ledger whole.
 """
 
@@ -51,6 +54,8 @@ _SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM custody_events ORDER BY seq
 # reads it; absent outside such a transaction (every append reads the head from the table).
 _HELD = "custody_ledger_head"
 _OFF = object()
+# ``conn.info`` key of the note an act left (:func:`leave_note`): (the head it was left at, the note).
+_NOTE = "custody_ledger_note"
 
 
 def read_head(conn: Connection) -> Head:
@@ -71,6 +76,7 @@ def chain_held(conn: Connection) -> Iterator[None]:
         yield
     finally:
         info.pop(_HELD, None)
+        info.pop(_NOTE, None)  # a note holds for the block's transaction only
 
 
 def head_mark(conn: Connection) -> object:
@@ -82,6 +88,30 @@ def restore_head(conn: Connection, mark: object) -> None:
     """Put back the held head of ``mark`` (the act's savepoint was rolled back, its events with it)."""
     if mark is not _OFF:
         conn.info[_HELD] = mark
+
+
+def chain_note(conn: Connection) -> Any:
+    """The note left by :func:`leave_note` in this block of :func:`chain_held` while the chain's head
+    is still the one it was left at; ``None`` otherwise.
+
+    What a note records must change only with an event of the ledger (a case's status, a unit's
+    evidence-number sequence): in the writer's transaction no other writer appends, so an unmoved head
+    proves it unchanged, whichever acts were rolled back since (their events with them)."""
+    info = conn.info
+    note = info.get(_NOTE)
+    if note is None:
+        return None
+    left_at, value = note
+    held = info.get(_HELD)
+    return value if left_at is held or left_at == held else None
+
+
+def leave_note(conn: Connection, value: Any) -> None:
+    """Leave ``value`` for the next act in this block of :func:`chain_held` (see :func:`chain_note`), at
+    the head held now (the head the act appended); outside such a block, nothing."""
+    held = conn.info.get(_HELD)
+    if isinstance(held, Head):
+        conn.info[_NOTE] = (held, value)
 
 
 def append_event(conn: Connection, fields: Mapping[str, Any]) -> Head:

@@ -91,17 +91,21 @@ class PreparedInsert:
 
 class PreparedRow:
     """An INSERT of every column of ``columns``, given as a sequence in that order (no mapping built
-    and read back: the driver gets the sequence itself where its parameters are positional)."""
+    and read back: the driver gets the sequence itself where its parameters are positional);
+    ``returning``: the integer primary key that :meth:`inserted_id` answers."""
 
-    def __init__(self, table: Any, columns: Sequence[str]) -> None:
+    def __init__(self, table: Any, columns: Sequence[str], returning: Any = None) -> None:
         from sqlalchemy import bindparam, insert
 
         self._columns = tuple(columns)
-        self._prepared = Prepared(insert(table).values({k: bindparam(k) for k in self._columns}))
+        statement = insert(table).values({k: bindparam(k) for k in self._columns})
+        self._prepared = Prepared(statement)
+        self._returning = None if returning is None else Prepared(statement.returning(returning))
         # per dialect: the SQL, when the driver takes the row as it is (its order is the columns')
         self._as_is: dict[Any, str | None] = {}
 
-    def run(self, conn: Connection, row: Sequence[Any]) -> None:
+    def run(self, conn: Connection, row: Sequence[Any]) -> Any:
+        """Insert the row; return the DBAPI cursor."""
         dialect = conn.dialect
         try:
             sql = self._as_is[dialect]
@@ -110,6 +114,16 @@ class PreparedRow:
             as_is = not fixed and order is not None and tuple(order) == self._columns
             sql = self._as_is[dialect] = sql if as_is else None
         if sql is None:
-            self._prepared.run(conn, dict(zip(self._columns, row, strict=True)))
-        else:
-            conn.connection.dbapi_connection.cursor().execute(sql, row)  # type: ignore[union-attr]
+            return self._prepared.run(conn, dict(zip(self._columns, row, strict=True)))
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql, row)
+        return cursor
+
+    def inserted_id(self, conn: Connection, row: Sequence[Any]) -> int:
+        """Insert the row; return its integer primary key: on SQLite the cursor's ``lastrowid`` (the
+        rowid, which an ``INTEGER PRIMARY KEY`` is), elsewhere the ``returning`` column."""
+        if conn.dialect.name == "sqlite":
+            return int(self.run(conn, row).lastrowid)
+        if self._returning is None:
+            raise TypeError("inserted_id needs the returning column off SQLite")
+        return int(self._returning.run(conn, dict(zip(self._columns, row, strict=True))).fetchone()[0])

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custody.errors import InvalidEvidenceNumber
-from custody.numbers import EvidenceNumber, ItemKind
+from custody.numbers import EvidenceNumber, ItemKind, evidence_number
 
 numbers = st.builds(
     EvidenceNumber,
@@ -90,3 +90,26 @@ def test_the_canonical_form_refuses_what_parsing_refuses(text):
         assert str(again.value) == str(refused)
     else:
         assert canonical_number(text) == parsed
+
+
+@given(numbers)
+def test_the_number_of_parts_is_the_records_text(number):
+    parts = (number.kind, number.region_code, number.year, number.sequence)
+    assert evidence_number(*parts) == str(number)
+
+
+@given(
+    st.sampled_from(list(ItemKind)),
+    st.one_of(st.from_regex(r"\A[0-9]{6}\Z"), st.text(max_size=8)),
+    st.integers(-10, 12_000),
+    st.integers(-10, 1_000_010),
+)
+def test_the_number_of_parts_refuses_what_the_record_refuses(kind, region_code, year, sequence):
+    try:
+        expected = str(EvidenceNumber(kind, region_code, year, sequence))
+    except InvalidEvidenceNumber as refused:
+        with pytest.raises(InvalidEvidenceNumber) as raised:
+            evidence_number(kind, region_code, year, sequence)
+        assert (raised.value.key, str(raised.value)) == (refused.key, str(refused))
+    else:
+        assert evidence_number(kind, region_code, year, sequence) == expected
