@@ -14,13 +14,14 @@ from sqlalchemy.engine import Connection
 from custody.audit_records import Audit
 from custody.audit_sampling import category_of, draw_key, escalation_size, sample_size
 from custody.db.audit_tables import AuditCandidateRow
-from custody.db.tables import ItemRow
-from custody.model import AuditCategory, AuditMode
+from custody.db.tables import ItemRow, UserRow
+from custody.model import AuditCategory, AuditMode, Role
 from custody.reconcile import Reconciliation
 from custody.records import Item
 
 _candidates = cast(Table, AuditCandidateRow.__table__)
 _items = cast(Table, ItemRow.__table__)
+_users = cast(Table, UserRow.__table__)
 
 
 def ranked(
@@ -75,7 +76,8 @@ def escalate(conn: Connection, audit: Audit, category: AuditCategory, discrepanc
 
 def owners(conn: Connection, audit: Audit, outcome: Reconciliation, auditor_id: int) -> dict[int | None, int]:
     """Who owns each discrepancy: the custodian holding the item when it is of the audited store, else
-    the store's custodian (the one holding most of its candidates), else the auditor. Key None: the
+    the store's custodian (the one holding most of its candidates), else a custodian of the unit (the
+    auditor only when the unit has none). Key None: the
     owner of a discrepancy without an item of the store."""
     item_ids = [d.item_id for d in outcome.discrepancies if d.item_id is not None]
     holders: dict[int | None, int] = {}
@@ -94,7 +96,20 @@ def owners(conn: Connection, audit: Audit, outcome: Reconciliation, auditor_id: 
             .where(_candidates.c.audit_id == audit.id, _items.c.custodian_user_id.is_not(None))
         ).scalars()
     )
-    holders[None] = store_custodians.most_common(1)[0][0] if store_custodians else auditor_id
+    if store_custodians:
+        holders[None] = store_custodians.most_common(1)[0][0]
+    else:  # an empty store: one of the unit's custodians, who can resolve it (the auditor cannot)
+        custodian = conn.execute(
+            select(_users.c.id)
+            .where(
+                _users.c.unit_code == audit.unit_code,
+                _users.c.active.is_(True),
+                _users.c.roles.like(f"%{Role.CUSTODIAN.value}%"),
+            )
+            .order_by(_users.c.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        holders[None] = auditor_id if custodian is None else int(custodian)
     return holders
 
 

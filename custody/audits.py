@@ -39,10 +39,11 @@ from custody.clock import china_date
 from custody.codes import LocationCode
 from custody.db.audit_tables import AuditCandidateRow, AuditLocationRow, AuditRow, DiscrepancyRow
 from custody.db.storage_tables import StoreMarkRow
-from custody.db.tables import ItemRow, StationRow
+from custody.db.tables import EventRow, ItemRow, StationRow
 from custody.db.unit_of_work import Store
 from custody.errors import InvalidInput, Message, TransitionRefused, UnknownAudit, UnknownStation
 from custody.intake import clean_text
+from custody.ledger import GENESIS_HASH
 from custody.list_acts import record_act
 from custody.locations import Locations
 from custody.model import AuditCategory, AuditMode, AuditStatus, DiscrepancyStatus, EventType, Role
@@ -90,6 +91,7 @@ _discrepancies = cast(Table, DiscrepancyRow.__table__)
 _marks = cast(Table, StoreMarkRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _stations = cast(Table, StationRow.__table__)
+_events = cast(Table, EventRow.__table__)
 
 
 class Audits:
@@ -254,10 +256,11 @@ class Audits:
                 if o.item_id is not None
             ]
             items = items_by_id(conn, [item_id for item_id, _f in audited])
-            head = None
+            head = None  # no item audited: the ledger as it stands is the point the audit closed at
             for item_id, finding in audited:
                 payload = {"audit_id": audit_id, "finding": finding.value, "round": audit.round}
                 _after, head = record_act(conn, transition, items[item_id], payload, actor, now, "", "", None)
+            closing = (head.seq, head.hash) if head is not None else _newest(conn)
             if audit.mode is AuditMode.FULL and not audit.locations:
                 conn.execute(
                     update(_marks)
@@ -274,8 +277,8 @@ class Audits:
                 .values(
                     status=AuditStatus.CLOSED.value,
                     closed_at_us=now,
-                    closed_seq=None if head is None else head.seq,
-                    closed_hash=None if head is None else head.hash,
+                    closed_seq=closing[0],
+                    closed_hash=closing[1],
                 )
             )
             return self._read(conn, actor, audit_id), outcome
@@ -331,3 +334,9 @@ class Audits:
         busy = open_audit_of_station(conn, name)
         if busy is not None:
             raise TransitionRefused(STATION_BUSY, name=name, audit_id=busy)
+
+
+def _newest(conn: Connection) -> tuple[int, str]:
+    """The newest event's seq and hash (an empty ledger's head: 0 and the genesis hash)."""
+    row = conn.execute(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1)).first()
+    return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))

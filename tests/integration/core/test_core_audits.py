@@ -325,3 +325,18 @@ def test_a_sweep_of_seal_tags_in_one_batch_is_one_event_per_item_and_each_read_a
     with pytest.raises(InvalidInput):
         record_batch(store.scans, source, [Scan("hh-1", f"x-{n}", uid=uids[0]) for n in range(51)])
     assert_ledger_sound(store)
+
+
+def test_a_discrepancy_of_an_empty_store_is_owned_by_a_custodian_of_the_unit(store: Custody):
+    me = auditor(store)
+    audit = store.audits.open(me, "220102", [SHELF_2], mode=AuditMode.FULL)
+    store.audit_reads.read(me, audit.id, [ReadIn(code="NOTHING-KNOWN", location_code=SHELF_2)])
+    store.audits.submit(me, audit.id)
+    head = store.ledger.head()
+    closed, _outcome = store.audits.close(me, audit.id)
+    assert (closed.closed_seq, closed.closed_hash) == (head.seq, head.hash)
+    (unknown,) = store.discrepancies.list(me)
+    assert (unknown.finding, unknown.owner) == (Finding.UNKNOWN_CODE, "ng-custodian")
+    custodian = store.users.actor("ng-custodian")
+    resolved = store.discrepancies.resolve(custodian, unknown.id, "record_corrected", "误扫的标签", me)
+    assert resolved.status is DiscrepancyStatus.RESOLVED and store.ledger.head() == head
