@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from devices.rfid import TamperStatus
 
 SCAN_PATH = "/api/v1/scans"
+BATCH_PATH = "/api/v1/scans/batch"
+BATCH_LIMIT = 50  # scans per batch: the service takes at most 50
+BATCH_WITHIN = 0.1  # seconds a scan waits for others to go with it
 RETRY_INITIAL = 0.2
 
 Emit = Callable[[dict[str, Any]], None]
@@ -89,6 +92,7 @@ class Delivery:
         self._held: Judgement | None = None
         self._held_devices: dict[str, Judgement] = {}
         self._resume_requested = False  # a plain flag: set from a signal handler, read by the loop
+        self._batches = True  # False once the service answered that it takes no batches (an older one)
 
     @property
     def held(self) -> Judgement | None:
@@ -121,7 +125,13 @@ class Delivery:
                 self._stop.wait(0.2)
                 continue
             pending = self.next_pending(timeout=0.5)
-            if pending is not None and not self.deliver(pending) and not self._holds(pending):
+            if pending is None:
+                continue
+            batch = [pending]
+            if self._batches:
+                batch = self._outbox.gather(pending, BATCH_LIMIT, BATCH_WITHIN, self.held_devices)
+            done = self.deliver_batch(batch) if len(batch) > 1 else self.deliver(pending)
+            if not done and not self._holds(pending):
                 self._stop.wait(self._delay)
                 self._delay = min(self._delay * 2, self._retry_max)
 
@@ -151,6 +161,39 @@ class Delivery:
         self._delay = RETRY_INITIAL
         self._emit({"event": "resumed", "was_held": was_held, **self._outbox.counts()})
 
+    def deliver_batch(self, batch: list[Pending]) -> bool:
+        """One attempt at a batch (``POST /api/v1/scans/batch``): each scan answered there is settled
+        as if it had been sent alone; True when the first one has its final answer. A failure of the
+        whole request is settled on the first scan (the others stay queued and go again)."""
+        for pending in batch:
+            self._outbox.attempted(pending.id)
+        try:
+            headers = {"X-Station-Key": self._key}
+            response = self._client.post(BATCH_PATH, json={"scans": [p.body for p in batch]}, headers=headers)
+        except httpx.HTTPError as error:
+            for pending in batch:
+                reason = str(error) or type(error).__name__
+                self._emit({"event": "retrying", "key": pending.idempotency_key, "reason": reason})
+            return False
+        if response.status_code in (404, 405):  # a service without batches: one scan at a time
+            self._batches = False
+            return self.deliver(batch[0])
+        answer = _json_of(response)
+        results = answer.get("results") if response.status_code == 200 else None
+        if not isinstance(results, list) or len(results) != len(batch):
+            return self.settle(batch[0], response.status_code, answer, response.reason_phrase)
+        settled = True
+        for pending, result in zip(batch, results, strict=True):
+            status = result.get("status") if isinstance(result, dict) else None
+            body = result.get("answer") if isinstance(result, dict) else None
+            if not isinstance(status, int) or not isinstance(body, dict):
+                status, body = 502, {"detail": "the service answered this scan with nothing"}
+            done = self.settle(pending, status, body, "")
+            settled = settled and done
+            if self._held is not None:
+                break
+        return settled
+
     def deliver(self, pending: Pending) -> bool:
         """One attempt; True when the scan has its final answer (accepted or refused), False when it
         stays queued (to retry later, or held)."""
@@ -167,22 +210,21 @@ class Delivery:
                 }
             )
             return False
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            answer = {"detail": response.text[:200]}
-        judgement = judge(response.status_code, answer)
+        return self.settle(pending, response.status_code, _json_of(response), response.reason_phrase)
+
+    def settle(self, pending: Pending, status: int, answer: dict[str, Any], phrase: str) -> bool:
+        """What one answer means for its scan: accepted or refused (kept in the outbox as answered),
+        to retry, or held."""
+        judgement = judge(status, answer)
         if judgement.verdict is Verdict.RETRY:
-            self._emit({"event": "retrying", "key": pending.idempotency_key, "status": response.status_code})
+            self._emit({"event": "retrying", "key": pending.idempotency_key, "status": status})
             return False
-        reason = str(answer.get("detail") or answer.get("title") or response.reason_phrase)
+        reason = str(answer.get("detail") or answer.get("title") or phrase)
         if judgement.verdict is Verdict.HELD:
             self._hold(judgement, pending, reason, answer)
             return False
         self._delay = RETRY_INITIAL
-        self._outbox.answered(pending.id, response.status_code, answer)
+        self._outbox.answered(pending.id, status, answer)
         if judgement.verdict is Verdict.ACCEPTED:
             self._emit({"event": "accepted", "key": pending.idempotency_key, **answer})
             for warning in answer.get("warnings") or ():
@@ -193,7 +235,7 @@ class Delivery:
                 {
                     "event": "refused",
                     "key": pending.idempotency_key,
-                    "status": response.status_code,
+                    "status": status,
                     "reason": reason,
                     "type": answer.get("type"),
                 }
@@ -232,6 +274,14 @@ class Delivery:
             f"{ADVICE[judgement.hold]} ({judgement.status} {_printable(str(answer.get('type') or ''))}: "
             f"{_printable(reason)}). Fix it, then restart the agent or send it SIGHUP."
         )
+
+
+def _json_of(response: httpx.Response) -> dict[str, Any]:
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    return answer if isinstance(answer, dict) else {"detail": response.text[:200]}
 
 
 class StationAgent:

@@ -85,6 +85,27 @@ class Outbox:
                     return None
                 self._arrived.wait(remaining)
 
+    def gather(
+        self, first: Pending, limit: int, within: float, skip_devices: frozenset[str] = frozenset()
+    ) -> list[Pending]:
+        """``first`` and the unanswered events queued after it (of devices not in ``skip_devices``), up
+        to ``limit`` in all, waiting up to ``within`` seconds for more to arrive (a sweep of reads goes
+        in one batch; a lone scan waits no longer than that)."""
+        deadline = time.monotonic() + within
+        skipped = sorted(skip_devices)
+        query = "SELECT id, idempotency_key, body, attempts FROM outbox WHERE answered_at IS NULL AND id > ? "
+        if skipped:
+            marks = ", ".join("?" * len(skipped))
+            query += f"AND json_extract(body, '$.device') NOT IN ({marks}) "
+        query += "ORDER BY id LIMIT ?"
+        with self._arrived:
+            while True:
+                rows = self._con.execute(query, [first.id, *skipped, limit - 1]).fetchall()
+                remaining = deadline - time.monotonic()
+                if len(rows) >= limit - 1 or remaining <= 0:
+                    return [first, *(Pending(r[0], r[1], json.loads(r[2]), r[3]) for r in rows)]
+                self._arrived.wait(remaining)
+
     def attempted(self, event_id: int) -> None:
         with self._lock:
             self._con.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (event_id,))

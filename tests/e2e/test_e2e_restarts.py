@@ -4,7 +4,9 @@ one sighting in the ledger, whatever was retried."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
+from contextlib import closing
 
 import pytest
 from e2e_stack import outbox_rows, prepare_bureau, station_config
@@ -89,3 +91,25 @@ def _wait(condition, what):
     from e2e_stack import deadline_wait
 
     return deadline_wait(condition, what)
+
+
+def test_scans_queued_during_an_outage_go_together_in_one_batch(tmp_path, bureau, service, scanner, stations):
+    station = stations(station_config(tmp_path, service.url, bureau.station_key, scanner=scanner.link))
+    assert scanner.wait_for_reader()
+    assert service.stop()
+    for number in bureau.numbers:
+        scanner.scan(number)
+    station.queued(len(bureau.numbers))
+    station.until(lambda r: r.get("event") == "retrying")
+
+    service.start()
+    answers = station.answered(len(bureau.numbers))
+    assert all(a["event"] == "accepted" for a in answers.values())
+    assert_each_scan_once(bureau, station.codes)
+    with closing(sqlite3.connect(bureau.path, timeout=10)) as con:
+        posted = con.execute(
+            "SELECT path, status FROM access_log "
+            "WHERE method = 'POST' AND path LIKE '/api/v1/scans%' ORDER BY seq"
+        ).fetchall()
+    assert posted == [("/api/v1/scans/batch", 200)]  # six scans, one request, one transaction
+    assert all(answered_at is not None for _key, _attempts, answered_at in outbox_rows(tmp_path))
