@@ -44,11 +44,13 @@ from labels.errors import MissingGlyph
 from labels.fonts import LabelFont
 from reports.document import (
     MONOSPACE,
-    PAGE_HEIGHT,
     PAGE_WIDTH,
     PageSetup,
+    continued_header,
     document_font,
+    footer_rule,
     monospaced,
+    page_number,
     paragraph,
     printable,
     render_numbered,
@@ -419,25 +421,21 @@ def _signature(report: AuditReport, styles: _Styles, setup: PageSetup) -> Any:
 
 
 def _header(canvas: Any, report: AuditReport, font: LabelFont, setup: PageSetup, page: int) -> None:
-    if page == 1:  # the title stands in the flow
-        return
-    baseline = PAGE_HEIGHT - setup.top + 6 * mm
-    canvas.setFont(font.name, 8)
-    canvas.drawString(setup.left, baseline, f"{TITLE}（续 continued）")
-    canvas.drawRightString(
-        PAGE_WIDTH - setup.right, baseline, f"检查编号 Audit no. {report.audit_id}   {report.unit_name}"
+    continued_header(
+        canvas,
+        font,
+        setup,
+        page,
+        f"{TITLE}（续 continued）",
+        f"检查编号 Audit no. {report.audit_id}   {report.unit_name}",
     )
-    canvas.setLineWidth(0.4)
-    canvas.line(setup.left, baseline - 2 * mm, PAGE_WIDTH - setup.right, baseline - 2 * mm)
 
 
 def _footer(
     canvas: Any, report: AuditReport, font: LabelFont, setup: PageSetup, page: int, total: int
 ) -> None:
     left, right = setup.left, PAGE_WIDTH - setup.right
-    top = setup.bottom - 4 * mm
-    canvas.setLineWidth(0.4)
-    canvas.line(left, top, right, top)
+    top = footer_rule(canvas, setup)
     baseline = top - 3.6 * mm
     canvas.setFont(font.name, _FOOT_TEXT)
     canvas.drawString(left, baseline, f"检查编号 Audit no. {report.audit_id}  结束时的账本 Ledger at closing")
@@ -445,9 +443,7 @@ def _footer(
     size = min(_FOOT_TEXT, (right - left) * 0.6 / (0.6 * len(chained)))
     canvas.setFont(MONOSPACE, size)
     canvas.drawRightString(right, baseline, chained)
-    if total:
-        canvas.setFont(font.name, 8)
-        canvas.drawCentredString(PAGE_WIDTH / 2, 7 * mm, f"第 {page} 页 / 共 {total} 页")
+    page_number(canvas, font, page, total)
 
 
 # ---------------------------------------------------------------------------------------- values

@@ -81,6 +81,36 @@ class PageSetup:
         return float(PAGE_WIDTH - self.left - self.right)
 
 
+def continued_header(
+    canvas: Any, font: LabelFont, setup: PageSetup, page: int, left: str, right: str
+) -> None:
+    """The header of every page but the first (whose title stands in the flow): what the document is,
+    continued, on the left; what it is about on the right; a rule below."""
+    if page == 1:
+        return
+    baseline = PAGE_HEIGHT - setup.top + 6 * mm
+    canvas.setFont(font.name, 8)
+    canvas.drawString(setup.left, baseline, left)
+    canvas.drawRightString(PAGE_WIDTH - setup.right, baseline, right)
+    canvas.setLineWidth(0.4)
+    canvas.line(setup.left, baseline - 2 * mm, PAGE_WIDTH - setup.right, baseline - 2 * mm)
+
+
+def footer_rule(canvas: Any, setup: PageSetup) -> float:
+    """The rule above the footer; the height it is drawn at."""
+    top = float(setup.bottom - 4 * mm)
+    canvas.setLineWidth(0.4)
+    canvas.line(setup.left, top, PAGE_WIDTH - setup.right, top)
+    return top
+
+
+def page_number(canvas: Any, font: LabelFont, page: int, total: int) -> None:
+    """第 N 页 / 共 M 页 at the foot of the page (nothing on the counting pass, ``total`` 0)."""
+    if total:
+        canvas.setFont(font.name, 8)
+        canvas.drawCentredString(PAGE_WIDTH / 2, 7 * mm, f"第 {page} 页 / 共 {total} 页")
+
+
 def render_numbered(
     story: Callable[[], Sequence[Any]],
     decorate: Decorate,

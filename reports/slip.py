@@ -31,11 +31,13 @@ from labels.evidence import KIND_TEXT
 from labels.fonts import LabelFont
 from reports.document import (
     MONOSPACE,
-    PAGE_HEIGHT,
     PAGE_WIDTH,
     PageSetup,
+    continued_header,
     document_font,
+    footer_rule,
     monospaced,
+    page_number,
     paragraph,
     printable,
     render_numbered,
@@ -236,25 +238,21 @@ def _signatures(slip: HandoverSlip, styles: _Styles, setup: PageSetup) -> Any:
 
 
 def _header(canvas: Any, slip: HandoverSlip, font: LabelFont, setup: PageSetup, page: int) -> None:
-    if page == 1:  # the title stands in the flow
-        return
-    baseline = PAGE_HEIGHT - setup.top + 6 * mm
-    canvas.setFont(font.name, 8)
-    canvas.drawString(setup.left, baseline, f"{TITLE} {TITLE_EN}（续 continued）")
-    canvas.drawRightString(
-        PAGE_WIDTH - setup.right, baseline, f"移交编号 {slip.handover_id}   案件编号 {slip.case_no}"
+    continued_header(
+        canvas,
+        font,
+        setup,
+        page,
+        f"{TITLE} {TITLE_EN}（续 continued）",
+        f"移交编号 {slip.handover_id}   案件编号 {slip.case_no}",
     )
-    canvas.setLineWidth(0.4)
-    canvas.line(setup.left, baseline - 2 * mm, PAGE_WIDTH - setup.right, baseline - 2 * mm)
 
 
 def _footer(
     canvas: Any, ledger: tuple[LedgerPoint, ...], font: LabelFont, setup: PageSetup, page: int, total: int
 ) -> None:
     left, right = setup.left, PAGE_WIDTH - setup.right
-    top = setup.bottom - 4 * mm
-    canvas.setLineWidth(0.4)
-    canvas.line(left, top, right, top)
+    top = footer_rule(canvas, setup)
     baseline = top - _FOOT_LINE
     canvas.setFont(font.name, _FOOT_TEXT)
     canvas.drawString(
@@ -271,9 +269,7 @@ def _footer(
         canvas.drawString(left, baseline, described)
         canvas.setFont(MONOSPACE, size)
         canvas.drawRightString(right, baseline, chained)
-    if total:
-        canvas.setFont(font.name, 8)
-        canvas.drawCentredString(PAGE_WIDTH / 2, 7 * mm, f"第 {page} 页 / 共 {total} 页")
+    page_number(canvas, font, page, total)
 
 
 # ---------------------------------------------------------------------------------------- values
