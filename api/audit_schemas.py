@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api.errors import problem_type_of
 from api.schemas import LocationCodeText, RequestBody, StoredText, UnitCode, when
-from custody.audit_records import Audit, Discrepancy, ReadIn, ReadOutcome, SubmittedRound
+from custody.audit_records import Audit, AuditProgress, Discrepancy, ReadIn, ReadOutcome, SubmittedRound
 from custody.clock import from_us
 from custody.model import (
     AuditCategory,
@@ -138,15 +138,6 @@ class AuditOut(BaseModel):
     )
 
 
-class AuditProgress(BaseModel):
-    """What an audit's reads show so far (the route computes it; see ``audit_out``)."""
-
-    reads: int
-    unknown_codes: list[str]
-    drawn: int
-    findings: dict[Finding, int]
-
-
 class SubmittedOut(BaseModel):
     audit: AuditOut
     round: int = Field(description="The round submitted")
@@ -232,9 +223,9 @@ def audit_out(audit: Audit, progress: AuditProgress) -> AuditOut:
         closed_seq=audit.closed_seq,
         closed_hash=audit.closed_hash,
         reads=progress.reads,
-        unknown_codes=progress.unknown_codes,
+        unknown_codes=list(progress.unknown_codes),
         drawn=None if hidden else progress.drawn,
-        findings=None if hidden else progress.findings,
+        findings=None if hidden else dict(progress.findings),
     )
 
 

@@ -102,6 +102,21 @@ class ReadOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditProgress:
+    """What an audit's reads show so far: how many things were read, the codes that name nothing
+    known (at most :data:`UNKNOWN_SHOWN`), how many items are drawn and the findings per class as the
+    reads stand (the reconciliation its closing computes)."""
+
+    reads: int
+    unknown_codes: tuple[str, ...]
+    drawn: int
+    findings: Mapping[Finding, int]
+
+
+UNKNOWN_SHOWN = 500
+
+
+@dataclass(frozen=True, slots=True)
 class SubmittedRound:
     """A round ended: the discrepancies it found per category and what each escalation added."""
 

@@ -34,7 +34,7 @@ from custody.audit_queries import (
     not_independent,
     open_audit_of_station,
 )
-from custody.audit_records import Audit, SubmittedRound
+from custody.audit_records import UNKNOWN_SHOWN, Audit, AuditProgress, SubmittedRound
 from custody.clock import china_date
 from custody.codes import LocationCode
 from custody.db.audit_tables import AuditCandidateRow, AuditLocationRow, AuditRow, DiscrepancyRow
@@ -46,7 +46,7 @@ from custody.intake import clean_text
 from custody.ledger import GENESIS_HASH
 from custody.list_acts import record_act
 from custody.locations import Locations
-from custody.model import AuditCategory, AuditMode, AuditStatus, DiscrepancyStatus, EventType, Role
+from custody.model import AuditCategory, AuditMode, AuditStatus, DiscrepancyStatus, EventType, Finding, Role
 from custody.reconcile import Reconciliation, reconcile
 
 UNKNOWN_AUDIT = Message("audit.unknown", "unknown audit {audit_id}")
@@ -296,6 +296,19 @@ class Audits:
         """The open audit a station reads for, if any."""
         audit_id = open_audit_of_station(conn, station)
         return None if audit_id is None else self._read(conn, None, audit_id)
+
+    def progress(self, audit: Audit) -> AuditProgress:
+        """What the audit's reads show so far (a read of an audit already in the viewer's scope)."""
+        with self.store.reading() as conn:
+            expected, reads = load_reconciliation_input(conn, audit.id)
+        outcome = reconcile(audit.unit_code, audit.locations, expected, reads)
+        unknown = [d.code for d in outcome.discrepancies if d.finding is Finding.UNKNOWN_CODE]
+        return AuditProgress(
+            reads=sum(1 for r in reads if not r.location),
+            unknown_codes=tuple(unknown[:UNKNOWN_SHOWN]),
+            drawn=len(expected),
+            findings=outcome.counts(),
+        )
 
     def reconciliation(self, conn: Connection, audit: Audit) -> Reconciliation:
         """The findings of the audit as its reads stand (every drawn item, everything read)."""

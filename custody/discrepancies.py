@@ -63,7 +63,8 @@ class Discrepancies:
         unit_code: str | None = None,
         status: DiscrepancyStatus | None = DiscrepancyStatus.OPEN,
     ) -> list[Discrepancy]:
-        """The discrepancies of the units the viewer sees (or of one unit), oldest first."""
+        """The discrepancies of the units the viewer sees (or of ``unit_code`` and the units below it),
+        oldest first."""
         query = (
             select(_discrepancies, _users.c.username)
             .join(_users, _users.c.id == _discrepancies.c.owner_id)
@@ -71,13 +72,13 @@ class Discrepancies:
         )
         if status is not None:
             query = query.where(_discrepancies.c.status == status.value)
-        if unit_code is not None:
-            query = query.where(_discrepancies.c.unit_code == unit_code)
         with self.store.reading() as conn:
+            units = self.store.units(conn)
             return [
                 Discrepancy.from_row(row, row["username"])
                 for row in conn.execute(query).mappings()
                 if self.store.sees(viewer, row["unit_code"], conn)
+                and (unit_code is None or units.within(row["unit_code"], unit_code))
             ]
 
     def get(self, viewer: Actor | None, discrepancy_id: int) -> Discrepancy:

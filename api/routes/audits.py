@@ -19,7 +19,6 @@ from fastapi.security import HTTPAuthorizationCredentials
 from api.audit_schemas import (
     AuditOpenIn,
     AuditOut,
-    AuditProgress,
     ClosedOut,
     DiscrepancyList,
     DiscrepancyOut,
@@ -36,11 +35,8 @@ from api.audit_schemas import (
 from api.deps import API_PREFIX, Admits, AdmitsStations, Caller, SecondPersonDep, Services, ServicesDep
 from api.errors import responses
 from api.schemas import UnitCode
-from custody.audit_queries import load_reconciliation_input
-from custody.audit_records import Audit
 from custody.errors import InvalidInput, Message, NotPermitted
-from custody.model import DiscrepancyStatus, Finding, Role
-from custody.reconcile import reconcile
+from custody.model import DiscrepancyStatus, Role
 
 STATIONS_ONLY = Message(
     "audit.stations_only",
@@ -50,7 +46,6 @@ NEEDS_CONFIRMER = Message(
     "discrepancy.needs_confirmer",
     "an auditor other than the owner confirms with their own session: send their token as X-Second-Token",
 )
-MAX_UNKNOWN_SHOWN = 500
 
 
 class AdmitsStationsOnly(AdmitsStations):
@@ -92,20 +87,6 @@ AuditId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The audit's numbe
 DiscrepancyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The discrepancy's number")]
 
 
-def progress(services: Services, audit: Audit) -> AuditProgress:
-    """What the audit's reads show so far (the same reconciliation its closing computes)."""
-    with services.custody.store.reading() as conn:
-        expected, reads = load_reconciliation_input(conn, audit.id)
-    outcome = reconcile(audit.unit_code, audit.locations, expected, reads)
-    unknown = [d.code for d in outcome.discrepancies if d.finding is Finding.UNKNOWN_CODE]
-    return AuditProgress(
-        reads=sum(1 for r in reads if not r.location),
-        unknown_codes=unknown[:MAX_UNKNOWN_SHOWN],
-        drawn=len(expected),
-        findings=outcome.counts(),
-    )
-
-
 @router.post(
     "/audits", status_code=201, response_model=AuditOut, responses=responses(401, 403, 404, 409, 422)
 )
@@ -123,7 +104,7 @@ def open_audit(body: AuditOpenIn, caller: Auditor, services: ServicesDep) -> Aud
         body.station,
         body.period_days,
     )
-    return audit_out(audit, progress(services, audit))
+    return audit_out(audit, services.custody.audits.progress(audit))
 
 
 @router.get("/audits/{audit_id}", response_model=AuditOut, responses=responses(401, 403, 404, 422))
@@ -131,7 +112,7 @@ def show_audit(audit_id: AuditId, caller: AuditReader, services: ServicesDep) ->
     """An audit and what its reads show so far (blind and not submitted: only the codes read that name
     nothing known)."""
     audit = services.custody.audits.get(caller.actor, audit_id)
-    return audit_out(audit, progress(services, audit))
+    return audit_out(audit, services.custody.audits.progress(audit))
 
 
 @router.post(
@@ -141,7 +122,7 @@ def submit_audit(audit_id: AuditId, caller: Auditor, services: ServicesDep) -> S
     """End the current round: each category with discrepancies among its drawn items draws more (a new
     round opens), or the audit is ready to close. A blind audit shows its results from now on."""
     submitted = services.custody.audits.submit(caller.actor, audit_id)
-    return submitted_out(submitted, progress(services, submitted.audit))
+    return submitted_out(submitted, services.custody.audits.progress(submitted.audit))
 
 
 @router.post("/audits/{audit_id}/close", response_model=ClosedOut, responses=responses(401, 403, 404, 409))
@@ -149,7 +130,7 @@ def close_audit(audit_id: AuditId, caller: Auditor, services: ServicesDep) -> Cl
     """Close the audit after its last round: a discrepancy per finding that is not ``found``, an
     ``audited`` event per audited item, and the ledger head it closed at."""
     audit, outcome = services.custody.audits.close(caller.actor, audit_id)
-    return closed_out(audit, outcome, progress(services, audit))
+    return closed_out(audit, outcome, services.custody.audits.progress(audit))
 
 
 @router.post(
@@ -183,10 +164,7 @@ def list_discrepancies(
     """Discrepancies of the caller's units (or of ``unit`` and the units below it), oldest first; open
     ones by default."""
     wanted = None if status == "all" else DiscrepancyStatus(status)
-    found = services.custody.discrepancies.list(caller.actor, None, wanted)
-    if unit is not None:
-        units = services.custody.store.units()
-        found = [d for d in found if units.within(d.unit_code, unit)]
+    found = services.custody.discrepancies.list(caller.actor, unit, wanted)
     return DiscrepancyList(discrepancies=[discrepancy_out(d) for d in found])
 
 
