@@ -23,7 +23,6 @@ from sqlalchemy.engine import Connection
 
 from custody import lifecycle
 from custody.actors import Actor, actor_from_row
-from custody.audit_queries import open_audit_of_station
 from custody.audit_read_rows import KeptRead, items_seen, stored_reads, tagged_items, write_reads
 from custody.audit_records import Audit, ReadIn, ReadOutcome
 from custody.audits import Audits
@@ -85,7 +84,7 @@ class AuditIntake:
         _limit(reads)
 
         def change(conn: Connection) -> list[ReadOutcome]:
-            audit = self.audits._carried_on(conn, actor, audit_id)
+            audit = self.audits.carried_on(conn, actor, audit_id)
             return self._take(conn, audit, actor, reads, None, station, device)
 
         return self.store.write(change)
@@ -129,10 +128,9 @@ class AuditIntake:
         """A station's scan, in the scan's own transaction: None when the station reads for no open audit
         (the scan is a sighting as usual); otherwise the read taken into the audit, answered as the scan's
         answer with the ledger point to keep in its receipt. A refused read raises its refusal."""
-        audit_id = open_audit_of_station(conn, station)
-        if audit_id is None:
+        audit = self.audits.for_station(conn, station)
+        if audit is None:
             return None
-        audit = self.audits._read(conn, None, audit_id)
         row = conn.execute(select(_users).where(_users.c.id == audit.opened_by_id)).mappings().one()
         outcome = self._take(conn, audit, actor_from_row(row), [read], place, station, device)[0]
         if outcome.refused is not None:

@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement
 
 from custody.audit_records import Audit
 from custody.db.audit_tables import AuditCandidateRow, AuditLocationRow, AuditReadRow, AuditRow
-from custody.db.lookups import NOT_CUSTODY
+from custody.db.lookups import NOT_CUSTODY, RECEIVED
 from custody.db.storage_tables import SealItemRow, SealRow
 from custody.db.tables import EventRow, ItemRow, UserRow
 from custody.model import AuditStatus
@@ -29,7 +29,6 @@ _users = cast(Table, UserRow.__table__)
 _seals = cast(Table, SealRow.__table__)
 _seal_items = cast(Table, SealItemRow.__table__)
 
-_RECEIVERS = ("receiver_id", "custodian_id", "to_id")  # payload fields naming who received an item
 _CHUNK = 900  # ids per IN (…): under every back end's limit on bound parameters
 
 
@@ -80,7 +79,7 @@ def not_independent(conn: Connection, user_id: int, item_ids: Sequence[int], sin
     """The evidence number of an item whose custody the user took part in since ``since_us`` (as actor,
     witness or receiver of an event other than a sighting or an audit's), or None."""
     receivers = [
-        _events.c.payload.like(f'%"{key}":{user_id}{end}%') for key in _RECEIVERS for end in (",", "}")
+        _events.c.payload.like(f'%"{key}":{user_id}{end}%') for key in RECEIVED for end in (",", "}")
     ]
     took_part = or_(_events.c.actor_id == user_id, _events.c.witness_id == user_id, *receivers)
     for start in range(0, len(item_ids), _CHUNK):

@@ -185,7 +185,7 @@ class Audits:
         require_role(actor, AUDIT_ROLES, "submit audit rounds")
 
         def change(conn: Connection) -> SubmittedRound:
-            audit = self._carried_on(conn, actor, audit_id)
+            audit = self.carried_on(conn, actor, audit_id)
             if not audit.reading:
                 raise TransitionRefused(ROUND_SUBMITTED, round=audit.round, audit_id=audit_id)
             outcome = self.reconciliation(conn, audit)
@@ -225,7 +225,7 @@ class Audits:
         transition = lifecycle.transition_for(EventType.AUDITED)
 
         def change(conn: Connection) -> tuple[Audit, Reconciliation]:
-            audit = self._carried_on(conn, actor, audit_id)
+            audit = self.carried_on(conn, actor, audit_id)
             if audit.reading:
                 raise TransitionRefused(ROUND_OPEN, round=audit.round, audit_id=audit_id)
             outcome = self.reconciliation(conn, audit)
@@ -323,7 +323,7 @@ class Audits:
             raise UnknownAudit(UNKNOWN_AUDIT, audit_id=audit_id)
         return found
 
-    def _carried_on(self, conn: Connection, actor: Actor, audit_id: int) -> Audit:
+    def carried_on(self, conn: Connection, actor: Actor, audit_id: int) -> Audit:
         """The open audit, carried on by the auditor who opened it."""
         audit = self._read(conn, actor, audit_id)
         if audit.status is not AuditStatus.OPEN:

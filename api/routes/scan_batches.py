@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import API_PREFIX, AdmitsStations, Caller, ServicesDep
 from api.errors import refusal_body, responses
-from api.routes.scans import ScanIn, feed_of
+from api.routes.scans import ScanIn, feed_of, scan_source, status_of
 from custody.errors import CustodyError
 from custody.model import Role
 from custody.scan_batches import MAX_BATCH, record_batch
-from custody.scans import Scan, ScanSource
+from custody.scans import Scan
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
 BatchScanner = Annotated[Caller, Depends(AdmitsStations(Role.CLERK))]
@@ -59,16 +59,7 @@ def post_scan_batch(
     body: ScanBatchIn, request: Request, caller: BatchScanner, services: ServicesDep
 ) -> ScanBatchOut:
     """Record a batch of scans (at most 50) in one transaction, each answered on its own."""
-    if caller.station is not None:
-        where = ScanSource(
-            caller.station.name,
-            caller.station.unit_code,
-            caller.station.location_code,
-            station_id=caller.station.id,
-            key_sha256=caller.station.key_sha256,
-        )
-    else:
-        where = ScanSource(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
+    where = scan_source(caller)
     scans = [
         Scan(**{**scan.model_dump(), "idempotency_key": scan.idempotency_key or ""}) for scan in body.scans
     ]
@@ -84,7 +75,7 @@ def post_scan_batch(
                 )
             )
             continue
-        status = 200 if answer["replayed"] or answer.get("seq") is None else 201
+        status = status_of(answer)
         if status == 201 and "audit_id" not in answer:
             feed.publish(where.name, answer)
         results.append(ScanResult(idempotency_key=scan.idempotency_key, status=status, answer=answer))

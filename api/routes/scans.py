@@ -228,7 +228,21 @@ def scan_key(body: ScanIn, request: Request) -> str:
     return key
 
 
-def _status_of(answer: dict[str, Any]) -> int:
+def scan_source(caller: Caller) -> ScanSource:
+    """Where the caller's scans come from: its station (the key it came with and the location it
+    stands at, both read again in the scan's transaction), or the desk user scanning."""
+    if caller.station is not None:
+        return ScanSource(
+            caller.station.name,
+            caller.station.unit_code,
+            caller.station.location_code,
+            station_id=caller.station.id,
+            key_sha256=caller.station.key_sha256,
+        )
+    return ScanSource(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
+
+
+def status_of(answer: dict[str, Any]) -> int:
     """201 for a scan that recorded sightings now; 200 for a retry, and for one that records nothing
     (a location code, a void seal)."""
     return 200 if answer["replayed"] or answer.get("seq") is None else 201
@@ -266,19 +280,11 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
     body = await scan_body(request)  # read here, not as a parameter: the busiest route skips a pass
     if caller.station is not None:
         caller.station.require_device(body.device)
-        where = ScanSource(
-            caller.station.name,
-            caller.station.unit_code,
-            caller.station.location_code,  # read again in the sighting's transaction
-            station_id=caller.station.id,
-            key_sha256=caller.station.key_sha256,
-        )
-    else:
-        where = ScanSource(f"user:{caller.actor.username}", caller.actor.unit_code, actor_id=caller.actor.id)
+    where = scan_source(caller)
     services = await get_services(request)
     scan = Scan(**{**body.model_dump(), "idempotency_key": scan_key(body, request)})
 
-    logged = EntryWithAct(request, services.access_log, _status_of)  # one commit a scan
+    logged = EntryWithAct(request, services.access_log, status_of)  # one commit a scan
     try:
         answer = await services.custody.scans.record_async(where, scan, logged)
     except (StationRevoked, DeviceNotBound):  # the remembered station is older than its row
@@ -286,7 +292,7 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
             services.stations.forget(caller.station.id)
         raise
     logged.committed()
-    status = _status_of(answer)
+    status = status_of(answer)
     if status == 201:
         feed_of(request).publish(where.name, answer)
     return JSONResponse(answer, status_code=status)

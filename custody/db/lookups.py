@@ -82,7 +82,7 @@ class ConnectionLookups:
         for actor_id, witness_id, payload in rows:
             people.update(p for p in (actor_id, witness_id) if p is not None)
             named = json.loads(payload)
-            people.update(named[key] for key in _RECEIVED if isinstance(named.get(key), int))
+            people.update(named[key] for key in RECEIVED if isinstance(named.get(key), int))
         return frozenset(people)
 
     def open_discrepancies(self, item_id: int) -> int:
@@ -95,5 +95,5 @@ class ConnectionLookups:
         )
 
 
-_RECEIVED = ("receiver_id", "custodian_id", "to_id")
+RECEIVED = ("receiver_id", "custodian_id", "to_id")  # payload fields naming who received an item
 NOT_CUSTODY = ("sighted", "audit_seen", "audited")  # events that take no part in an item's custody
