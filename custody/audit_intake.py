@@ -15,7 +15,7 @@ expect: only what was read and whether it is known.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select
@@ -226,8 +226,9 @@ class AuditIntake:
         named: list[tuple[ReadIn, _Named, str | None, str | None] | ReadOutcome] = []
         known: dict[tuple[str | None, str | None, str | None], _Named] = {}  # a tag read again: named once
         tagged = tagged_items(conn, reads)
-        for read in reads:
+        for given in reads:
             try:
+                read = _as_stored(given)
                 tamper = _tamper(read.tamper)
                 reason = clean_text(read.reason, "reason") if read.source == "manual" else None
                 if read.source == "manual" and not reason:
@@ -239,7 +240,9 @@ class AuditIntake:
                     what = known[read.uid, read.code, read.text] = self._name(conn, actor, read, tagged)
             except CustodyError as refused:
                 named.append(
-                    ReadOutcome("refused", "unknown", str(read.code or read.uid or "")[:64], refused=refused)
+                    ReadOutcome(
+                        "refused", "unknown", str(given.code or given.uid or "")[:64], refused=refused
+                    )
                 )
                 continue
             if what.kind == "location":
@@ -335,6 +338,12 @@ class SeenLater:
         for item, payload, actor, now, station, device in self._events.values():
             record_act(conn, transition, item, payload, actor, now, station, device, None)
         self._events.clear()
+
+
+def _as_stored(read: ReadIn) -> ReadIn:
+    """The read's code and text under the text policy (a control character refuses the read)."""
+    code, text = clean_text(read.code, "code"), clean_text(read.text, "text")
+    return read if (code, text) == (read.code, read.text) else replace(read, code=code, text=text)
 
 
 def _limit(reads: Sequence[ReadIn]) -> None:

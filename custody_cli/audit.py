@@ -187,6 +187,9 @@ def _located(read: ReadIn, where: str) -> ReadIn:
     return replace(read, location_code=where)
 
 
+_LONGEST_LINE = 64 * 1024  # characters of one input line
+
+
 def _lines() -> Iterator[tuple[int, str] | None]:
     """Lines of standard input, numbered from 1, as they come; None each time the input has been quiet
     for a moment (a pipe from a scanner or a reader is quiet between reads: the reads so far are then
@@ -195,7 +198,8 @@ def _lines() -> Iterator[tuple[int, str] | None]:
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
-        for line in iter(sys.stdin.readline, ""):
+        # a line longer than any read is cut, and each piece is answered as malformed: never held whole
+        for line in iter(lambda: sys.stdin.readline(_LONGEST_LINE), ""):
             lines.put(line)
         lines.put(None)
 

@@ -340,3 +340,16 @@ def test_a_discrepancy_of_an_empty_store_is_owned_by_a_custodian_of_the_unit(sto
     custodian = store.users.actor("ng-custodian")
     resolved = store.discrepancies.resolve(custodian, unknown.id, "record_corrected", "误扫的标签", me)
     assert resolved.status is DiscrepancyStatus.RESOLVED and store.ledger.head() == head
+
+
+def test_a_read_with_a_control_character_is_refused_alone(store: Custody):
+    seals = sealed(store, 1)
+    me = auditor(store)
+    audit = store.audits.open(me, "220102", mode=AuditMode.FULL)
+    head = store.ledger.head()
+    taken = store.audit_reads.read(
+        me, audit.id, [ReadIn(code="BAD\x00CODE", location_code=SHELF_1), ReadIn(code=seals[0][0])]
+    )
+    assert [t.status for t in taken] == ["refused", "recorded"]
+    assert isinstance(taken[0].refused, InvalidInput)
+    assert store.ledger.head().seq == head.seq + 2  # the seal's two items, nothing of the bad read
