@@ -14,7 +14,7 @@ expect: only what was read and whether it is known.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -22,14 +22,22 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
 from custody import lifecycle
-from custody.actors import Actor, actor_from_row
-from custody.audit_read_rows import KeptRead, items_seen, stored_reads, tagged_items, write_reads
+from custody.actors import Actor
+from custody.audit_read_rows import (
+    KeptRead,
+    items_seen,
+    station_audit,
+    stored_reads,
+    tagged_items,
+    write_reads,
+)
 from custody.audit_records import Audit, ReadIn, ReadOutcome
 from custody.audits import Audits
 from custody.codes import LocationCode, classify
 from custody.db.audit_tables import AuditReadRow
 from custody.db.storage_tables import SealItemRow, SealRow
-from custody.db.tables import EventRow, ItemRow, StationRow, UserRow
+from custody.db.tables import EventRow, ItemRow
+from custody.db.unit_of_work import Also
 from custody.errors import CustodyError, InvalidInput, Message, TransitionRefused, UnknownAudit
 from custody.intake import clean_text
 from custody.lifecycle.items import normal_uid
@@ -53,9 +61,7 @@ _reads = cast(Table, AuditReadRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _seals = cast(Table, SealRow.__table__)
 _seal_items = cast(Table, SealItemRow.__table__)
-_users = cast(Table, UserRow.__table__)
 _events = cast(Table, EventRow.__table__)
-_stations = cast(Table, StationRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,23 +96,31 @@ class AuditIntake:
         return self.store.write(change)
 
     def read_at_station(
-        self, station: str, device: str, reads: Sequence[ReadIn]
+        self, station: str, device: str, reads: Sequence[ReadIn], also: Also | None = None
     ) -> tuple[Audit, list[ReadOutcome]]:
-        """Take a station's reads into the audit it is bound to, on behalf of the auditor who opened it."""
+        """Take a station's reads into the audit it is bound to, on behalf of the auditor who opened it
+        (``also``: written in the same transaction, e.g. the request's access-log entry)."""
         _limit(reads)
+        return self.store.write(self._at_station(station, device, reads), also=also)
 
+    async def read_at_station_async(
+        self, station: str, device: str, reads: Sequence[ReadIn], also: Also | None = None
+    ) -> tuple[Audit, list[ReadOutcome]]:
+        """As :meth:`read_at_station`, for coroutines: awaits the commit without holding a thread."""
+        _limit(reads)
+        return await self.store.write_async(self._at_station(station, device, reads), also=also)
+
+    def _at_station(
+        self, station: str, device: str, reads: Sequence[ReadIn]
+    ) -> Callable[[Connection], tuple[Audit, list[ReadOutcome]]]:
         def change(conn: Connection) -> tuple[Audit, list[ReadOutcome]]:
-            audit = self.audits.for_station(conn, station)
-            if audit is None:
+            bound = station_audit(conn, station)
+            if bound is None:
                 raise UnknownAudit(NO_AUDIT_FOR_STATION, name=station)
-            row = conn.execute(select(_users).where(_users.c.id == audit.opened_by_id)).mappings().one()
-            place = conn.execute(
-                select(_stations.c.location_code).where(_stations.c.name == station)
-            ).scalar_one_or_none()
-            taken = self._take(conn, audit, actor_from_row(row), reads, place, station, device)
-            return audit, taken
+            audit, opener, place = bound
+            return audit, self._take(conn, audit, opener, reads, place, station, device)
 
-        return self.store.write(change)
+        return change
 
     def of_scan(
         self, conn: Connection, station: str, scan: Scan, uid: str | None, place: str | None
@@ -128,11 +142,11 @@ class AuditIntake:
         """A station's scan, in the scan's own transaction: None when the station reads for no open audit
         (the scan is a sighting as usual); otherwise the read taken into the audit, answered as the scan's
         answer with the ledger point to keep in its receipt. A refused read raises its refusal."""
-        audit = self.audits.for_station(conn, station)
-        if audit is None:
+        bound = station_audit(conn, station)
+        if bound is None:
             return None
-        row = conn.execute(select(_users).where(_users.c.id == audit.opened_by_id)).mappings().one()
-        outcome = self._take(conn, audit, actor_from_row(row), [read], place, station, device)[0]
+        audit, opener, _place = bound
+        outcome = self._take(conn, audit, opener, [read], place, station, device)[0]
         if outcome.refused is not None:
             raise outcome.refused
         answer: dict[str, Any] = {

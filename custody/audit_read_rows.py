@@ -13,18 +13,42 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from custody.audit_records import ReadIn
-from custody.db.audit_tables import AuditReadRow
-from custody.db.tables import EventRow, ItemRow
+from custody.actors import Actor, actor_from_row
+from custody.audit_records import Audit, ReadIn
+from custody.db.audit_tables import AuditLocationRow, AuditReadRow, AuditRow
+from custody.db.prepared import Prepared
+from custody.db.tables import EventRow, ItemRow, StationRow, UserRow
 from custody.errors import CustodyError
 from custody.lifecycle.items import normal_uid
-from custody.model import EventType
+from custody.model import AuditStatus, EventType
 
 _CHUNK = 900  # keys or ids per IN (…): under every back end's limit on bound parameters
 
 _reads = cast(Table, AuditReadRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _events = cast(Table, EventRow.__table__)
+_audits = cast(Table, AuditRow.__table__)
+_audit_locations = cast(Table, AuditLocationRow.__table__)
+_users = cast(Table, UserRow.__table__)
+_stations = cast(Table, StationRow.__table__)
+
+_OPENER = ("id", "username", "full_name", "unit_code", "department", "roles")
+# the station's open audit, the auditor who opened it and the station's place, in one statement
+_STATION_AUDIT = Prepared(
+    select(
+        *_audits.c,
+        *(_users.c[name].label(f"opener_{name}") for name in _OPENER),
+        _stations.c.location_code.label("station_place"),
+    )
+    .join(_users, _users.c.id == _audits.c.opened_by_id)
+    .outerjoin(_stations, _stations.c.name == _audits.c.station_name)
+    .where(_audits.c.station_name == bindparam("station"), _audits.c.status == AuditStatus.OPEN.value)
+)
+_AUDIT_PLACES = Prepared(
+    select(_audit_locations.c.location_code)
+    .where(_audit_locations.c.audit_id == bindparam("audit"))
+    .order_by(_audit_locations.c.location_code)
+)
 
 _TAGGED = select(_items).where(_items.c.tag_uid.in_(bindparam("uids", expanding=True)))
 _STORED = select(_reads.c.id, _reads.c.read_key, _reads.c.tamper, _reads.c.opened_before).where(
@@ -40,6 +64,19 @@ _COUNTED = (
     .where(_reads.c.id == bindparam("read_id"))
     .values(read_count=_reads.c.read_count + bindparam("more"), last_at_us=bindparam("now"))
 )
+
+
+def station_audit(conn: Connection, station: str) -> tuple[Audit, Actor, str | None] | None:
+    """The open audit the station reads for, the auditor who opened it (on whose behalf the station
+    reads) and the station's place; None when the station reads for no open audit."""
+    cursor = _STATION_AUDIT.run(conn, {"station": station})
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    row = dict(zip((d[0] for d in cursor.description), found, strict=True))
+    opener = actor_from_row({name: row[f"opener_{name}"] for name in _OPENER})
+    places = tuple(p for (p,) in _AUDIT_PLACES.run(conn, {"audit": row["id"]}).fetchall())
+    return Audit.from_row(row, places, opener.username), opener, row["station_place"]
 
 
 @dataclass(slots=True)

@@ -292,11 +292,6 @@ class Audits:
         with self.store.reading() as conn:
             return self._read(conn, viewer, audit_id)
 
-    def for_station(self, conn: Connection, station: str) -> Audit | None:
-        """The open audit a station reads for, if any."""
-        audit_id = open_audit_of_station(conn, station)
-        return None if audit_id is None else self._read(conn, None, audit_id)
-
     def progress(self, audit: Audit) -> AuditProgress:
         """What the audit's reads show so far (a read of an audit already in the viewer's scope)."""
         with self.store.reading() as conn:

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
+from api.access import EntryWithAct
 from api.audit_schemas import (
     AuditOpenIn,
     AuditOut,
@@ -144,14 +145,24 @@ def read_into_audit(audit_id: AuditId, body: ReadBatchIn, caller: Auditor, servi
 
 
 @router.post("/audits/reads", response_model=ReadsOut, responses=responses(401, 403, 404, 409, 422))
-def read_at_station(body: ReadBatchIn, caller: AuditStation, services: ServicesDep) -> ReadsOut:
+async def read_at_station(
+    request: Request, body: ReadBatchIn, caller: AuditStation, services: ServicesDep
+) -> ReadsOut:
     """A station's reads (at most 50) into the open audit it is bound to, on behalf of the auditor who
     opened it, each answered on its own; a station bound to no open audit is answered 404."""
     station = caller.station
     if station is None:  # admission lets stations only through
         raise NotPermitted(STATIONS_ONLY)
-    audit, taken = services.custody.audit_reads.read_at_station(station.name, caller.device, body.batch())
+    logged = EntryWithAct(request, services.access_log, _ok)  # the entry commits with the reads
+    audit, taken = await services.custody.audit_reads.read_at_station_async(
+        station.name, caller.device, body.batch(), also=logged
+    )
+    logged.committed()
     return ReadsOut(audit_id=audit.id, reads=[outcome_out(t) for t in taken])
+
+
+def _ok(_taken: object) -> int:
+    return 200
 
 
 @router.get("/discrepancies", response_model=DiscrepancyList, responses=responses(401, 403, 422))

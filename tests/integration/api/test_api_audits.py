@@ -211,6 +211,13 @@ def test_a_station_bound_to_the_audit_reads_into_it_with_its_key(api, room):
     assert closed["counts"]["seal_broken"] == 2 and closed["counts"]["missing"] == 2
     again = api.client.post("/api/v1/audits/reads", headers=headers, json=body)
     assert problem(again, 404, "not-found")["key"] == "audit.station_not_auditing"
+    # each request logged once, the taken reads' entry in their own transaction
+    logged = api.client.get(f"/api/v1/access-log?station={name}", headers=room.auditor).json()["entries"]
+    assert [(e["route"], e["status"], e["device"]) for e in logged] == [
+        ("/api/v1/audits/reads", 404, "reader-1"),
+        ("/api/v1/audits/reads", 200, "reader-1"),
+        ("/api/v1/audits/reads", 404, "reader-1"),
+    ]
 
 
 def test_a_blind_audit_shows_nothing_expected_until_its_round_is_submitted(api, room):
