@@ -8,7 +8,7 @@ named): only how many codes were read and which of them name nothing known.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -247,6 +247,28 @@ def closed_out(audit: Audit, outcome: Reconciliation, progress: AuditProgress) -
         head_seq=audit.closed_seq,
         head_hash=audit.closed_hash,
     )
+
+
+def reads_answer(audit_id: int, taken: list[ReadOutcome]) -> dict[str, Any]:
+    """:class:`ReadsOut` as JSON-ready data, built directly: a handheld posts a batch every few tens of
+    milliseconds, and the answer (one entry per read) needs no validation of what the core gave."""
+    reads = []
+    for outcome in taken:
+        if outcome.refused is not None:
+            reads.append(outcome_out(outcome).model_dump(mode="json"))
+            continue
+        reads.append(
+            {
+                "status": outcome.status,
+                "kind": outcome.kind,
+                "code": outcome.code,
+                "known": outcome.known,
+                "names": list(outcome.names),
+                "tamper": outcome.tamper,
+                "problem": None,
+            }
+        )
+    return {"audit_id": audit_id, "reads": reads}
 
 
 def outcome_out(outcome: ReadOutcome) -> ReadOutcomeOut:

@@ -14,7 +14,7 @@ expect: only what was read and whether it is known.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -44,7 +44,8 @@ from custody.lifecycle.items import normal_uid
 from custody.list_acts import record_act
 from custody.model import EventType
 from custody.records import Item
-from custody.scans import TAMPER_LOOPS, TAMPER_UNKNOWN, Scan
+from custody.scans import TAMPER_LOOPS, TAMPER_UNKNOWN, Scan, ScanSource
+from custody.station_keys import require_live
 
 NOT_READING = Message(
     "audit.not_reading", "audit {audit_id} takes no reads now: its round {round} is submitted"
@@ -95,32 +96,26 @@ class AuditIntake:
 
         return self.store.write(change)
 
-    def read_at_station(
-        self, station: str, device: str, reads: Sequence[ReadIn], also: Also | None = None
+    async def read_at_station(
+        self, source: ScanSource, device: str, reads: Sequence[ReadIn], also: Also | None = None
     ) -> tuple[Audit, list[ReadOutcome]]:
         """Take a station's reads into the audit it is bound to, on behalf of the auditor who opened it
-        (``also``: written in the same transaction, e.g. the request's access-log entry)."""
+        (``also``: written in the same transaction, e.g. the request's access-log entry). The station's
+        key and device are checked again in the transaction (a service remembers keys between requests)
+        and the reads are placed where the station stands now, as its row says."""
         _limit(reads)
-        return self.store.write(self._at_station(station, device, reads), also=also)
 
-    async def read_at_station_async(
-        self, station: str, device: str, reads: Sequence[ReadIn], also: Also | None = None
-    ) -> tuple[Audit, list[ReadOutcome]]:
-        """As :meth:`read_at_station`, for coroutines: awaits the commit without holding a thread."""
-        _limit(reads)
-        return await self.store.write_async(self._at_station(station, device, reads), also=also)
-
-    def _at_station(
-        self, station: str, device: str, reads: Sequence[ReadIn]
-    ) -> Callable[[Connection], tuple[Audit, list[ReadOutcome]]]:
         def change(conn: Connection) -> tuple[Audit, list[ReadOutcome]]:
-            bound = station_audit(conn, station)
+            place = source.location
+            if source.station_id is not None:
+                place = require_live(conn, source.station_id, source.key_sha256, device)
+            bound = station_audit(conn, source.name)
             if bound is None:
-                raise UnknownAudit(NO_AUDIT_FOR_STATION, name=station)
-            audit, opener, place = bound
-            return audit, self._take(conn, audit, opener, reads, place, station, device)
+                raise UnknownAudit(NO_AUDIT_FOR_STATION, name=source.name)
+            audit, opener = bound
+            return audit, self._take(conn, audit, opener, reads, place, source.name, device)
 
-        return change
+        return await self.store.write_async(change, also=also)
 
     def of_scan(
         self, conn: Connection, station: str, scan: Scan, uid: str | None, place: str | None
@@ -145,7 +140,7 @@ class AuditIntake:
         bound = station_audit(conn, station)
         if bound is None:
             return None
-        audit, opener, _place = bound
+        audit, opener = bound
         outcome = self._take(conn, audit, opener, [read], place, station, device)[0]
         if outcome.refused is not None:
             raise outcome.refused

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 from custody.actors import Actor, actor_from_row
 from custody.audit_records import Audit, ReadIn
 from custody.db.audit_tables import AuditLocationRow, AuditReadRow, AuditRow
-from custody.db.prepared import Prepared
-from custody.db.tables import EventRow, ItemRow, StationRow, UserRow
+from custody.db.prepared import Prepared, PreparedIn
+from custody.db.tables import EventRow, ItemRow, UserRow
 from custody.errors import CustodyError
 from custody.lifecycle.items import normal_uid
 from custody.model import AuditStatus, EventType
@@ -30,18 +30,15 @@ _events = cast(Table, EventRow.__table__)
 _audits = cast(Table, AuditRow.__table__)
 _audit_locations = cast(Table, AuditLocationRow.__table__)
 _users = cast(Table, UserRow.__table__)
-_stations = cast(Table, StationRow.__table__)
 
 _OPENER = ("id", "username", "full_name", "unit_code", "department", "roles")
-# the station's open audit, the auditor who opened it and the station's place, in one statement
+# the station's open audit and the auditor who opened it, in one statement
 _STATION_AUDIT = Prepared(
     select(
         *_audits.c,
         *(_users.c[name].label(f"opener_{name}") for name in _OPENER),
-        _stations.c.location_code.label("station_place"),
     )
     .join(_users, _users.c.id == _audits.c.opened_by_id)
-    .outerjoin(_stations, _stations.c.name == _audits.c.station_name)
     .where(_audits.c.station_name == bindparam("station"), _audits.c.status == AuditStatus.OPEN.value)
 )
 _AUDIT_PLACES = Prepared(
@@ -50,14 +47,17 @@ _AUDIT_PLACES = Prepared(
     .order_by(_audit_locations.c.location_code)
 )
 
-_TAGGED = select(_items).where(_items.c.tag_uid.in_(bindparam("uids", expanding=True)))
-_STORED = select(_reads.c.id, _reads.c.read_key, _reads.c.tamper, _reads.c.opened_before).where(
-    _reads.c.audit_id == bindparam("audit"), _reads.c.read_key.in_(bindparam("keys", expanding=True))
+_TAGGED = PreparedIn(lambda uids: select(_items).where(_items.c.tag_uid.in_(uids)))
+_STORED = PreparedIn(
+    lambda keys: select(_reads.c.id, _reads.c.read_key, _reads.c.tamper, _reads.c.opened_before).where(
+        _reads.c.audit_id == bindparam("audit"), _reads.c.read_key.in_(keys)
+    )
 )
 # an item the audit has seen has its audit_seen event (one, when a read first named it)
-_SEEN = select(_events.c.item_id, _events.c.payload).where(
-    _events.c.item_id.in_(bindparam("ids", expanding=True)),
-    _events.c.event_type == EventType.AUDIT_SEEN.value,
+_SEEN = PreparedIn(
+    lambda ids: select(_events.c.item_id, _events.c.payload).where(
+        _events.c.item_id.in_(ids), _events.c.event_type == EventType.AUDIT_SEEN.value
+    )
 )
 _COUNTED = (
     update(_reads)
@@ -66,9 +66,9 @@ _COUNTED = (
 )
 
 
-def station_audit(conn: Connection, station: str) -> tuple[Audit, Actor, str | None] | None:
-    """The open audit the station reads for, the auditor who opened it (on whose behalf the station
-    reads) and the station's place; None when the station reads for no open audit."""
+def station_audit(conn: Connection, station: str) -> tuple[Audit, Actor] | None:
+    """The open audit the station reads for and the auditor who opened it (on whose behalf the station
+    reads); None when the station reads for no open audit."""
     cursor = _STATION_AUDIT.run(conn, {"station": station})
     found = cursor.fetchone()
     if found is None:
@@ -76,7 +76,7 @@ def station_audit(conn: Connection, station: str) -> tuple[Audit, Actor, str | N
     row = dict(zip((d[0] for d in cursor.description), found, strict=True))
     opener = actor_from_row({name: row[f"opener_{name}"] for name in _OPENER})
     places = tuple(p for (p,) in _AUDIT_PLACES.run(conn, {"audit": row["id"]}).fetchall())
-    return Audit.from_row(row, places, opener.username), opener, row["station_place"]
+    return Audit.from_row(row, places, opener.username), opener
 
 
 @dataclass(slots=True)
@@ -96,10 +96,10 @@ def stored_reads(conn: Connection, audit_id: int, keys: Sequence[str]) -> dict[s
     """The audit's reads of these keys so far."""
     found: dict[str, KeptRead] = {}
     for start in range(0, len(keys), _CHUNK):
-        for row_id, key, tamper, opened_before in conn.execute(
-            _STORED, {"audit": audit_id, "keys": keys[start : start + _CHUNK]}
-        ):
-            found[key] = KeptRead(row_id, tamper, opened_before)
+        chunk = keys[start : start + _CHUNK]
+        for row_id, key, tamper, opened_before in _STORED.run(conn, chunk, {"audit": audit_id}):
+            # the driver's own value: SQLite gives a boolean as 0 or 1
+            found[key] = KeptRead(row_id, tamper, None if opened_before is None else bool(opened_before))
     return found
 
 
@@ -138,16 +138,20 @@ def write_reads(conn: Connection, reads: Iterable[KeptRead], now: int) -> None:
 def tagged_items(conn: Connection, reads: Sequence[ReadIn]) -> dict[str, Any]:
     """The items bound to the well-formed tag UIDs of the batch, by UID (one read for them all)."""
     uids = set()
-    for read in reads:
-        if read.uid is not None:
-            try:
-                uids.add(normal_uid(read.uid))
-            except CustodyError:
-                continue  # refused with the read itself
+    for given in {read.uid for read in reads if read.uid is not None}:  # a tag is read many times
+        try:
+            uids.add(normal_uid(given))
+        except CustodyError:
+            continue  # refused with the read itself
     found: dict[str, Any] = {}
     chosen = sorted(uids)
     for start in range(0, len(chosen), _CHUNK):
-        for row in conn.execute(_TAGGED, {"uids": chosen[start : start + _CHUNK]}).mappings():
+        cursor = _TAGGED.run(conn, chosen[start : start + _CHUNK])
+        names = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            fires = row["fires_standard_ammunition"]  # SQLite gives a boolean as 0 or 1
+            row["fires_standard_ammunition"] = None if fires is None else bool(fires)
             found[row["tag_uid"]] = row
     return found
 
@@ -157,7 +161,7 @@ def items_seen(conn: Connection, audit_id: int, item_ids: Sequence[int]) -> set[
     those with the audit's ``audit_seen`` event."""
     seen: set[int] = set()
     for start in range(0, len(item_ids), _CHUNK):
-        for item_id, payload in conn.execute(_SEEN, {"ids": item_ids[start : start + _CHUNK]}):
+        for item_id, payload in _SEEN.run(conn, item_ids[start : start + _CHUNK]):
             if json.loads(payload).get("audit_id") == audit_id:
                 seen.add(item_id)
     return seen

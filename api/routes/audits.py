@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.access import EntryWithAct
@@ -30,13 +31,14 @@ from api.audit_schemas import (
     audit_out,
     closed_out,
     discrepancy_out,
-    outcome_out,
+    reads_answer,
     submitted_out,
 )
 from api.deps import API_PREFIX, Admits, AdmitsStations, Caller, SecondPersonDep, Services, ServicesDep
 from api.errors import responses
+from api.routes.scans import scan_source
 from api.schemas import UnitCode
-from custody.errors import InvalidInput, Message, NotPermitted
+from custody.errors import DeviceNotBound, InvalidInput, Message, NotPermitted, StationRevoked
 from custody.model import DiscrepancyStatus, Role
 
 STATIONS_ONLY = Message(
@@ -50,7 +52,11 @@ NEEDS_CONFIRMER = Message(
 
 
 class AdmitsStationsOnly(AdmitsStations):
-    """Admit stations only (their reads go to the audit they are bound to); users are refused (403)."""
+    """Admit stations only (their reads go to the audit they are bound to); users are refused (403). A
+    key seen before is recalled without a database read: the reads' own transaction checks that it is
+    still live and the device still bound (as scan intake does)."""
+
+    remembers_stations = True
 
     def __init__(self) -> None:
         self.roles = frozenset()
@@ -137,28 +143,34 @@ def close_audit(audit_id: AuditId, caller: Auditor, services: ServicesDep) -> Cl
 @router.post(
     "/audits/{audit_id}/reads", response_model=ReadsOut, responses=responses(401, 403, 404, 409, 422)
 )
-def read_into_audit(audit_id: AuditId, body: ReadBatchIn, caller: Auditor, services: ServicesDep) -> ReadsOut:
+def read_into_audit(
+    audit_id: AuditId, body: ReadBatchIn, caller: Auditor, services: ServicesDep
+) -> JSONResponse:
     """Take at most 50 reads into the audit's open round, each answered on its own (``recorded``,
     ``repeat``, or ``refused`` with its problem); every good read is committed before the answer."""
     taken = services.custody.audit_reads.read(caller.actor, audit_id, body.batch())
-    return ReadsOut(audit_id=audit_id, reads=[outcome_out(t) for t in taken])
+    return JSONResponse(reads_answer(audit_id, taken))
 
 
 @router.post("/audits/reads", response_model=ReadsOut, responses=responses(401, 403, 404, 409, 422))
 async def read_at_station(
     request: Request, body: ReadBatchIn, caller: AuditStation, services: ServicesDep
-) -> ReadsOut:
+) -> JSONResponse:
     """A station's reads (at most 50) into the open audit it is bound to, on behalf of the auditor who
     opened it, each answered on its own; a station bound to no open audit is answered 404."""
     station = caller.station
     if station is None:  # admission lets stations only through
         raise NotPermitted(STATIONS_ONLY)
     logged = EntryWithAct(request, services.access_log, _ok)  # the entry commits with the reads
-    audit, taken = await services.custody.audit_reads.read_at_station_async(
-        station.name, caller.device, body.batch(), also=logged
-    )
+    try:
+        audit, taken = await services.custody.audit_reads.read_at_station(
+            scan_source(caller), caller.device, body.batch(), also=logged
+        )
+    except (StationRevoked, DeviceNotBound):  # the remembered station is older than its row
+        services.stations.forget(station.id)
+        raise
     logged.committed()
-    return ReadsOut(audit_id=audit.id, reads=[outcome_out(t) for t in taken])
+    return JSONResponse(reads_answer(audit.id, taken))
 
 
 def _ok(_taken: object) -> int:

@@ -12,11 +12,12 @@ handing them over): where SQLite gives the same answer another way, the statemen
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.elements import BindParameter
 
 
 class Prepared:
@@ -127,3 +128,30 @@ class PreparedRow:
         if self._returning is None:
             raise TypeError("inserted_id needs the returning column off SQLite")
         return int(self._returning.run(conn, dict(zip(self._columns, row, strict=True))).fetchone()[0])
+
+
+class PreparedIn:
+    """A statement with one ``IN (…)`` list of any length: ``build`` makes it for a list of bound
+    parameters. Compiled once per dialect and list size, sizes rounded up to a power of two (the list
+    padded with its last value, which ``IN`` does not count twice), so a few forms serve every batch."""
+
+    def __init__(self, build: Callable[[list[BindParameter[Any]]], ClauseElement]) -> None:
+        self._build = build
+        self._by_size: dict[int, Prepared] = {}
+
+    def run(self, conn: Connection, values: Sequence[Any], params: Mapping[str, Any] | None = None) -> Any:
+        """Execute for ``values`` (at least one) and ``params``; return the DBAPI cursor."""
+        from sqlalchemy import bindparam
+
+        if not values:
+            raise ValueError("an IN list takes at least one value")
+        size = 1 << (len(values) - 1).bit_length()
+        prepared = self._by_size.get(size)
+        if prepared is None:
+            prepared = self._by_size[size] = Prepared(
+                self._build([bindparam(f"in_{i}") for i in range(size)])
+            )
+        given = dict(params or {})
+        for i in range(size):
+            given[f"in_{i}"] = values[min(i, len(values) - 1)]
+        return prepared.run(conn, given)

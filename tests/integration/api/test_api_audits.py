@@ -14,7 +14,9 @@ import pytest
 from api_harness import Harness, problem, station_headers, unique
 from seal_world import accepted_items
 
+from api.audit_schemas import ReadsOut
 from custody.model import Department, Role
+from custody.stations import Stations
 
 STORE = "L220102-A"
 
@@ -96,6 +98,7 @@ def test_an_audit_is_read_submitted_and_closed_over_http(api, room):
     assert [t["status"] for t in taken] == ["recorded", "repeat", "recorded", "refused", "refused"]
     assert (taken[0]["kind"], taken[0]["known"], sorted(taken[0]["names"])) == ("seal", True, sorted(items_a))
     assert (taken[2]["kind"], taken[2]["known"], taken[2]["problem"]) == ("unknown", False, None)
+    assert ReadsOut.model_validate(answer.json()).model_dump(mode="json") == answer.json()  # as documented
     refused = taken[3]["problem"]
     assert refused["type"].startswith("/problems/") and refused["key"] and refused["detail"]
     assert taken[4]["problem"]["key"] == "audit.manual_reason"
@@ -218,6 +221,36 @@ def test_a_station_bound_to_the_audit_reads_into_it_with_its_key(api, room):
         ("/api/v1/audits/reads", 200, "reader-1"),
         ("/api/v1/audits/reads", 404, "reader-1"),
     ]
+
+
+def test_a_station_key_rotated_or_device_unbound_elsewhere_stops_its_reads_though_remembered(api, room):
+    name = unique("ng-audit-desk-")
+    key = api.station(name, "220102", "reader-1", "reader-2")
+    audit = open_audit(api, room, station=name)
+    body = {"reads": [{"code": room.seals[0][0], "tamper": "closed"}]}
+    first = api.client.post("/api/v1/audits/reads", headers=station_headers(key, "reader-1"), json=body)
+    assert first.status_code == 200, first.text
+    assert api.services.station_keys.recall(key, "reader-1") is not None  # remembered: no key read
+    elsewhere = Stations(api.custody.store)  # another process: this one is not told
+    admin = api.custody.users.actor("admin")
+    elsewhere.unbind(admin, name, "reader-2", lambda _conn, _change: None)
+    head, reads = api.head_seq(), audit_reads(api, room, audit["id"])
+    unbound = api.client.post("/api/v1/audits/reads", headers=station_headers(key, "reader-2"), json=body)
+    problem(unbound, 403, "device-not-bound")
+    _station, new = elsewhere.rotate_key(admin, name, lambda _conn, _change: None)
+    rotated = api.client.post("/api/v1/audits/reads", headers=station_headers(key, "reader-1"), json=body)
+    problem(rotated, 401, "unauthenticated")
+    assert (api.head_seq(), audit_reads(api, room, audit["id"])) == (head, reads)  # nothing written
+    assert api.services.station_keys.recall(key) is None  # forgotten: the next request reads the key
+    again = api.client.post("/api/v1/audits/reads", headers=station_headers(new, "reader-1"), json=body)
+    assert again.status_code == 200 and again.json()["reads"][0]["status"] == "repeat"
+    assert (api.head_seq(), audit_reads(api, room, audit["id"])) == (head, reads)  # counted: one read
+
+
+def audit_reads(api: Harness, room: Room, audit_id: object) -> int:
+    shown = api.client.get(f"/api/v1/audits/{audit_id}", headers=room.auditor)
+    assert shown.status_code == 200, shown.text
+    return int(shown.json()["reads"])
 
 
 def test_a_blind_audit_shows_nothing_expected_until_its_round_is_submitted(api, room):
