@@ -35,6 +35,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "station": "custody_cli.station:station",
     "audit": "custody_cli.audit:audit",
     "discrepancy": "custody_cli.discrepancy:discrepancy",
+    "checkpoint": "custody_cli.checkpoint:checkpoint",
 }
 
 

@@ -213,3 +213,20 @@ def test_key_ids_follow_the_signed_note_rule_and_keys_round_trip():
 def test_malformed_checkpoints_are_refused(text: str):
     with pytest.raises(NoteError):
         Checkpoint.parse(text)
+
+
+def test_the_offline_verifier_is_one_module_of_the_standard_library_and_cryptography():
+    import ast
+    import sys
+    from pathlib import Path
+
+    import custody.verify_export as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported - sys.stdlib_module_names == {"cryptography"}
