@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from custody.db.checkpoint_tables import CheckpointRow
 from custody.db.ledger_store import raw_rows
 from custody.db.unit_of_work import Store
-from custody.errors import InvalidInput, LedgerError, Message, NotFound
+from custody.errors import ChainBroken, InvalidInput, Message, NotFound
 from custody.tlog import NoteSigner, consistency_proof, inclusion_proof
 from custody.verify_export import GENESIS_HASH, HASHED_COLUMNS, CompactRange, encode_event, leaf_hash
 from custody.verify_export import Checkpoint as CheckpointText
@@ -43,10 +43,6 @@ NO_CHECKPOINTS = Message("checkpoint.none_yet", "no checkpoint has been made yet
 BAD_RANGE = Message(
     "checkpoint.bad_range", "{what}: 1 <= {first} <= {second} <= the ledger's {events} events"
 )
-
-
-class ChainBroken(LedgerError):
-    """The ledger does not verify: no checkpoint is made over it."""
 
 
 @dataclass(frozen=True)

@@ -174,10 +174,6 @@ def verify_consistency(
 EM_DASH = "\u2014"
 
 
-class NoteError(ValueError):
-    """A note or key that is malformed, or a signature that does not verify."""
-
-
 def key_id(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode("utf-8") + b"\n\x01" + public_key).digest()[:4]
 
@@ -197,17 +193,17 @@ class NoteVerifier:
     def parse(cls, text: str) -> NoteVerifier:
         parts = text.strip().split("+", 2)  # base64 may hold a "+"
         if len(parts) != 3 or not valid_key_name(parts[0]):
-            raise NoteError("a verifier key reads NAME+KEYID+BASE64")
+            raise ValueError("a verifier key reads NAME+KEYID+BASE64")
         name, given_id, encoded = parts
         try:
             raw = base64.b64decode(encoded, validate=True)
             expected_id = bytes.fromhex(given_id)
         except (binascii.Error, ValueError):
-            raise NoteError("the verifier key is not hex and base64 where it should be") from None
+            raise ValueError("the verifier key is not hex and base64 where it should be") from None
         if len(raw) != 33 or raw[0] != 1:
-            raise NoteError("the verifier key is not an Ed25519 key (algorithm 0x01, 32 bytes)")
+            raise ValueError("the verifier key is not an Ed25519 key (algorithm 0x01, 32 bytes)")
         if key_id(name, raw[1:]) != expected_id:
-            raise NoteError("the verifier key's ID does not match its name and key")
+            raise ValueError("the verifier key's ID does not match its name and key")
         return cls(name, raw[1:])
 
     @property
@@ -219,31 +215,32 @@ class NoteVerifier:
         return f"{self.name}+{self.id.hex()}+{encoded}"
 
     def open(self, note: str) -> str:
-        """The note's text, once a signature by this key verifies; :class:`NoteError` otherwise."""
+        """The note's text, once a signature by this key verifies; ``ValueError`` (saying why)
+        otherwise: a malformed note or key, or no good signature."""
         text, sep, signatures = note.partition("\n\n")
         if not sep or not text or "\n\n" in signatures.rstrip("\n") or not note.endswith("\n"):
-            raise NoteError("a signed note is its text, a blank line, then signature lines")
+            raise ValueError("a signed note is its text, a blank line, then signature lines")
         text += "\n"
         public = Ed25519PublicKey.from_public_bytes(self.public_key)
         for line in signatures.splitlines():
             prefix, _, rest = line.partition(" ")
             name, _, encoded = rest.partition(" ")
             if prefix != EM_DASH or not name or not encoded:
-                raise NoteError(f"not a signature line: {line[:80]!r}")
+                raise ValueError(f"not a signature line: {line[:80]!r}")
             if name != self.name:
                 continue
             try:
                 signed = base64.b64decode(encoded, validate=True)
             except binascii.Error:
-                raise NoteError("a signature is not base64") from None
+                raise ValueError("a signature is not base64") from None
             if len(signed) != 68 or signed[:4] != self.id:
                 continue
             try:
                 public.verify(signed[4:], text.encode("utf-8"))
             except InvalidSignature:
-                raise NoteError(f"the signature of {self.name} does not verify") from None
+                raise ValueError(f"the signature of {self.name} does not verify") from None
             return text
-        raise NoteError(f"the note has no signature by {self.name}")
+        raise ValueError(f"the note has no signature by {self.name}")
 
 
 @dataclass(frozen=True)
@@ -258,16 +255,16 @@ class Checkpoint:
     def parse(cls, text: str) -> Checkpoint:
         lines = text.split("\n")
         if len(lines) < 4 or lines[-1] != "" or not lines[0]:
-            raise NoteError("a checkpoint is an origin line, a tree size and a base64 root hash")
+            raise ValueError("a checkpoint is an origin line, a tree size and a base64 root hash")
         origin, size, encoded = lines[0], lines[1], lines[2]
         if not size.isascii() or not size.isdigit() or (size != "0" and size.startswith("0")):
-            raise NoteError(f"the tree size {size[:40]!r} is not a decimal number")
+            raise ValueError(f"the tree size {size[:40]!r} is not a decimal number")
         try:
             root = base64.b64decode(encoded, validate=True)
         except binascii.Error:
-            raise NoteError("the root hash is not base64") from None
+            raise ValueError("the root hash is not base64") from None
         if len(root) != 32:
-            raise NoteError("the root hash is not 32 bytes")
+            raise ValueError("the root hash is not 32 bytes")
         return cls(origin, int(size), root)
 
     def body(self) -> str:
@@ -360,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 checkpoints.append(Checkpoint.parse(verifier.open(note.read())))
         with open(args.export, encoding="utf-8") as export:
             report = verify_export(export, checkpoints)
-    except (NoteError, OSError, UnicodeDecodeError) as bad:
+    except (ValueError, OSError) as bad:
         print(json.dumps({"ok": False, "error": str(bad)}, ensure_ascii=False))
         return 2
     print(json.dumps(report.as_dict(), ensure_ascii=False))

@@ -16,8 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from custody.checkpoints import ChainBroken
-from custody.errors import InvalidInput
+from custody.errors import ChainBroken, InvalidInput
 from custody.ledger import HASHED_COLUMNS
 from custody.services import Custody
 from custody.tlog import NoteSigner
