@@ -31,6 +31,7 @@ from api.routes import (
     audits,
     auth,
     cases,
+    checkpoints,
     handovers,
     items,
     ledger,
@@ -62,6 +63,7 @@ ROUTERS = (
     handovers.router,
     audits.router,
     ledger.router,
+    checkpoints.router,
     access_log.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
