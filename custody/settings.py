@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     # The file (mode 0600) holding the province's key that signs the ledger's checkpoints; never in
     # the database or a backup. Unset: checkpoints are read and checked, not made.
     checkpoint_key: Path | None = None
+    checkpoint_minutes: float = Field(default=60, gt=0)  # how often the service signs one
 
     def resolved_database_url(self) -> str:
         """``CUSTODY_DATABASE_URL``, or an SQLite file in the data directory, which is made (or narrowed

@@ -225,3 +225,52 @@ def test_the_commands_make_show_prove_and_the_export_verifies_with_the_offline_m
     os.chmod(tmp_path / "key", 0o644)
     too_open = CliRunner().invoke(cli, ["checkpoint", "make"], env=env)
     assert too_open.exit_code == 1 and "must be 0600" in too_open.output
+
+
+def test_the_schedule_signs_at_start_and_again_as_the_ledger_grows(custody, case, firearm, signer, caplog):
+    import time
+
+    from custody.checkpoint_schedule import CheckpointSchedule
+
+    grow(custody, case, firearm, 2)
+    schedule = CheckpointSchedule(custody.checkpoints, signer, every_s=0.05)
+    schedule.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not custody.checkpoints.issued() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [c.tree_size for c in custody.checkpoints.issued()] == [custody.ledger.head().seq]
+        grow(custody, case, firearm, 1, start=2)
+        head = custody.ledger.head().seq
+        while custody.checkpoints.latest().tree_size < head and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert custody.checkpoints.latest().tree_size == head
+    finally:
+        schedule.stop()
+    assert len(custody.checkpoints.issued()) == 2  # no tree signed twice
+
+
+def test_a_turn_on_a_broken_ledger_is_logged_and_signs_nothing(custody, case, firearm, signer, caplog):
+    from custody.checkpoint_schedule import CheckpointSchedule
+
+    grow(custody, case, firearm, 2)
+    with custody.engine.begin() as conn:
+        if custody.engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER custody_events_no_update"))
+        else:
+            conn.execute(text("ALTER TABLE custody_events DISABLE TRIGGER USER"))
+        conn.execute(text("UPDATE custody_events SET payload = '{}' WHERE seq = 2"))
+    CheckpointSchedule(custody.checkpoints, signer, every_s=60).turn()
+    assert custody.checkpoints.issued() == []
+    assert "no checkpoint made" in caplog.text and "seq 2" in caplog.text
+
+
+def test_the_service_refuses_to_start_with_a_key_others_may_read(custody, tmp_path, monkeypatch):
+    from api.serving import service_app
+
+    key = tmp_path / "key"
+    NoteSigner.generate(ORIGIN).write(key)
+    os.chmod(key, 0o640)
+    monkeypatch.setenv("CUSTODY_CHECKPOINT_KEY", str(key))
+    with pytest.raises(InvalidInput, match="must be 0600"):
+        service_app(custody)
