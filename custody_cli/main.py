@@ -36,6 +36,8 @@ COMMAND_GROUPS: dict[str, str] = {
     "audit": "custody_cli.audit:audit",
     "discrepancy": "custody_cli.discrepancy:discrepancy",
     "checkpoint": "custody_cli.checkpoint:checkpoint",
+    "backup": "custody_cli.backup:backup",
+    "restore": "custody_cli.backup:restore",
 }
 
 
