@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine, make_url
 from custody.db.engine import make_engine
 from custody.db.ledger_store import raw_rows, verify_ledger
 from custody.db.migrate import upgrade
+from custody.db.sqlite_copy import copy_database
 from custody.errors import InvalidInput, LedgerError, Message
 from custody.ledger import HASHED_COLUMNS
 from custody.verify_export import Checkpoint, CompactRange, encode_event, leaf_hash, verify_consistency
@@ -98,18 +99,7 @@ def backup(engine: Engine, target: Path) -> BackupMade:
         raise InvalidInput(TARGET_EXISTS, "file", path=str(target))
     head: int | None = None
     if engine.dialect.name == "sqlite":
-        source = sqlite3.connect(str(engine.url.database))
-        try:
-            copy = sqlite3.connect(str(target))
-            try:
-                source.backup(copy)
-                found = copy.execute("SELECT COALESCE(MAX(seq), 0) FROM custody_events").fetchone()
-                head = int(found[0])
-            finally:
-                copy.close()
-        finally:
-            source.close()
-        target.chmod(0o600)
+        head = copy_database(Path(str(engine.url.database)), target)
     else:
         url, env = _libpq(engine)
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -156,19 +146,9 @@ def restore(
 
 def _restore_sqlite(source: Path, target: Path) -> None:
     try:
-        backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        try:
-            backup_db.execute("SELECT 1 FROM custody_events LIMIT 1").fetchall()
-            copy = sqlite3.connect(str(target))
-            try:
-                backup_db.backup(copy)
-            finally:
-                copy.close()
-        finally:
-            backup_db.close()
+        copy_database(source, target, read_only=True)
     except sqlite3.DatabaseError as failed:
         raise InvalidInput(NOT_A_BACKUP, "file", path=str(source), reason=str(failed)) from None
-    target.chmod(0o600)
 
 
 def _proven(
