@@ -10,7 +10,7 @@ admits, its credentials and the problem statuses it may answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,6 +31,7 @@ from api.routes import (
     audits,
     auth,
     cases,
+    checkpoints,
     handovers,
     items,
     ledger,
@@ -45,6 +46,7 @@ from api.routes import (
     users,
 )
 from custody.access_log import Access
+from custody.checkpoint_schedule import CheckpointSchedule
 
 # Matched in this order: scan intake, the busiest route by far, first.
 ROUTERS = (
@@ -62,6 +64,7 @@ ROUTERS = (
     handovers.router,
     audits.router,
     ledger.router,
+    checkpoints.router,
     access_log.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
@@ -77,14 +80,24 @@ the caller's unit and the units below it answer 404, like missing ones. Errors a
 
 
 def create_app(
-    services: Services | None = None, *, close_on_shutdown: bool = False, docs: bool = True
+    services: Services | None = None,
+    *,
+    close_on_shutdown: bool = False,
+    docs: bool = True,
+    schedules: Sequence[CheckpointSchedule] = (),
 ) -> FastAPI:
     """The app over ``services`` (none: the route table and OpenAPI document only); ``docs``: serve
-    ``/docs`` (Swagger UI, local assets) and ``/openapi.json``."""
+    ``/docs`` (Swagger UI, local assets) and ``/openapi.json``; ``schedules``: run while the app runs."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        for schedule in schedules:
+            schedule.start()
+        try:
+            yield
+        finally:
+            for schedule in schedules:
+                schedule.stop()
         if close_on_shutdown and services is not None:
             services.custody.close()
 

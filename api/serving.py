@@ -23,9 +23,11 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.deps import Services
+from custody.checkpoint_schedule import CheckpointSchedule
 from custody.demo import check_demo_database, refuse_demo_accounts
 from custody.services import Custody
 from custody.settings import Settings
+from custody.tlog import NoteSigner
 
 
 def service_app(custody: Custody, demo: bool = False, docs: bool | None = None) -> FastAPI:
@@ -43,9 +45,15 @@ def service_app(custody: Custody, demo: bool = False, docs: bool | None = None) 
         check_demo_database(custody.store)
     else:
         refuse_demo_accounts(custody.store)
+    settings = Settings()
     if docs is None:
-        docs = Settings().api_docs
-    made = create_app(Services.over(custody), close_on_shutdown=True, docs=docs)
+        docs = settings.api_docs
+    schedules = []
+    if settings.checkpoint_key is not None:  # a bad key stops the start, with the reason
+        signer = NoteSigner.from_file(settings.checkpoint_key)
+        every = settings.checkpoint_minutes * 60
+        schedules.append(CheckpointSchedule(custody.checkpoints, signer, every))
+    made = create_app(Services.over(custody), close_on_shutdown=True, docs=docs, schedules=schedules)
     gc.collect()
     gc.freeze()
     return made

@@ -324,6 +324,10 @@ class LedgerError(CustodyError):
     code = "ledger-error"
 
 
+class ChainBroken(LedgerError):
+    """The ledger does not verify: no checkpoint is made over it."""
+
+
 class UnrecordableEvent(InvalidInput):
     """An event the ledger cannot record as given: a value its canonical encoding cannot hold (text that
     is not valid Unicode, a payload that is not JSON). Refused inside the write, so nothing of the act is

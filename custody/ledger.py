@@ -28,23 +28,9 @@ from typing import Any
 
 from custody.errors import Message
 
-SEPARATOR = "\x1f"
-GENESIS_HASH = "0" * 64
-HASHED_COLUMNS = (
-    "seq",
-    "prev_hash",
-    "recorded_at_us",
-    "event_type",
-    "item_id",
-    "case_id",
-    "actor_id",
-    "unit_code",
-    "station",
-    "device",
-    "witness_id",
-    "item_version",
-    "payload",
-)
+# the encoding is defined once, in the module an outside auditor runs to verify an export offline
+from custody.verify_export import GENESIS_HASH, HASHED_COLUMNS, SEPARATOR, encode_event
+
 ALL_COLUMNS = (*HASHED_COLUMNS, "hash")
 _HEX = "0123456789abcdef"
 HEAD_MALFORMED = Message("ledger.head_malformed", "expected SEQ:HASH (64 hex digits), got {given!r}")
@@ -57,11 +43,6 @@ _PAYLOAD_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensur
 def canonical_payload(payload: dict[str, Any]) -> str:
     """The payload as stored: JSON with sorted keys, no spaces, UTF-8 text (not ASCII escapes)."""
     return _PAYLOAD_ENCODER.encode(payload)
-
-
-def encode_event(values: Sequence[object]) -> bytes:
-    """Canonical bytes of one event; ``values`` in :data:`HASHED_COLUMNS` order."""
-    return SEPARATOR.join(map(str, values)).encode("utf-8")
 
 
 def event_hash(values: Sequence[object]) -> str:
@@ -259,3 +240,19 @@ def _judge(
         found_head=found_head if mismatch else None,
         first_differing_seq=differing,
     )
+
+
+__all__ = [
+    "ALL_COLUMNS",
+    "GENESIS_HASH",
+    "HASHED_COLUMNS",
+    "HEAD_MALFORMED",
+    "SEPARATOR",
+    "Head",
+    "Verification",
+    "canonical_payload",
+    "encode_event",
+    "event_hash",
+    "parse_history",
+    "verify_rows",
+]

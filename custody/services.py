@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from custody.audit_intake import AuditIntake
 from custody.audits import Audits
 from custody.cases import Cases
+from custody.checkpoints import Checkpoints
 from custody.clock import Clock
 from custody.db.engine import make_engine
 from custody.db.unit_of_work import Store
@@ -50,6 +51,7 @@ class Custody:
         self.items = Items(self.store, self.cases)
         self.handovers = Handovers(self.store, self.items, self.cases)
         self.ledger = Ledger(self.store)
+        self.checkpoints = Checkpoints(self.store)
         self.queries = Queries(self.store)
         self.passwords = Passwords(self.store)
         self.sessions = Sessions(self.store, self.passwords)

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # The service runs the demo (its accounts have a public password): set by `serve --demo` only.
     demo: bool = False
     api_docs: bool = True  # serve /docs and /openapi.json (CUSTODY_API_DOCS=false: not at all)
+    # The file (mode 0600) holding the province's key that signs the ledger's checkpoints; never in
+    # the database or a backup. Unset: checkpoints are read and checked, not made.
+    checkpoint_key: Path | None = None
+    checkpoint_minutes: float = Field(default=60, gt=0)  # how often the service signs one
 
     def resolved_database_url(self) -> str:
         """``CUSTODY_DATABASE_URL``, or an SQLite file in the data directory, which is made (or narrowed

@@ -35,6 +35,9 @@ COMMAND_GROUPS: dict[str, str] = {
     "station": "custody_cli.station:station",
     "audit": "custody_cli.audit:audit",
     "discrepancy": "custody_cli.discrepancy:discrepancy",
+    "checkpoint": "custody_cli.checkpoint:checkpoint",
+    "backup": "custody_cli.backup:backup",
+    "restore": "custody_cli.backup:restore",
 }
 
 

@@ -309,4 +309,4 @@ class IdempotencyKeyRow(Base):
 
 # The tables of sealed storage (handovers, locations, seals) and of audits are declared in their own
 # modules, on the same metadata; importing them here makes every table known wherever the schema is read.
-from custody.db import audit_tables, storage_tables  # noqa: E402, F401
+from custody.db import audit_tables, checkpoint_tables, storage_tables  # noqa: E402, F401

@@ -28,6 +28,7 @@ from custody.clock import FixedClock, china_date
 from custody.intake import AmmunitionIntake, FirearmIntake
 from custody.model import AuditMode, Department, Role
 from custody.services import Custody
+from custody.tlog import NoteSigner
 
 IN, OUT = "220102", "220200"  # Nanguan county (under Changchun) and Jilin City: no unit covers both
 ROLE_USERS = {
@@ -106,6 +107,8 @@ class World:
         self.revoked = harness.login("ng-clerk")
         assert harness.client.post("/api/v1/auth/logout", headers=self.revoked).status_code == 204
         self.tokens = {role.value: harness.login(name) for role, name in ROLE_USERS.items()}
+        # a signed checkpoint of the ledger as it stands (the province's key, made outside the API)
+        custody.checkpoints.make(NoteSigner.generate("matrix.test/ledger"))
 
     @property
     def custody(self) -> Custody:
@@ -625,6 +628,18 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     ("GET", "/api/v1/ledger/verification"): Entry(
         {Role.AUDITOR, Role.ADMIN}, False, get("/api/v1/ledger/verification"), 200, scoped=False
+    ),
+    ("GET", "/api/v1/ledger/checkpoints"): Entry(
+        READERS | {Role.ADMIN}, False, get("/api/v1/ledger/checkpoints"), 200, scoped=False
+    ),
+    ("GET", "/api/v1/ledger/checkpoints/latest"): Entry(
+        READERS | {Role.ADMIN}, False, get("/api/v1/ledger/checkpoints/latest"), 200, scoped=False
+    ),
+    ("GET", "/api/v1/ledger/proofs/inclusion"): Entry(
+        READERS | {Role.ADMIN}, False, get("/api/v1/ledger/proofs/inclusion?seq=1"), 200, scoped=False
+    ),
+    ("GET", "/api/v1/ledger/proofs/consistency"): Entry(
+        READERS | {Role.ADMIN}, False, get("/api/v1/ledger/proofs/consistency?first=1"), 200, scoped=False
     ),
     ("GET", "/api/v1/access-log/verification"): Entry(
         {Role.AUDITOR, Role.ADMIN}, False, get("/api/v1/access-log/verification"), 200, scoped=False

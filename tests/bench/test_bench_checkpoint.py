@@ -1,0 +1,26 @@
+"""The checkpoint benchmark runs end to end at a small N, so it does not rot; speed is not asserted here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_checkpoint_benchmark_signs_the_same_tree_head_as_its_baseline():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "checkpoint", "-n", "3000", "--more", "500", "--rounds", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (last["name"], last["unit"], last["events"], last["more"]) == ("checkpoint", "s", 3000, 500)
+    assert last["value"] > 0 and last["baseline"] > 0 and last["incremental_s"] > 0
+    assert abs(last["ratio"] - last["value"] / last["baseline"]) <= 0.01 * last["ratio"] + 1e-3
