@@ -24,7 +24,7 @@ from custody.actors import Actor, require_role
 from custody.clock import china_date
 from custody.db.lookups import ConnectionLookups
 from custody.db.tables import CaseRow, ItemRow
-from custody.db.unit_of_work import Store
+from custody.db.unit_of_work import Also, Store
 from custody.items import Items
 from custody.lifecycle.samples import SAMPLE_KINDS, first_payload, sample_count, sealed_lot_refused
 from custody.list_acts import record_act
@@ -80,8 +80,11 @@ class Samples:
         self.store = store
         self.items = items
 
-    def test_fire(self, actor: Actor, firearm_no: str, fired: TestFire) -> TestFired:
-        """Record a test-fire of the firearm (checked out to the lab) and register its samples."""
+    def test_fire(
+        self, actor: Actor, firearm_no: str, fired: TestFire, also: Also | None = None
+    ) -> TestFired:
+        """Record a test-fire of the firearm (checked out to the lab) and register its samples (``also``:
+        an entry point's own record of the act, written in its transaction)."""
         row = lifecycle.transition_for(EventType.TEST_FIRED)
         require_role(actor, row.roles, "record test-fires")
         number = canonical_number(firearm_no)
@@ -121,9 +124,9 @@ class Samples:
                 record_act(conn, sample_row, sample, recorded, actor, now, "", "", None)
             return TestFired(after, tuple(made), lot)
 
-        return self.store.write(change)
+        return self.store.write(change, also=also)
 
-    def split(self, actor: Actor, lot_no: str, rounds: int) -> LotSplit:
+    def split(self, actor: Actor, lot_no: str, rounds: int, also: Also | None = None) -> LotSplit:
         """Take ``rounds`` of the lot into a new lot of the same case, in the lot's state and hands."""
         row = lifecycle.transition_for(EventType.LOT_SPLIT)
         require_role(actor, row.roles, "split ammunition lots")
@@ -148,7 +151,7 @@ class Samples:
             record_act(conn, off_row, part, off_row.record(off), actor, now, "", "", None)
             return LotSplit(after, part)
 
-        return self.store.write(change)
+        return self.store.write(change, also=also)
 
     def firearm_of(self, sample: Item) -> str | None:
         """The evidence number of the firearm a sample was made of (None: not a sample). The number is
