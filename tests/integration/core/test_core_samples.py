@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from seal_world import SHELF_1, accept, add_locations, assert_ledger_sound
+from sqlalchemy import text
 
 from custody.errors import (
     CustodyError,
@@ -22,7 +23,7 @@ from custody.errors import (
 from custody.intake import AmmunitionIntake
 from custody.lifecycle import Attempt
 from custody.lifecycle.samples import not_a_sample
-from custody.model import Department, EventType, ItemState, Role
+from custody.model import AuditMode, Department, EventType, ItemState, Role
 from custody.numbers import EvidenceNumber, ItemKind
 from custody.records import Item
 from custody.samples import TestFire as Firing
@@ -201,10 +202,23 @@ def test_samples_are_made_after_the_case_closed_and_are_handed_over_and_sealed_l
     assert returned.state is ItemState.REGISTERED
     accept(custody, numbers)
     seal = custody.seals.create(
-        custody.users.actor("ng-custodian"), SHELF_1, numbers, custody.users.actor("ng-auditor")
+        custody.users.actor("ng-custodian"), SHELF_1, numbers, custody.users.actor("ng-clerk2")
     )
     for number in numbers:
         assert custody.items.item(None, number).seal_no == seal.seal_no
+    # audited as a category of their own
+    audit = custody.audits.open(custody.users.actor("ng-auditor"), "220102", mode=AuditMode.SAMPLE, seed="s")
+    with custody.store.reading() as conn:
+        categories = dict(
+            conn.execute(
+                text(
+                    "SELECT i.evidence_no, c.category FROM audit_candidates c "
+                    "JOIN items i ON i.id = c.item_id WHERE c.audit_id = :audit"
+                ),
+                {"audit": audit.id},
+            ).all()
+        )
+    assert categories == {gun.evidence_no: "firearm", **{s.evidence_no: "sample" for s in fired.samples}}
     assert_ledger_sound(custody)
 
 
@@ -287,3 +301,22 @@ def test_a_split_names_an_ammunition_lot(custody: Custody, gun: Item):
         custody, lambda: custody.samples.split(clerk, gun.evidence_no, 1), IllegalTransition
     )
     refused_writing_nothing(custody, lambda: custody.samples.split(clerk, "A22010220260000", 1), InvalidInput)
+
+
+def test_replay_finds_a_sample_link_or_a_split_changed_outside_the_ledger(
+    custody: Custody, gun: Item, ammo: Item
+):
+    at_the_lab(custody, gun)
+    (sample,) = custody.samples.test_fire(
+        investigator(custody), gun.evidence_no, fire(bullets=1, cases=0)
+    ).samples
+    split = custody.samples.split(custody.users.actor("ng-clerk"), ammo.evidence_no, 7)
+    assert_ledger_sound(custody)
+    with custody.engine.begin() as conn:
+        conn.execute(text("UPDATE items SET sample_of_item_id = NULL WHERE id = :id"), {"id": sample.id})
+        conn.execute(text("UPDATE items SET quantity_rounds = 8 WHERE id = :id"), {"id": split.split_off.id})
+    _count, differences = custody.ledger.replay()
+    assert {(d.subject, d.field, d.stored, d.replayed) for d in differences} == {
+        (f"item {sample.evidence_no}", "sample_of_item_id", None, gun.id),
+        (f"item {split.split_off.evidence_no}", "quantity_rounds", 8, 7),
+    }
