@@ -112,9 +112,8 @@ class Samples:
             payload["samples"] = [sample.evidence_no for sample in made]
             attempt = lifecycle.Attempt(EventType.TEST_FIRED, firearm, actor, payload, today, lookups)
             after, _head = record_act(conn, row, firearm, row.record(attempt), actor, now, "", "", None)
-            lot = (
-                None if lot_no is None else self._consume(conn, actor, lot_no, fired.rounds, number, lookups)
-            )
+            used = {"rounds": fired.rounds, "reason": f"试射 {number}"}
+            lot = None if lot_no is None else self._consume(conn, actor, lot_no, used, now, lookups)
             sample_row = lifecycle.transition_for(EventType.SAMPLE_MADE)
             for sample in made:
                 first = first_payload(sample, case_no=sample.case_no, firearm=number)
@@ -171,15 +170,13 @@ class Samples:
         conn: Connection,
         actor: Actor,
         lot_no: str,
-        rounds: int | None,
-        firearm_no: str,
+        used: dict[str, Any],
+        now: int,
         lookups: ConnectionLookups,
     ) -> Item:
-        """The rounds fired taken from the lot by its own act (``consumed``), in this transaction."""
+        """The rounds fired taken off the lot by its own act (``consumed``), in this transaction."""
         row = lifecycle.transition_for(EventType.CONSUMED)
         lot = self.items.load(conn, actor, lot_no)
-        now = self.store.now_us()
-        used = {"rounds": rounds, "reason": f"试射 {firearm_no}"}
         attempt = lifecycle.Attempt(EventType.CONSUMED, lot, actor, used, china_date(now), lookups)
         row.check(attempt)
         after, _head = record_act(conn, row, lot, row.record(attempt), actor, now, "", "", None)
