@@ -79,6 +79,11 @@ class EventType(StrEnum):
     CORRECTED = "corrected"  # a correction of an earlier record; the earlier record stays
     COUNTED = "counted"  # ammunition recount
     CONSUMED = "consumed"  # ammunition used up (e.g. test firing)
+    # ballistic samples (弹头、弹壳样本) and split ammunition lots
+    TEST_FIRED = "test_fired"  # a firearm test-fired at the lab: its samples' numbers, the ammunition used
+    SAMPLE_MADE = "sample_made"  # a bullet or cartridge-case sample's first event (its registration)
+    LOT_SPLIT = "lot_split"  # rounds taken from an ammunition lot into a new lot
+    SPLIT_OFF = "split_off"  # a lot split off another: its first event (its registration)
     TAG_BOUND = "tag_bound"  # an RFID/NFC tag carrying the evidence number is bound to the item
     SIGHTED = "sighted"  # a station's scanner or reader saw the item; changes nothing about it
     # audits of the sealed store (检查): none of them changes the item, but the loss

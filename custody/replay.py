@@ -22,6 +22,7 @@ from custody import lifecycle
 from custody.db.storage_tables import HandoverItemRow, HandoverRow
 from custody.db.tables import CaseRow, EventRow, ItemRow
 from custody.db.unit_of_work import Store
+from custody.lifecycle.samples import FIRST_EVENTS, made_item
 from custody.model import EventType, HandoverStatus
 from custody.progress import Progress, counted
 from custody.records import Case, Item
@@ -48,6 +49,7 @@ ITEM_FIELDS = (
     "checked_out_from",
     "seal_no",
     "location_code",
+    "sample_of_item_id",
     *lifecycle.CORRECTABLE_FIELD_NAMES,
     *lifecycle.SEAL_FIELDS,
 )
@@ -131,6 +133,8 @@ def replay(store: Store, progress: Progress | None = None) -> tuple[int, list[Di
             continue  # an event about no item (a station's sighting of an unknown code, …): no state
         elif event is EventType.REGISTERED:
             items[item_id] = lifecycle.registered_item(item_id, case_id, item_version, payload)
+        elif event in FIRST_EVENTS:  # a sample made at a test-fire, a lot split off another
+            items[item_id] = made_item(item_id, case_id, item_version, payload)
         elif item_id not in items:
             unmatched.append(Difference(f"event seq {seq}", "item_id", item_id, "no registration before it"))
         else:

@@ -30,6 +30,7 @@ from custody.ledger_service import Ledger
 from custody.locations import Locations
 from custody.passwords import Passwords
 from custody.queries import Queries
+from custody.samples import Samples
 from custody.scans import Scans
 from custody.seals import Seals
 from custody.sessions import Sessions
@@ -65,6 +66,7 @@ class Custody:
         self.audit_reads = AuditIntake(self.audits)
         self.scans = Scans(self.store, self.audit_reads.of_scan)
         self.discrepancies = Discrepancies(self.store)
+        self.samples = Samples(self.store, self.items)  # test-fires with ballistic samples, lot splits
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from custody.records import Item
-    from labels import ItemLabel, Label
+    from labels import Label
 
 
 @click.group()
@@ -22,11 +22,18 @@ def label() -> None:
     """Evidence labels: PDF (thermal or A4 sheets) or ZPL, to a file or a printer."""
 
 
-def item_label(item: Item, unit_name: str, case_no: str | None = None) -> ItemLabel:
-    """The label values of one item (of case ``case_no`` when given, else the item's own)."""
+def item_label(
+    item: Item, unit_name: str, case_no: str | None = None, firearm_no: str | None = None
+) -> Label:
+    """The label values of one item (of case ``case_no`` when given, else the item's own); a ballistic
+    sample's label names the firearm it was made of (``firearm_no``)."""
     from custody.clock import china_date
-    from labels import ItemLabel
+    from labels import ItemLabel, SampleLabel
 
+    case_number = case_no or item.case_no or ""
+    made_on = china_date(item.registered_at_us)
+    if item.kind in ("B", "C") and firearm_no is not None:
+        return SampleLabel(item.evidence_no, firearm_no, case_number, unit_name, made_on)
     if item.kind == "F":
         details = (
             f"{item.firearm_type} {item.make_model}",
@@ -36,9 +43,9 @@ def item_label(item: Item, unit_name: str, case_no: str | None = None) -> ItemLa
         details = (f"{item.calibre}  {item.quantity_rounds}发", item.headstamp_lot or "")
     return ItemLabel(
         evidence_number=item.evidence_no,
-        case_number=case_no or item.case_no or "",
+        case_number=case_number,
         unit_name=unit_name,
-        intake_date=china_date(item.registered_at_us),
+        intake_date=made_on,
         details=tuple(d for d in details if d),
     )
 
@@ -106,7 +113,8 @@ def item_command(
     with services() as custody:
         item = custody.items.item(acting_user(custody), evidence_no)
         unit_name = custody.units.get(item.unit_code).name_zh
-    data = _render([item_label(item, unit_name)], layout, _format_for(fmt, out), 1)
+        firearm_no = custody.samples.firearm_of(item)
+    data = _render([item_label(item, unit_name, None, firearm_no)], layout, _format_for(fmt, out), 1)
     _deliver(data, out, printer)
 
 
@@ -129,9 +137,10 @@ def sheet_command(
     with services() as custody:
         case = custody.cases.get(acting_user(custody), case_no)
         names = {code: custody.units.get(code).name_zh for code in {i.unit_code for i in case.items}}
+        firearms = {i.evidence_no: custody.samples.firearm_of(i) for i in case.items}
     if not case.items:
         fail(f"case {case_no} has no items")
-    labels = [item_label(i, names[i.unit_code], case_no) for i in case.items]
+    labels = [item_label(i, names[i.unit_code], case_no, firearms[i.evidence_no]) for i in case.items]
     _deliver(_render(labels, layout, _format_for(fmt, out), start), out, printer)
 
 

@@ -38,6 +38,8 @@ COMMAND_GROUPS: dict[str, str] = {
     "checkpoint": "custody_cli.checkpoint:checkpoint",
     "backup": "custody_cli.backup:backup",
     "restore": "custody_cli.backup:restore",
+    "sample": "custody_cli.sample:sample",
+    "lot": "custody_cli.lot:lot",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from custody.lifecycle import audits as _audits  # noqa: F401  (registers the audit rows)
 from custody.lifecycle import handovers as _handovers  # noqa: F401  (registers the handover rows)
+from custody.lifecycle import samples as _samples  # noqa: F401  (registers the sample and lot rows)
 from custody.lifecycle.cases import CASE_ROLES, judgment, opened_case
 from custody.lifecycle.corrections import (
     CORRECTABLE_FIELD_NAMES,

@@ -890,6 +890,43 @@ MATRIX |= {
 }
 
 
+# ------------------------------------------------------------------------------ ballistic samples
+
+
+def firing_call(w: World, scope: str, fresh: bool) -> Call:
+    """A test-fire: of a fresh firearm checked out to the lab for the call that succeeds."""
+    number = w.checked_out_item(scope) if fresh else w.item[scope]
+    body = {"lab": "刑科所", "examiner": "王", "lab_stock": "库存", "bullets": 1, "cases": 1}
+    return Call("POST", f"/api/v1/items/{number}/test-fires", body)
+
+
+def store_split(w: World, scope: str, fresh: bool) -> Call:
+    """A split of a lot in the store: by its custodian."""
+    number = w.item[scope]
+    if fresh:
+        case = w.new_case(scope)
+        number = w.new_item(scope, ammunition=True, case_no=case)
+        w.custody.cases.close(w.clerk[scope], case)
+        offered = w.custody.handovers.offer(w.clerk[scope], case, w.custodian[scope], [number])
+        w.custody.handovers.accept(w.custody.users.actor(w.custodian[scope]), offered.id)
+    return Call("POST", f"/api/v1/items/{number}/split", {"rounds": 10})
+
+
+MATRIX |= {
+    ("POST", "/api/v1/items/{evidence_no}/test-fires"): Entry(
+        {Role.INVESTIGATOR}, False, firing_call, 201, out=404
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/split"): Entry(
+        {Role.CLERK, Role.CUSTODIAN},
+        False,
+        act("split", {"rounds": 10}, lambda w, s: w.new_item(s, ammunition=True)),
+        201,
+        out=404,
+        builds={Role.CUSTODIAN: store_split},
+    ),
+}
+
+
 # Routes outside /api/v1: documentation and health, public and never logged.
 PUBLIC_DOCUMENTS = {
     ("GET", "/openapi.json"),
