@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from itertools import compress, repeat
 from operator import and_, eq, is_, is_not, itemgetter, not_
 from typing import NamedTuple, cast
@@ -198,14 +199,10 @@ def reconcile(unit_code: str, scope: Sequence[str], drawn: Drawn, reads: ReadLog
     with paused_collector():
         once, sightings, records, seal_places, discrepancies = _sightings(reads)
         findings = _findings(drawn, once, sightings, seal_places)
-        outcomes = list(
-            map(
-                Outcome._make,
-                zip(
-                    findings, drawn.evidence_nos, drawn.item_ids, _categories(drawn.evidence_nos), repeat("")
-                ),
-            )
+        fields = zip(
+            findings, drawn.evidence_nos, drawn.item_ids, _categories(drawn.evidence_nos), repeat("")
         )
+        outcomes = cast("list[Outcome]", list(map(_new_outcome, fields)))
         found = list(compress(outcomes, map(is_, findings, repeat(Finding.FOUND))))
         discrepancies.extend(compress(outcomes, map(is_not, findings, repeat(Finding.FOUND))))
         # what is left was read but not drawn
@@ -374,6 +371,7 @@ def _add(
 _INTACT = SealStatus.INTACT.value
 _FOUND_IF = {True: Finding.FOUND}  # a plain sighting where the record puts the item; else judged on its own
 _KIND_LETTER = itemgetter(slice(None, 1))
+_new_outcome = partial(tuple.__new__, Outcome)  # Outcome._make without its check that five fields came
 # category_of by a lookup of the kind letter: the same answer, cheaper once per item
 _CATEGORIES: dict[str, AuditCategory] = {kind.value: category for kind, category in CATEGORY_OF_KIND.items()}
 
