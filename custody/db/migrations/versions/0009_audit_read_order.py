@@ -1,7 +1,7 @@
 """audit reads in the order read: an index on (audit_id, id)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 
 * ``ix_audit_reads_order`` on ``audit_reads (audit_id, id)``: an audit's reconciliation takes every
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
