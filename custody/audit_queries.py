@@ -5,9 +5,11 @@ an auditor took part in their custody, the station's open audit, and the rows a 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import compress, repeat
+from operator import is_, itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, or_, select
+from sqlalchemy import Select, Table, case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -17,7 +19,7 @@ from custody.db.lookups import NOT_CUSTODY, RECEIVED
 from custody.db.storage_tables import SealItemRow, SealRow
 from custody.db.tables import EventRow, ItemRow, UserRow
 from custody.model import AuditStatus
-from custody.reconcile import IN_STORE, Expected, ItemSeen, Read, SealSeen, paused_collector
+from custody.reconcile import IN_STORE, Drawn, ItemSeen, Read, ReadLog, SealSeen, paused_collector
 
 _audits = cast(Table, AuditRow.__table__)
 _audit_locations = cast(Table, AuditLocationRow.__table__)
@@ -110,56 +112,61 @@ def open_audit_of_station(conn: Connection, station: str) -> int | None:
     return None if found is None else int(found)
 
 
-def load_reconciliation_input(conn: Connection, audit_id: int) -> tuple[list[Expected], list[Read]]:
-    """The drawn items as their records stand, and every distinct read (in the order read) with what
-    it names (the records of items read that were not drawn). Rows are fetched as the driver gives
-    them, with no per-row result processing: an audit of a whole store is a hundred thousand of each."""
+def load_reconciliation_input(conn: Connection, audit_id: int) -> tuple[Drawn, ReadLog]:
+    """The drawn items as their records stand, and every distinct read in the order read with what it
+    names (the records of items read that were not drawn; the seals read, with what they hold). Rows
+    are fetched as the driver gives them, with no per-row result processing, and turned into columns:
+    an audit of a whole store is a hundred thousand of each."""
     with paused_collector():
-        expected = list(
-            map(
-                Expected._make,
-                _fetched(
-                    conn,
-                    select(_items.c.id, _items.c.evidence_no, _items.c.seal_no, _items.c.location_code)
-                    .join(_candidates, _candidates.c.item_id == _items.c.id)
-                    .where(_candidates.c.audit_id == audit_id, _candidates.c.drawn_round.is_not(None)),
-                ),
-            )
+        rows = _fetched(
+            conn,
+            select(_items.c.id, _items.c.evidence_no, _items.c.seal_no, _items.c.location_code)
+            .join(_candidates, _candidates.c.item_id == _items.c.id)
+            .where(_candidates.c.audit_id == audit_id, _candidates.c.drawn_round.is_not(None)),
         )
-        drawn = {item[0] for item in expected}
+        drawn = Drawn(*_columns(rows, 4))
+        del rows  # freed here, not left to the collector's next pass
+        named_none = _reads.c.item_id.is_(None)
         rows = _fetched(
             conn,
             select(
-                _reads.c.id,
                 _reads.c.item_id,
                 _reads.c.location_code,
-                _reads.c.tamper,
-                _reads.c.opened_before,
-                _reads.c.kind,
-                func.coalesce(_reads.c.code, _reads.c.uid, ""),
+                or_(_reads.c.tamper == "open", _reads.c.opened_before.is_(True)),
+                # what only a read that named no item needs (none of it, for the others)
+                case((named_none, func.coalesce(_reads.c.code, _reads.c.uid, ""))),
+                case((named_none, _reads.c.kind)),
                 _reads.c.seal_no,
-            ).where(_reads.c.audit_id == audit_id),
+            )
+            .where(_reads.c.audit_id == audit_id)
+            .order_by(_reads.c.id),
         )
-        rows.sort()  # by id: the order read
-        others = _items_named(conn, sorted({r[1] for r in rows if r[1] is not None and r[1] not in drawn}))
-        seals = _seals_read(conn, sorted({r[7] for r in rows if r[7] is not None and r[5] == "seal"}))
-        return expected, _reads_of(rows, others, seals)
+        item_ids, places, broken = _columns(rows, 3)
+        others = _others(conn, rows, item_ids)
+        del rows
+        records = _items_named(conn, sorted(set(item_ids).difference(drawn.item_ids, (None,))))
+        return drawn, ReadLog(item_ids, places, list(map(bool, broken)), others, records)
 
 
-def _reads_of(rows: list[Any], others: dict[int, ItemSeen], seals: dict[str, SealSeen]) -> list[Read]:
-    reads: list[Read] = []
-    append, make, record_of = reads.append, Read._make, others.get
-    for _id, item_id, place, tamper, opened_before, kind, shown, seal_no in rows:
-        broken = tamper == "open" or opened_before == 1  # a raw row: SQLite gives 0/1
-        if item_id is not None:
-            append(make((shown, place, item_id, record_of(item_id), None, False, broken)))
-        elif kind == "location":
-            append(Read(shown, place, location=True))
+def _columns(rows: list[Any], count: int) -> list[list[Any]]:
+    """The first ``count`` columns of ``rows``."""
+    return [list(map(itemgetter(column), rows)) for column in range(count)]
+
+
+def _others(conn: Connection, rows: list[Any], item_ids: list[int | None]) -> dict[int, Read]:
+    """The reads that named no item (a seal, a location, a code naming nothing), by their position."""
+    at = list(compress(range(len(rows)), map(is_, item_ids, repeat(None))))
+    seals = _seals_read(conn, sorted({rows[i][5] for i in at if rows[i][4] == "seal" and rows[i][5]}))
+    others: dict[int, Read] = {}
+    for i in at:
+        _item_id, place, broken, shown, kind, seal_no = rows[i]
+        if kind == "location":
+            others[i] = Read(shown, place, location=True)
         elif kind == "seal" and seal_no in seals:
-            append(Read(shown, place, seal=seals[seal_no], broken=broken))
+            others[i] = Read(shown, place, seal=seals[seal_no], broken=bool(broken))
         else:
-            append(Read(shown, place))
-    return reads
+            others[i] = Read(shown, place)
+    return others
 
 
 _ITEM_COLUMNS = (

@@ -16,15 +16,24 @@ For everything read that was not expected: an item of another unit, or in no sto
 findings above); a void seal is ``seal_broken``; a code that names nothing is ``unknown_code``; an item
 of the audited scope that was not drawn but seen where it belongs counts as ``found``. A read of a
 location code only says where the next reads are and is no finding.
+
+The drawn items (:class:`Drawn`) and the reads (:class:`ReadLog`) come in columns, as a store's audit
+is a hundred thousand of each: the common case (an item read once, by itself, exactly where its record
+puts it) is settled over whole columns at once, and only the rest is judged item by item, by the same
+rules.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import partial
+from itertools import compress, repeat
+from operator import and_, eq, is_, is_not, itemgetter, not_
+from typing import NamedTuple, cast
 
 from custody.audit_sampling import CATEGORY_OF_KIND, category_of
 from custody.model import AuditCategory, Finding, ItemState, SealStatus
@@ -75,6 +84,76 @@ class Read(NamedTuple):
     broken: bool = False  # a tamper-evident tag read with its loop open, now or before
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """The drawn items as their records stand, in columns: entry ``i`` of each is one item."""
+
+    item_ids: Sequence[int]
+    evidence_nos: Sequence[str]
+    seal_nos: Sequence[str | None]
+    location_codes: Sequence[str | None]
+
+    @classmethod
+    def of(cls, rows: Iterable[Expected]) -> Drawn:
+        listed = list(rows)
+        return cls(
+            [r.item_id for r in listed],
+            [r.evidence_no for r in listed],
+            [r.seal_no for r in listed],
+            [r.location_code for r in listed],
+        )
+
+    def __len__(self) -> int:
+        return len(self.item_ids)
+
+
+class ItemRead(NamedTuple):
+    """A read that named an item by its own code or tag: which item, where, and whether the tag was read
+    with its loop open (now or before). The code itself is not kept: findings name items by number."""
+
+    item_id: int
+    location_code: str | None
+    broken: bool = False
+
+    @property
+    def location(self) -> bool:
+        """An item's code is no location code (as :attr:`Read.location`)."""
+        return False
+
+
+@dataclass(frozen=True)
+class ReadLog:
+    """Every distinct thing an audit read, in the order read, in columns: entry ``i`` of each is one read
+    (the item it named by its own code or tag, None if it named none; where it was read; whether its
+    tag was read with its loop open, now or before). The reads that named no item (seals, locations,
+    codes naming nothing) are held whole in ``others``, by their position; ``records`` holds the records
+    of the items read that the audit did not draw."""
+
+    item_ids: Sequence[int | None]
+    places: Sequence[str | None]
+    broken: Sequence[bool]
+    others: Mapping[int, Read]
+    records: Mapping[int, ItemSeen]
+
+    @classmethod
+    def of(cls, reads: Iterable[Read]) -> ReadLog:
+        listed = list(reads)
+        return cls(
+            [r.item_id for r in listed],
+            [r.location_code for r in listed],
+            [r.broken for r in listed],
+            {i: r for i, r in enumerate(listed) if r.item_id is None},
+            {r.item_id: r.item for r in listed if r.item_id is not None and r.item is not None},
+        )
+
+    def __len__(self) -> int:
+        return len(self.item_ids)
+
+    def __iter__(self) -> Iterator[Read | ItemRead]:
+        for i, item_id in enumerate(self.item_ids):
+            yield self.others[i] if item_id is None else ItemRead(item_id, self.places[i], self.broken[i])
+
+
 class Outcome(NamedTuple):
     """A finding about one item (or, for a code that names no item, about the code)."""
 
@@ -115,32 +194,17 @@ def within(location: str | None, scope: Sequence[str]) -> bool:
     return location is not None and any(location == s or location.startswith(s + "-") for s in scope)
 
 
-def reconcile(
-    unit_code: str, scope: Sequence[str], expected: Iterable[Expected], reads: Iterable[Read]
-) -> Reconciliation:
-    """Classify every expected item and everything read (see the module's documentation).
-
-    Written for a whole store's audit (a hundred thousand items and reads): one pass over the reads,
-    one over the expected items, and the common case (an item read once, by itself, where its record
-    puts it) judged inline."""
+def reconcile(unit_code: str, scope: Sequence[str], drawn: Drawn, reads: ReadLog) -> Reconciliation:
+    """Classify every drawn item and everything read (see the module's documentation)."""
     with paused_collector():
         once, sightings, records, seal_places, discrepancies = _sightings(reads)
-        found: list[Outcome] = []
-        keep_found, keep_wrong = found.append, discrepancies.append
-        new, categories = Outcome._make, _CATEGORIES
-        missing, found_, wrong = Finding.MISSING, Finding.FOUND, Finding.WRONG_PLACE
-        for item_id, evidence_no, seal_no, location_code in expected:
-            single = once.pop(item_id, _UNSEEN)
-            if single is not _UNSEEN and (seal_no is None or seal_no not in seal_places):
-                finding = found_ if single == location_code or placed(location_code, single) else wrong
-            else:
-                seen = sightings.pop(item_id, None)
-                if single is not _UNSEEN:
-                    seen = [(single, None, False)]
-                finding = missing if not seen else _judged(seal_no, location_code, seen, seal_places)
-            category = categories.get(evidence_no[:1]) or category_of(evidence_no)
-            outcome = new((finding, evidence_no, item_id, category, ""))
-            (keep_found if finding is found_ else keep_wrong)(outcome)
+        findings = _findings(drawn, once, sightings, seal_places)
+        fields = zip(
+            findings, drawn.evidence_nos, drawn.item_ids, _categories(drawn.evidence_nos), repeat("")
+        )
+        outcomes = cast("list[Outcome]", list(map(_new_outcome, fields)))
+        found = list(compress(outcomes, map(is_, findings, repeat(Finding.FOUND))))
+        discrepancies.extend(compress(outcomes, map(is_not, findings, repeat(Finding.FOUND))))
         # what is left was read but not drawn
         for item_id, place in once.items():
             sightings[item_id] = [(place, None, False)]
@@ -177,7 +241,7 @@ _Sighting = tuple[str | None, str | None, bool]  # (place, through which seal, b
 
 
 def _sightings(
-    reads: Iterable[Read],
+    reads: ReadLog,
 ) -> tuple[
     dict[int, str | None],
     dict[int, list[_Sighting]],
@@ -186,24 +250,33 @@ def _sightings(
     list[Outcome],
 ]:
     """Where each item was seen (``once``: the place of an item read once, by itself, its tag not
-    broken; the rest in ``sightings``), the records of the items the reads carry (those not drawn),
-    where each intact seal was read, and the reads that are discrepancies by themselves (void seals,
-    unknown codes)."""
-    once: dict[int, str | None] = {}
+    broken; the rest in ``sightings``), the records of the items read that were not drawn, where each
+    intact seal was read, and the reads that are discrepancies by themselves (void seals, unknown codes).
+
+    ``once`` is taken from the columns whole; the items it must not hold (read more than once, through
+    a broken tag, or inside a seal read) are taken out of it again, and their reads, with every read
+    that named no item, are then replayed one by one in the order read."""
+    item_ids, places, broken = reads.item_ids, reads.places, reads.broken
+    once: dict[int | None, str | None] = dict(zip(item_ids, places, strict=True))
+    once.pop(None, None)
+    replayed = _not_once(reads, len(once))
+    for item_id in replayed:
+        once.pop(item_id, None)
+    replayed.add(None)
+    simple = cast("dict[int, str | None]", once)  # None is no key of it any more
     sightings: dict[int, list[_Sighting]] = {}
-    records: dict[int, ItemSeen] = {}
+    records: dict[int, ItemSeen] = dict(reads.records)
     seal_places: dict[str, list[str | None]] = {}
     discrepancies: list[Outcome] = []
-    for read in reads:
-        _code, place, item_id, item, _seal, _location, broken = read
+    for i in compress(range(len(item_ids)), map(replayed.__contains__, item_ids)):
+        item_id = item_ids[i]
         if item_id is not None:
-            if item is not None:
-                records[item_id] = item
-            if not broken and item_id not in once and item_id not in sightings:
-                once[item_id] = place
+            if not broken[i] and item_id not in simple and item_id not in sightings:
+                simple[item_id] = places[i]
             else:
-                _add(once, sightings, item_id, (place, None, broken))
+                _add(simple, sightings, item_id, (places[i], None, broken[i]))
             continue
+        read = reads.others[i]
         if read.location:
             continue
         seal = read.seal
@@ -216,8 +289,71 @@ def _sightings(
         seal_places.setdefault(seal.seal_no, []).append(read.location_code)
         for member in seal.members:
             records[member.item_id] = member
-            _add(once, sightings, member.item_id, (read.location_code, seal.seal_no, read.broken))
-    return once, sightings, records, seal_places, discrepancies
+            _add(simple, sightings, member.item_id, (read.location_code, seal.seal_no, read.broken))
+    return simple, sightings, records, seal_places, discrepancies
+
+
+def _not_once(reads: ReadLog, distinct: int) -> set[int | None]:
+    """The items read more than once (``distinct``: how many items were read), through a tag with its
+    loop open, or inside an intact seal that was read."""
+    item_ids = reads.item_ids
+    found: set[int | None] = set()
+    if distinct < len(item_ids) - item_ids.count(None):
+        found.update(item_id for item_id, times in Counter(item_ids).items() if times > 1)
+    if any(reads.broken):
+        found.update(compress(item_ids, reads.broken))
+    for read in reads.others.values():
+        if read.seal is not None and read.seal.status == _INTACT:
+            found.update(member.item_id for member in read.seal.members)
+    found.discard(None)
+    return found
+
+
+def _findings(
+    drawn: Drawn,
+    once: dict[int, str | None],
+    sightings: dict[int, list[_Sighting]],
+    seal_places: dict[str, list[str | None]],
+) -> list[Finding]:
+    """What the sightings of each drawn item say of it. An item read once, by itself, exactly where its
+    record puts it, and not recorded under a seal that was read, is found: those are picked out over
+    the whole columns; every other item is judged on its own (:func:`_finding`)."""
+    singles = list(map(once.pop, drawn.item_ids, repeat(_UNSEEN)))
+    plain = map(eq, singles, drawn.location_codes)
+    if seal_places:
+        plain = map(and_, plain, map(not_, map(seal_places.__contains__, drawn.seal_nos)))
+    findings: list[Finding | None] = list(map(_FOUND_IF.get, plain))
+    for i in compress(range(len(findings)), map(is_, findings, repeat(None))):
+        findings[i] = _finding(
+            singles[i], drawn.item_ids[i], drawn.seal_nos[i], drawn.location_codes[i], sightings, seal_places
+        )
+    return cast("list[Finding]", findings)  # every None judged above
+
+
+def _finding(
+    single: str | None,
+    item_id: int,
+    seal_no: str | None,
+    location_code: str | None,
+    sightings: dict[int, list[_Sighting]],
+    seal_places: dict[str, list[str | None]],
+) -> Finding:
+    """What the sightings of one drawn item say of it (``single``: the place it was read once by itself)."""
+    if single is not _UNSEEN and (seal_no is None or seal_no not in seal_places):
+        return Finding.FOUND if placed(location_code, single) else Finding.WRONG_PLACE
+    seen = sightings.pop(item_id, None)
+    if single is not _UNSEEN:
+        seen = [(single, None, False)]
+    return Finding.MISSING if not seen else _judged(seal_no, location_code, seen, seal_places)
+
+
+def _categories(evidence_nos: Sequence[str]) -> list[AuditCategory]:
+    """The audit category of each item, by a lookup of the kind letter (as :func:`category_of`)."""
+    categories = list(map(_CATEGORIES.get, map(_KIND_LETTER, evidence_nos)))
+    if all(categories):
+        return cast("list[AuditCategory]", categories)
+    # a letter of no kind: category_of says why
+    return [c or category_of(e) for c, e in zip(categories, evidence_nos, strict=True)]
 
 
 def _add(
@@ -233,6 +369,9 @@ def _add(
 
 
 _INTACT = SealStatus.INTACT.value
+_FOUND_IF = {True: Finding.FOUND}  # a plain sighting where the record puts the item; else judged on its own
+_KIND_LETTER = itemgetter(slice(None, 1))
+_new_outcome = partial(tuple.__new__, Outcome)  # Outcome._make without its check that five fields came
 # category_of by a lookup of the kind letter: the same answer, cheaper once per item
 _CATEGORIES: dict[str, AuditCategory] = {kind.value: category for kind, category in CATEGORY_OF_KIND.items()}
 

@@ -64,7 +64,10 @@ class AuditReadRow(Base):
     named, where it was read, the worst tamper status seen, who entered it by hand and why."""
 
     __tablename__ = "audit_reads"
-    __table_args__ = (UniqueConstraint("audit_id", "read_key"),)
+    __table_args__ = (
+        UniqueConstraint("audit_id", "read_key"),
+        Index("ix_audit_reads_order", "audit_id", "id"),  # an audit's reads in the order read
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"))
