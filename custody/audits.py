@@ -47,7 +47,7 @@ from custody.ledger import GENESIS_HASH
 from custody.list_acts import record_act
 from custody.locations import Locations
 from custody.model import AuditCategory, AuditMode, AuditStatus, DiscrepancyStatus, EventType, Finding, Role
-from custody.reconcile import Reconciliation, reconcile
+from custody.reconcile import Reconciliation, paused_collector, reconcile
 
 UNKNOWN_AUDIT = Message("audit.unknown", "unknown audit {audit_id}")
 NOT_INDEPENDENT = Message(
@@ -294,9 +294,10 @@ class Audits:
 
     def progress(self, audit: Audit) -> AuditProgress:
         """What the audit's reads show so far (a read of an audit already in the viewer's scope)."""
-        with self.store.reading() as conn:
-            expected, reads = load_reconciliation_input(conn, audit.id)
-        outcome = reconcile(audit.unit_code, audit.locations, expected, reads)
+        with paused_collector():
+            with self.store.reading() as conn:
+                expected, reads = load_reconciliation_input(conn, audit.id)
+            outcome = reconcile(audit.unit_code, audit.locations, expected, reads)
         unknown = [d.code for d in outcome.discrepancies if d.finding is Finding.UNKNOWN_CODE]
         return AuditProgress(
             reads=sum(1 for r in reads if not r.location),
@@ -306,9 +307,11 @@ class Audits:
         )
 
     def reconciliation(self, conn: Connection, audit: Audit) -> Reconciliation:
-        """The findings of the audit as its reads stand (every drawn item, everything read)."""
-        expected, reads = load_reconciliation_input(conn, audit.id)
-        return reconcile(audit.unit_code, audit.locations, expected, reads)
+        """The findings of the audit as its reads stand (every drawn item, everything read). The
+        collector stays off from loading to the findings: one pass afterwards, not one between."""
+        with paused_collector():
+            expected, reads = load_reconciliation_input(conn, audit.id)
+            return reconcile(audit.unit_code, audit.locations, expected, reads)
 
     # ------------------------------------------------------------------------------------- helpers
 
