@@ -26,7 +26,14 @@ from custody.db.ledger_store import raw_rows
 from custody.db.unit_of_work import Store
 from custody.errors import ChainBroken, InvalidInput, Message, NotFound
 from custody.tlog import NoteSigner, consistency_proof, inclusion_proof
-from custody.verify_export import GENESIS_HASH, HASHED_COLUMNS, CompactRange, encode_event, leaf_hash
+from custody.verify_export import (
+    GENESIS_HASH,
+    HASHED_COLUMNS,
+    SEPARATOR,
+    CompactRange,
+    encode_event,
+    leaf_hash,
+)
 from custody.verify_export import Checkpoint as CheckpointText
 
 _checkpoints = cast(Table, CheckpointRow.__table__)
@@ -104,13 +111,7 @@ class Checkpoints:
                 raise InvalidInput(STATE_BROKEN, "from_scratch", size=latest.tree_size)
             start = latest.tree_size
             prev = self._hash_at(start) if start else GENESIS_HASH
-        for seq, stored, leaf in self._leaves(start):
-            values_hash = hashlib.sha256(leaf[1]).hexdigest()
-            if leaf[0] != prev or values_hash != stored:
-                reason = "broken link" if leaf[0] != prev else "hash does not match the contents"
-                raise ChainBroken(CHAIN_BROKEN, seq=seq, reason=reason)
-            prev = stored
-            tree.append(leaf_hash(leaf[1]))
+        self._grow(tree, prev)
         existing = self.get(tree.size) if tree.size else None
         if existing is not None:
             return existing
@@ -194,6 +195,40 @@ class Checkpoints:
         if found is None:
             raise ChainBroken(CHAIN_BROKEN, seq=seq, reason="a checkpointed event is missing")
         return str(found)
+
+    def _grow(self, tree: CompactRange, prev: str) -> None:
+        """Append to ``tree`` the leaves of the events after its size, each checked against the hash
+        chain first (from ``prev``, the hash of the event at its size). One loop with everything at
+        hand: a checkpoint from scratch reads every event of the ledger."""
+        statement = (
+            f"SELECT {', '.join(HASHED_COLUMNS)}, hash FROM custody_events "  # noqa: S608 - constants
+            f"WHERE seq > {int(tree.size)} ORDER BY seq"
+        )
+        sha256, separator, roots = hashlib.sha256, SEPARATOR, tree.roots
+        size = expected = tree.size
+        with raw_rows(self.store.engine, statement) as rows:
+            for row in rows:
+                expected += 1
+                leaf = separator.join(map(str, row[:-1])).encode("utf-8")  # encode_event, version 1
+                stored = row[-1]
+                if row[0] != expected or row[1] != prev or sha256(leaf).hexdigest() != stored:
+                    reason = (
+                        "an event is missing"
+                        if row[0] != expected
+                        else "broken link"
+                        if row[1] != prev
+                        else "hash does not match the contents"
+                    )
+                    raise ChainBroken(CHAIN_BROKEN, seq=expected, reason=reason)
+                prev = stored
+                merged = sha256(b"\x00" + leaf).digest()
+                grown = size
+                while grown & 1:  # as CompactRange.append
+                    merged = sha256(b"\x01" + roots.pop() + merged).digest()
+                    grown >>= 1
+                roots.append(merged)
+                size += 1
+        tree.size = size
 
     def _leaves(self, after: int, upto: int | None = None) -> Iterator[tuple[int, str, tuple[str, bytes]]]:
         """(seq, stored hash, (prev_hash, canonical encoding)) of the events after seq ``after``."""
