@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import msgspec
+from fastapi import Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.errors import problem_type_of
@@ -269,6 +271,12 @@ def reads_answer(audit_id: int, taken: list[ReadOutcome]) -> dict[str, Any]:
             }
         )
     return {"audit_id": audit_id, "reads": reads}
+
+
+def reads_response(audit_id: int, taken: list[ReadOutcome]) -> Response:
+    """:func:`reads_answer` as the JSON response, encoded in C (``msgspec``): the same document
+    :class:`ReadsOut` describes, at a fraction of the cost of encoding it in Python."""
+    return Response(msgspec.json.encode(reads_answer(audit_id, taken)), media_type="application/json")
 
 
 def outcome_out(outcome: ReadOutcome) -> ReadOutcomeOut:

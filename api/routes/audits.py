@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.access import EntryWithAct
@@ -31,7 +30,7 @@ from api.audit_schemas import (
     audit_out,
     closed_out,
     discrepancy_out,
-    reads_answer,
+    reads_response,
     submitted_out,
 )
 from api.deps import API_PREFIX, Admits, AdmitsStations, Caller, SecondPersonDep, Services, ServicesDep
@@ -143,19 +142,17 @@ def close_audit(audit_id: AuditId, caller: Auditor, services: ServicesDep) -> Cl
 @router.post(
     "/audits/{audit_id}/reads", response_model=ReadsOut, responses=responses(401, 403, 404, 409, 422)
 )
-def read_into_audit(
-    audit_id: AuditId, body: ReadBatchIn, caller: Auditor, services: ServicesDep
-) -> JSONResponse:
+def read_into_audit(audit_id: AuditId, body: ReadBatchIn, caller: Auditor, services: ServicesDep) -> Response:
     """Take at most 50 reads into the audit's open round, each answered on its own (``recorded``,
     ``repeat``, or ``refused`` with its problem); every good read is committed before the answer."""
     taken = services.custody.audit_reads.read(caller.actor, audit_id, body.batch())
-    return JSONResponse(reads_answer(audit_id, taken))
+    return reads_response(audit_id, taken)
 
 
 @router.post("/audits/reads", response_model=ReadsOut, responses=responses(401, 403, 404, 409, 422))
 async def read_at_station(
     request: Request, body: ReadBatchIn, caller: AuditStation, services: ServicesDep
-) -> JSONResponse:
+) -> Response:
     """A station's reads (at most 50) into the open audit it is bound to, on behalf of the auditor who
     opened it, each answered on its own; a station bound to no open audit is answered 404."""
     station = caller.station
@@ -170,7 +167,7 @@ async def read_at_station(
         services.stations.forget(station.id)
         raise
     logged.committed()
-    return JSONResponse(reads_answer(audit.id, taken))
+    return reads_response(audit.id, taken)
 
 
 def _ok(_taken: object) -> int:
