@@ -94,9 +94,11 @@ class Seals:
         evidence_nos: Sequence[str],
         witness: Actor | None,
         tag_uid: str | None = None,
+        review_due: str | None = None,
     ) -> Seal:
         """Seal the items (accepted, held by ``actor``) at the location before ``witness``; with
-        ``tag_uid``, the seal tag carrying the number is bound to the seal. Returns the new seal."""
+        ``tag_uid``, the seal tag carrying the number is bound to the seal. Each item's review date is
+        ``review_due`` (a date after today), or a year after the day of sealing. Returns the new seal."""
         require_role(actor, SEAL_ROLES, "seal items")
         location = str(LocationCode.parse(location_code))
         uid = None if tag_uid is None else normal_uid(tag_uid)
@@ -115,7 +117,7 @@ class Seals:
             year = china_date(now).year
             number = str(SealNumber.make(actor.unit_code, year, _next_seal(conn, actor.unit_code, year)))
             made.update(seal_no=number, now=now)
-            return {"seal_no": number, "location_code": location, "tag_uid": uid}
+            return {"seal_no": number, "location_code": location, "tag_uid": uid, "review_due": review_due}
 
         def record(conn: Connection, acted: Sequence[Acted]) -> None:
             seal_id = conn.execute(

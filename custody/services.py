@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from custody.applications import Applications
 from custody.audit_intake import AuditIntake
 from custody.audits import Audits
 from custody.cases import Cases
@@ -29,6 +30,7 @@ from custody.ledger_service import Ledger
 from custody.locations import Locations
 from custody.passwords import Passwords
 from custody.queries import Queries
+from custody.reviews import Reviews
 from custody.scans import Scans
 from custody.seals import Seals
 from custody.sessions import Sessions
@@ -63,6 +65,9 @@ class Custody:
         self.audit_reads = AuditIntake(self.audits)
         self.scans = Scans(self.store, self.audit_reads.of_scan)
         self.discrepancies = Discrepancies(self.store)
+        # destruction: the disposition queue and review holds, applications to the province
+        self.reviews = Reviews(self.store, self.items)
+        self.applications = Applications(self.store, self.items)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:
