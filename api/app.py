@@ -31,6 +31,7 @@ from api.routes import (
     audits,
     auth,
     cases,
+    destruction,
     handovers,
     items,
     ledger,
@@ -61,6 +62,7 @@ ROUTERS = (
     seals.router,
     handovers.router,
     audits.router,
+    destruction.router,
     ledger.router,
     access_log.router,
 )

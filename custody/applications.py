@@ -11,7 +11,8 @@ Each act is one writer act over every item of the application (:meth:`custody.it
 * :meth:`Applications.refuse`: a provincial destruction officer refuses it with a reason
   (``application_refused``: back to sealed).
 
-An application outside the caller's scope is answered as missing. A provincial batch (later) takes open
+An application concerns the units of its applicant and of its items: outside them it is answered as
+missing. A provincial batch (later) takes open
 applications whole; their status becomes ``batched``.
 """
 
@@ -28,8 +29,8 @@ from custody.actors import PROVINCE_CODE, Actor, require_province, require_role
 from custody.clock import from_us
 from custody.db.destruction_tables import DestructionApplicationItemRow, DestructionApplicationRow
 from custody.db.tables import ItemRow, UnitRow, UserRow
-from custody.db.unit_of_work import Store
-from custody.errors import Message, NotPermitted, TransitionRefused, UnknownApplication
+from custody.db.unit_of_work import UNKNOWN_UNIT, Store
+from custody.errors import Message, NotPermitted, TransitionRefused, UnknownApplication, UnknownUnit
 from custody.intake import clean_text
 from custody.items import Items
 from custody.list_acts import Acted, Target
@@ -154,29 +155,30 @@ class Applications:
         return self._decide(actor, found, EventType.APPLICATION_REFUSED, ApplicationStatus.REFUSED, payload)
 
     def get(self, viewer: Actor | None, application_id: int) -> Application:
-        """The application with its items, if the viewer's scope holds its unit."""
+        """The application with its items, if it concerns the viewer (:func:`_concerns`)."""
         if viewer is not None:
             require_role(viewer, READ_ROLES, "read destruction applications")
         with self.store.reading() as conn:
-            return _read(self.store, conn, viewer, application_id)
+            found = _read(conn, application_id)
+            if found is None or not _concerns(self.store, conn, viewer, found, None):
+                raise UnknownApplication(UNKNOWN_APPLICATION, application_id=application_id)
+            return found
 
     def list(
         self, viewer: Actor, unit_code: str | None = None, status: ApplicationStatus | None = None
     ) -> list[Application]:
-        """The applications of the units the viewer sees (or of ``unit_code`` and the units below it),
-        newest first."""
+        """The applications that concern the viewer (and ``unit_code`` and the units below it, when
+        given), newest first."""
         require_role(viewer, READ_ROLES, "read destruction applications")
-        query = select(_applications.c.id, _applications.c.unit_code).order_by(_applications.c.id.desc())
+        query = select(_applications.c.id).order_by(_applications.c.id.desc())
         if status is not None:
             query = query.where(_applications.c.status == status.value)
         with self.store.reading() as conn:
-            units = self.store.units(conn)
-            return [
-                _read(self.store, conn, viewer, row.id)
-                for row in conn.execute(query)
-                if self.store.sees(viewer, row.unit_code, conn)
-                and (unit_code is None or units.within(row.unit_code, unit_code))
-            ]
+            if unit_code is not None and unit_code not in self.store.units(conn):
+                raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
+            ids = list(conn.execute(query).scalars())
+            found = (_read(conn, application_id) for application_id in ids)
+            return [a for a in found if a is not None and _concerns(self.store, conn, viewer, a, unit_code)]
 
     # ------------------------------------------------------------------------------------- inside
 
@@ -221,7 +223,21 @@ class Applications:
         return self.get(actor, found.id)
 
 
-def _read(store: Store, conn: Connection, viewer: Actor | None, application_id: int) -> Application:
+def _concerns(
+    store: Store, conn: Connection, viewer: Actor | None, found: Application, unit_code: str | None
+) -> bool:
+    """The application concerns the viewer (and ``unit_code``, when given): its unit, or the unit of one
+    of its items, lies in the viewer's scope (and below ``unit_code``). A county sees the applications
+    naming its items; a unit beside it sees none of them."""
+    units = {found.unit_code, *(i.unit_code for i in found.items)}
+    tree = store.units(conn)
+    return any(
+        store.sees(viewer, unit, conn) and (unit_code is None or tree.within(unit, unit_code))
+        for unit in units
+    )
+
+
+def _read(conn: Connection, application_id: int) -> Application | None:
     applicant = _users.alias("applicant")
     decider = _users.alias("decider")
     row = (
@@ -238,8 +254,8 @@ def _read(store: Store, conn: Connection, viewer: Actor | None, application_id: 
         .mappings()
         .first()
     )
-    if row is None or not store.sees(viewer, row["unit_code"], conn):
-        raise UnknownApplication(UNKNOWN_APPLICATION, application_id=application_id)
+    if row is None:
+        return None
     items = conn.execute(
         select(_items.c.evidence_no, _items.c.kind, _items.c.state, _items.c.unit_code, _items.c.seal_no)
         .join(_application_items, _application_items.c.item_id == _items.c.id)

@@ -27,7 +27,6 @@ from custody.db.unit_of_work import UNKNOWN_UNIT, Store
 from custody.errors import InvalidInput, Message, UnknownUnit
 from custody.intake import clean_text
 from custody.items import Items
-from custody.list_acts import Target
 from custody.model import ApplicationStatus, EventType, ItemState, ReviewStanding, Role
 from custody.numbers import ItemKind
 from custody.records import Item
@@ -74,12 +73,13 @@ class Reviews:
     def hold(
         self, actor: Actor, evidence_no: str, reason: str, until: str, version: int | None = None
     ) -> Item:
-        """Hold a sealed item's review until ``until`` (a date after today), for ``reason``."""
+        """Hold a sealed item's review until ``until`` (a date after today), for ``reason``; ``version``:
+        the item's version the caller read (None: as it is now)."""
         require_role(actor, HOLD_ROLES, "hold reviews")
         why = clean_text(reason, "reason", required=True) or ""
-        targets: list[Target] = [(evidence_no, version)]
-        (acted,) = self.items.act_list(actor, EventType.REVIEW_HELD, targets, {"reason": why, "until": until})
-        return acted.item
+        read = version if version is not None else self.items.item(actor, evidence_no).version
+        payload = {"reason": why, "until": until}
+        return self.items.act(actor, evidence_no, EventType.REVIEW_HELD, read, payload)
 
     def queue(
         self,

@@ -35,6 +35,8 @@ COMMAND_GROUPS: dict[str, str] = {
     "station": "custody_cli.station:station",
     "audit": "custody_cli.audit:audit",
     "discrepancy": "custody_cli.discrepancy:discrepancy",
+    "review": "custody_cli.review:review",
+    "destruction": "custody_cli.destruction:destruction",
 }
 
 

@@ -122,7 +122,7 @@ def test_the_disposition_queue_lists_due_overdue_held_and_nominated(store: Custo
     assert store.reviews.queue(custodian, unit_code="220200") == []
     # a hold needs a reason and a date after today; a clerk holds nothing
     refused_writing_nothing(
-        store, lambda: store.reviews.hold(custodian, soon.gun.evidence_no, "理由", "2026-03-05"), ListRefused
+        store, lambda: store.reviews.hold(custodian, soon.gun.evidence_no, "理由", "2026-03-05"), InvalidInput
     )
     refused_writing_nothing(
         store, lambda: store.reviews.hold(custodian, soon.gun.evidence_no, " ", "2026-04-05"), InvalidInput
@@ -158,6 +158,11 @@ def test_a_city_applies_for_sealed_items_of_its_subtree(store: Custody):
             {"application_id": made.id, "unit_code": "220100", "seal_no": lot.seal_no},
         )
     assert store.applications.get(store.users.actor(OFFICER), made.id) == made
+    # the county whose items it names sees it too
+    county = store.users.actor("ng-custodian")
+    assert store.applications.get(county, made.id) == made
+    assert [a.id for a in store.applications.list(county, "220102")] == [made.id]
+    assert store.applications.list(store.users.actor(OFFICER), "220200") == []
     # out of scope of Jilin City's custodian… of anyone below Changchun but the items' own county
     store.users.add("jl-custodian", "吉林市治安", "220200", Department.PUBLIC_ORDER, {Role.CUSTODIAN})
     with pytest.raises(UnknownApplication):
@@ -314,10 +319,10 @@ def test_the_applicant_withdraws_and_the_province_refuses(store: Custody):
         lambda: store.applications.withdraw(store.users.actor("cc-custodian2"), withdrawn.id),
         NotPermitted,
     )
-    refused_writing_nothing(  # the county sees no application of the city above it
+    refused_writing_nothing(  # the county sees the application naming its items, and withdraws nothing
         store,
         lambda: store.applications.withdraw(store.users.actor("ng-custodian"), withdrawn.id),
-        UnknownApplication,
+        NotPermitted,
     )
     refused_writing_nothing(
         store, lambda: store.applications.refuse(city(store), refused.id, "不符合条件"), NotPermitted
