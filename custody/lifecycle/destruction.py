@@ -64,6 +64,9 @@ NOT_IN_APPLICATION = Message(
     "destruction.not_in_application", "{evidence_no} is not in open destruction application {application_id}"
 )
 HOLD_NEEDS_DATE = Message("review.hold_needs_date", "a hold names the new review date (until)")
+NO_APPLICATION = Message(
+    "destruction.no_application", "{evidence_no} is nominated by a destruction application, which names it"
+)
 
 _SAMPLE_NAMES = {
     ItemKind.BULLET_SAMPLE.value: "bullet sample",
@@ -72,6 +75,19 @@ _SAMPLE_NAMES = {
 _CONCLUDED = frozenset({CaseStatus.CLOSED.value, CaseStatus.JUDGED.value})
 
 # ---------------------------------------------------------------------------------------------- guards
+
+
+def by_an_application(attempt: Attempt) -> None:
+    """A nomination is made by an application (:mod:`custody.applications`), whose id and unit it
+    records."""
+    application_id = attempt.payload.get("application_id")
+    unit_code = attempt.payload.get("unit_code")
+    if (
+        not isinstance(application_id, int)
+        or isinstance(application_id, bool)
+        or not isinstance(unit_code, str)
+    ):
+        raise TransitionRefused(NO_APPLICATION, evidence_no=attempt.item.evidence_no)
 
 
 def under_intact_seal(attempt: Attempt) -> None:
@@ -200,6 +216,7 @@ transition(
         ItemState.NOMINATED,
         _CUSTODIANS,
         guards=(
+            by_an_application,
             under_intact_seal,
             of_the_applying_store,
             case_concluded,
