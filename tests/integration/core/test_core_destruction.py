@@ -417,3 +417,41 @@ def test_a_destruction_officer_is_a_user_of_the_provincial_public_order_departme
         None,
     )
     assert made.username == "prov-d2"
+
+
+# ----------------------------------------------------------------------------------- replay, schema
+
+
+def test_replay_rebuilds_review_dates_and_names_one_changed_outside_the_acts(store: Custody):
+    lot = sealed_items(store)
+    store.reviews.hold(store.users.actor("ng-custodian"), lot.ammo.evidence_no, "等待复函", "2026-08-01")
+    store.applications.apply(city(store), "220100", [lot.gun.evidence_no])
+    assert_ledger_sound(store)
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE items SET review_due = '2030-01-01' WHERE evidence_no = :n"),
+            {"n": lot.ammo.evidence_no},
+        )
+    _count, differences = store.ledger.replay()
+    assert [(d.subject, d.field, d.stored, d.replayed) for d in differences] == [
+        (f"item {lot.ammo.evidence_no}", "review_due", "2030-01-01", "2026-08-01")
+    ]
+
+
+def test_the_destruction_schema_goes_down_to_0007_and_up_again(store: Custody):
+    from sqlalchemy import inspect
+    from test_core_migration_0006 import downgrade
+
+    from custody.db.migrate import upgrade
+
+    lot = sealed_items(store)
+    store.applications.apply(city(store), "220100", lot.numbers)
+    store.writer.close()
+    downgrade(store.engine, "0007")
+    assert not {"destruction_applications", "destruction_application_items"} & set(
+        inspect(store.engine).get_table_names()
+    )
+    assert "review_due" not in {c["name"] for c in inspect(store.engine).get_columns("items")}
+    upgrade(store.engine)
+    assert "review_due" in {c["name"] for c in inspect(store.engine).get_columns("items")}
+    assert store.ledger.verify().ok
