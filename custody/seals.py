@@ -41,6 +41,7 @@ from custody.errors import (
 from custody.intake import clean_text
 from custody.items import Items
 from custody.lifecycle.items import normal_uid
+from custody.lifecycle.reviews import review_date_after
 from custody.list_acts import Acted, Target
 from custody.locations import Locations
 from custody.model import EventType, Role, SealStatus
@@ -104,6 +105,7 @@ class Seals:
         uid = None if tag_uid is None else normal_uid(tag_uid)
         self._require_witness(actor, witness)
         assert witness is not None
+        review_date_after(review_due, china_date(self.store.now_us()), "review_due")  # before any item
         with self.store.reading() as conn:  # the place first: a wrong one is named before any item
             self._check_place(conn, actor, location)
         made: dict[str, Any] = {}

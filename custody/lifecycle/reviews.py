@@ -28,17 +28,21 @@ def one_year_after(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def given_review_date(attempt: Attempt, name: str) -> date | None:
-    """The review date the act gives in ``name``, checked: a date after the act's day (None: none given)."""
-    value: Any = attempt.payload.get(name)
+def review_date_after(value: Any, today: date, name: str) -> date | None:
+    """``value`` as a review date: a date ``YYYY-MM-DD`` after ``today`` (None: none given)."""
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(REVIEW_NOT_AFTER_TODAY, name, today=attempt.today.isoformat(), value=str(value))
+        raise InvalidInput(REVIEW_NOT_AFTER_TODAY, name, today=today.isoformat(), value=str(value))
     day = parse_date(value, name)
-    if day <= attempt.today:
-        raise InvalidInput(REVIEW_NOT_AFTER_TODAY, name, today=attempt.today.isoformat(), value=value)
+    if day <= today:
+        raise InvalidInput(REVIEW_NOT_AFTER_TODAY, name, today=today.isoformat(), value=value)
     return day
+
+
+def given_review_date(attempt: Attempt, name: str) -> date | None:
+    """The review date the act gives in ``name``, checked: a date after the act's day (None: none given)."""
+    return review_date_after(attempt.payload.get(name), attempt.today, name)
 
 
 def valid_review_date(attempt: Attempt) -> None:

@@ -162,3 +162,25 @@ def test_a_destruction_officer_is_made_only_in_the_provincial_public_order_depar
         json={**body, "username": "d-prov", "unit_code": "220000", "department": "provincial_public_order"},
     )
     assert made.status_code == 201, made.text
+
+
+def test_a_seal_made_over_http_gives_its_review_date(world: Harness):
+    from seal_world import accepted_items
+
+    gun, ammo = accepted_items(world.custody)
+    headers = {**world.login("ng-custodian"), "X-Witness-Token": world.token(WITNESS)}
+    body = {"location_code": "L220102-A-1", "evidence_nos": [gun.evidence_no], "review_due": "2026-03-02"}
+    head = world.head_seq()
+    today = world.client.post("/api/v1/seals", headers=headers, json=body)
+    assert (today.status_code, today.json()["key"]) == (422, "review.not_after_today")
+    assert world.head_seq() == head
+    made = world.client.post("/api/v1/seals", headers=headers, json={**body, "review_due": "2026-10-01"})
+    assert made.status_code == 201, made.text
+    assert world.custody.items.item(None, gun.evidence_no).review_due == "2026-10-01"
+    by_default = world.client.post(
+        "/api/v1/seals",
+        headers=headers,
+        json={"location_code": "L220102-A-1", "evidence_nos": [ammo.evidence_no]},
+    )
+    assert by_default.status_code == 201, by_default.text
+    assert world.custody.items.item(None, ammo.evidence_no).review_due == "2027-03-02"

@@ -68,7 +68,7 @@ def test_a_seal_sets_a_review_date_a_year_on_or_as_given(store: Custody):
     assert by_default.gun.history[-1].payload["review_due"] == "2027-03-02"
     given = sealed_items(store, review_due="2026-09-30")
     assert given.gun.review_due == "2026-09-30"
-    # a review date is a date after today
+    # a review date is a date after today: refused before any item is read
     for bad in ("2026-03-02", "2025-12-31", "someday"):
         gun, _ammo = accepted_items(store)
         refused_writing_nothing(
@@ -80,7 +80,7 @@ def test_a_seal_sets_a_review_date_a_year_on_or_as_given(store: Custody):
                 store.users.actor(WITNESS),
                 review_due=bad,
             ),
-            ListRefused,
+            InvalidInput,
         )
     assert_ledger_sound(store)
 
