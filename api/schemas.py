@@ -605,6 +605,9 @@ class SealIn(RequestBody):
     tag_uid: Annotated[str, StringConstraints(max_length=32)] | None = Field(
         None, description="The UID of the seal tag carrying the seal number, if any"
     )
+    review_due: IsoDate | None = Field(
+        None, description="The items' review date, after today (default: a year after sealing)"
+    )
 
 
 class SealOpenIn(RequestBody):

@@ -356,3 +356,7 @@ class UnknownAudit(NotFound):
 
 class UnknownDiscrepancy(NotFound):
     """No discrepancy of this id in the caller's scope (answered as ``not-found``)."""
+
+
+class UnknownApplication(NotFound):
+    """No destruction application of this id in the caller's scope (answered as ``not-found``)."""

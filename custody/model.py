@@ -91,6 +91,11 @@ class EventType(StrEnum):
     AUDITED = "audited"  # an audit closed: what it found of the item
     DISCREPANCY_RESOLVED = "discrepancy_resolved"  # its owner resolved a discrepancy, an auditor confirmed
     REPORTED_LOST = "reported_lost"  # a discrepancy resolved as lost (报失), an auditor confirmed
+    # destruction (销毁): the review of sealed items and the applications to the province
+    REVIEW_HELD = "review_held"  # a sealed item's review date moved, with a reason (暂缓处置)
+    NOMINATED = "nominated"  # named in a destruction application (报请销毁)
+    APPLICATION_WITHDRAWN = "application_withdrawn"  # its applicant withdrew the application: back to sealed
+    APPLICATION_REFUSED = "application_refused"  # the province refused the application: back to sealed
 
 
 class CheckoutPurpose(StrEnum):
@@ -157,3 +162,21 @@ class Resolution(StrEnum):
     FOUND_ELSEWHERE = "found_elsewhere"
     RECORD_CORRECTED = "record_corrected"  # the record was wrong; a ``corrected`` event fixes it
     REPORTED_LOST = "reported_lost"  # the item is lost (state ``lost``)
+
+
+class ApplicationStatus(StrEnum):
+    """A destruction application (报请销毁) of a city's (or the province's own) sealed store."""
+
+    OPEN = "open"  # its items are nominated, awaiting the province
+    WITHDRAWN = "withdrawn"  # by its applicant
+    REFUSED = "refused"  # by a provincial destruction officer, with a reason
+    BATCHED = "batched"  # taken into a provincial destruction batch
+
+
+class ReviewStanding(StrEnum):
+    """Where an item stands in its unit's disposition queue (处置队列)."""
+
+    OVERDUE = "overdue"  # sealed, its review date passed
+    DUE = "due"  # sealed, its review date within the horizon asked for
+    HELD = "held"  # sealed, its review date moved by a hold (with a reason)
+    NOMINATED = "nominated"  # in an open destruction application

@@ -141,6 +141,7 @@ class Item:
     checked_out_from: ItemState | None = None  # the state a check-out left, restored by the return
     seal_no: str | None = None  # the intact seal holding the item
     location_code: str | None = None  # where the item lies in the store
+    review_due: str | None = None  # a sealed item's review date (ISO date, China Standard Time)
     case_no: str | None = None  # the owning case's number (every read gives it)
     history: tuple[Event, ...] = ()  # oldest first (a read of one item gives it)
 
@@ -179,6 +180,7 @@ class Item:
             None if (left := row["checked_out_from"]) is None else _STATES[left],
             row["seal_no"],
             row["location_code"],
+            row.get("review_due"),
             case_no if case_no is not None else row.get("case_no"),
         )
 

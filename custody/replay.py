@@ -52,6 +52,7 @@ ITEM_FIELDS = (
     "sample_of_item_id",
     *lifecycle.CORRECTABLE_FIELD_NAMES,
     *lifecycle.SEAL_FIELDS,
+    *lifecycle.REVIEW_FIELDS,
 )
 CASE_FIELDS = ("status", "version", "judgment_no", "judgment_date")
 HANDOVER_FIELDS = ("status", "custodian_id", "refusal_reason", "items")

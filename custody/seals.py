@@ -41,6 +41,7 @@ from custody.errors import (
 from custody.intake import clean_text
 from custody.items import Items
 from custody.lifecycle.items import normal_uid
+from custody.lifecycle.reviews import review_date_after
 from custody.list_acts import Acted, Target
 from custody.locations import Locations
 from custody.model import EventType, Role, SealStatus
@@ -94,14 +95,17 @@ class Seals:
         evidence_nos: Sequence[str],
         witness: Actor | None,
         tag_uid: str | None = None,
+        review_due: str | None = None,
     ) -> Seal:
         """Seal the items (accepted, held by ``actor``) at the location before ``witness``; with
-        ``tag_uid``, the seal tag carrying the number is bound to the seal. Returns the new seal."""
+        ``tag_uid``, the seal tag carrying the number is bound to the seal. Each item's review date is
+        ``review_due`` (a date after today), or a year after the day of sealing. Returns the new seal."""
         require_role(actor, SEAL_ROLES, "seal items")
         location = str(LocationCode.parse(location_code))
         uid = None if tag_uid is None else normal_uid(tag_uid)
         self._require_witness(actor, witness)
         assert witness is not None
+        review_date_after(review_due, china_date(self.store.now_us()), "review_due")  # before any item
         with self.store.reading() as conn:  # the place first: a wrong one is named before any item
             self._check_place(conn, actor, location)
         made: dict[str, Any] = {}
@@ -115,7 +119,7 @@ class Seals:
             year = china_date(now).year
             number = str(SealNumber.make(actor.unit_code, year, _next_seal(conn, actor.unit_code, year)))
             made.update(seal_no=number, now=now)
-            return {"seal_no": number, "location_code": location, "tag_uid": uid}
+            return {"seal_no": number, "location_code": location, "tag_uid": uid, "review_due": review_due}
 
         def record(conn: Connection, acted: Sequence[Acted]) -> None:
             seal_id = conn.execute(

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from custody.applications import Applications
 from custody.audit_intake import AuditIntake
 from custody.audits import Audits
 from custody.cases import Cases
@@ -30,6 +31,7 @@ from custody.ledger_service import Ledger
 from custody.locations import Locations
 from custody.passwords import Passwords
 from custody.queries import Queries
+from custody.reviews import Reviews
 from custody.samples import Samples
 from custody.scans import Scans
 from custody.seals import Seals
@@ -67,6 +69,9 @@ class Custody:
         self.scans = Scans(self.store, self.audit_reads.of_scan)
         self.discrepancies = Discrepancies(self.store)
         self.samples = Samples(self.store, self.items)  # test-fires with ballistic samples, lot splits
+        # destruction: the disposition queue and review holds, applications to the province
+        self.reviews = Reviews(self.store, self.items)
+        self.applications = Applications(self.store, self.items)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 
-from custody.actors import Actor, actor_from_row, require_role
+from custody.actors import PROVINCE_CODE, Actor, actor_from_row, require_role
 from custody.db.lookups import active_user
 from custody.db.pages import Page, check_limit, fetch_page
 from custody.db.tables import CredentialRow, UnitRow, UserRow
@@ -44,6 +44,11 @@ NO_ROLE = Message("user.no_role", "a user needs at least one role")
 UNKNOWN_USER = Message("user.unknown", "unknown user {username}")
 UNKNOWN_OR_INACTIVE = Message("user.unknown_or_inactive", "unknown or inactive user {username!r}")
 USERS_EXIST = Message("user.users_exist", "users exist already: an administrator adds the next ones")
+DESTRUCTION_OFFICER_PROVINCIAL = Message(
+    "user.destruction_officer_provincial",
+    "a destruction officer (省厅治安总队) is a user of the province ({province}) in its provincial "
+    "public-order department ({department}): not of unit {unit_code}, department {given}",
+)
 DEACTIVATES_SELF = Message("user.deactivates_self", "an administrator cannot deactivate their own account")
 
 
@@ -87,6 +92,7 @@ class Users:
             raise InvalidInput(NO_ROLE, field="roles")
         if conn.execute(select(_units.c.code).where(_units.c.code == unit_code)).first() is None:
             raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
+        _require_provincial_destruction_officer(unit_code, Department(department), role_set)
         if conn.execute(select(_users.c.id).where(_users.c.username == name)).first():
             raise UsernameUnavailable(str(name))
         values = {
@@ -272,3 +278,17 @@ class Users:
         now = self.store.now_us()
         reason = "revoked by an administrator"
         return self.store.write(lambda conn: end_sessions_in(conn, of_user(account.id), reason, now))
+
+
+def _require_provincial_destruction_officer(unit_code: str, department: Department, roles: list[str]) -> None:
+    """Destruction is organised by the province: the role is held only in its public-order department."""
+    provincial = unit_code == PROVINCE_CODE and department is Department.PROVINCIAL_PUBLIC_ORDER
+    if Role.DESTRUCTION_OFFICER.value in roles and not provincial:
+        raise InvalidInput(
+            DESTRUCTION_OFFICER_PROVINCIAL,
+            "roles",
+            province=PROVINCE_CODE,
+            department=Department.PROVINCIAL_PUBLIC_ORDER.value,
+            unit_code=unit_code,
+            given=department.value,
+        )

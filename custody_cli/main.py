@@ -40,6 +40,8 @@ COMMAND_GROUPS: dict[str, str] = {
     "restore": "custody_cli.backup:restore",
     "sample": "custody_cli.sample:sample",
     "lot": "custody_cli.lot:lot",
+    "review": "custody_cli.review:review",
+    "destruction": "custody_cli.destruction:destruction",
 }
 
 

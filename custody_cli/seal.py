@@ -72,6 +72,11 @@ def view_record(view: SealView) -> dict[str, Any]:
 @click.option(
     "--tag", is_flag=True, help="Write the seal number to the NTAG 213 TT on the reader and bind it."
 )
+@click.option(
+    "--review-due",
+    metavar="YYYY-MM-DD",
+    help="The items' review date (default: a year after sealing).",
+)
 @click.option("--reader", metavar="NAME", help="With --tag: the reader whose name contains NAME.")
 @click.option(
     "--wait",
@@ -86,6 +91,7 @@ def create_command(
     location_code: str,
     witness: str,
     tag: bool,
+    review_due: str | None,
     reader: str | None,
     wait: float,
 ) -> None:
@@ -95,12 +101,16 @@ def create_command(
         actor = acting_user(custody)
         witness_actor = second_person(custody, actor, witness, "witness")
         if not tag:
-            made = custody.seals.create(actor, location_code, list(evidence_nos), witness_actor)
+            made = custody.seals.create(
+                actor, location_code, list(evidence_nos), witness_actor, review_due=review_due
+            )
             emit(view_record(custody.seals.show(actor, made.seal_no)))
             return
 
         def record(uid: str) -> Seal:
-            return custody.seals.create(actor, location_code, list(evidence_nos), witness_actor, uid)
+            return custody.seals.create(
+                actor, location_code, list(evidence_nos), witness_actor, uid, review_due
+            )
 
         sealed, reading = _with_seal_tag(record, reader, wait)
         emit({**view_record(custody.seals.show(actor, sealed.seal_no)), "tag": reading.to_json()})

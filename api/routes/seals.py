@@ -49,7 +49,10 @@ def create_seal(body: SealIn, caller: SealKeeper, witness: WitnessDep, services:
     """Seal accepted items the caller holds at a location of the caller's store, before a witness who
     never took part in their custody (``X-Witness-Token``). Answers the new seal."""
     seals = services.custody.seals
-    made = seals.create(caller.actor, body.location_code, body.evidence_nos, witness, body.tag_uid)
+    review_due = None if body.review_due is None else body.review_due.isoformat()
+    made = seals.create(
+        caller.actor, body.location_code, body.evidence_nos, witness, body.tag_uid, review_due
+    )
     return seal_out(seals.show(caller.actor, made.seal_no))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from custody.actors import Actor, actor_from_row
 from custody.db.audit_tables import DiscrepancyRow
+from custody.db.destruction_tables import DestructionApplicationItemRow, DestructionApplicationRow
 from custody.db.storage_tables import SealRow
 from custody.db.tables import CaseRow, EventRow, ItemRow, UnitRow, UserRow
 
@@ -22,6 +23,8 @@ _events = cast(Table, EventRow.__table__)
 _users = cast(Table, UserRow.__table__)
 _seals = cast(Table, SealRow.__table__)
 _discrepancies = cast(Table, DiscrepancyRow.__table__)
+_applications = cast(Table, DestructionApplicationRow.__table__)
+_application_items = cast(Table, DestructionApplicationItemRow.__table__)
 _USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
 
 
@@ -93,6 +96,21 @@ class ConnectionLookups:
                 .where(_discrepancies.c.item_id == item_id, _discrepancies.c.status == "open")
             ).scalar_one()
         )
+
+    def sample_kinds(self, item_id: int) -> frozenset[str]:
+        return frozenset(
+            self._conn.execute(
+                select(_items.c.kind).where(_items.c.sample_of_item_id == item_id).distinct()
+            ).scalars()
+        )
+
+    def open_application(self, item_id: int) -> int | None:
+        return self._conn.execute(
+            select(_applications.c.id)
+            .join(_application_items, _application_items.c.application_id == _applications.c.id)
+            .where(_application_items.c.item_id == item_id, _applications.c.status == "open")
+            .limit(1)
+        ).scalar_one_or_none()
 
 
 RECEIVED = ("receiver_id", "custodian_id", "to_id")  # payload fields naming who received an item

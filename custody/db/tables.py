@@ -119,6 +119,8 @@ class ItemRow(Base):
     # sealed storage: the intact seal holding the item, and where the item lies in the store
     seal_no: Mapped[str | None] = mapped_column(String(19), index=True)
     location_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    # destruction: when a sealed item is next reviewed for disposal (ISO date, China Standard Time)
+    review_due: Mapped[str | None] = mapped_column(String(10))
 
 
 class NumberSequenceRow(Base):
@@ -307,6 +309,12 @@ class IdempotencyKeyRow(Base):
     created_at_us: Mapped[int] = mapped_column(BigInt)
 
 
-# The tables of sealed storage (handovers, locations, seals) and of audits are declared in their own
-# modules, on the same metadata; importing them here makes every table known wherever the schema is read.
-from custody.db import audit_tables, checkpoint_tables, storage_tables  # noqa: E402, F401
+# The tables of sealed storage (handovers, locations, seals), of audits, of destruction and of the ledger's
+# checkpoints are declared in their own modules, on the same metadata; importing them here makes every
+# table known wherever the schema is read.
+from custody.db import (  # noqa: E402, F401
+    audit_tables,
+    checkpoint_tables,
+    destruction_tables,
+    storage_tables,
+)

@@ -10,6 +10,7 @@ row in the table. What guards inspect is an :class:`Attempt` (or :class:`CaseAtt
 from __future__ import annotations
 
 from custody.lifecycle import audits as _audits  # noqa: F401  (registers the audit rows)
+from custody.lifecycle import destruction as _destruction  # noqa: F401  (registers the destruction rows)
 from custody.lifecycle import handovers as _handovers  # noqa: F401  (registers the handover rows)
 from custody.lifecycle import samples as _samples  # noqa: F401  (registers the sample and lot rows)
 from custody.lifecycle.cases import CASE_ROLES, judgment, opened_case
@@ -20,6 +21,7 @@ from custody.lifecycle.corrections import (
     corrected_value,
 )
 from custody.lifecycle.items import normal_uid, registered_item
+from custody.lifecycle.reviews import REVIEW_FIELDS
 from custody.lifecycle.seals import SEAL_ACTS, SEAL_FIELDS
 from custody.lifecycle.table import (
     CASE_TRANSITIONS,
@@ -43,6 +45,7 @@ __all__ = [
     "CORRECTABLE_FIELDS",
     "CORRECTABLE_FIELD_NAMES",
     "MAX_SEQ",
+    "REVIEW_FIELDS",
     "SEAL_ACTS",
     "SEAL_FIELDS",
     "TRANSITIONS",

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from custody import text
-from custody.errors import MESSAGES, InvalidInput, NotPermitted, TransitionRefused
+from custody.errors import MESSAGES, InvalidInput, Message, NotPermitted, TransitionRefused
 from custody.lifecycle import refusals
 from custody.lifecycle.items import checked_out_from
 from custody.lifecycle.table import Attempt, Changes, Payload, Transition, required_text, transition
@@ -122,6 +122,22 @@ def correction_by_stage(attempt: Attempt) -> None:
         )
 
 
+FIRES_STANDARD_FIXED = Message(
+    "correction.fires_standard_fixed",
+    "{evidence_no} is {state}: whether it fires standard ammunition is corrected by nobody once it is "
+    "nominated for destruction",
+)
+# From nomination on, the flag that decided whether samples were needed is fixed.
+_NOMINATED_ON = frozenset({ItemState.NOMINATED, ItemState.APPROVED, ItemState.DESTROYED})
+
+
+def fires_standard_fixed_once_nominated(attempt: Attempt) -> None:
+    changes = attempt.payload.get("changes")
+    item = attempt.item
+    if item.state in _NOMINATED_ON and isinstance(changes, dict) and "fires_standard_ammunition" in changes:
+        raise TransitionRefused(FIRES_STANDARD_FIXED, evidence_no=item.evidence_no, state=item.state.value)
+
+
 def before_the_offer(item: Item) -> bool:
     if item.state is ItemState.CHECKED_OUT:
         return checked_out_from(item) is ItemState.REGISTERED
@@ -151,7 +167,7 @@ transition(
         frozenset(ItemState),
         None,
         frozenset({Role.CLERK, Role.CUSTODIAN}),
-        guards=(correction_by_stage, valid_correction),
+        guards=(correction_by_stage, valid_correction, fires_standard_fixed_once_nominated),
         effect=_correct,
         record=_record_correction,
     )

@@ -53,8 +53,8 @@ AMMUNITION_ONE_SOURCE = Message(
     "name the ammunition used: either a lot of the custody (with its rounds) or the lab's own stock",
 )
 IS_A_SAMPLE = Message(
-    "sample.kept_for_good",
-    "{evidence_no} is a ballistic sample: samples are kept for good and never destroyed",
+    "destruction.is_a_sample",
+    "{evidence_no} is a ballistic sample: samples are evidence kept for good, never destroyed",
 )
 NOT_A_LINKED_SAMPLE = Message("sample.not_linked", "{evidence_no} is a sample linked to no firearm")
 SPLIT_ROUNDS = Message(

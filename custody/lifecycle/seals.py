@@ -17,6 +17,7 @@ from typing import Any
 from custody.codes import LocationCode, SealNumber
 from custody.errors import Message, TransitionRefused
 from custody.lifecycle.items import normal_uid
+from custody.lifecycle.reviews import review_date_at_sealing, valid_review_date
 from custody.lifecycle.table import Attempt, Changes, Payload, Transition, required_text, transition
 from custody.model import Department, EventType, ItemState, Role
 from custody.records import Item
@@ -133,11 +134,18 @@ def _record_seal(attempt: Attempt) -> Payload:
         "seal_no": str(SealNumber.parse(attempt.payload["seal_no"])),
         "location_code": str(LocationCode.parse(attempt.payload["location_code"])),
         "tag_uid": None if uid is None else normal_uid(uid),
+        "review_due": review_date_at_sealing(attempt),
     }
 
 
 def _seal(_item: Item, payload: Mapping[str, Any]) -> Changes:
-    return {"seal_no": payload["seal_no"], "location_code": payload["location_code"]}
+    # the review date: a seal of an older ledger carries none
+    review_due = payload.get("review_due")
+    return {
+        "seal_no": payload["seal_no"],
+        "location_code": payload["location_code"],
+        "review_due": review_due,
+    }
 
 
 def _record_unseal(attempt: Attempt) -> Payload:
@@ -188,7 +196,7 @@ transition(
         frozenset({ItemState.HANDED_OVER}),
         ItemState.SEALED,
         _CUSTODIANS,
-        guards=(held_by_actor, valid_seal, witness_outside_chain),
+        guards=(held_by_actor, valid_seal, valid_review_date, witness_outside_chain),
         effect=_seal,
         record=_record_seal,
         witness_required=True,

@@ -61,6 +61,14 @@ class Lookups(Protocol):
         """How many audit discrepancies about the item are open."""
         ...
 
+    def sample_kinds(self, item_id: int) -> frozenset[str]:
+        """The kinds (``B``, ``C``) of the ballistic samples on record of the firearm."""
+        ...
+
+    def open_application(self, item_id: int) -> int | None:
+        """The open destruction application naming the item, if any."""
+        ...
+
 
 @dataclass(frozen=True)
 class Attempt:

@@ -1,8 +1,10 @@
 """The authorisation matrix, built from the app's own route table.
 
-Every API route × every caller: each role (a user of the Nanguan county bureau, 220102), no
-credentials, an expired session, a revoked session, and a station key; each admitted caller both in
-scope (objects of 220102) and out of scope (objects of Jilin City, 220200). :data:`MATRIX` says, for
+Every API route × every caller: each role (a user of the Nanguan county bureau, 220102; the destruction
+officer, a provincial role, a user of the province's public-order department, 220000), no credentials,
+an expired session, a revoked session, and a station key; each admitted caller both in scope (objects
+of 220102) and out of scope (objects of Jilin City, 220200). The province sees every unit: out of scope
+of the county, the destruction officer is answered as in scope. :data:`MATRIX` says, for
 each route, whom it admits and what each call answers; a route of the app without an entry, or one
 whose declared roles differ from its entry's, fails the first test below.
 Every refusal must be a problem document and must leave the ledger as it was.
@@ -40,6 +42,9 @@ ROLE_USERS = {
     Role.STATISTICS: "m-statistics",
     Role.ADMIN: "m-admin",
 }
+# where each role's user sits: the county, but the destruction officer (provincial: 省厅治安总队)
+HOME = {Role.DESTRUCTION_OFFICER: ("220000", Department.PROVINCIAL_PUBLIC_ORDER)}
+PROVINCIAL = frozenset(r.value for r in HOME)  # callers who see every unit
 OTHER_CALLERS = ("anonymous", "expired-session", "revoked-session", "station")
 CALLERS = tuple(r.value for r in Role) + OTHER_CALLERS
 ROLE_NAMES = frozenset(r.value for r in Role)
@@ -75,7 +80,8 @@ class World:
         admin = custody.users.actor("admin")
         for role, username in ROLE_USERS.items():
             if username.startswith("m-"):
-                harness.users.create(admin, username, username, IN, Department.OFFICE, {role}, PASSWORD)
+                unit, department = HOME.get(role, (IN, Department.OFFICE))
+                harness.users.create(admin, username, username, unit, department, {role}, PASSWORD)
         harness.give_passwords(
             "ng-clerk", "ng-investigator", "ng-custodian", "ng-auditor", "ng-clerk2", "jl-clerk"
         )
@@ -180,7 +186,8 @@ class World:
         """A session of a new user holding the caller's role (for calls that end or change it)."""
         if caller not in self.tokens:
             return None
-        username = self.h.add_user(unique("m-own-"), IN, Department.OFFICE, Role(caller))
+        unit, department = HOME.get(Role(caller), (IN, Department.OFFICE))
+        username = self.h.add_user(unique("m-own-"), unit, department, Role(caller))
         return self.h.login(username)
 
 
@@ -204,6 +211,9 @@ class Entry:
     # a role whose call acts on another kind of object (the act's own rule admits it at another stage:
     # a custodian corrects an item in the store, with a witness)
     builds: dict[Role, Build] = field(default_factory=dict)
+    # a role whose call in scope the act's own rule refuses, with that answer (a county custodian
+    # applies for no destruction: a city applies)
+    answers: dict[Role, int] = field(default_factory=dict)
 
 
 def lacks(*words: Callable[[World], str]) -> Check:
@@ -927,6 +937,115 @@ MATRIX |= {
 }
 
 
+# ------------------------------------------------------------------------------------ destruction
+
+# a city's custodian applies: Changchun's for the Nanguan county's store below it, Jilin City's for its own
+APPLICANT = {IN: "m-cc-custodian", OUT: "m-jl-custodian"}
+APPLYING_UNIT = {IN: "220100", OUT: "220200"}
+QUEUE_READERS = {Role.CUSTODIAN, Role.AUDITOR, Role.DESTRUCTION_OFFICER, Role.ADMIN}
+
+
+def _destruction(w: World) -> dict[str, Any]:
+    """Once per world: Changchun's custodian, a sealed lot and an open application on each side."""
+    found: dict[str, Any] | None = getattr(w, "destruction", None)
+    if found is not None:
+        return found
+    _sealed_storage(w)
+    w.h.add_user(APPLICANT[IN], APPLYING_UNIT[IN], Department.PUBLIC_ORDER, Role.CUSTODIAN)
+    found = {
+        "lot": {scope: _sealed_lot(w, scope) for scope in (IN, OUT)},
+        "application": {scope: _new_application(w, scope) for scope in (IN, OUT)},
+    }
+    w.destruction = found  # type: ignore[attr-defined]
+    return found
+
+
+def _sealed_lot(w: World, scope: str) -> str:
+    """An ammunition lot of a new closed case, sealed in the scope's store (version 4)."""
+    case = w.new_case(scope)
+    number = w.new_item(scope, ammunition=True, case_no=case)
+    w.custody.cases.close(w.clerk[scope], case)
+    offered = w.custody.handovers.offer(w.clerk[scope], case, CUSTODIAN[scope], [number])
+    custodian = w.custody.users.actor(CUSTODIAN[scope])
+    w.custody.handovers.accept(custodian, offered.id)
+    witness = w.custody.users.actor("ng-auditor" if scope == IN else "m-jl-auditor")
+    w.custody.seals.create(custodian, STORE_CODE[scope], [number], witness)
+    return number
+
+
+def _new_application(w: World, scope: str) -> int:
+    applicant = w.custody.users.actor(APPLICANT[scope])
+    return w.custody.applications.apply(applicant, APPLYING_UNIT[scope], [_sealed_lot(w, scope)]).id
+
+
+def on_application(suffix: str, body: Any = None) -> Build:
+    """A call on an application: the scope's shared open one, or a new one for a call that succeeds."""
+
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        shared = _destruction(w)["application"][scope]
+        application = _new_application(w, scope) if fresh else shared
+        method = "POST" if suffix else "GET"
+        return Call(method, f"/api/v1/destruction-applications/{application}{suffix}", body)
+
+    return build
+
+
+def apply_call(w: World, scope: str, _fresh: bool) -> Call:
+    """The caller applies for its scope's unit: the county (refused: a city applies), or Jilin City
+    (outside the county's scope)."""
+    lot = _destruction(w)["lot"][scope]
+    return Call("POST", "/api/v1/destruction-applications", {"unit_code": scope, "evidence_nos": [lot]})
+
+
+def hold_call(w: World, scope: str, fresh: bool) -> Call:
+    number = _sealed_lot(w, scope) if fresh else _destruction(w)["lot"][scope]
+    body = {"version": 4, "reason": "等待法院复函", "until": "2026-12-31"}
+    return Call("POST", f"/api/v1/items/{number}/review-hold", body)
+
+
+def listing_of(path: str) -> Build:
+    def build(w: World, scope: str, _fresh: bool) -> Call:
+        _destruction(w)
+        return Call("GET", f"{path}?unit={scope}")
+
+    return build
+
+
+MATRIX |= {
+    ("GET", "/api/v1/reviews"): Entry(
+        QUEUE_READERS, False, listing_of("/api/v1/reviews"), 200, listing=empty_listing("entries")
+    ),
+    ("POST", "/api/v1/items/{evidence_no}/review-hold"): Entry(
+        {Role.CUSTODIAN}, False, hold_call, 200, out=404
+    ),
+    ("POST", "/api/v1/destruction-applications"): Entry(
+        {Role.CUSTODIAN}, False, apply_call, 201, out=403, answers={Role.CUSTODIAN: 403}
+    ),
+    ("GET", "/api/v1/destruction-applications"): Entry(
+        QUEUE_READERS,
+        False,
+        listing_of("/api/v1/destruction-applications"),
+        200,
+        listing=empty_listing("applications"),
+    ),
+    ("GET", "/api/v1/destruction-applications/{application_id}"): Entry(
+        QUEUE_READERS, False, on_application(""), 200, out=404
+    ),
+    # only its applicant (a city's custodian) withdraws it: the county's custodian sees it, and may not
+    ("POST", "/api/v1/destruction-applications/{application_id}/withdraw"): Entry(
+        {Role.CUSTODIAN},
+        False,
+        on_application("/withdraw", {"reason": "补充材料"}),
+        200,
+        out=404,
+        answers={Role.CUSTODIAN: 403},
+    ),
+    ("POST", "/api/v1/destruction-applications/{application_id}/refuse"): Entry(
+        {Role.DESTRUCTION_OFFICER}, False, on_application("/refuse", {"reason": "样本记录不全"}), 200, out=404
+    ),
+}
+
+
 # Routes outside /api/v1: documentation and health, public and never logged.
 PUBLIC_DOCUMENTS = {
     ("GET", "/openapi.json"),
@@ -1005,9 +1124,15 @@ def _expected(entry: Entry, caller: str, scope: str) -> int:
     admitted = entry.stations if caller == "station" else Role(caller) in entry.roles
     if not admitted:
         return 403
-    if scope == IN or entry.out is None:
+    if caller in entry_answers(entry) and (scope == IN or caller in PROVINCIAL):
+        return entry_answers(entry)[caller]
+    if scope == IN or entry.out is None or caller in PROVINCIAL:
         return entry.ok
     return entry.out
+
+
+def entry_answers(entry: Entry) -> dict[str, int]:
+    return {role.value: answer for role, answer in entry.answers.items()}
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -1028,5 +1153,5 @@ def test_matrix(world: World, route: tuple[str, str], caller: str):
             assert answer.headers["content-type"] == "application/problem+json", where
             assert answer.json()["status"] == expected, where
             assert world.h.head_seq() == head, f"{where}: a refusal changed the ledger"
-        elif scope == OUT and entry.listing is not None:
+        elif scope == OUT and entry.listing is not None and caller not in PROVINCIAL:
             entry.listing(world, answer)

@@ -51,8 +51,9 @@ class Service:
         self.harness = harness
         custody = harness.custody
         admin = custody.users.actor("admin")
-        everything, office = set(Role), Department.OFFICE
-        harness.users.create(admin, "root", "全部角色", "220000", office, everything, PASSWORD)
+        # every role: the destruction officer's is held only in the province's public-order department
+        everything, department = set(Role), Department.PROVINCIAL_PUBLIC_ORDER
+        harness.users.create(admin, "root", "全部角色", "220000", department, everything, PASSWORD)
         clerk = custody.users.actor("root")
         custody.cases.open(clerk, "长南公刑字〔2026〕001号", unit_code="220102")
         for serial in ("5401123", "6409871"):

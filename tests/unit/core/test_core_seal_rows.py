@@ -84,9 +84,24 @@ def test_sealing_records_the_seal_and_the_place_and_changes_them():
     tried = attempt(EventType.SEALED, item(), CUSTODIAN, dict(SEALING), WITNESS, chain={3})
     row.check(tried)
     recorded = row.record(tried)
-    assert recorded == {"seal_no": SEAL, "location_code": "L220102-A-1", "tag_uid": None}
+    # the review date: a year after the day of sealing, none given
+    assert recorded == {
+        "seal_no": SEAL,
+        "location_code": "L220102-A-1",
+        "tag_uid": None,
+        "review_due": "2027-03-02",
+    }
     changes = row.apply(item(), recorded)
-    assert changes == {"seal_no": SEAL, "location_code": "L220102-A-1", "state": "sealed", "version": 4}
+    assert changes == {
+        "seal_no": SEAL,
+        "location_code": "L220102-A-1",
+        "review_due": "2027-03-02",
+        "state": "sealed",
+        "version": 4,
+    }
+    # a seal of an older ledger carries no review date: the item has none
+    older = {"seal_no": SEAL, "location_code": "L220102-A-1", "tag_uid": None}
+    assert row.apply(item(), older)["review_due"] is None
 
 
 @pytest.mark.parametrize(
