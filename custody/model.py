@@ -91,6 +91,8 @@ class EventType(StrEnum):
     NOMINATED = "nominated"  # named in a destruction application (报请销毁)
     APPLICATION_WITHDRAWN = "application_withdrawn"  # its applicant withdrew the application: back to sealed
     APPLICATION_REFUSED = "application_refused"  # the province refused the application: back to sealed
+    BATCHED = "batched"  # taken into a provincial destruction batch (销毁批次) with its application
+    APPROVED = "approved"  # its batch approved by a second provincial destruction officer
 
 
 class CheckoutPurpose(StrEnum):

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from custody.applications import Applications
 from custody.audit_intake import AuditIntake
 from custody.audits import Audits
+from custody.batches import Batches
 from custody.cases import Cases
 from custody.clock import Clock
 from custody.db.engine import make_engine
@@ -68,6 +69,7 @@ class Custody:
         # destruction: the disposition queue and review holds, applications to the province
         self.reviews = Reviews(self.store, self.items)
         self.applications = Applications(self.store, self.items)
+        self.batches = Batches(self.store, self.items)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

@@ -312,4 +312,4 @@ class IdempotencyKeyRow(Base):
 # The tables of sealed storage (handovers, locations, seals), of audits and of destruction are declared in
 # their own modules, on the same metadata; importing them here makes every table known wherever the schema
 # is read.
-from custody.db import audit_tables, destruction_tables, storage_tables  # noqa: E402, F401
+from custody.db import audit_tables, batch_tables, destruction_tables, storage_tables  # noqa: E402, F401

@@ -1,0 +1,70 @@
+"""destruction batches: the province's batches, the applications they take and their items
+
+Revision ID: 0011
+Revises: 0008
+Create Date: 2026-12-04
+
+* ``destruction_batches``: a provincial destruction batch (销毁批次), its planned method, place and date,
+  its builder and its approver;
+* ``destruction_batch_applications``: the applications it took (an application in one batch only);
+* ``destruction_batch_items``: their items (an item in one batch only, ever: ``item_id`` is the key).
+
+The ledger's columns do not change: the acts of a batch are events of its items.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+BigInt = sa.Integer().with_variant(sa.BigInteger(), "postgresql")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "destruction_batches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at_us", BigInt, nullable=False),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("place", sa.Text(), nullable=False),
+        sa.Column("planned_date", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("approved_at_us", BigInt, nullable=True),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["approved_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_destruction_batches_status", "destruction_batches", ["status"])
+    op.create_table(
+        "destruction_batch_applications",
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["destruction_batches.id"]),
+        sa.ForeignKeyConstraint(["application_id"], ["destruction_applications.id"]),
+        sa.PrimaryKeyConstraint("application_id"),
+    )
+    op.create_index(
+        "ix_destruction_batch_applications_batch_id", "destruction_batch_applications", ["batch_id"]
+    )
+    op.create_table(
+        "destruction_batch_items",
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["destruction_batches.id"]),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"]),
+        sa.PrimaryKeyConstraint("item_id"),
+    )
+    op.create_index("ix_destruction_batch_items_batch_id", "destruction_batch_items", ["batch_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("destruction_batch_items")
+    op.drop_table("destruction_batch_applications")
+    op.drop_table("destruction_batches")

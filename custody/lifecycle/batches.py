@@ -1,0 +1,120 @@
+"""The rows of the provincial destruction batches (销毁批次): taking nominated items into a batch with
+their application, and the batch's approval by a second provincial destruction officer.
+
+nominated → (batched) nominated → (approved) approved.
+
+A batch is built and approved at the province only: the actor of either act is a destruction officer of
+the province's public-order department (unit ``220000``). The approval is a two-person act: the approver
+confirms with their own credentials and is recorded as the event's witness and in its payload; the
+builder of the batch never approves it (:mod:`custody.batches` names the builder in the payload).
+"""
+
+from __future__ import annotations
+
+from custody.actors import PROVINCE_CODE, Actor
+from custody.errors import Message, TransitionRefused
+from custody.lifecycle.table import Attempt, Payload, Transition, transition
+from custody.model import Department, EventType, ItemState, Role
+
+NOT_PROVINCIAL = Message(
+    "batch.not_provincial",
+    "{username} is not a destruction officer of the province's public-order department ({province}): "
+    "destruction batches are built and approved by the province",
+)
+NO_BATCH = Message("batch.no_batch", "{evidence_no} is taken into a batch by the batch, which names it")
+NOT_IN_TAKEN_APPLICATION = Message(
+    "batch.not_in_taken_application",
+    "{evidence_no} is in no open destruction application the batch takes",
+)
+BUILDER_APPROVES = Message(
+    "batch.builder_approves",
+    "{username} built destruction batch {batch_id}: another provincial destruction officer approves it",
+)
+
+
+def is_provincial_officer(person: Actor) -> bool:
+    """A destruction officer of the province's public-order department."""
+    return (
+        person.unit_code == PROVINCE_CODE
+        and person.department is Department.PROVINCIAL_PUBLIC_ORDER
+        and Role.DESTRUCTION_OFFICER in person.roles
+    )
+
+
+def _int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def by_a_provincial_officer(attempt: Attempt) -> None:
+    if not is_provincial_officer(attempt.actor):
+        raise TransitionRefused(NOT_PROVINCIAL, username=attempt.actor.username, province=PROVINCE_CODE)
+
+
+def by_a_batch(attempt: Attempt) -> None:
+    if not _int(attempt.payload.get("batch_id")):
+        raise TransitionRefused(NO_BATCH, evidence_no=attempt.item.evidence_no)
+
+
+def in_a_taken_application(attempt: Attempt) -> None:
+    """The item is named by an open application, one of those the batch takes now."""
+    taken = attempt.payload.get("application_ids")
+    found = attempt.lookups.open_application(attempt.item.id)
+    if found is None or not isinstance(taken, list) or found not in taken:
+        raise TransitionRefused(NOT_IN_TAKEN_APPLICATION, evidence_no=attempt.item.evidence_no)
+
+
+def approved_by_another_provincial_officer(attempt: Attempt) -> None:
+    """The approver (the witness of the act) is a provincial destruction officer and not the builder."""
+    approver = attempt.witness
+    if approver is None:
+        return  # the row requires a witness
+    if not is_provincial_officer(approver):
+        raise TransitionRefused(NOT_PROVINCIAL, username=approver.username, province=PROVINCE_CODE)
+    if approver.id == attempt.payload.get("builder_id"):
+        raise TransitionRefused(
+            BUILDER_APPROVES, username=approver.username, batch_id=attempt.payload.get("batch_id")
+        )
+
+
+def _record_batching(attempt: Attempt) -> Payload:
+    return {
+        "batch_id": attempt.payload["batch_id"],
+        "application_id": attempt.lookups.open_application(attempt.item.id),
+    }
+
+
+def _record_approval(attempt: Attempt) -> Payload:
+    assert attempt.witness is not None  # the row requires a witness
+    return {
+        "batch_id": attempt.payload["batch_id"],
+        "builder_id": attempt.payload["builder_id"],
+        "approver_id": attempt.witness.id,
+    }
+
+
+_NOMINATED = frozenset({ItemState.NOMINATED})
+_OFFICERS = frozenset({Role.DESTRUCTION_OFFICER})
+
+transition(
+    Transition(
+        EventType.BATCHED,
+        _NOMINATED,
+        None,
+        _OFFICERS,
+        guards=(by_a_provincial_officer, by_a_batch, in_a_taken_application),
+        record=_record_batching,
+    )
+)
+transition(
+    Transition(
+        EventType.APPROVED,
+        _NOMINATED,
+        ItemState.APPROVED,
+        _OFFICERS,
+        guards=(by_a_provincial_officer, by_a_batch, approved_by_another_provincial_officer),
+        witness_required=True,
+        record=_record_approval,
+    )
+)
+
+BATCH_ACTS = (EventType.BATCHED, EventType.APPROVED)
