@@ -37,6 +37,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "discrepancy": "custody_cli.discrepancy:discrepancy",
     "review": "custody_cli.review:review",
     "destruction": "custody_cli.destruction:destruction",
+    "batch": "custody_cli.batch:batch",
 }
 
 
