@@ -47,6 +47,8 @@ from custody.numbers import ItemKind
 class BatchStatus(StrEnum):
     OPEN = "open"  # being built: applications may be added
     APPROVED = "approved"  # approved by a second provincial destruction officer
+    SITE = "site"  # its site is open: items are scanned out before the witnesses
+    CLOSED = "closed"  # every approved item destroyed or withdrawn; the ledger's head recorded
 
 
 class Method(StrEnum):
@@ -119,7 +121,7 @@ def require_provincial_officer(actor: Actor, act: str) -> None:
         raise NotPermitted(NOT_PROVINCIAL_OFFICER, username=actor.username, act=act)
 
 
-def _method(value: str) -> Method:
+def checked_method(value: str) -> Method:
     try:
         return Method(value)
     except ValueError:
@@ -140,7 +142,7 @@ class Batches:
     ) -> Batch:
         """Build a batch from open applications: their items are batched. Returns the open batch."""
         require_provincial_officer(actor, "build destruction batches")
-        how = _method(method)
+        how = checked_method(method)
         where = clean_text(place, "place", required=True) or ""
         when = parse_date(planned_date, "date").isoformat()
         made: dict[str, int] = {}

@@ -29,6 +29,15 @@ class DestructionBatchRow(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at_us: Mapped[int | None] = mapped_column(BigInt)
+    # the site (销毁现场): opened by a provincial destruction officer once two witnesses confirmed
+    site_method: Mapped[str | None] = mapped_column(String(16))
+    site_place: Mapped[str | None] = mapped_column(Text)
+    site_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    site_opened_at_us: Mapped[int | None] = mapped_column(BigInt)
+    # closing fixes the point of the ledger the batch ends at
+    closed_at_us: Mapped[int | None] = mapped_column(BigInt)
+    closed_seq: Mapped[int | None] = mapped_column(BigInt)
+    closed_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class DestructionBatchApplicationRow(Base):
@@ -47,3 +56,14 @@ class DestructionBatchItemRow(Base):
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("destruction_batches.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+
+
+class DestructionBatchWitnessRow(Base):
+    """A witness of a batch's site, confirmed with their own credentials (and who recorded them)."""
+
+    __tablename__ = "destruction_batch_witnesses"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("destruction_batches.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at_us: Mapped[int] = mapped_column(BigInt)

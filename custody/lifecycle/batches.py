@@ -1,7 +1,8 @@
 """The rows of the provincial destruction batches (销毁批次): taking nominated items into a batch with
 their application, and the batch's approval by a second provincial destruction officer.
 
-nominated → (batched) nominated → (approved) approved.
+nominated → (batched) nominated → (approved) approved → (destroyed) destroyed, or
+(withdrawn_from_batch, with a reason) sealed.
 
 A batch is built and approved at the province only: the actor of either act is a destruction officer of
 the province's public-order department (unit ``220000``). The approval is a two-person act: the approver
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 from custody.actors import PROVINCE_CODE, Actor
 from custody.errors import Message, TransitionRefused
-from custody.lifecycle.table import Attempt, Payload, Transition, transition
+from custody.lifecycle.table import Attempt, Payload, Transition, required_text, transition
 from custody.model import Department, EventType, ItemState, Role
+from custody.numbers import ItemKind
 
 NOT_PROVINCIAL = Message(
     "batch.not_provincial",
@@ -25,6 +27,16 @@ NO_BATCH = Message("batch.no_batch", "{evidence_no} is taken into a batch by the
 NOT_IN_TAKEN_APPLICATION = Message(
     "batch.not_in_taken_application",
     "{evidence_no} is in no open destruction application the batch takes",
+)
+ROUNDS_DIFFER = Message(
+    "batch.rounds_differ",
+    "{evidence_no}: {counted} rounds counted at the site, {recorded} on record: a discrepancy, not destroyed",
+)
+TOO_FEW_WITNESSES = Message(
+    "batch.too_few_witnesses", "destruction batch {batch_id}: at least two witnesses confirm its site"
+)
+OFFICER_WITNESSES = Message(
+    "batch.officer_witnesses", "{username} destroys the items: the witnesses are other people"
 )
 BUILDER_APPROVES = Message(
     "batch.builder_approves",
@@ -117,4 +129,67 @@ transition(
     )
 )
 
-BATCH_ACTS = (EventType.BATCHED, EventType.APPROVED)
+
+def rounds_as_recorded(attempt: Attempt) -> None:
+    """An ammunition lot's rounds counted at the site equal its recorded rounds."""
+    item = attempt.item
+    if item.kind is not ItemKind.AMMUNITION:
+        return
+    counted = attempt.payload.get("rounds")
+    if not _int(counted) or counted != item.quantity_rounds:
+        raise TransitionRefused(
+            ROUNDS_DIFFER, evidence_no=item.evidence_no, counted=str(counted), recorded=item.quantity_rounds
+        )
+
+
+def before_the_witnesses(attempt: Attempt) -> None:
+    """At least two witnesses, none of them the officer destroying."""
+    witnesses = attempt.payload.get("witnesses")
+    if not isinstance(witnesses, list) or len(witnesses) < 2:
+        raise TransitionRefused(TOO_FEW_WITNESSES, batch_id=attempt.payload.get("batch_id"))
+    if any(isinstance(w, dict) and w.get("id") == attempt.actor.id for w in witnesses):
+        raise TransitionRefused(OFFICER_WITNESSES, username=attempt.actor.username)
+
+
+def reason_given(attempt: Attempt) -> None:
+    required_text(attempt.payload, "reason")
+
+
+def _record_destruction(attempt: Attempt) -> Payload:
+    recorded: Payload = {
+        "batch_id": attempt.payload["batch_id"],
+        "method": attempt.payload["method"],
+        "place": attempt.payload["place"],
+        "witnesses": attempt.payload["witnesses"],
+    }
+    if attempt.item.kind is ItemKind.AMMUNITION:
+        recorded["rounds"] = attempt.payload["rounds"]
+    return recorded
+
+
+def _record_withdrawal(attempt: Attempt) -> Payload:
+    return {"batch_id": attempt.payload["batch_id"], "reason": required_text(attempt.payload, "reason")}
+
+
+transition(
+    Transition(
+        EventType.DESTROYED,
+        frozenset({ItemState.APPROVED}),
+        ItemState.DESTROYED,
+        _OFFICERS,
+        guards=(by_a_provincial_officer, by_a_batch, before_the_witnesses, rounds_as_recorded),
+        record=_record_destruction,
+    )
+)
+transition(
+    Transition(
+        EventType.WITHDRAWN_FROM_BATCH,
+        frozenset({ItemState.APPROVED}),
+        ItemState.SEALED,
+        _OFFICERS,
+        guards=(by_a_provincial_officer, by_a_batch, reason_given),
+        record=_record_withdrawal,
+    )
+)
+
+BATCH_ACTS = (EventType.BATCHED, EventType.APPROVED, EventType.DESTROYED, EventType.WITHDRAWN_FROM_BATCH)

@@ -7,7 +7,8 @@ Create Date: 2026-12-04
 * ``destruction_batches``: a provincial destruction batch (销毁批次), its planned method, place and date,
   its builder and its approver;
 * ``destruction_batch_applications``: the applications it took (an application in one batch only);
-* ``destruction_batch_items``: their items (an item in one batch only, ever: ``item_id`` is the key).
+* ``destruction_batch_items``: their items (an item in one batch only, ever: ``item_id`` is the key);
+* ``destruction_batch_witnesses``: the witnesses of a batch's site, each confirmed with their credentials.
 
 The ledger's columns do not change: the acts of a batch are events of its items.
 """
@@ -37,8 +38,16 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("approved_by_id", sa.Integer(), nullable=True),
         sa.Column("approved_at_us", BigInt, nullable=True),
+        sa.Column("site_method", sa.String(length=16), nullable=True),
+        sa.Column("site_place", sa.Text(), nullable=True),
+        sa.Column("site_officer_id", sa.Integer(), nullable=True),
+        sa.Column("site_opened_at_us", BigInt, nullable=True),
+        sa.Column("closed_at_us", BigInt, nullable=True),
+        sa.Column("closed_seq", BigInt, nullable=True),
+        sa.Column("closed_hash", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["approved_by_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["site_officer_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_destruction_batches_status", "destruction_batches", ["status"])
@@ -62,9 +71,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("item_id"),
     )
     op.create_index("ix_destruction_batch_items_batch_id", "destruction_batch_items", ["batch_id"])
+    op.create_table(
+        "destruction_batch_witnesses",
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.Column("confirmed_at_us", BigInt, nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["destruction_batches.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["recorded_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("batch_id", "user_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("destruction_batch_witnesses")
     op.drop_table("destruction_batch_items")
     op.drop_table("destruction_batch_applications")
     op.drop_table("destruction_batches")
