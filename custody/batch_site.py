@@ -110,6 +110,7 @@ class ScanOutcome:
     evidence_no: str | None = None
     key: str | None = None
     error: str | None = None
+    kind: str | None = None  # the item's kind, when the code names an item of the batch
 
 
 class BatchSite:
@@ -203,10 +204,11 @@ class BatchSite:
         found = next((i for i in self.batches.get(actor, batch_id).items if i.evidence_no == number), None)
         if found is None:
             return ScanOutcome("unexpected", code, number)
+        kind = found.kind.value
         if found.state is ItemState.DESTROYED:
-            return ScanOutcome("repeat", code, number)
+            return ScanOutcome("repeat", code, number, kind=kind)
         if found.state is not ItemState.APPROVED:
-            return ScanOutcome("unexpected", code, number)
+            return ScanOutcome("unexpected", code, number, kind=kind)
         payload: dict[str, Any] = {
             "batch_id": batch_id,
             "method": site.method,
@@ -228,8 +230,8 @@ class BatchSite:
             self.items.act_list(actor, EventType.DESTROYED, [(number, None)], payload)
         except ListRefused as refused:
             first = refused.refusals[0]
-            return ScanOutcome("refused", code, number, first.key, first.text)
-        return ScanOutcome("destroyed", code, number)
+            return ScanOutcome("refused", code, number, first.key, first.text, kind)
+        return ScanOutcome("destroyed", code, number, kind=kind)
 
     def withdraw(self, actor: Actor, batch_id: int, evidence_no: str, reason: str) -> Site:
         """An approved item of the batch not destroyed goes back to sealed, with a reason."""

@@ -12,15 +12,18 @@ from destruction_world import OFFICER, add_people, sealed_items
 from seal_world import assert_ledger_sound
 
 from custody.model import Department, Role
+from custody.numbers import ItemKind
 from custody.services import Custody
 from custody_cli.main import cli
 
 APPROVER = "prov-destruction2"
 
 
-def run(url: str, username: str, *args: str, password: str, second: str | None = None) -> Result:
+def run(
+    url: str, username: str, *args: str, password: str, second: str | None = None, more: str = ""
+) -> Result:
     env = {"CUSTODY_DATABASE_URL": url, "CUSTODY_USER": ""}
-    stdin = password + "\n" + ("" if second is None else second + "\n")
+    stdin = password + "\n" + ("" if second is None else second + "\n") + more
     return CliRunner().invoke(cli, ["--as", username, "--password-stdin", *args], env=env, input=stdin)
 
 
@@ -111,4 +114,81 @@ def test_a_batch_on_the_command_line(database_url: str, custody: Custody, passwo
     shown_items = shown["items"]
     assert isinstance(shown_items, list)
     assert {i["state"] for i in shown_items} == {"approved"}
+
+    # the site: refused before two witnesses confirmed, then scans on standard input
+    numbers = {i["kind"]: i["evidence_no"] for i in shown_items}
+    early = run(
+        database_url,
+        OFFICER,
+        "batch",
+        "site",
+        batch_id,
+        "--method",
+        "cutting",
+        "--place",
+        "长春",
+        password=password,
+    )
+    assert early.exit_code == 1, early.output
+    for person in ("ng-auditor", "kc-clerk"):
+        record(
+            run(
+                database_url,
+                OFFICER,
+                "batch",
+                "witness",
+                batch_id,
+                person,
+                password=password,
+                second=password,
+            )
+        )
+    reads = "\n".join(
+        [
+            json.dumps({"event": "listening", "device": "sim"}),
+            json.dumps({"event": "scan", "code": numbers[ItemKind.FIREARM.value]}),
+            json.dumps({"event": "scan", "code": "NOPE"}),
+            "not json",
+            json.dumps({"event": "scan", "code": numbers[ItemKind.AMMUNITION.value], "rounds": 7}),
+            json.dumps({"event": "scan", "code": numbers[ItemKind.AMMUNITION.value]}),
+        ]
+    )
+    site = run(
+        database_url,
+        OFFICER,
+        "batch",
+        "site",
+        batch_id,
+        "--method",
+        "cutting",
+        "--place",
+        "长春钢厂",
+        "--rounds",
+        "50",
+        password=password,
+        more=reads + "\n",
+    )
+    assert site.exit_code == 0, site.output
+    outcomes = [json.loads(line) for line in site.stdout.splitlines()][1:]
+    assert [o["status"] for o in outcomes] == ["destroyed", "unknown", "refused", "refused", "destroyed"]
+    assert outcomes[3]["key"] == "batch.rounds_differ"
+    early_close = run(database_url, OFFICER, "batch", "close", batch_id, password=password)
+    assert early_close.exit_code == 1, early_close.output
+    left = [i["evidence_no"] for i in shown_items if i["evidence_no"] not in numbers.values()]
+    for number in left:
+        record(
+            run(
+                database_url,
+                OFFICER,
+                "batch",
+                "withdraw",
+                batch_id,
+                number,
+                "--reason",
+                "复核",
+                password=password,
+            )
+        )
+    closed = record(run(database_url, OFFICER, "batch", "close", batch_id, password=password))
+    assert closed["status"] == "closed" and closed["closed_seq"] == custody.ledger.head().seq
     assert_ledger_sound(custody)
