@@ -95,6 +95,7 @@ class EventType(StrEnum):
     APPROVED = "approved"  # its batch approved by a second provincial destruction officer
     DESTROYED = "destroyed"  # scanned out at the site of its batch before the witnesses (销毁)
     WITHDRAWN_FROM_BATCH = "withdrawn_from_batch"  # an approved item not destroyed: back to sealed
+    PHOTOGRAPHED = "photographed"  # a photo of it at the site, before or after destruction (its SHA-256)
 
 
 class CheckoutPurpose(StrEnum):

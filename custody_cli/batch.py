@@ -233,3 +233,33 @@ def close_command(batch_id: int) -> None:
     with services() as custody:
         site = custody.batch_site.close(acting_user(custody), batch_id)
     emit(site_record(site))
+
+
+@batch.command("photo")
+@click.argument("batch_id", type=int, metavar="BATCH")
+@click.argument("evidence_no", metavar="EVIDENCE_NO")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), metavar="FILE")
+@click.option("--before", "stage", flag_value="before", help="A photo before destruction.")
+@click.option("--after", "stage", flag_value="after", help="A photo after destruction.")
+@reports_errors
+def photo_command(batch_id: int, evidence_no: str, path: str, stage: str | None) -> None:
+    """Keep a photo (JPEG or PNG, at most 10 MB) of an item before or after its destruction, its serial
+    visible. Prints the photo's SHA-256, recorded in the item's ledger."""
+    from custody.batch_photos import MAX_PHOTO_BYTES
+
+    if stage is None:
+        raise click.UsageError("say --before or --after")
+    with open(path, "rb") as given:
+        content = given.read(MAX_PHOTO_BYTES + 1)  # one byte more than is kept tells it is too large
+    with services() as custody:
+        kept = custody.batch_photos.add(acting_user(custody), batch_id, evidence_no, stage, content)
+    emit(
+        {
+            "batch_id": kept.batch_id,
+            "evidence_no": kept.evidence_no,
+            "stage": kept.stage,
+            "sha256": kept.sha256,
+            "media_type": kept.media_type,
+            "size": kept.size,
+        }
+    )

@@ -7,7 +7,7 @@ which the unique key on ``item_id`` keeps even against a racing writer).
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from custody.db.tables import Base, BigInt
@@ -67,3 +67,17 @@ class DestructionBatchWitnessRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     confirmed_at_us: Mapped[int] = mapped_column(BigInt)
+
+
+class DestructionPhotoRow(Base):
+    """A photo of the site (before or after an item's destruction), stored content-addressed by its
+    SHA-256 so that a backup of the database holds it; never deleted."""
+
+    __tablename__ = "destruction_photos"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(16))  # image/jpeg or image/png
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at_us: Mapped[int] = mapped_column(BigInt)
+    stored_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -38,6 +38,12 @@ TOO_FEW_WITNESSES = Message(
 OFFICER_WITNESSES = Message(
     "batch.officer_witnesses", "{username} destroys the items: the witnesses are other people"
 )
+NO_PHOTO = Message("batch.no_photo", "{evidence_no}: a photo names its SHA-256")
+PHOTO_STAGE = Message(
+    "batch.photo_stage",
+    "{evidence_no} is {state}: a photo {stage} destruction is of an approved item before, a destroyed one "
+    "after",
+)
 BUILDER_APPROVES = Message(
     "batch.builder_approves",
     "{username} built destruction batch {batch_id}: another provincial destruction officer approves it",
@@ -192,4 +198,50 @@ transition(
     )
 )
 
-BATCH_ACTS = (EventType.BATCHED, EventType.APPROVED, EventType.DESTROYED, EventType.WITHDRAWN_FROM_BATCH)
+
+def photo_of_its_stage(attempt: Attempt) -> None:
+    """A photo names its SHA-256, and is taken before destruction of an approved item, after it of a
+    destroyed one."""
+    sha = attempt.payload.get("sha256")
+    stage = attempt.payload.get("stage")
+    if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise TransitionRefused(NO_PHOTO, evidence_no=attempt.item.evidence_no)
+    expected = {"before": ItemState.APPROVED, "after": ItemState.DESTROYED}.get(str(stage))
+    if expected is not attempt.item.state:
+        raise TransitionRefused(
+            PHOTO_STAGE,
+            evidence_no=attempt.item.evidence_no,
+            stage=str(stage),
+            state=attempt.item.state.value,
+        )
+
+
+def _record_photo(attempt: Attempt) -> Payload:
+    return {
+        "batch_id": attempt.payload["batch_id"],
+        "stage": attempt.payload["stage"],
+        "sha256": attempt.payload["sha256"],
+        "media_type": attempt.payload["media_type"],
+        "size": attempt.payload["size"],
+    }
+
+
+transition(
+    Transition(
+        EventType.PHOTOGRAPHED,
+        frozenset({ItemState.APPROVED, ItemState.DESTROYED}),
+        None,
+        _OFFICERS,
+        guards=(by_a_provincial_officer, by_a_batch, photo_of_its_stage),
+        changes_item=False,
+        record=_record_photo,
+    )
+)
+
+BATCH_ACTS = (
+    EventType.BATCHED,
+    EventType.APPROVED,
+    EventType.DESTROYED,
+    EventType.WITHDRAWN_FROM_BATCH,
+    EventType.PHOTOGRAPHED,
+)

@@ -5,6 +5,7 @@ exits 1 and writes nothing."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -42,7 +43,7 @@ def password(custody: Custody, request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("passwords"))
 
 
-def test_a_batch_on_the_command_line(database_url: str, custody: Custody, password: str):
+def test_a_batch_on_the_command_line(database_url: str, custody: Custody, password: str, tmp_path: Path):
     city = custody.users.actor("cc-custodian")
     first = custody.applications.apply(city, "220100", sealed_items(custody).numbers)
     second = custody.applications.apply(city, "220100", sealed_items(custody).numbers)
@@ -189,6 +190,38 @@ def test_a_batch_on_the_command_line(database_url: str, custody: Custody, passwo
                 password=password,
             )
         )
+    photo = tmp_path / "after.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    kept = record(
+        run(
+            database_url,
+            OFFICER,
+            "batch",
+            "photo",
+            batch_id,
+            numbers[ItemKind.FIREARM.value],
+            str(photo),
+            "--after",
+            password=password,
+        )
+    )
+    assert kept["media_type"] == "image/png"
+    fake = tmp_path / "fake.jpg"
+    fake.write_bytes(b"GIF89a" + bytes(64))
+    head = custody.ledger.head()
+    refused = run(
+        database_url,
+        OFFICER,
+        "batch",
+        "photo",
+        batch_id,
+        numbers[ItemKind.FIREARM.value],
+        str(fake),
+        "--after",
+        password=password,
+    )
+    assert refused.exit_code == 1 and "JPEG" in refused.output
+    assert custody.ledger.head() == head
     closed = record(run(database_url, OFFICER, "batch", "close", batch_id, password=password))
     assert closed["status"] == "closed" and closed["closed_seq"] == custody.ledger.head().seq
     assert_ledger_sound(custody)

@@ -152,3 +152,52 @@ def test_a_witness_in_the_chain_or_none_from_outside_refuses(store: Custody):
     site.witness(officer, batch_id, store.users.actor(OUTSIDE))
     assert site.open(officer, batch_id, "smelting", "长春").status is BatchStatus.SITE
     assert_ledger_sound(store)
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(200)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
+
+
+def test_photos_before_and_after_are_kept_by_their_sha256(store: Custody):
+    import hashlib
+
+    from custody.errors import InvalidInput
+
+    batch_id, [[gun, _ammo]] = approved_batch(store)
+    officer = store.users.actor(OFFICER)
+    photos = store.batch_photos
+    before = photos.add(officer, batch_id, gun, "before", JPEG)
+    assert (before.sha256, before.media_type) == (hashlib.sha256(JPEG).hexdigest(), "image/jpeg")
+    last = store.items.item(None, gun).history[-1]
+    assert (last.event_type, last.payload["sha256"], last.payload["stage"]) == (
+        "photographed",
+        before.sha256,
+        "before",
+    )
+    assert photos.content(officer, before.sha256) == JPEG
+    # not an image, too large, a GIF, after destruction of an item not destroyed: refused, nothing written
+    for content, stage in (
+        (b"GIF89a" + bytes(10), "before"),
+        (b"%PDF-1.7", "before"),
+        (JPEG[:3] + bytes(10 * 1024 * 1024), "before"),
+    ):
+        refused_writing_nothing(
+            store, lambda c=content, s=stage: photos.add(officer, batch_id, gun, s, c), InvalidInput
+        )
+    refused_writing_nothing(store, lambda: photos.add(officer, batch_id, gun, "after", PNG), CustodyError)
+    refused_writing_nothing(store, lambda: photos.add(officer, batch_id, gun, "during", PNG), InvalidInput)
+    assert photos.content(officer, hashlib.sha256(PNG).hexdigest()) is None
+    refused_writing_nothing(
+        store,
+        lambda: photos.add(store.users.actor("cc-custodian"), batch_id, gun, "before", PNG),
+        NotPermitted,
+    )
+    site = store.batch_site
+    site.witness(officer, batch_id, store.users.actor(INSIDE))
+    site.witness(officer, batch_id, store.users.actor(OUTSIDE))
+    site.open(officer, batch_id, "crushing", "长春")
+    assert site.scan(officer, batch_id, gun).status == "destroyed"
+    after = photos.add(officer, batch_id, gun, "after", PNG)
+    assert after.media_type == "image/png"
+    assert store.items.item(None, gun).state is ItemState.DESTROYED
+    assert_ledger_sound(store)

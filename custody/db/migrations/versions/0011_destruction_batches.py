@@ -8,7 +8,9 @@ Create Date: 2026-12-04
   its builder and its approver;
 * ``destruction_batch_applications``: the applications it took (an application in one batch only);
 * ``destruction_batch_items``: their items (an item in one batch only, ever: ``item_id`` is the key);
-* ``destruction_batch_witnesses``: the witnesses of a batch's site, each confirmed with their credentials.
+* ``destruction_batch_witnesses``: the witnesses of a batch's site, each confirmed with their credentials;
+* ``destruction_photos``: photos of the site, content-addressed by SHA-256 (kept in the database, so a
+  backup holds them).
 
 The ledger's columns do not change: the acts of a batch are events of its items.
 """
@@ -82,9 +84,21 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["recorded_by_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("batch_id", "user_id"),
     )
+    op.create_table(
+        "destruction_photos",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("media_type", sa.String(length=16), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("stored_at_us", BigInt, nullable=False),
+        sa.Column("stored_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["stored_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("sha256"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("destruction_photos")
     op.drop_table("destruction_batch_witnesses")
     op.drop_table("destruction_batch_items")
     op.drop_table("destruction_batch_applications")
