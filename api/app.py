@@ -32,6 +32,7 @@ from api.routes import (
     auth,
     cases,
     destruction,
+    destruction_batches,
     handovers,
     items,
     ledger,
@@ -63,6 +64,7 @@ ROUTERS = (
     handovers.router,
     audits.router,
     destruction.router,
+    destruction_batches.router,
     ledger.router,
     access_log.router,
 )
