@@ -360,3 +360,7 @@ class UnknownDiscrepancy(NotFound):
 
 class UnknownApplication(NotFound):
     """No destruction application of this id in the caller's scope (answered as ``not-found``)."""
+
+
+class UnknownBatch(NotFound):
+    """No destruction batch of this id in the caller's scope (answered as ``not-found``)."""

@@ -96,6 +96,11 @@ class EventType(StrEnum):
     NOMINATED = "nominated"  # named in a destruction application (报请销毁)
     APPLICATION_WITHDRAWN = "application_withdrawn"  # its applicant withdrew the application: back to sealed
     APPLICATION_REFUSED = "application_refused"  # the province refused the application: back to sealed
+    BATCHED = "batched"  # taken into a provincial destruction batch (销毁批次) with its application
+    APPROVED = "approved"  # its batch approved by a second provincial destruction officer
+    DESTROYED = "destroyed"  # scanned out at the site of its batch before the witnesses (销毁)
+    WITHDRAWN_FROM_BATCH = "withdrawn_from_batch"  # an approved item not destroyed: back to sealed
+    PHOTOGRAPHED = "photographed"  # a photo of it at the site, before or after destruction (its SHA-256)
 
 
 class CheckoutPurpose(StrEnum):

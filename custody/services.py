@@ -19,6 +19,9 @@ from sqlalchemy import Engine
 from custody.applications import Applications
 from custody.audit_intake import AuditIntake
 from custody.audits import Audits
+from custody.batch_photos import BatchPhotos
+from custody.batch_site import BatchSite
+from custody.batches import Batches
 from custody.cases import Cases
 from custody.checkpoints import Checkpoints
 from custody.clock import Clock
@@ -72,6 +75,9 @@ class Custody:
         # destruction: the disposition queue and review holds, applications to the province
         self.reviews = Reviews(self.store, self.items)
         self.applications = Applications(self.store, self.items)
+        self.batches = Batches(self.store, self.items)
+        self.batch_site = BatchSite(self.store, self.items, self.batches)
+        self.batch_photos = BatchPhotos(self.store, self.items, self.batches)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

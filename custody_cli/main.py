@@ -42,6 +42,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "lot": "custody_cli.lot:lot",
     "review": "custody_cli.review:review",
     "destruction": "custody_cli.destruction:destruction",
+    "batch": "custody_cli.batch:batch",
 }
 
 

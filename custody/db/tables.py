@@ -314,6 +314,7 @@ class IdempotencyKeyRow(Base):
 # table known wherever the schema is read.
 from custody.db import (  # noqa: E402, F401
     audit_tables,
+    batch_tables,
     checkpoint_tables,
     destruction_tables,
     storage_tables,

@@ -10,6 +10,7 @@ row in the table. What guards inspect is an :class:`Attempt` (or :class:`CaseAtt
 from __future__ import annotations
 
 from custody.lifecycle import audits as _audits  # noqa: F401  (registers the audit rows)
+from custody.lifecycle import batches as _batches  # noqa: F401  (registers the destruction batch rows)
 from custody.lifecycle import destruction as _destruction  # noqa: F401  (registers the destruction rows)
 from custody.lifecycle import handovers as _handovers  # noqa: F401  (registers the handover rows)
 from custody.lifecycle import samples as _samples  # noqa: F401  (registers the sample and lot rows)

@@ -997,6 +997,39 @@ def apply_call(w: World, scope: str, _fresh: bool) -> Call:
     return Call("POST", "/api/v1/destruction-applications", {"unit_code": scope, "evidence_nos": [lot]})
 
 
+def create_batch_call(w: World, scope: str, fresh: bool) -> Call:
+    """A batch of the scope's application (a new one for a call that succeeds)."""
+    application = _new_application(w, scope) if fresh else _destruction(w)["application"][scope]
+    body = {"method": "smelting", "place": "长春钢厂", "date": "2026-04-15", "applications": [application]}
+    return Call("POST", "/api/v1/destruction-batches", body)
+
+
+def _new_batch(w: World, scope: str) -> int:
+    officer = w.custody.users.actor(ROLE_USERS[Role.DESTRUCTION_OFFICER])
+    return w.custody.batches.create(officer, "cutting", "长春", "2026-04-15", [_new_application(w, scope)]).id
+
+
+def on_batch(suffix: str) -> Build:
+    """A call on a batch of the scope's items: one shared, or a new one for a call that succeeds (adding
+    a new application of the scope)."""
+
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        found = _destruction(w)
+        shared = found.setdefault("batch", {})
+        if scope not in shared:
+            shared[scope] = _new_batch(w, scope)
+        batch = _new_batch(w, scope) if fresh else shared[scope]
+        if not suffix:
+            return Call("GET", f"/api/v1/destruction-batches/{batch}")
+        return Call(
+            "POST",
+            f"/api/v1/destruction-batches/{batch}{suffix}",
+            {"applications": [_new_application(w, scope)]},
+        )
+
+    return build
+
+
 def hold_call(w: World, scope: str, fresh: bool) -> Call:
     number = _sealed_lot(w, scope) if fresh else _destruction(w)["lot"][scope]
     body = {"version": 4, "reason": "等待法院复函", "until": "2026-12-31"}
@@ -1042,6 +1075,16 @@ MATRIX |= {
     ),
     ("POST", "/api/v1/destruction-applications/{application_id}/refuse"): Entry(
         {Role.DESTRUCTION_OFFICER}, False, on_application("/refuse", {"reason": "样本记录不全"}), 200, out=404
+    ),
+    # the province's batches: built by its destruction officer, read by the units of their items
+    ("POST", "/api/v1/destruction-batches"): Entry(
+        {Role.DESTRUCTION_OFFICER}, False, create_batch_call, 201, out=404
+    ),
+    ("POST", "/api/v1/destruction-batches/{batch_id}/applications"): Entry(
+        {Role.DESTRUCTION_OFFICER}, False, on_batch("/applications"), 200, out=404
+    ),
+    ("GET", "/api/v1/destruction-batches/{batch_id}"): Entry(
+        QUEUE_READERS, False, on_batch(""), 200, out=404
     ),
 }
 

@@ -1,0 +1,203 @@
+"""The site of a provincial destruction batch on SQLite and PostgreSQL: witnesses independent of every
+item confirm, the site opens once two did (one from outside the owning units), items scanned out are
+destroyed before them, an ammunition lot's rounds are counted, an unexpected or unknown code changes
+nothing, an item not destroyed is withdrawn back to sealed, and the batch closes with the ledger's head
+once every item is accounted for. Every refusal writes nothing to the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from destruction_world import OFFICER, WITNESS, add_people, sealed_items
+from seal_world import assert_ledger_sound
+
+from custody.batches import BatchStatus
+from custody.errors import CustodyError, NotPermitted, TransitionRefused
+from custody.model import Department, ItemState, Role
+from custody.services import Custody
+
+APPROVER = "prov-destruction2"
+INSIDE = "ng-auditor"  # of the owning unit (220102), in no item's custody
+OUTSIDE = "kc-clerk"  # of Kuancheng (220103), outside the owning units
+
+
+@pytest.fixture
+def store(custody: Custody) -> Custody:
+    add_people(custody)
+    custody.users.add(
+        APPROVER, "省厅销毁专员二", "220000", Department.PROVINCIAL_PUBLIC_ORDER, {Role.DESTRUCTION_OFFICER}
+    )
+    return custody
+
+
+def refused_writing_nothing(
+    custody: Custody, act: Callable[[], Any], error: type[CustodyError]
+) -> CustodyError:
+    head = custody.ledger.head()
+    with pytest.raises(error) as refused:
+        act()
+    assert custody.ledger.head() == head, "a refusal wrote to the ledger"
+    return refused.value
+
+
+def approved_batch(custody: Custody, lots: int = 1) -> tuple[int, list[list[str]]]:
+    city = custody.users.actor("cc-custodian")
+    numbers = [sealed_items(custody).numbers for _ in range(lots)]
+    applications = [custody.applications.apply(city, "220100", n).id for n in numbers]
+    officer = custody.users.actor(OFFICER)
+    batch = custody.batches.create(officer, "smelting", "长春钢厂熔炉", "2026-04-15", applications)
+    custody.batches.approve(officer, batch.id, custody.users.actor(APPROVER))
+    return batch.id, numbers
+
+
+def test_from_an_application_to_a_closed_batch(store: Custody):
+    batch_id, [[gun, ammo], [gun2, ammo2]] = approved_batch(store, lots=2)
+    officer = store.users.actor(OFFICER)
+    site = store.batch_site
+    refused_writing_nothing(store, lambda: site.scan(officer, batch_id, gun), TransitionRefused)
+    site.witness(officer, batch_id, store.users.actor(INSIDE))
+    witnessed = site.witness(officer, batch_id, store.users.actor(OUTSIDE))
+    assert {w.username for w in witnessed.witnesses} == {INSIDE, OUTSIDE}
+    opened = site.open(officer, batch_id, "cutting", "长春钢厂切割车间")
+    assert (opened.status, opened.method, opened.place, opened.officer) == (
+        BatchStatus.SITE,
+        "cutting",
+        "长春钢厂切割车间",
+        OFFICER,
+    )
+
+    outsider = sealed_items(store).gun.evidence_no  # sealed, in no batch
+    head = store.ledger.head()
+    assert site.scan(officer, batch_id, "NOT-A-CODE").status == "unknown"
+    assert site.scan(officer, batch_id, outsider).status == "unexpected"
+    differing = site.scan(officer, batch_id, ammo, rounds=49)
+    assert (differing.status, differing.key) == ("refused", "batch.rounds_differ")
+    uncounted = site.scan(officer, batch_id, ammo)
+    assert (uncounted.status, uncounted.key) == ("refused", "batch.rounds_differ")
+    assert store.ledger.head() == head, "an unknown, unexpected or miscounted code wrote to the ledger"
+    assert store.items.item(None, ammo).state is ItemState.APPROVED
+
+    assert site.scan(officer, batch_id, gun).status == "destroyed"
+    assert site.scan(officer, batch_id, gun).status == "repeat"
+    assert site.scan(officer, batch_id, ammo, rounds=50).status == "destroyed"
+    assert site.scan(officer, batch_id, gun2).status == "destroyed"
+    destroyed = store.items.item(None, gun).history[-1]
+    assert destroyed.event_type == "destroyed"
+    assert destroyed.actor == OFFICER
+    assert destroyed.payload["method"] == "cutting"
+    assert {w["username"] for w in destroyed.payload["witnesses"]} == {INSIDE, OUTSIDE}
+    assert store.items.item(None, ammo).history[-1].payload["rounds"] == 50
+
+    # closing with an item unaccounted for
+    refused = refused_writing_nothing(store, lambda: site.close(officer, batch_id), TransitionRefused)
+    assert refused.key == "batch.unaccounted" and ammo2 in str(refused)
+    refused_writing_nothing(store, lambda: site.withdraw(officer, batch_id, ammo2, ""), CustodyError)
+    site.withdraw(officer, batch_id, ammo2, "弹药数量待复核")
+    assert store.items.item(None, ammo2).state is ItemState.SEALED
+    closed = site.close(officer, batch_id)
+    head = store.ledger.head()
+    assert (closed.status, closed.closed_seq, closed.closed_hash) == (BatchStatus.CLOSED, head.seq, head.hash)
+    refused_writing_nothing(store, lambda: site.scan(officer, batch_id, gun2), TransitionRefused)
+    assert_ledger_sound(store)
+
+
+def test_one_witness_does_not_open_the_site(store: Custody):
+    batch_id, _numbers = approved_batch(store)
+    officer = store.users.actor(OFFICER)
+    site = store.batch_site
+    refused = refused_writing_nothing(
+        store, lambda: site.open(officer, batch_id, "smelting", "长春"), TransitionRefused
+    )
+    assert refused.key == "batch.two_witnesses"
+    site.witness(officer, batch_id, store.users.actor(OUTSIDE))
+    refused = refused_writing_nothing(
+        store, lambda: site.open(officer, batch_id, "smelting", "长春"), TransitionRefused
+    )
+    assert refused.key == "batch.two_witnesses"
+    refused_writing_nothing(
+        store, lambda: site.witness(officer, batch_id, store.users.actor(OUTSIDE)), TransitionRefused
+    )
+    assert site.site(officer, batch_id).status is BatchStatus.APPROVED
+    assert_ledger_sound(store)
+
+
+def test_a_witness_in_the_chain_or_none_from_outside_refuses(store: Custody):
+    batch_id, _numbers = approved_batch(store)
+    officer = store.users.actor(OFFICER)
+    site = store.batch_site
+    # the seal's witness, the approver and the custodians took part in the items' custody
+    for person in (WITNESS, APPROVER, "ng-custodian", "cc-custodian"):
+        refused = refused_writing_nothing(
+            store, lambda p=person: site.witness(officer, batch_id, store.users.actor(p)), TransitionRefused
+        )
+        assert refused.key in {"batch.witness_in_chain", "batch.witness_is_officer"}
+    refused_writing_nothing(store, lambda: site.witness(officer, batch_id, officer), TransitionRefused)
+    assert site.site(officer, batch_id).witnesses == ()
+    # two witnesses, both of the owning unit
+    store.users.add("ng-other", "南关民警", "220102", Department.POLICE_STATION, {Role.INVESTIGATOR})
+    site.witness(officer, batch_id, store.users.actor(INSIDE))
+    site.witness(officer, batch_id, store.users.actor("ng-other"))
+    refused = refused_writing_nothing(
+        store, lambda: site.open(officer, batch_id, "smelting", "长春"), TransitionRefused
+    )
+    assert refused.key == "batch.none_from_outside"
+    # a custodian opens no site
+    refused_writing_nothing(
+        store,
+        lambda: site.open(store.users.actor("cc-custodian"), batch_id, "smelting", "长春"),
+        NotPermitted,
+    )
+    site.witness(officer, batch_id, store.users.actor(OUTSIDE))
+    assert site.open(officer, batch_id, "smelting", "长春").status is BatchStatus.SITE
+    assert_ledger_sound(store)
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(200)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
+
+
+def test_photos_before_and_after_are_kept_by_their_sha256(store: Custody):
+    import hashlib
+
+    from custody.errors import InvalidInput
+
+    batch_id, [[gun, _ammo]] = approved_batch(store)
+    officer = store.users.actor(OFFICER)
+    photos = store.batch_photos
+    before = photos.add(officer, batch_id, gun, "before", JPEG)
+    assert (before.sha256, before.media_type) == (hashlib.sha256(JPEG).hexdigest(), "image/jpeg")
+    last = store.items.item(None, gun).history[-1]
+    assert (last.event_type, last.payload["sha256"], last.payload["stage"]) == (
+        "photographed",
+        before.sha256,
+        "before",
+    )
+    assert photos.content(officer, before.sha256) == JPEG
+    # not an image, too large, a GIF, after destruction of an item not destroyed: refused, nothing written
+    for content, stage in (
+        (b"GIF89a" + bytes(10), "before"),
+        (b"%PDF-1.7", "before"),
+        (JPEG[:3] + bytes(10 * 1024 * 1024), "before"),
+    ):
+        refused_writing_nothing(
+            store, lambda c=content, s=stage: photos.add(officer, batch_id, gun, s, c), InvalidInput
+        )
+    refused_writing_nothing(store, lambda: photos.add(officer, batch_id, gun, "after", PNG), CustodyError)
+    refused_writing_nothing(store, lambda: photos.add(officer, batch_id, gun, "during", PNG), InvalidInput)
+    assert photos.content(officer, hashlib.sha256(PNG).hexdigest()) is None
+    refused_writing_nothing(
+        store,
+        lambda: photos.add(store.users.actor("cc-custodian"), batch_id, gun, "before", PNG),
+        NotPermitted,
+    )
+    site = store.batch_site
+    site.witness(officer, batch_id, store.users.actor(INSIDE))
+    site.witness(officer, batch_id, store.users.actor(OUTSIDE))
+    site.open(officer, batch_id, "crushing", "长春")
+    assert site.scan(officer, batch_id, gun).status == "destroyed"
+    after = photos.add(officer, batch_id, gun, "after", PNG)
+    assert after.media_type == "image/png"
+    assert store.items.item(None, gun).state is ItemState.DESTROYED
+    assert_ledger_sound(store)
