@@ -73,6 +73,10 @@ APPLICATION_NOT_OPEN = Message(
     "destruction application {application_id} is {status}: a batch takes open applications only",
 )
 UNKNOWN_APPLICATION = Message("batch.unknown_application", "unknown destruction application {application_id}")
+ONCE_BATCHED = Message(
+    "batch.item_once_batched",
+    "{evidence_no} was in destruction batch {batch_id} and withdrawn from it: it is not batched again",
+)
 BATCH_NOT_OPEN = Message("batch.not_open", "destruction batch {batch_id} is {status}: it is no longer built")
 BATCH_EMPTY = Message("batch.empty", "destruction batch {batch_id} holds no nominated item")
 
@@ -253,6 +257,14 @@ class Batches:
                     .where(_application_items.c.application_id == application_id)
                     .order_by(_items.c.evidence_no)
                 ).scalars()
+            once = conn.execute(  # an item is in one batch only, ever (withdrawn from it or not)
+                select(_items.c.evidence_no, _batch_items.c.batch_id)
+                .join(_batch_items, _batch_items.c.item_id == _items.c.id)
+                .where(_items.c.evidence_no.in_(numbers))
+                .order_by(_items.c.evidence_no)
+            ).first()
+            if once is not None:
+                raise TransitionRefused(ONCE_BATCHED, evidence_no=once[0], batch_id=once[1])
         made: dict[str, int] = {}
 
         def prepare(conn: Connection, _items: Sequence[Any]) -> Mapping[str, Any]:

@@ -100,6 +100,11 @@ def test_from_an_application_to_a_closed_batch(store: Custody):
     head = store.ledger.head()
     assert (closed.status, closed.closed_seq, closed.closed_hash) == (BatchStatus.CLOSED, head.seq, head.hash)
     refused_writing_nothing(store, lambda: site.scan(officer, batch_id, gun2), TransitionRefused)
+    # the lot withdrawn goes back to the store; applied for again, it is not batched a second time
+    again = store.applications.apply(store.users.actor("cc-custodian"), "220100", [ammo2]).id
+    create = lambda: store.batches.create(officer, "smelting", "长春钢厂熔炉", "2026-05-15", [again])  # noqa: E731
+    refused = refused_writing_nothing(store, create, TransitionRefused)
+    assert refused.key == "batch.item_once_batched" and ammo2 in str(refused)
     assert_ledger_sound(store)
 
 
