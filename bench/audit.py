@@ -17,13 +17,11 @@ import argparse
 import json
 import resource
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench._report import result, table
+from bench._report import child_result, result, table
 
 AUDIT_ID = 1
 SHELF = "L220102-A-1"
@@ -134,14 +132,7 @@ def child(mode: str, path: Path, rounds: int) -> None:
 
 
 def run_child(mode: str, path: Path, rounds: int) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench", "audit", "--child", mode, str(path), "--rounds", str(rounds)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    found: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
-    return found
+    return child_result("audit", mode, str(path), "--rounds", str(rounds))
 
 
 def main(argv: list[str]) -> int:

@@ -16,13 +16,11 @@ import argparse
 import hashlib
 import json
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench._report import result, table
+from bench._report import child_result, result, table
 from bench.verify import build
 
 MORE = 10_000
@@ -96,14 +94,7 @@ def child(mode: str, path: Path) -> None:
 
 
 def run_child(mode: str, path: Path) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench", "checkpoint", "--child", mode, str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    found: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
-    return found
+    return child_result("checkpoint", mode, str(path))
 
 
 def main(argv: list[str]) -> int:

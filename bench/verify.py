@@ -14,13 +14,11 @@ import hashlib
 import json
 import resource
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench._report import result, table
+from bench._report import child_result, result, table
 from custody.ledger import ALL_COLUMNS, GENESIS_HASH, canonical_payload, event_hash
 
 EVENT_TYPES = ("registered", "transferred", "checked_out", "returned", "corrected")
@@ -93,13 +91,7 @@ def child(mode: str, path: Path) -> None:
 
 
 def run_child(mode: str, path: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench", "verify", "--child", mode, str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return child_result("verify", mode, str(path))
 
 
 def main(argv: list[str]) -> int:
