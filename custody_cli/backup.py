@@ -12,6 +12,17 @@ import click
 
 from custody_cli.context import emit, fail, reports_errors, services
 
+SMALL_FILE = 1 << 20  # a signed note or a proof is a few kilobytes at most
+
+
+def _small_text(path: Path) -> str:
+    """A checkpoint note or proof file, refused (ValueError) past 1 MiB or when it is not UTF-8."""
+    with path.open("rb") as source:
+        raw = source.read(SMALL_FILE + 1)
+    if len(raw) > SMALL_FILE:
+        raise ValueError(f"over {SMALL_FILE} bytes: not a checkpoint note or proof")
+    return raw.decode("utf-8")
+
 
 @click.command("backup")
 @click.argument("file", type=click.Path(path_type=Path))
@@ -57,13 +68,13 @@ def restore(file: Path, note: Path | None, key: str | None, proof: Path | None) 
         fail("--checkpoint and --key go together", 2)
     if note is not None and key is not None:
         try:
-            checkpoint = Checkpoint.parse(NoteVerifier.parse(key).open(note.read_text(encoding="utf-8")))
+            checkpoint = Checkpoint.parse(NoteVerifier.parse(key).open(_small_text(note)))
         except ValueError as bad:
             fail(f"{note}: {bad}", 2)
     hashes = None
     if proof is not None:
         try:
-            hashes = [bytes.fromhex(h) for h in json.loads(proof.read_text(encoding="utf-8"))["proof"]]
+            hashes = [bytes.fromhex(h) for h in json.loads(_small_text(proof))["proof"]]
         except (ValueError, KeyError, TypeError):
             fail(f"{proof}: not the JSON of `custody checkpoint consistency`", 2)
     restored = load(file, Settings().resolved_database_url(), checkpoint, hashes)
