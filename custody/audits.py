@@ -35,6 +35,7 @@ from custody.audit_queries import (
     open_audit_of_station,
 )
 from custody.audit_records import UNKNOWN_SHOWN, Audit, AuditProgress, SubmittedRound
+from custody.batch_site import STATION_AT_SITE, site_of_station
 from custody.clock import china_date
 from custody.codes import LocationCode
 from custody.db.audit_tables import AuditCandidateRow, AuditLocationRow, AuditRow, DiscrepancyRow
@@ -345,6 +346,8 @@ class Audits:
         busy = open_audit_of_station(conn, name)
         if busy is not None:
             raise TransitionRefused(STATION_BUSY, name=name, audit_id=busy)
+        if site_of_station(conn, name) is not None:
+            raise TransitionRefused(STATION_AT_SITE, name=name, batch_id=site_of_station(conn, name))
 
 
 def _newest(conn: Connection) -> tuple[int, str]:

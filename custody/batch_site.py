@@ -5,10 +5,9 @@ items are scanned out, the withdrawal of an approved item not destroyed, and the
   them); a witness took no part in the custody of any item of the batch (actor, witness or receiver of
   any of its events), and is recorded once;
 * :meth:`BatchSite.open`: a provincial destruction officer opens the site, with the method and place,
-  once at least two witnesses confirmed, at least one from outside the units owning the items;
-* :meth:`BatchSite.scan`: one code (an evidence number, or a tag's UID) read at the site: an expected
-  item is ``destroyed`` (the officer the actor, the witnesses in the payload, an ammunition lot's rounds
-  counted equal to its record); an unexpected or unknown code changes nothing and is told;
+  once at least two witnesses confirmed, at least one from outside the units owning the items; a
+  station may be bound to the site, its scans then taken into it (:mod:`custody.site_reads`, where the
+  items are scanned out);
 * :meth:`BatchSite.withdraw`: an approved item not destroyed goes back to ``sealed``, with a reason;
 * :meth:`BatchSite.close`: only when every item of the batch is destroyed or withdrawn; the ledger's
   head (``seq`` and hash) at that moment is recorded in the batch.
@@ -17,23 +16,23 @@ items are scanned out, the withdrawal of an approved item not destroyed, and the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Connection
 
 from custody.actors import Actor
+from custody.audit_queries import open_audit_of_station
 from custody.batches import Batches, BatchStatus, checked_method, require_provincial_officer
 from custody.clock import from_us
 from custody.db.batch_tables import DestructionBatchItemRow, DestructionBatchRow, DestructionBatchWitnessRow
 from custody.db.ledger_store import read_head
 from custody.db.lookups import ConnectionLookups
-from custody.db.tables import ItemRow, UserRow
+from custody.db.tables import ItemRow, StationRow, UserRow
 from custody.db.unit_of_work import Store
-from custody.errors import CustodyError, ListRefused, Message, TransitionRefused
+from custody.errors import Message, TransitionRefused, UnknownStation
 from custody.intake import clean_text
 from custody.items import Items
-from custody.lifecycle import normal_uid
 from custody.list_acts import Target
 from custody.model import EventType, ItemState
 from custody.numbers import canonical_number
@@ -65,6 +64,12 @@ UNACCOUNTED = Message(
     "batch.unaccounted",
     "destruction batch {batch_id} closes when every approved item is destroyed or withdrawn: {numbers} not",
 )
+STATION_AUDITING = Message(
+    "batch.station_auditing", "station {name} reads for audit {audit_id}: it reads for one thing at a time"
+)
+STATION_AT_SITE = Message(
+    "batch.station_at_site", "station {name} reads for the site of destruction batch {batch_id} already"
+)
 NOT_IN_BATCH = Message("batch.item_not_in_batch", "{evidence_no} is not an approved item of batch {batch_id}")
 
 _batches = cast(Table, DestructionBatchRow.__table__)
@@ -72,8 +77,7 @@ _batch_items = cast(Table, DestructionBatchItemRow.__table__)
 _witnesses = cast(Table, DestructionBatchWitnessRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _users = cast(Table, UserRow.__table__)
-
-ScanStatus = Literal["destroyed", "repeat", "unexpected", "unknown", "refused"]
+_stations = cast(Table, StationRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,7 @@ class Witness:
     full_name: str
     unit_code: str
     confirmed_at: str
+    user_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +104,8 @@ class Site:
     closed_at: str | None
     closed_seq: int | None
     closed_hash: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ScanOutcome:
-    """What became of one code read at the site (``error``: why it was refused, a discrepancy)."""
-
-    status: ScanStatus
-    code: str
-    evidence_no: str | None = None
-    key: str | None = None
-    error: str | None = None
-    kind: str | None = None  # the item's kind, when the code names an item of the batch
+    station: str | None  # the station whose scans are taken into the open site
+    officer_id: int | None  # who opened the site (a bound station's reads are on their behalf)
 
 
 class BatchSite:
@@ -159,11 +154,13 @@ class BatchSite:
         self.store.write(change)
         return self.site(actor, batch_id)
 
-    def open(self, actor: Actor, batch_id: int, method: str, place: str) -> Site:
-        """Open the site of the approved batch: two witnesses confirmed, one from outside its units."""
+    def open(self, actor: Actor, batch_id: int, method: str, place: str, station: str | None = None) -> Site:
+        """Open the site of the approved batch: two witnesses confirmed, one from outside its units.
+        ``station``: a station whose scans are taken into the site (on behalf of ``actor``)."""
         require_provincial_officer(actor, "open a destruction site")
         how = checked_method(method)
         where = clean_text(place, "place", required=True) or ""
+        bound = None if station is None else clean_text(station, "station", required=True)
         found = self.batches.get(actor, batch_id)
         if found.status is not BatchStatus.APPROVED:
             raise TransitionRefused(NOT_APPROVED, batch_id=batch_id, status=found.status.value)
@@ -177,6 +174,8 @@ class BatchSite:
             raise TransitionRefused(WITNESS_IS_OFFICER, username=actor.username)
 
         def change(conn: Connection) -> None:
+            if bound is not None:
+                self._check_station(conn, actor, bound)
             done = conn.execute(
                 update(_batches)
                 .where(_batches.c.id == batch_id, _batches.c.status == BatchStatus.APPROVED.value)
@@ -186,6 +185,7 @@ class BatchSite:
                     site_place=where,
                     site_officer_id=actor.id,
                     site_opened_at_us=self.store.now_us(),
+                    site_station_name=bound,
                 )
             )
             if done.rowcount != 1:
@@ -193,45 +193,6 @@ class BatchSite:
 
         self.store.write(change)
         return self.site(actor, batch_id)
-
-    def scan(self, actor: Actor, batch_id: int, code: str, rounds: int | None = None) -> ScanOutcome:
-        """One code read at the open site: an evidence number, or the UID of a tag bound to an item."""
-        require_provincial_officer(actor, "destroy items")
-        site = self._open_site(actor, batch_id)
-        number = self._number_of(code)
-        if number is None:
-            return ScanOutcome("unknown", code)
-        found = next((i for i in self.batches.get(actor, batch_id).items if i.evidence_no == number), None)
-        if found is None:
-            return ScanOutcome("unexpected", code, number)
-        kind = found.kind.value
-        if found.state is ItemState.DESTROYED:
-            return ScanOutcome("repeat", code, number, kind=kind)
-        if found.state is not ItemState.APPROVED:
-            return ScanOutcome("unexpected", code, number, kind=kind)
-        payload: dict[str, Any] = {
-            "batch_id": batch_id,
-            "method": site.method,
-            "place": site.place,
-            "witnesses": [{"username": w.username, "unit_code": w.unit_code} for w in site.witnesses],
-        }
-        with self.store.reading() as conn:
-            ids = conn.execute(
-                select(_users.c.id, _users.c.username).where(
-                    _users.c.username.in_([w.username for w in site.witnesses])
-                )
-            ).all()
-        by_name = {name: user_id for user_id, name in ids}
-        for each in payload["witnesses"]:
-            each["id"] = by_name[each["username"]]
-        if rounds is not None:
-            payload["rounds"] = rounds
-        try:
-            self.items.act_list(actor, EventType.DESTROYED, [(number, None)], payload)
-        except ListRefused as refused:
-            first = refused.refusals[0]
-            return ScanOutcome("refused", code, number, first.key, first.text, kind)
-        return ScanOutcome("destroyed", code, number, kind=kind)
 
     def withdraw(self, actor: Actor, batch_id: int, evidence_no: str, reason: str) -> Site:
         """An approved item of the batch not destroyed goes back to sealed, with a reason."""
@@ -284,39 +245,7 @@ class BatchSite:
         """What the batch records of its site (the batch in the viewer's scope, else unknown)."""
         self.batches.get(viewer, batch_id)
         with self.store.reading() as conn:
-            row = conn.execute(select(_batches).where(_batches.c.id == batch_id)).mappings().one()
-            officer = None
-            if row["site_officer_id"] is not None:
-                officer = conn.execute(
-                    select(_users.c.username).where(_users.c.id == row["site_officer_id"])
-                ).scalar_one()
-            witnesses = tuple(
-                Witness(w.username, w.full_name, w.unit_code, from_us(w.confirmed_at_us).isoformat())
-                for w in conn.execute(
-                    select(
-                        _users.c.username,
-                        _users.c.full_name,
-                        _users.c.unit_code,
-                        _witnesses.c.confirmed_at_us,
-                    )
-                    .join(_witnesses, _witnesses.c.user_id == _users.c.id)
-                    .where(_witnesses.c.batch_id == batch_id)
-                    .order_by(_witnesses.c.confirmed_at_us, _users.c.username)
-                )
-            )
-        opened, closed = row["site_opened_at_us"], row["closed_at_us"]
-        return Site(
-            batch_id=batch_id,
-            status=BatchStatus(row["status"]),
-            witnesses=witnesses,
-            method=row["site_method"],
-            place=row["site_place"],
-            officer=officer,
-            opened_at=None if opened is None else from_us(opened).isoformat(),
-            closed_at=None if closed is None else from_us(closed).isoformat(),
-            closed_seq=row["closed_seq"],
-            closed_hash=row["closed_hash"],
-        )
+            return read_site(conn, batch_id)
 
     # ------------------------------------------------------------------------------------- inside
 
@@ -326,21 +255,66 @@ class BatchSite:
             raise TransitionRefused(SITE_NOT_OPEN, batch_id=batch_id, status=site.status.value)
         return site
 
-    def _number_of(self, code: str) -> str | None:
-        """The evidence number a code names (itself, or the item holding a tag of that UID), or None."""
-        try:
-            return canonical_number(code)
-        except CustodyError:
-            pass
-        try:
-            uid = normal_uid(code)
-        except CustodyError:
-            return None
-        with self.store.reading() as conn:
-            held = ConnectionLookups(conn).item_with_tag(uid)
-        if held is None:
-            return None
-        try:
-            return canonical_number(held)
-        except CustodyError:
-            return None  # a seal's tag: not an item
+    def _check_station(self, conn: Connection, actor: Actor, name: str) -> None:
+        """A live station the officer sees, reading for no open audit and no other open site."""
+        row = conn.execute(
+            select(_stations.c.unit_code, _stations.c.revoked_at_us).where(_stations.c.name == name)
+        ).first()
+        if row is None or row[1] is not None or not self.store.sees(actor, row[0], conn):
+            raise UnknownStation(Message("station.unknown", "unknown station {name}"), name=name)
+        audit = open_audit_of_station(conn, name)
+        if audit is not None:
+            raise TransitionRefused(STATION_AUDITING, name=name, audit_id=audit)
+        other = site_of_station(conn, name)
+        if other is not None:
+            raise TransitionRefused(STATION_AT_SITE, name=name, batch_id=other)
+
+
+def read_site(conn: Connection, batch_id: int) -> Site:
+    """What the batch records of its site (its scope is the caller's to check)."""
+    row = conn.execute(select(_batches).where(_batches.c.id == batch_id)).mappings().one()
+    officer = None
+    if row["site_officer_id"] is not None:
+        officer = conn.execute(
+            select(_users.c.username).where(_users.c.id == row["site_officer_id"])
+        ).scalar_one()
+    witnesses = tuple(
+        Witness(w.username, w.full_name, w.unit_code, from_us(w.confirmed_at_us).isoformat(), w.id)
+        for w in conn.execute(
+            select(
+                _users.c.id,
+                _users.c.username,
+                _users.c.full_name,
+                _users.c.unit_code,
+                _witnesses.c.confirmed_at_us,
+            )
+            .join(_witnesses, _witnesses.c.user_id == _users.c.id)
+            .where(_witnesses.c.batch_id == batch_id)
+            .order_by(_witnesses.c.confirmed_at_us, _users.c.username)
+        )
+    )
+    opened, closed = row["site_opened_at_us"], row["closed_at_us"]
+    return Site(
+        batch_id=batch_id,
+        status=BatchStatus(row["status"]),
+        witnesses=witnesses,
+        method=row["site_method"],
+        place=row["site_place"],
+        officer=officer,
+        opened_at=None if opened is None else from_us(opened).isoformat(),
+        closed_at=None if closed is None else from_us(closed).isoformat(),
+        closed_seq=row["closed_seq"],
+        closed_hash=row["closed_hash"],
+        station=row["site_station_name"],
+        officer_id=row["site_officer_id"],
+    )
+
+
+def site_of_station(conn: Connection, station: str) -> int | None:
+    """The batch whose open site the station reads for, if any."""
+    found: int | None = conn.execute(
+        select(_batches.c.id).where(
+            _batches.c.site_station_name == station, _batches.c.status == BatchStatus.SITE.value
+        )
+    ).scalar_one_or_none()
+    return found

@@ -100,6 +100,7 @@ class BatchItem:
     unit_code: str
     application_id: int | None
     rounds: int | None
+    item_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,12 +220,7 @@ class Batches:
         if viewer is not None:
             require_role(viewer, READ_ROLES, "read destruction batches")
         with self.store.reading() as conn:
-            found = _read(conn, batch_id)
-            units = set() if found is None else {i.unit_code for i in found.items}
-            seen = viewer is None or any(self.store.sees(viewer, unit, conn) for unit in units)
-            if found is None or not seen:
-                raise UnknownBatch(UNKNOWN_BATCH, batch_id=batch_id)
-            return found
+            return visible_batch(conn, self.store, viewer, batch_id)
 
     # ------------------------------------------------------------------------------------- inside
 
@@ -296,6 +292,16 @@ class Batches:
         self.items.act_list(actor, EventType.BATCHED, targets, prepare, also=record)
 
 
+def visible_batch(conn: Connection, store: Store, viewer: Actor | None, batch_id: int) -> Batch:
+    """The batch with its items if it concerns the viewer (the units of its items), else unknown."""
+    found = _read(conn, batch_id)
+    units = set() if found is None else {i.unit_code for i in found.items}
+    seen = viewer is None or any(store.sees(viewer, unit, conn) for unit in units)
+    if found is None or not seen:
+        raise UnknownBatch(UNKNOWN_BATCH, batch_id=batch_id)
+    return found
+
+
 def _read(conn: Connection, batch_id: int) -> Batch | None:
     builder = _users.alias("builder")
     approver = _users.alias("approver")
@@ -320,6 +326,7 @@ def _read(conn: Connection, batch_id: int) -> Batch | None:
     )
     items = conn.execute(
         select(
+            _items.c.id,
             _items.c.evidence_no,
             _items.c.kind,
             _items.c.state,
@@ -356,6 +363,7 @@ def _read(conn: Connection, batch_id: int) -> Batch | None:
                 unit_code=i.unit_code,
                 application_id=i.application_id,
                 rounds=i.quantity_rounds,
+                item_id=i.id,
             )
             for i in items
         ),

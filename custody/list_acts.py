@@ -99,6 +99,23 @@ class ListActs:
         device: str = "",
     ) -> list[Acted]:
         """Record ``event`` on every item of ``targets`` in one transaction, or on none of them."""
+        change = self.list_change(actor, event, targets, payload, witness, also, station, device)
+        return self.store.write(change)
+
+    def list_change(
+        self,
+        actor: Actor,
+        event: EventType,
+        targets: Sequence[Target],
+        payload: Prepare,
+        witness: Actor | None = None,
+        also: Also | None = None,
+        station: str = "",
+        device: str = "",
+    ) -> Callable[[Connection], list[Acted]]:
+        """:meth:`act_list` as the change to run in a transaction of the caller's (a read at a site
+        taken in its scan's transaction). :class:`ListRefused` is raised before anything is written,
+        unless ``payload`` writes."""
         transition = lifecycle.transition_for(event)
         numbers = _numbers(event, targets)
         station_name = clean_text(station, "station") or ""
@@ -133,7 +150,7 @@ class ListActs:
                 also(conn, acted)
             return acted
 
-        return self.store.write(change)
+        return change
 
     def _load_all(
         self, conn: Connection, actor: Actor, numbers: Sequence[tuple[str, int | None]], witness: Actor | None

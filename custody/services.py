@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 from custody.applications import Applications
 from custody.audit_intake import AuditIntake
@@ -36,9 +37,10 @@ from custody.passwords import Passwords
 from custody.queries import Queries
 from custody.reviews import Reviews
 from custody.samples import Samples
-from custody.scans import Scans
+from custody.scans import Scan, Scans
 from custody.seals import Seals
 from custody.sessions import Sessions
+from custody.site_reads import SiteReads
 from custody.station_keys import StationKeys
 from custody.stations import Stations
 from custody.units import Units
@@ -69,7 +71,8 @@ class Custody:
         self.seals = Seals(self.store, self.items, self.locations)
         self.audits = Audits(self.store, self.locations)
         self.audit_reads = AuditIntake(self.audits)
-        self.scans = Scans(self.store, self.audit_reads.of_scan)
+        self.site_reads = SiteReads(self.store, self.items)  # reads at a destruction site
+        self.scans = Scans(self.store, self._station_reads)
         self.discrepancies = Discrepancies(self.store)
         self.samples = Samples(self.store, self.items)  # test-fires with ballistic samples, lot splits
         # destruction: the disposition queue and review holds, applications to the province
@@ -78,6 +81,13 @@ class Custody:
         self.batches = Batches(self.store, self.items)
         self.batch_site = BatchSite(self.store, self.items, self.batches)
         self.batch_photos = BatchPhotos(self.store, self.items, self.batches)
+
+    def _station_reads(
+        self, conn: Connection, station: str, scan: Scan, uid: str | None, place: str | None
+    ) -> tuple[dict[str, Any], int] | None:
+        """A station's scan taken into the open audit or destruction site it reads for, if any."""
+        taken = self.audit_reads.of_scan(conn, station, scan, uid, place)
+        return taken if taken is not None else self.site_reads.of_scan(conn, station, scan, uid, place)
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Custody:

@@ -16,8 +16,9 @@ import click
 from custody_cli.context import acting_user, emit, reports_errors, second_person, services
 
 if TYPE_CHECKING:
-    from custody.batch_site import ScanOutcome, Site
+    from custody.batch_site import Site
     from custody.batches import Batch
+    from custody.site_reads import SiteRead
 
 _READ_EVENTS = ("scan", "arrived")  # as `scanner listen` and `tag watch` print them
 
@@ -126,6 +127,7 @@ def site_record(site: Site) -> dict[str, Any]:
         "closed_at": site.closed_at,
         "closed_seq": site.closed_seq,
         "closed_hash": site.closed_hash,
+        "station": site.station,
     }
 
 
@@ -147,18 +149,26 @@ def witness_command(batch_id: int, username: str) -> None:
 @click.option("--method", required=True, type=click.Choice(METHODS), help="The method used at the site.")
 @click.option("--place", required=True, help="Where the site is.")
 @click.option("--rounds", type=int, default=None, help="Rounds counted of the next ammunition lot scanned.")
+@click.option(
+    "--station",
+    default=None,
+    metavar="NAME",
+    help="A station whose scans are taken into the site (bound when the site opens).",
+)
 @reports_errors
-def site_command(batch_id: int, method: str, place: str, rounds: int | None) -> None:
+def site_command(batch_id: int, method: str, place: str, rounds: int | None, station: str | None) -> None:
     """Open the site (two witnesses confirmed) and read scans as JSON lines on standard input (as
     `custody scanner listen` and `custody tag watch` print them; a `rounds` field gives the rounds
-    counted of a lot). Prints one JSON line per read: destroyed, repeat, unexpected, unknown or refused."""
+    counted of a lot). Prints one JSON line per read: destroyed, repeat, counted, or a finding (unknown,
+    unexpected, rounds_differ, uncounted, refused), each kept in the site's reads."""
     from custody.batches import BatchStatus
+    from custody.errors import CustodyError
     from custody.numbers import ItemKind
 
     with services() as custody:
         actor = acting_user(custody)
         if custody.batch_site.site(actor, batch_id).status is not BatchStatus.SITE:
-            emit(site_record(custody.batch_site.open(actor, batch_id, method, place)))
+            emit(site_record(custody.batch_site.open(actor, batch_id, method, place, station)))
         pending = rounds
         for number, line in enumerate(iter(sys.stdin.readline, ""), start=1):
             if not line.strip():
@@ -169,32 +179,63 @@ def site_command(batch_id: int, method: str, place: str, rounds: int | None) -> 
                 continue
             if read is None:
                 continue
-            code, counted = read
-            outcome = custody.batch_site.scan(
-                actor, batch_id, code, counted if counted is not None else pending
-            )
-            if (
-                outcome.kind == ItemKind.AMMUNITION.value
-                and counted is None
-                and outcome.status != "unexpected"
-            ):
+            code, counted, device = read
+            try:
+                outcome = custody.site_reads.scan(
+                    actor, batch_id, code, counted if counted is not None else pending, device=device
+                )
+            except CustodyError as refused:  # this line is refused; the next ones are read
+                emit({"line": number, "status": "refused", "key": refused.key, "error": str(refused)})
+                continue
+            if outcome.kind == ItemKind.AMMUNITION.value and counted is None:
                 pending = None  # --rounds counted the lot just read
             emit(_outcome(outcome, number))
             sys.stdout.flush()
 
 
-def _outcome(outcome: ScanOutcome, line: int) -> dict[str, Any]:
-    found: dict[str, Any] = {"line": line, "status": outcome.status, "code": outcome.code}
+@batch.command("count")
+@click.argument("batch_id", type=int, metavar="BATCH")
+@click.argument("evidence_no", metavar="LOT_NO")
+@click.option("--rounds", required=True, type=int, help="The rounds counted at the site.")
+@reports_errors
+def count_command(batch_id: int, evidence_no: str, rounds: int) -> None:
+    """Record the rounds of an ammunition lot counted at the open site: as recorded, the lot is destroyed
+    when it is next scanned (by the officer or the site's station); different, a finding."""
+    with services() as custody:
+        outcome = custody.site_reads.count(acting_user(custody), batch_id, evidence_no, rounds)
+    emit(_outcome(outcome, None))
+
+
+@batch.command("reads")
+@click.argument("batch_id", type=int, metavar="BATCH")
+@click.option("--findings", is_flag=True, help="Only the findings (what changed nothing, and why).")
+@reports_errors
+def reads_command(batch_id: int, findings: bool) -> None:
+    """Every read kept at the batch's site, oldest first, one JSON line each."""
+    with services() as custody:
+        kept = custody.site_reads.reads(acting_user(custody), batch_id, findings)
+    for each in kept:
+        record = _outcome(each.read, None)
+        record.update(at=each.at, officer=each.officer, station=each.station, device=each.device)
+        emit(record)
+
+
+def _outcome(outcome: SiteRead, line: int | None) -> dict[str, Any]:
+    found: dict[str, Any] = {"status": outcome.status, "code": outcome.code}
+    if line is not None:
+        found["line"] = line
     if outcome.evidence_no is not None:
         found["evidence_no"] = outcome.evidence_no
-    if outcome.key is not None:
+    if outcome.counted is not None or outcome.recorded is not None:
+        found.update(counted=outcome.counted, recorded=outcome.recorded)
+    if outcome.key is not None or outcome.error is not None:
         found.update(key=outcome.key, error=outcome.error)
     return found
 
 
-def _parse(line: str) -> tuple[str, int | None] | str | None:
-    """The code (or tag UID) and the rounds counted a line carries; None for a status line; a string
-    saying what is wrong with a line that is neither."""
+def _parse(line: str) -> tuple[str, int | None, str] | str | None:
+    """The code (or tag UID), the rounds counted and the device a line carries; None for a status line;
+    a string saying what is wrong with a line that is neither."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
@@ -210,7 +251,8 @@ def _parse(line: str) -> tuple[str, int | None] | str | None:
     counted = record.get("rounds")
     if counted is not None and (not isinstance(counted, int) or isinstance(counted, bool)):
         return "rounds is not a whole number"
-    return code, counted
+    device = record.get("device") or record.get("reader") or ""
+    return code, counted, device if isinstance(device, str) else ""
 
 
 @batch.command("withdraw")

@@ -34,6 +34,8 @@ class DestructionBatchRow(Base):
     site_place: Mapped[str | None] = mapped_column(Text)
     site_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     site_opened_at_us: Mapped[int | None] = mapped_column(BigInt)
+    # the station whose scans are taken into the open site (none: the officer's own reads only)
+    site_station_name: Mapped[str | None] = mapped_column(String(64), index=True)
     # closing fixes the point of the ledger the batch ends at
     closed_at_us: Mapped[int | None] = mapped_column(BigInt)
     closed_seq: Mapped[int | None] = mapped_column(BigInt)
@@ -67,6 +69,28 @@ class DestructionBatchWitnessRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     confirmed_at_us: Mapped[int] = mapped_column(BigInt)
+
+
+class DestructionSiteReadRow(Base):
+    """One read at a batch's site, kept whatever became of it (append-only): the code (or tag UID), the
+    item it named, the outcome (destroyed, repeat, counted; or a finding: unexpected, unknown,
+    rounds_differ, uncounted, refused), the rounds counted and on record for a lot, who read it and
+    through which station and device."""
+
+    __tablename__ = "destruction_site_reads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("destruction_batches.id"), index=True)
+    read_at_us: Mapped[int] = mapped_column(BigInt)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    counted: Mapped[int | None] = mapped_column(Integer)
+    recorded: Mapped[int | None] = mapped_column(Integer)
+    problem: Mapped[str | None] = mapped_column(Text)  # why a read changed nothing (a finding's text)
+    station: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(64))
 
 
 class DestructionPhotoRow(Base):

@@ -171,8 +171,25 @@ def test_a_batch_on_the_command_line(database_url: str, custody: Custody, passwo
     )
     assert site.exit_code == 0, site.output
     outcomes = [json.loads(line) for line in site.stdout.splitlines()][1:]
-    assert [o["status"] for o in outcomes] == ["destroyed", "unknown", "refused", "refused", "destroyed"]
-    assert outcomes[3]["key"] == "batch.rounds_differ"
+    assert [o["status"] for o in outcomes] == [
+        "destroyed",
+        "unknown",
+        "refused",
+        "rounds_differ",
+        "destroyed",
+    ]
+    assert (outcomes[3]["key"], outcomes[3]["counted"], outcomes[3]["recorded"]) == (
+        "batch.rounds_differ",
+        7,
+        50,
+    )
+    found = run(database_url, OFFICER, "batch", "reads", batch_id, "--findings", password=password)
+    assert found.exit_code == 0, found.output
+    findings = [json.loads(line) for line in found.stdout.splitlines()]
+    assert [(f["status"], f["code"]) for f in findings] == [
+        ("unknown", "NOPE"),
+        ("rounds_differ", numbers[ItemKind.AMMUNITION.value]),
+    ]
     early_close = run(database_url, OFFICER, "batch", "close", batch_id, password=password)
     assert early_close.exit_code == 1, early_close.output
     left = [i["evidence_no"] for i in shown_items if i["evidence_no"] not in numbers.values()]

@@ -55,8 +55,8 @@ def approved_batch(custody: Custody, lots: int = 1) -> tuple[int, list[list[str]
 def test_from_an_application_to_a_closed_batch(store: Custody):
     batch_id, [[gun, ammo], [gun2, ammo2]] = approved_batch(store, lots=2)
     officer = store.users.actor(OFFICER)
-    site = store.batch_site
-    refused_writing_nothing(store, lambda: site.scan(officer, batch_id, gun), TransitionRefused)
+    site, reads = store.batch_site, store.site_reads
+    refused_writing_nothing(store, lambda: reads.scan(officer, batch_id, gun), TransitionRefused)
     site.witness(officer, batch_id, store.users.actor(INSIDE))
     witnessed = site.witness(officer, batch_id, store.users.actor(OUTSIDE))
     assert {w.username for w in witnessed.witnesses} == {INSIDE, OUTSIDE}
@@ -70,25 +70,50 @@ def test_from_an_application_to_a_closed_batch(store: Custody):
 
     outsider = sealed_items(store).gun.evidence_no  # sealed, in no batch
     head = store.ledger.head()
-    assert site.scan(officer, batch_id, "NOT-A-CODE").status == "unknown"
-    assert site.scan(officer, batch_id, outsider).status == "unexpected"
-    differing = site.scan(officer, batch_id, ammo, rounds=49)
-    assert (differing.status, differing.key) == ("refused", "batch.rounds_differ")
-    uncounted = site.scan(officer, batch_id, ammo)
-    assert (uncounted.status, uncounted.key) == ("refused", "batch.rounds_differ")
+    assert reads.scan(officer, batch_id, "NOT-A-CODE").status == "unknown"
+    assert reads.scan(officer, batch_id, outsider).status == "unexpected"
+    differing = reads.scan(officer, batch_id, ammo, rounds=49)
+    assert (differing.status, differing.key, differing.counted, differing.recorded) == (
+        "rounds_differ",
+        "batch.rounds_differ",
+        49,
+        50,
+    )
+    uncounted = reads.scan(officer, batch_id, ammo)
+    assert (uncounted.status, uncounted.key) == ("uncounted", "batch.rounds_not_counted")
+    assert reads.count(officer, batch_id, ammo, 48).status == "rounds_differ"
+    assert reads.scan(officer, batch_id, ammo).status == "uncounted"  # the last count differed
+    refused_writing_nothing(store, lambda: reads.count(officer, batch_id, gun, 1), CustodyError)
+    refused_writing_nothing(store, lambda: reads.count(officer, batch_id, ammo, -1), CustodyError)
     assert store.ledger.head() == head, "an unknown, unexpected or miscounted code wrote to the ledger"
     assert store.items.item(None, ammo).state is ItemState.APPROVED
 
-    assert site.scan(officer, batch_id, gun).status == "destroyed"
-    assert site.scan(officer, batch_id, gun).status == "repeat"
-    assert site.scan(officer, batch_id, ammo, rounds=50).status == "destroyed"
-    assert site.scan(officer, batch_id, gun2).status == "destroyed"
+    assert reads.scan(officer, batch_id, gun).status == "destroyed"
+    assert reads.scan(officer, batch_id, gun).status == "repeat"
+    assert reads.count(officer, batch_id, ammo, 50).status == "counted"
+    assert reads.scan(officer, batch_id, ammo).status == "destroyed"  # by the count just made
+    assert reads.scan(officer, batch_id, gun2).status == "destroyed"
     destroyed = store.items.item(None, gun).history[-1]
     assert destroyed.event_type == "destroyed"
     assert destroyed.actor == OFFICER
     assert destroyed.payload["method"] == "cutting"
     assert {w["username"] for w in destroyed.payload["witnesses"]} == {INSIDE, OUTSIDE}
     assert store.items.item(None, ammo).history[-1].payload["rounds"] == 50
+    kept = reads.reads(officer, batch_id)
+    assert [k.read.status for k in kept] == [
+        *("unknown", "unexpected", "rounds_differ", "uncounted", "rounds_differ", "uncounted"),
+        *("destroyed", "repeat", "counted", "destroyed", "destroyed"),
+    ]
+    findings = reads.reads(officer, batch_id, findings_only=True)
+    assert [(k.read.status, k.read.evidence_no) for k in findings] == [
+        ("unknown", None),
+        ("unexpected", outsider),
+        ("rounds_differ", ammo),
+        ("uncounted", ammo),
+        ("rounds_differ", ammo),
+        ("uncounted", ammo),
+    ]
+    assert all(k.officer == OFFICER for k in kept)
 
     # closing with an item unaccounted for
     refused = refused_writing_nothing(store, lambda: site.close(officer, batch_id), TransitionRefused)
@@ -99,7 +124,7 @@ def test_from_an_application_to_a_closed_batch(store: Custody):
     closed = site.close(officer, batch_id)
     head = store.ledger.head()
     assert (closed.status, closed.closed_seq, closed.closed_hash) == (BatchStatus.CLOSED, head.seq, head.hash)
-    refused_writing_nothing(store, lambda: site.scan(officer, batch_id, gun2), TransitionRefused)
+    refused_writing_nothing(store, lambda: reads.scan(officer, batch_id, gun2), TransitionRefused)
     # the lot withdrawn goes back to the store; applied for again, it is not batched a second time
     again = store.applications.apply(store.users.actor("cc-custodian"), "220100", [ammo2]).id
     create = lambda: store.batches.create(officer, "smelting", "长春钢厂熔炉", "2026-05-15", [again])  # noqa: E731
@@ -201,8 +226,67 @@ def test_photos_before_and_after_are_kept_by_their_sha256(store: Custody):
     site.witness(officer, batch_id, store.users.actor(INSIDE))
     site.witness(officer, batch_id, store.users.actor(OUTSIDE))
     site.open(officer, batch_id, "crushing", "长春")
-    assert site.scan(officer, batch_id, gun).status == "destroyed"
+    assert store.site_reads.scan(officer, batch_id, gun).status == "destroyed"
     after = photos.add(officer, batch_id, gun, "after", PNG)
     assert after.media_type == "image/png"
     assert store.items.item(None, gun).state is ItemState.DESTROYED
+    assert_ledger_sound(store)
+
+
+def test_a_station_bound_to_the_site_scans_items_out(store: Custody):
+    from custody.credentials import digest
+    from custody.model import AuditMode
+    from custody.scans import Scan, ScanSource
+
+    batch_id, [[gun, ammo]] = approved_batch(store)
+    officer, admin = store.users.actor(OFFICER), store.users.actor("admin")
+    station, key = store.stations.add(admin, "prov-furnace", "220000", Department.OFFICE, ("gun-1",))
+    source = ScanSource(station.name, "220000", station_id=station.id, key_sha256=digest(key))
+    site = store.batch_site
+    site.witness(officer, batch_id, store.users.actor(INSIDE))
+    site.witness(officer, batch_id, store.users.actor(OUTSIDE))
+    for name, key_ in (("no-such-station", "station.unknown"), (station.name, None)):
+        if key_ is not None:
+            refused = refused_writing_nothing(
+                store, lambda n=name: site.open(officer, batch_id, "smelting", "长春", n), CustodyError
+            )
+            assert refused.key == key_
+    opened = site.open(officer, batch_id, "smelting", "长春钢厂熔炉", station.name)
+    assert opened.station == station.name
+    # the station reads for the site: an audit may not take it meanwhile
+    auditor = store.users.add("prov-auditor", "省厅督察", "220000", Department.INSPECTION, {Role.AUDITOR})
+    refused = refused_writing_nothing(
+        store,
+        lambda: store.audits.open(auditor, "220000", mode=AuditMode.FULL, station=station.name),
+        TransitionRefused,
+    )
+    assert refused.key == "batch.station_at_site"
+
+    head = store.ledger.head()
+    unknown = store.scans.record(source, Scan("gun-1", "s-1", code="NO SUCH CODE"))
+    assert (unknown["site_read"], unknown["batch_id"]) == ("unknown", batch_id)
+    uncounted = store.scans.record(source, Scan("gun-1", "s-2", code=ammo))
+    assert (uncounted["site_read"], uncounted["key"]) == ("uncounted", "batch.rounds_not_counted")
+    assert store.ledger.head() == head  # findings write nothing to the ledger
+    answer = store.scans.record(source, Scan("gun-1", "s-3", code=gun))
+    assert (answer["site_read"], answer["evidence_nos"]) == ("destroyed", [gun])
+    retry = store.scans.record(source, Scan("gun-1", "s-3", code=gun))  # a retry: the same answer
+    assert retry["replayed"] is True and retry["site_read"] == "destroyed"
+    store.site_reads.count(officer, batch_id, ammo, 50)
+    assert store.scans.record(source, Scan("gun-1", "s-4", code=ammo))["site_read"] == "destroyed"
+    destroyed = store.items.item(None, gun).history[-1]
+    assert (destroyed.event_type, destroyed.actor, destroyed.station) == ("destroyed", OFFICER, station.name)
+    assert [e.event_type for e in store.items.item(None, gun).history].count("sighted") == 0
+    kept = store.site_reads.reads(officer, batch_id)
+    assert [(k.read.status, k.station, k.device) for k in kept] == [
+        ("unknown", station.name, "gun-1"),
+        ("uncounted", station.name, "gun-1"),
+        ("destroyed", station.name, "gun-1"),
+        ("counted", "", ""),
+        ("destroyed", station.name, "gun-1"),
+    ]
+    closed = site.close(officer, batch_id)
+    assert closed.status is BatchStatus.CLOSED
+    after = store.scans.record(source, Scan("gun-1", "s-5", code=gun))  # a sighting again
+    assert "site_read" not in after
     assert_ledger_sound(store)
