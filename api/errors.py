@@ -437,7 +437,7 @@ _STATUS_TEXT = {
     403: "Not permitted: role, unit, or a station on an endpoint not for stations",
     404: "Not found, or outside the caller's scope (answered alike)",
     409: "Conflict: the item changed, the act is not allowed now, or it exists already",
-    413: "Content too large: the body is over 1 MiB",
+    413: "Content too large: the body is over 1 MiB (a photo: 10 MB)",
     422: "Invalid input: `field` names the field",
     429: "Too many failed logins: see Retry-After",
     503: "Database unavailable, or its disk full: see Retry-After",

@@ -1,6 +1,7 @@
 """Limits on what a request may carry: its body's size, and what its path and query may hold.
 
-The body: 1 MiB, checked on the announced length first, then counted as bytes arrive.
+The body: 1 MiB (a photo of a destruction site: 10 MB), checked on the announced length first, then
+counted as bytes arrive.
 
 A body announced larger (``Content-Length``) answers 413 ``content-too-large`` before a byte of it is
 read; a body sent without a length (chunked) is counted as it arrives and refused as soon as it passes
@@ -16,6 +17,7 @@ refuses it with an error, SQLite ends the string there).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -23,10 +25,13 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import PROBLEMS, problem_response, refusal_response
+from custody.batch_photos import MAX_PHOTO_BYTES
 from custody.errors import InvalidInput
 from custody.text import require_plain
 
 MAX_BODY_BYTES = 1024 * 1024
+# the routes that take a larger body, and their limit: a photo of a destruction site (at most 10 MB)
+LARGER_BODIES = ((re.compile(r"^/api/v1/destruction-batches/[0-9]+/photos$"), MAX_PHOTO_BYTES),)
 
 
 def _too_large(limit: int) -> str:
@@ -34,21 +39,30 @@ def _too_large(limit: int) -> str:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        larger: tuple[tuple[re.Pattern[str], int], ...] = LARGER_BODIES,
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        self.larger = larger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for pattern, n in self.larger if pattern.match(path)), self.default_bytes)
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         announced = _content_length(scope)
-        if announced is not None and (not announced.isdigit() or int(announced) > self.max_bytes):
+        if announced is not None and (not announced.isdigit() or int(announced) > limit):
             request = Request(scope)
             if announced.isdigit():
-                response = problem_response(
-                    request, PROBLEMS["content-too-large"], _too_large(self.max_bytes)
-                )
+                response = problem_response(request, PROBLEMS["content-too-large"], _too_large(limit))
             else:
                 response = problem_response(
                     request, PROBLEMS["malformed-request"], "Content-Length is not a number"
@@ -62,8 +76,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise HTTPException(413, _too_large(self.max_bytes))
+                if received > limit:
+                    raise HTTPException(413, _too_large(limit))
             return message
 
         await self.app(scope, counted, send)

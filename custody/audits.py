@@ -49,6 +49,7 @@ from custody.list_acts import record_act
 from custody.locations import Locations
 from custody.model import AuditCategory, AuditMode, AuditStatus, DiscrepancyStatus, EventType, Finding, Role
 from custody.reconcile import Reconciliation, paused_collector, reconcile
+from custody.stations import UNKNOWN_STATION
 
 UNKNOWN_AUDIT = Message("audit.unknown", "unknown audit {audit_id}")
 NOT_INDEPENDENT = Message(
@@ -338,7 +339,7 @@ class Audits:
             or row["revoked_at_us"] is not None
             or not self.store.sees(actor, row["unit_code"], conn)
         ):
-            raise UnknownStation(Message("station.unknown", "unknown station {name}"), name=name)
+            raise UnknownStation(UNKNOWN_STATION, name=name)
         if row["unit_code"] != unit_code:
             raise TransitionRefused(
                 STATION_OTHER_UNIT, name=name, station_unit=row["unit_code"], unit_code=unit_code

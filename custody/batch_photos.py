@@ -11,6 +11,7 @@ written. Photos are never deleted.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -18,11 +19,12 @@ from typing import Any, Literal, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
-from custody.actors import Actor
-from custody.batches import Batches, require_provincial_officer
-from custody.db.batch_tables import DestructionPhotoRow
+from custody.actors import Actor, require_role
+from custody.batches import READ_ROLES, Batches, require_provincial_officer, visible_batch
+from custody.db.batch_tables import DestructionBatchItemRow, DestructionPhotoRow
+from custody.db.tables import EventRow, ItemRow
 from custody.db.unit_of_work import Store
-from custody.errors import InvalidInput, Message, TransitionRefused
+from custody.errors import InvalidInput, Message, TransitionRefused, UnknownPhoto
 from custody.items import Items
 from custody.list_acts import Target
 from custody.model import EventType
@@ -40,7 +42,12 @@ NOT_IN_BATCH = Message(
 )
 BAD_STAGE = Message("photo.bad_stage", "a photo is taken before or after destruction, not {stage!r}")
 
+UNKNOWN_PHOTO = Message("photo.unknown", "destruction batch {batch_id} keeps no photo {sha256}")
+
 _photos = cast(Table, DestructionPhotoRow.__table__)
+_events = cast(Table, EventRow.__table__)
+_items = cast(Table, ItemRow.__table__)
+_batch_items = cast(Table, DestructionBatchItemRow.__table__)
 
 Stage = Literal["before", "after"]
 
@@ -111,11 +118,45 @@ class BatchPhotos:
         self.items.act_list(actor, EventType.PHOTOGRAPHED, targets, prepare)
         return Photo(number, batch_id, cast(Stage, stage), sha, media_type, len(content))
 
-    def content(self, actor: Actor, sha256: str) -> bytes | None:
-        """The stored photo of this SHA-256 (a provincial destruction officer), or None."""
-        require_provincial_officer(actor, "read destruction photos")
+    def list(self, viewer: Actor | None, batch_id: int) -> list[Photo]:
+        """The photos kept of the batch's items, in the order taken (the batch in the viewer's scope)."""
         with self.store.reading() as conn:
-            found: bytes | None = conn.execute(
-                select(_photos.c.content).where(_photos.c.sha256 == sha256.lower())
-            ).scalar_one_or_none()
-        return found
+            if viewer is not None:
+                require_role(viewer, READ_ROLES, "read destruction photos")
+            visible_batch(conn, self.store, viewer, batch_id)
+            rows = conn.execute(
+                select(_items.c.evidence_no, _events.c.payload)
+                .join(_items, _items.c.id == _events.c.item_id)
+                .join(_batch_items, _batch_items.c.item_id == _items.c.id)
+                .where(
+                    _batch_items.c.batch_id == batch_id,
+                    _events.c.event_type == EventType.PHOTOGRAPHED.value,
+                )
+                .order_by(_events.c.seq)
+            ).all()
+        photos: list[Photo] = []
+        for number, payload in rows:
+            taken = json.loads(payload)
+            if taken.get("batch_id") == batch_id:
+                photos.append(
+                    Photo(
+                        number, batch_id, taken["stage"], taken["sha256"], taken["media_type"], taken["size"]
+                    )
+                )
+        return photos
+
+    def content(self, viewer: Actor | None, batch_id: int, sha256: str) -> tuple[Photo, bytes]:
+        """A photo of the batch (the batch in the viewer's scope) and its bytes; else unknown."""
+        wanted = sha256.lower()
+        photo = next((p for p in self.list(viewer, batch_id) if p.sha256 == wanted), None)
+        with self.store.reading() as conn:
+            found: bytes | None = (
+                None
+                if photo is None
+                else conn.execute(
+                    select(_photos.c.content).where(_photos.c.sha256 == wanted)
+                ).scalar_one_or_none()
+            )
+        if photo is None or found is None:
+            raise UnknownPhoto(UNKNOWN_PHOTO, sha256=wanted[:64], batch_id=batch_id)
+        return photo, found

@@ -36,6 +36,7 @@ from custody.items import Items
 from custody.list_acts import Target
 from custody.model import EventType, ItemState
 from custody.numbers import canonical_number
+from custody.stations import UNKNOWN_STATION
 
 NOT_APPROVED = Message(
     "batch.not_approved", "destruction batch {batch_id} is {status}: witnesses confirm an approved batch"
@@ -261,7 +262,7 @@ class BatchSite:
             select(_stations.c.unit_code, _stations.c.revoked_at_us).where(_stations.c.name == name)
         ).first()
         if row is None or row[1] is not None or not self.store.sees(actor, row[0], conn):
-            raise UnknownStation(Message("station.unknown", "unknown station {name}"), name=name)
+            raise UnknownStation(UNKNOWN_STATION, name=name)
         audit = open_audit_of_station(conn, name)
         if audit is not None:
             raise TransitionRefused(STATION_AUDITING, name=name, audit_id=audit)

@@ -364,3 +364,7 @@ class UnknownApplication(NotFound):
 
 class UnknownBatch(NotFound):
     """No destruction batch of this id in the caller's scope (answered as ``not-found``)."""
+
+
+class UnknownPhoto(NotFound):
+    """No photo of this SHA-256 kept for the batch (answered as ``not-found``)."""

@@ -165,7 +165,10 @@ class SiteReads:
             answer["evidence_nos"] = [read.evidence_no]
         if read.key is not None:
             answer.update(key=read.key, error=read.error)
-        return answer, read_head(conn).seq
+        head = read_head(conn).seq
+        if read.status == "destroyed":
+            answer["seq"] = head  # the destruction's event: the scan recorded something
+        return answer, head
 
     def reads(self, viewer: Actor | None, batch_id: int, findings_only: bool = False) -> list[KeptRead]:
         """The reads kept of the batch's site, oldest first (the batch in the viewer's scope)."""

@@ -9,15 +9,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from api.batch_schemas import BatchAddIn, BatchIn, BatchOut, batch_out
-from api.deps import API_PREFIX, Admits, Caller, ServicesDep
+from api.deps import API_PREFIX, Admits, Caller, SecondPersonDep, ServicesDep
 from api.errors import responses
 from custody.batches import OFFICERS, READ_ROLES
+from custody.errors import InvalidInput, Message
 
 router = APIRouter(prefix=API_PREFIX, tags=["destruction"])
 
 Builder = Annotated[Caller, Depends(Admits(*sorted(OFFICERS)))]
 BatchReader = Annotated[Caller, Depends(Admits(*sorted(READ_ROLES)))]
 BatchNo = Annotated[int, Path(ge=1, le=2**31 - 1, description="The batch's number")]
+
+NEEDS_APPROVER = Message(
+    "batch.needs_approver",
+    "another provincial destruction officer approves with their own session: send their token as "
+    "X-Second-Token",
+)
 
 
 @router.post(
@@ -42,6 +49,21 @@ def create_batch(body: BatchIn, caller: Builder, services: ServicesDep) -> Batch
 def add_to_batch(batch_id: BatchNo, body: BatchAddIn, caller: Builder, services: ServicesDep) -> BatchOut:
     """Add open applications to a batch not yet approved."""
     return batch_out(services.custody.batches.add(caller.actor, batch_id, body.applications))
+
+
+@router.post(
+    "/destruction-batches/{batch_id}/approve",
+    response_model=BatchOut,
+    responses=responses(401, 403, 404, 409, 422, 429),
+)
+def approve_batch(
+    batch_id: BatchNo, caller: Builder, approver: SecondPersonDep, services: ServicesDep
+) -> BatchOut:
+    """Approve the batch: another provincial destruction officer, never its builder, confirms with their
+    own session (``X-Second-Token``); every item of it is approved."""
+    if approver is None:
+        raise InvalidInput(NEEDS_APPROVER, "X-Second-Token")
+    return batch_out(services.custody.batches.approve(caller.actor, batch_id, approver))
 
 
 @router.get(

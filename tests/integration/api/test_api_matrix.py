@@ -65,6 +65,7 @@ class Call:
     path: str
     json: Any = None
     headers: dict[str, str] | None = None  # beside the caller's credentials (a witness's token)
+    content: bytes | None = None  # a body that is not JSON (a photo)
 
 
 # ------------------------------------------------------------------------------------------ world
@@ -1089,6 +1090,170 @@ MATRIX |= {
 }
 
 
+# ------------------------------------------------------------------------------ the destruction site
+
+APPROVER = "m-approver"  # another provincial destruction officer: approves what m-destruction builds
+SITE_WITNESSES = ("m-site-witness-1", "m-site-witness-2")  # of the province: outside every owning unit
+JPEG = b"\xff\xd8\xff\xe0" + bytes(64)
+
+
+def _site_people(w: World) -> None:
+    if getattr(w, "site_people", False):
+        return
+    w.h.add_user(APPROVER, "220000", Department.PROVINCIAL_PUBLIC_ORDER, Role.DESTRUCTION_OFFICER)
+    for username in SITE_WITNESSES:
+        w.h.add_user(username, "220000", Department.OFFICE, Role.STATISTICS)
+    w.site_people = True  # type: ignore[attr-defined]
+
+
+def _officer(w: World) -> Any:
+    return w.custody.users.actor(ROLE_USERS[Role.DESTRUCTION_OFFICER])
+
+
+def _approved_batch(w: World, scope: str) -> tuple[int, str]:
+    """A new approved batch of one sealed lot of the scope: (batch, lot)."""
+    _site_people(w)
+    batch = _new_batch(w, scope)
+    w.custody.batches.approve(_officer(w), batch, w.custody.users.actor(APPROVER))
+    return batch, w.custody.batches.get(None, batch).items[0].evidence_no
+
+
+def _open_site(w: World, scope: str) -> tuple[int, str]:
+    """A new batch whose site is open before two witnesses: (batch, lot)."""
+    batch, lot = _approved_batch(w, scope)
+    for username in SITE_WITNESSES:
+        w.custody.batch_site.witness(_officer(w), batch, w.custody.users.actor(username))
+    w.custody.batch_site.open(_officer(w), batch, "smelting", "长春钢厂熔炉")
+    return batch, lot
+
+
+def _shared_site(w: World, scope: str) -> dict[str, Any]:
+    """Once per scope: an open site with a photo of its lot before destruction."""
+    sites = _destruction(w).setdefault("site", {})
+    if scope not in sites:
+        batch, lot = _open_site(w, scope)
+        photo = w.custody.batch_photos.add(_officer(w), batch, lot, "before", JPEG)
+        sites[scope] = {"batch": batch, "lot": lot, "sha256": photo.sha256}
+    return dict(sites[scope])
+
+
+def _rounds(w: World, lot: str) -> int:
+    return int(w.custody.items.item(None, lot).quantity_rounds or 0)
+
+
+def approve_call(w: World, scope: str, fresh: bool) -> Call:
+    _site_people(w)
+    batch = _new_batch(w, scope) if fresh else _shared_site(w, scope)["batch"]
+    token = {"X-Second-Token": w.h.token(APPROVER)}
+    return Call("POST", f"/api/v1/destruction-batches/{batch}/approve", None, token)
+
+
+def witness_call(w: World, scope: str, fresh: bool) -> Call:
+    batch = _approved_batch(w, scope)[0] if fresh else _shared_site(w, scope)["batch"]
+    token = {"X-Witness-Token": w.h.token(SITE_WITNESSES[0])}
+    return Call("POST", f"/api/v1/destruction-batches/{batch}/witnesses", None, token)
+
+
+def open_site_call(w: World, scope: str, fresh: bool) -> Call:
+    if fresh:
+        batch, _lot = _approved_batch(w, scope)
+        for username in SITE_WITNESSES:
+            w.custody.batch_site.witness(_officer(w), batch, w.custody.users.actor(username))
+    else:
+        batch = _shared_site(w, scope)["batch"]
+    return Call("POST", f"/api/v1/destruction-batches/{batch}/site", {"method": "cutting", "place": "长春"})
+
+
+def on_site(suffix: str, body: Callable[[World, str], Any] | None = None, method: str = "POST") -> Build:
+    """A call on a batch's open site: a new one for a call that succeeds, the scope's shared one
+    otherwise; ``body`` made from the world and the site's lot."""
+
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        batch, lot = _open_site(w, scope) if fresh else (_shared_site(w, scope)["batch"], "")
+        lot = lot or _shared_site(w, scope)["lot"]
+        made = None if body is None else body(w, lot)
+        return Call(method, f"/api/v1/destruction-batches/{batch}{suffix}", made)
+
+    return build
+
+
+def close_call(w: World, scope: str, fresh: bool) -> Call:
+    """A site whose lot was withdrawn, ready to close (the shared one otherwise)."""
+    if not fresh:
+        return Call("POST", f"/api/v1/destruction-batches/{_shared_site(w, scope)['batch']}/close")
+    batch, lot = _open_site(w, scope)
+    w.custody.batch_site.withdraw(_officer(w), batch, lot, "数量待复核")
+    return Call("POST", f"/api/v1/destruction-batches/{batch}/close")
+
+
+def photo_call(w: World, scope: str, fresh: bool) -> Call:
+    batch, lot = _approved_batch(w, scope) if fresh else (_shared_site(w, scope)["batch"], "")
+    lot = lot or _shared_site(w, scope)["lot"]
+    path = f"/api/v1/destruction-batches/{batch}/photos?evidence_no={lot}&stage=before"
+    return Call("POST", path, content=JPEG + unique("").encode(), headers={"Content-Type": "image/jpeg"})
+
+
+def on_shared_site(suffix: str) -> Build:
+    def build(w: World, scope: str, _fresh: bool) -> Call:
+        found = _shared_site(w, scope)
+        path = suffix.replace("{sha256}", found["sha256"])
+        return Call("GET", f"/api/v1/destruction-batches/{found['batch']}{path}")
+
+    return build
+
+
+MATRIX |= {
+    ("POST", "/api/v1/destruction-batches/{batch_id}/approve"): Entry(
+        {Role.DESTRUCTION_OFFICER}, False, approve_call, 200, out=404
+    ),
+    ("POST", "/api/v1/destruction-batches/{batch_id}/witnesses"): Entry(
+        {Role.DESTRUCTION_OFFICER}, False, witness_call, 200, out=404
+    ),
+    ("POST", "/api/v1/destruction-batches/{batch_id}/site"): Entry(
+        {Role.DESTRUCTION_OFFICER}, False, open_site_call, 200, out=404
+    ),
+    ("GET", "/api/v1/destruction-batches/{batch_id}/site"): Entry(
+        QUEUE_READERS, False, on_shared_site("/site"), 200, out=404
+    ),
+    ("POST", "/api/v1/destruction-batches/{batch_id}/site/reads"): Entry(
+        {Role.DESTRUCTION_OFFICER},
+        False,
+        on_site("/site/reads", lambda w, lot: {"code": lot, "rounds": _rounds(w, lot)}),
+        200,
+        out=404,
+    ),
+    ("GET", "/api/v1/destruction-batches/{batch_id}/site/reads"): Entry(
+        QUEUE_READERS, False, on_shared_site("/site/reads"), 200, out=404
+    ),
+    ("POST", "/api/v1/destruction-batches/{batch_id}/counts"): Entry(
+        {Role.DESTRUCTION_OFFICER},
+        False,
+        on_site("/counts", lambda w, lot: {"evidence_no": lot, "rounds": _rounds(w, lot)}),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/destruction-batches/{batch_id}/withdrawals"): Entry(
+        {Role.DESTRUCTION_OFFICER},
+        False,
+        on_site("/withdrawals", lambda _w, lot: {"evidence_no": lot, "reason": "数量待复核"}),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/destruction-batches/{batch_id}/close"): Entry(
+        {Role.DESTRUCTION_OFFICER}, False, close_call, 200, out=404
+    ),
+    ("POST", "/api/v1/destruction-batches/{batch_id}/photos"): Entry(
+        {Role.DESTRUCTION_OFFICER}, False, photo_call, 201, out=404
+    ),
+    ("GET", "/api/v1/destruction-batches/{batch_id}/photos"): Entry(
+        QUEUE_READERS, False, on_shared_site("/photos"), 200, out=404
+    ),
+    ("GET", "/api/v1/destruction-batches/{batch_id}/photos/{sha256}"): Entry(
+        QUEUE_READERS, False, on_shared_site("/photos/{sha256}"), 200, out=404
+    ),
+}
+
+
 # Routes outside /api/v1: documentation and health, public and never logged.
 PUBLIC_DOCUMENTS = {
     ("GET", "/openapi.json"),
@@ -1189,7 +1354,8 @@ def test_matrix(world: World, route: tuple[str, str], caller: str):
         own = world.own_session(caller) if entry.own_session else None
         headers = {**(own if own is not None else world.headers(caller)), **(call.headers or {})}
         head = world.h.head_seq()
-        answer = world.h.client.request(call.method, call.path, json=call.json, headers=headers)
+        body: dict[str, Any] = {"json": call.json} if call.content is None else {"content": call.content}
+        answer = world.h.client.request(call.method, call.path, headers=headers, **body)
         where = f"{caller} {call.method} {call.path} ({'in' if scope == IN else 'out of'} scope)"
         assert answer.status_code == expected, f"{where}: {answer.status_code} {answer.text}"
         if expected >= 400:

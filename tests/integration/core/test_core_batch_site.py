@@ -204,7 +204,8 @@ def test_photos_before_and_after_are_kept_by_their_sha256(store: Custody):
         before.sha256,
         "before",
     )
-    assert photos.content(officer, before.sha256) == JPEG
+    assert photos.content(officer, batch_id, before.sha256) == (before, JPEG)
+    assert photos.list(officer, batch_id) == [before]
     # not an image, too large, a GIF, after destruction of an item not destroyed: refused, nothing written
     for content, stage in (
         (b"GIF89a" + bytes(10), "before"),
@@ -216,7 +217,12 @@ def test_photos_before_and_after_are_kept_by_their_sha256(store: Custody):
         )
     refused_writing_nothing(store, lambda: photos.add(officer, batch_id, gun, "after", PNG), CustodyError)
     refused_writing_nothing(store, lambda: photos.add(officer, batch_id, gun, "during", PNG), InvalidInput)
-    assert photos.content(officer, hashlib.sha256(PNG).hexdigest()) is None
+    unkept = hashlib.sha256(PNG).hexdigest()
+    refused_writing_nothing(store, lambda: photos.content(officer, batch_id, unkept), CustodyError)
+    # the owning units read the batch's photos; another unit does not see the batch
+    assert photos.content(store.users.actor("cc-custodian"), batch_id, before.sha256)[1] == JPEG
+    jilin = store.users.add("jl-custodian", "吉林治安", "220200", Department.PUBLIC_ORDER, {Role.CUSTODIAN})
+    refused_writing_nothing(store, lambda: photos.list(jilin, batch_id), CustodyError)
     refused_writing_nothing(
         store,
         lambda: photos.add(store.users.actor("cc-custodian"), batch_id, gun, "before", PNG),
