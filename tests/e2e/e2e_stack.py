@@ -350,6 +350,62 @@ def outbox_rows(config_dir: Path) -> list[tuple[str, int, float | None]]:
         return con.execute("SELECT idempotency_key, attempts, answered_at FROM outbox ORDER BY id").fetchall()
 
 
+class CommandDesk:
+    """The command line at the store's desk: `custody --as USER --password-stdin …` against the bureau,
+    each second person's password on the next line of standard input."""
+
+    def __init__(self, bureau: Bureau, tmp_path: Path, password: str) -> None:
+        self.bureau = bureau
+        self.env = environment(bureau.url, tmp_path / "data")
+        self.password = password
+
+    def run(self, user: str, *args: str, second_persons: int = 0) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [CUSTODY, "--as", user, "--password-stdin", *args],
+            input=f"{self.password}\n" * (1 + second_persons),
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=WAIT * 2,
+            check=False,
+        )
+
+    def act(self, user: str, *args: str, second_persons: int = 0) -> dict[str, Any]:
+        """Run a command that must succeed; its last JSON line. Then the ledger must verify and replay."""
+        done = self.run(user, *args, second_persons=second_persons)
+        assert done.returncode == 0, f"{args}: {done.stderr}"
+        answer: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+        self.ledger_is_sound()
+        return answer
+
+    def ledger_is_sound(self) -> None:
+        verified = subprocess.run(
+            [CUSTODY, "ledger", "verify"],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=WAIT * 2,
+        )
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert json.loads(verified.stdout.splitlines()[-1])["ok"] is True
+        replayed = self.run("admin", "ledger", "replay")
+        assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+        assert json.loads(replayed.stdout.splitlines()[-1])["differences"] == 0
+
+    def head(self) -> str:
+        done = subprocess.run(
+            [CUSTODY, "ledger", "head"],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=WAIT * 2,
+        )
+        assert done.returncode == 0, done.stderr
+        return str(json.loads(done.stdout)["head"])
+
+
 class SimulatedTag:
     """`custody sim tag` as a process: commands on its stdin, its JSON answers read as they come."""
 

@@ -17,14 +17,13 @@ from typing import Any
 import pytest
 from e2e_stack import (
     CASE_NO,
-    CUSTODY,
     STATION,
     WAIT,
     Bureau,
+    CommandDesk,
     SimulatedTag,
     StationProcess,
     bureau_on,
-    environment,
     station_config,
 )
 
@@ -69,59 +68,11 @@ def bureau(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bureau]:
     yield prepared
 
 
-class Desk:
-    """The command line at the store's desk: `custody --as USER --password-stdin …` against the bureau,
-    each second person's password on the next line of standard input."""
+class Desk(CommandDesk):
+    """The command line at the store's desk, reading what the walk left in the store."""
 
     def __init__(self, bureau: Bureau, tmp_path: Path) -> None:
-        self.bureau = bureau
-        self.env = environment(bureau.url, tmp_path / "data")
-
-    def run(self, user: str, *args: str, second_persons: int = 0) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [CUSTODY, "--as", user, "--password-stdin", *args],
-            input=f"{PASSWORD}\n" * (1 + second_persons),
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=WAIT * 2,
-            check=False,
-        )
-
-    def act(self, user: str, *args: str, second_persons: int = 0) -> dict[str, Any]:
-        """Run a command that must succeed; its last JSON line. Then the ledger must verify and replay."""
-        done = self.run(user, *args, second_persons=second_persons)
-        assert done.returncode == 0, f"{args}: {done.stderr}"
-        answer: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-        self.ledger_is_sound()
-        return answer
-
-    def ledger_is_sound(self) -> None:
-        verified = subprocess.run(
-            [CUSTODY, "ledger", "verify"],
-            check=False,
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=WAIT * 2,
-        )
-        assert verified.returncode == 0, verified.stdout + verified.stderr
-        assert json.loads(verified.stdout.splitlines()[-1])["ok"] is True
-        replayed = self.run("admin", "ledger", "replay")
-        assert replayed.returncode == 0, replayed.stdout + replayed.stderr
-        assert json.loads(replayed.stdout.splitlines()[-1])["differences"] == 0
-
-    def head(self) -> str:
-        done = subprocess.run(
-            [CUSTODY, "ledger", "head"],
-            check=False,
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=WAIT * 2,
-        )
-        assert done.returncode == 0, done.stderr
-        return str(json.loads(done.stdout)["head"])
+        super().__init__(bureau, tmp_path, PASSWORD)
 
     def states(self) -> dict[str, tuple[ItemState, str | None, str | None, str | None]]:
         """Each item's (state, custodian's username, seal number, location), as stored."""
