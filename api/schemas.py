@@ -349,6 +349,7 @@ class ItemOut(BaseModel):
     headstamp_lot: str | None
     source: SourceOut
     checkout: CheckoutOut | None
+    review_due: str | None = Field(default=None, description="A sealed item's next review for disposal")
 
 
 class ItemListed(ItemOut):
@@ -372,6 +373,9 @@ class EventOut(BaseModel):
 
 
 class ItemDetail(ItemListed):
+    sample_of: str | None = Field(
+        default=None, description="A ballistic sample's firearm (its evidence number); none otherwise"
+    )
     history: list[EventOut]
 
 

@@ -157,7 +157,9 @@ def register_ammunition(
 @router.get("/items/{evidence_no}", response_model=ItemDetail, responses=responses(401, 403, 404, 422))
 def show_item(evidence_no: str, caller: ReaderOrStation, services: ServicesDep) -> ItemDetail:
     """An item's current state and its whole custody history, oldest event first."""
-    return ItemDetail.model_validate(services.custody.items.item(caller.actor, evidence_no))
+    found = services.custody.items.item(caller.actor, evidence_no)
+    detail = ItemDetail.model_validate(found)
+    return detail.model_copy(update={"sample_of": services.custody.samples.firearm_of(found)})
 
 
 @router.get("/checkouts/overdue", response_model=list[OverdueOut], responses=responses(401, 403))

@@ -128,6 +128,8 @@ def test_a_review_is_held_over_http(world: Harness):
     )
     assert held.status_code == 200, held.text
     assert (held.json()["review_due"], held.json()["version"]) == ("2027-06-30", lot.ammo.version + 1)
+    shown = world.client.get(f"/api/v1/items/{lot.ammo.evidence_no}", headers=custodian)
+    assert shown.json()["review_due"] == "2027-06-30"  # the item's own record says it too
     queue = world.client.get("/api/v1/reviews?within=0", headers=custodian).json()["entries"]
     assert [(e["evidence_no"], e["standing"], e["held_reason"]) for e in queue] == [
         (lot.ammo.evidence_no, "held", "等待法院复函")

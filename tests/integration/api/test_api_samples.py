@@ -65,6 +65,9 @@ def test_a_test_fire_over_http_answers_the_samples_and_the_lot(api):
         shown = api.client.get(f"/api/v1/items/{made['evidence_no']}", headers=api.login("ng-clerk"))
         assert shown.json()["case_no"] == case_no
         assert shown.json()["history"][0]["payload"]["firearm"] == gun
+        assert shown.json()["sample_of"] == gun
+    firearm = api.client.get(f"/api/v1/items/{gun}", headers=api.login("ng-clerk")).json()
+    assert (firearm["sample_of"], firearm["review_due"]) == (None, None)  # not a sample; not sealed
     head = api.head_seq()
     again = api.client.post(f"/api/v1/items/{gun}/test-fires", headers=headers, json=body)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
