@@ -43,6 +43,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "review": "custody_cli.review:review",
     "destruction": "custody_cli.destruction:destruction",
     "batch": "custody_cli.batch:batch",
+    "report": "custody_cli.report:report",
 }
 
 

@@ -13,8 +13,9 @@ printing an empty box.
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -23,6 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
+from custody.report_point import ReportPoint
 from labels.errors import LabelError, MissingGlyph
 from labels.fonts import LabelFont, default_font
 from reports.errors import ReportError, UnprintableText
@@ -162,3 +164,28 @@ def _build(
     )
     document.build(list(flowables), onFirstPage=on_page, onLaterPages=on_page)
     return pages[0]
+
+
+def ledger_point_lines(point: ReportPoint) -> list[tuple[str, str]]:
+    """What a report says of the ledger it was computed from: the point (``seq`` and hash), and the
+    latest checkpoint the province signed (or that none is signed yet), as (label, value) rows."""
+    lines = [("账本位置 (ledger point)", f"seq {point.seq}  {point.hash}")]
+    if point.head_seq != point.seq:
+        lines.append(("账本当前 (ledger head)", f"seq {point.head_seq} (computed as of seq {point.seq})"))
+    signed = point.checkpoint
+    if signed is None:
+        lines.append(("签名检查点 (checkpoint)", "none signed yet"))
+    else:
+        lines.append(("签名检查点 (checkpoint)", f"tree size {signed.tree_size}  root {signed.root_hash}"))
+        lines.append(("签名密钥 (key)", signed.key_name))
+    return lines
+
+
+def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
+    """Rows as CSV, UTF-8 with a byte-order mark (so that a spreadsheet opens the Chinese text), CRLF
+    line ends; ``None`` is written as an empty field."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+    return out.getvalue().encode("utf-8-sig")
