@@ -29,6 +29,7 @@ from api.storage import RETRY_AFTER_S, first_line, storage_of
 from custody.db.engine import storage_full
 from custody.db.failures import DATABASE_UNAVAILABLE
 from custody.errors import CustodyError, InvalidInput, ItemRefusal
+from reports.errors import ReportError
 
 log = logging.getLogger("api")
 
@@ -185,6 +186,13 @@ PROBLEMS: dict[str, ProblemType] = _types(
         "The request body is larger than the service takes (1 MiB); nothing of it was read past the limit.",
     ),
     ProblemType("http-error", 400, "Bad request", "The request could not be handled as sent."),
+    ProblemType(
+        "report-refused",
+        409,
+        "Report refused",
+        "The records cannot make the document as asked (its totals do not add up, or a value holds a "
+        "character the document's font cannot print); no document was made.",
+    ),
     ProblemType(
         "service-unavailable",
         503,
@@ -412,6 +420,12 @@ def is_storage_full(request: Request, error: BaseException) -> bool:
     return storage_full(error, None if services is None else services.custody.engine)
 
 
+async def _report_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ReportError)
+    request.state.access_note = error.code
+    return problem_response(request, PROBLEMS["report-refused"], str(error))
+
+
 async def _failure(request: Request, error: Exception) -> JSONResponse:
     return failure_response(request, error)
 
@@ -419,6 +433,7 @@ async def _failure(request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers: the one place where errors become HTTP answers."""
     app.add_exception_handler(CustodyError, _custody_error)
+    app.add_exception_handler(ReportError, _report_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for unavailable in DATABASE_UNAVAILABLE:

@@ -101,6 +101,7 @@ class EventType(StrEnum):
     DESTROYED = "destroyed"  # scanned out at the site of its batch before the witnesses (销毁)
     WITHDRAWN_FROM_BATCH = "withdrawn_from_batch"  # an approved item not destroyed: back to sealed
     PHOTOGRAPHED = "photographed"  # a photo of it at the site, before or after destruction (its SHA-256)
+    TRACING_LETTER = "tracing_letter"  # a source-and-flow tracing letter about it sent (来源流向协查函)
 
 
 class CheckoutPurpose(StrEnum):

@@ -43,6 +43,7 @@ from custody.sessions import Sessions
 from custody.site_reads import SiteReads
 from custody.station_keys import StationKeys
 from custody.stations import Stations
+from custody.tracing import TracingLetters
 from custody.units import Units
 from custody.users import Users
 
@@ -81,6 +82,7 @@ class Custody:
         self.batches = Batches(self.store, self.items)
         self.batch_site = BatchSite(self.store, self.items, self.batches)
         self.batch_photos = BatchPhotos(self.store, self.items, self.batches)
+        self.tracing_letters = TracingLetters(self.store, self.items)  # source-and-flow tracing (协查函)
 
     def _station_reads(
         self, conn: Connection, station: str, scan: Scan, uid: str | None, place: str | None

@@ -14,6 +14,7 @@ from custody.lifecycle import batches as _batches  # noqa: F401  (registers the 
 from custody.lifecycle import destruction as _destruction  # noqa: F401  (registers the destruction rows)
 from custody.lifecycle import handovers as _handovers  # noqa: F401  (registers the handover rows)
 from custody.lifecycle import samples as _samples  # noqa: F401  (registers the sample and lot rows)
+from custody.lifecycle import tracing as _tracing  # noqa: F401  (registers the tracing letter's row)
 from custody.lifecycle.cases import CASE_ROLES, judgment, opened_case
 from custody.lifecycle.corrections import (
     CORRECTABLE_FIELD_NAMES,

@@ -1254,6 +1254,37 @@ MATRIX |= {
 }
 
 
+# ------------------------------------------------------------------------------ tracing letters
+
+LETTER_WRITERS = {Role.CLERK, Role.INVESTIGATOR}
+
+
+def _letter(w: World, scope: str) -> int:
+    """Once per scope: a tracing letter about the scope's firearm."""
+    letters = _cache(w, "letters")
+    if scope not in letters:
+        issued = w.custody.tracing_letters.issue(w.clerk[scope], w.item[scope], "吉林市公安局刑侦支队")
+        letters[scope] = issued.point.seq
+    return int(letters[scope])
+
+
+def _cache(w: World, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = w.__dict__.setdefault(name, {})
+    return found
+
+
+def letter_call(w: World, scope: str, _fresh: bool) -> Call:
+    return Call("GET", f"/api/v1/reports/tracing-letters/{_letter(w, scope)}?format=csv")
+
+
+MATRIX |= {
+    ("POST", "/api/v1/items/{evidence_no}/tracing-letters"): Entry(
+        LETTER_WRITERS, False, act("tracing-letters", {"addressee": "吉林市公安局刑侦支队"}), 201, out=404
+    ),
+    ("GET", "/api/v1/reports/tracing-letters/{seq}"): Entry(LETTER_WRITERS, False, letter_call, 200, out=404),
+}
+
+
 # Routes outside /api/v1: documentation and health, public and never logged.
 PUBLIC_DOCUMENTS = {
     ("GET", "/openapi.json"),
