@@ -33,6 +33,7 @@ from custody.db.audit_tables import AuditCandidateRow, DiscrepancyRow
 from custody.db.tables import EventRow, ItemRow, UnitRow, UserRow
 from custody.errors import Message, TransitionRefused
 from custody.model import AuditCategory, AuditMode, AuditStatus, DiscrepancyStatus, EventType, Finding
+from custody.report_point import SignedCheckpoint, point_in
 
 REPORT_OF_OPEN = Message(
     "audit.report_open", "audit {audit_id} is open: its report is made once it is closed"
@@ -118,6 +119,7 @@ class AuditReport:
     discrepancies: tuple[ReportDiscrepancy, ...]
     closed_seq: int | None
     closed_hash: str | None
+    checkpoint: SignedCheckpoint | None = None  # the latest the province signed when it was made
 
     def count(self, finding: Finding, category: AuditCategory | None = None) -> int:
         """Things classed as ``finding`` in ``category`` (None: across every category and none)."""
@@ -172,6 +174,7 @@ class AuditReports:
                 discrepancies=_listed(conn, audit.id),
                 closed_seq=seq,
                 closed_hash=digest,
+                checkpoint=point_in(conn).checkpoint,
             )
 
 

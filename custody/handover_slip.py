@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from custody.numbers import ItemKind
+from custody.report_point import SignedCheckpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +73,4 @@ class HandoverSlip:
     refusal_reason: str | None
     items: tuple[SlipItem, ...]
     ledger: tuple[LedgerPoint, ...]
+    checkpoint: SignedCheckpoint | None = None  # the latest the province signed when the slip was made

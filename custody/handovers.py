@@ -38,6 +38,7 @@ from custody.lifecycle import refusals
 from custody.list_acts import Acted
 from custody.model import EventType, HandoverStatus
 from custody.records import Item
+from custody.report_point import point_in
 from custody.storage_records import Handover
 
 UNKNOWN_HANDOVER = Message("handover.unknown", "unknown handover {handover_id}")
@@ -206,6 +207,7 @@ class Handovers:
                 refusal_reason=handover.refusal_reason,
                 items=tuple(_slip_item(item) for item in handover.items),
                 ledger=_ledger_points(conn, handover),
+                checkpoint=point_in(conn).checkpoint,
             )
 
 

@@ -103,12 +103,22 @@ def list_(status: str | None) -> None:
 @handover.command("slip")
 @click.argument("handover_id", type=int)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), help="The rows as CSV.")
 @reports_errors
-def slip(handover_id: int, out: Path) -> None:
-    """Write the handover's slip (移交清单) as PDF to FILE."""
-    from reports.slip import render_slip
+def slip(handover_id: int, out: Path, csv_out: Path | None) -> None:
+    """Write the handover's slip (移交清单) as PDF to FILE, and its rows as CSV."""
+    from reports.slip import render_slip, slip_csv
 
     with services() as custody:
         data = custody.handovers.slip(acting_user(custody), handover_id)
     out.write_bytes(render_slip(data))
-    emit({"id": handover_id, "out": str(out), "items": len(data.items)})
+    if csv_out is not None:
+        csv_out.write_bytes(slip_csv(data))
+    emit(
+        {
+            "id": handover_id,
+            "out": str(out),
+            "csv": None if csv_out is None else str(csv_out),
+            "items": len(data.items),
+        }
+    )

@@ -46,6 +46,7 @@ from reports.document import (
     MONOSPACE,
     PAGE_WIDTH,
     PageSetup,
+    checkpoint_text,
     continued_header,
     document_font,
     footer_rule,
@@ -242,6 +243,8 @@ def _story(report: AuditReport, styles: _Styles, setup: PageSetup) -> list[Any]:
         paragraph("三、差异清单 Discrepancies", styles.section),
         _discrepancy_table(report, styles, setup),
         KeepTogether([Spacer(1, 10 * mm), _signature(report, styles, setup)]),
+        Spacer(1, 6 * mm),
+        paragraph(checkpoint_text(report.checkpoint), styles.label),
     ]
 
 

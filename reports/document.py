@@ -24,7 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from custody.report_point import ReportPoint
+from custody.report_point import ReportPoint, SignedCheckpoint
 from labels.errors import LabelError, MissingGlyph
 from labels.fonts import LabelFont, default_font
 from reports.errors import ReportError, UnprintableText
@@ -179,6 +179,14 @@ def ledger_point_lines(point: ReportPoint) -> list[tuple[str, str]]:
         lines.append(("签名检查点 (checkpoint)", f"tree size {signed.tree_size}  root {signed.root_hash}"))
         lines.append(("签名密钥 (key)", signed.key_name))
     return lines
+
+
+def checkpoint_text(signed: SignedCheckpoint | None) -> str:
+    """One line naming the latest checkpoint the province signed, or that none is signed yet."""
+    if signed is None:
+        return "签名检查点 Checkpoint: none signed yet"
+    tree = f"tree size {signed.tree_size}  root {signed.root_hash}"
+    return f"签名检查点 Checkpoint: {tree}  ({signed.key_name})"
 
 
 def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:

@@ -33,7 +33,9 @@ from reports.document import (
     MONOSPACE,
     PAGE_WIDTH,
     PageSetup,
+    checkpoint_text,
     continued_header,
+    csv_bytes,
     document_font,
     footer_rule,
     monospaced,
@@ -117,7 +119,34 @@ def _story(slip: HandoverSlip, styles: _Styles, setup: PageSetup) -> list[Any]:
         Spacer(1, 6 * mm),
         _item_table(slip.items, styles, setup),
         KeepTogether([Spacer(1, 10 * mm), _signatures(slip, styles, setup)]),
+        Spacer(1, 6 * mm),
+        paragraph(checkpoint_text(slip.checkpoint), styles.label),
     ]
+
+
+_CSV_HEADER = (
+    *("handover_id", "case_no", "row", "evidence_no", "kind", "firearm_type", "calibre", "make_model"),
+    *("serial_number", "quantity_rounds", "event", "seq", "hash"),
+)
+
+
+def slip_csv(slip: HandoverSlip) -> bytes:
+    """The slip's items, then its ledger events, as CSV (UTF-8 with a BOM): every row starts with the
+    handover's number and case; an item row gives its fields, an event row its seq and hash."""
+    head = (slip.handover_id, slip.case_no)
+    rows: list[tuple[object, ...]] = [_CSV_HEADER]
+    for item in slip.items:
+        described = (
+            item.firearm_type,
+            item.calibre,
+            item.make_model,
+            item.serial_number,
+            item.quantity_rounds,
+        )
+        rows.append((*head, "item", item.evidence_no, item.kind.value, *described, None, None, None))
+    for point in slip.ledger:
+        rows.append((*head, "event", *([None] * 7), point.event, point.seq, point.hash))
+    return csv_bytes(rows)
 
 
 def _particulars(slip: HandoverSlip, styles: _Styles, setup: PageSetup) -> Any:

@@ -8,7 +8,7 @@ problem (409, or 422 for malformed input) names every refused item with its reas
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
@@ -110,10 +110,17 @@ def show(handover_id: HandoverId, caller: Reader, services: ServicesDep) -> Hand
         **responses(401, 403, 404),
     },
 )
-def slip(handover_id: HandoverId, caller: Reader, services: ServicesDep) -> Response:
+def slip(
+    handover_id: HandoverId,
+    caller: Reader,
+    services: ServicesDep,
+    fmt: Annotated[Literal["pdf", "csv"], Query(alias="format")] = "pdf",
+) -> Response:
     """The handover's slip (移交清单) as PDF: items, both people, signature blocks, and the ledger
-    events that hold the handover (seq and hash)."""
-    from reports.slip import render_slip
+    events that hold the handover (seq and hash); ``format=csv``: its rows as CSV."""
+    from reports.slip import render_slip, slip_csv
 
     data = services.custody.handovers.slip(caller.actor, handover_id)
+    if fmt == "csv":
+        return Response(slip_csv(data), media_type="text/csv; charset=utf-8")
     return Response(render_slip(data), media_type=PDF)

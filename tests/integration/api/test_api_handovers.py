@@ -144,6 +144,10 @@ def test_the_slip_is_a_pdf_of_the_handover(module_api):
     with pdfplumber.open(io.BytesIO(answer.content)) as document:
         text = "\n".join(page.extract_text() for page in document.pages)
     assert all(number in text for number in numbers) and "南关治安" in text and "移交清单" in text
+    rows = api.client.get(f"/api/v1/handovers/{handover_id}/slip?format=csv", headers=clerk)
+    assert rows.status_code == 200 and rows.headers["content-type"].startswith("text/csv")
+    listed = [line.split(",")[3] for line in rows.content.decode("utf-8-sig").splitlines()[1:]]
+    assert sorted(n for n in listed if n) == sorted(numbers)
     problem(
         api.client.get(f"/api/v1/handovers/{handover_id}/slip", headers=api.login("jl-clerk")),
         404,

@@ -273,3 +273,27 @@ def test_first_page_rasterises_to_an_a4_picture_with_the_title_inked(tmp_path):
     assert title.getextrema()[0] < 64  # dark ink
     blank = image.crop((0, 0, 827, 40))  # the top margin of the first page holds nothing
     assert blank.getextrema() == (255, 255)
+
+
+def test_the_slip_names_the_latest_checkpoint_or_that_none_is_signed():
+    from custody.report_point import SignedCheckpoint
+
+    (unsigned,) = pages_text(render_slip(slip()))
+    assert "Checkpoint: none signed yet" in unsigned
+    signed = SignedCheckpoint(41, "ab" * 32, "jilin-province", "note")
+    (text,) = pages_text(render_slip(slip(checkpoint=signed)))
+    assert "tree size 41" in text and "jilin-province" in text and ("ab" * 32) in text.replace("\n", "")
+
+
+def test_the_slip_as_csv_has_a_row_per_item_and_per_event():
+    from reports.slip import slip_csv
+
+    the_slip = slip()
+    data = slip_csv(the_slip)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = [line.split(",") for line in data.decode("utf-8-sig").splitlines()]
+    assert rows[0][:4] == ["handover_id", "case_no", "row", "evidence_no"]
+    items = [r for r in rows[1:] if r[2] == "item"]
+    events = [r for r in rows[1:] if r[2] == "event"]
+    assert [r[3] for r in items] == [i.evidence_no for i in the_slip.items]
+    assert [(int(r[11]), r[12]) for r in events] == [(p.seq, p.hash) for p in the_slip.ledger]
