@@ -25,6 +25,7 @@ def test_nothing_but_a_correction_or_a_record_that_changes_nothing_happens_to_a_
         EventType.AUDITED,
         EventType.DISCREPANCY_RESOLVED,
         EventType.PHOTOGRAPHED,  # the photo after destruction, at the site
+        EventType.TRACING_LETTER,  # its source and flow are still traced: the letter changes nothing
     }
     assert all(not TRANSITIONS[e].changes_item for e in allowed - {EventType.CORRECTED})
 
