@@ -18,6 +18,7 @@ from custody.services import Custody
 
 _serials = iter(range(1, 100_000))
 OFFICER = "prov-destruction"
+APPROVER = "prov-destruction2"  # another provincial destruction officer (add him where needed)
 WITNESS = "ng-witness"
 
 
@@ -77,3 +78,15 @@ def sealed_items(
     seal = custody.seals.create(custodian, SHELF_1, numbers, witness, review_due=review_due)
     gun, ammo, *rest = (custody.items.item(None, n) for n in numbers)
     return Sealed(gun, ammo, tuple(rest), seal.seal_no)
+
+
+def approved_batch(custody: Custody, lots: int = 1) -> tuple[int, list[list[str]]]:
+    """A batch approved by :data:`APPROVER` of ``lots`` applications of Changchun, each of a new sealed
+    firearm and lot: (batch, [[firearm, lot], ...])."""
+    city = custody.users.actor("cc-custodian")
+    numbers = [sealed_items(custody).numbers for _ in range(lots)]
+    applications = [custody.applications.apply(city, "220100", n).id for n in numbers]
+    officer = custody.users.actor(OFFICER)
+    batch = custody.batches.create(officer, "smelting", "长春钢厂熔炉", "2026-04-15", applications)
+    custody.batches.approve(officer, batch.id, custody.users.actor(APPROVER))
+    return batch.id, numbers

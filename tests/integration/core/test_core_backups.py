@@ -174,3 +174,32 @@ def test_the_restore_command_proves_the_backup_with_the_checkpoint_note_and_key(
     assert done.exit_code == 0, done.output
     report = json.loads(done.output.strip().splitlines()[-1])
     assert (report["ok"], report["missing"], report["proven_by"]) == (True, 0, "root")
+
+
+def test_a_backup_holds_the_photos_of_a_destruction_site_byte_for_byte(
+    custody: Custody, tmp_path: Path, empty_url: str
+):
+    import hashlib
+
+    from destruction_world import APPROVER, OFFICER, add_people, approved_batch
+
+    from custody.model import Department, Role
+
+    add_people(custody)
+    custody.users.add(
+        APPROVER, "省厅销毁专员二", "220000", Department.PROVINCIAL_PUBLIC_ORDER, {Role.DESTRUCTION_OFFICER}
+    )
+    batch_id, [[gun, _ammo]] = approved_batch(custody)
+    officer = custody.users.actor(OFFICER)
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    kept = custody.batch_photos.add(officer, batch_id, gun, "before", jpeg)
+    backup(custody.engine, tmp_path / "backup.db")
+    restored = restore(tmp_path / "backup.db", empty_url)
+    assert restored.events == custody.ledger.head().seq
+    again = Custody.open(empty_url)
+    try:
+        photo, content = again.batch_photos.content(None, batch_id, kept.sha256)
+        assert (photo, hashlib.sha256(content).hexdigest()) == (kept, kept.sha256)
+        assert content == jpeg
+    finally:
+        again.close()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from destruction_world import OFFICER, WITNESS, add_people, sealed_items
+from destruction_world import APPROVER, OFFICER, WITNESS, add_people, approved_batch, sealed_items
 from seal_world import assert_ledger_sound
 
 from custody.batches import BatchStatus
@@ -18,7 +18,6 @@ from custody.errors import CustodyError, NotPermitted, TransitionRefused
 from custody.model import Department, ItemState, Role
 from custody.services import Custody
 
-APPROVER = "prov-destruction2"
 INSIDE = "ng-auditor"  # of the owning unit (220102), in no item's custody
 OUTSIDE = "kc-clerk"  # of Kuancheng (220103), outside the owning units
 
@@ -40,16 +39,6 @@ def refused_writing_nothing(
         act()
     assert custody.ledger.head() == head, "a refusal wrote to the ledger"
     return refused.value
-
-
-def approved_batch(custody: Custody, lots: int = 1) -> tuple[int, list[list[str]]]:
-    city = custody.users.actor("cc-custodian")
-    numbers = [sealed_items(custody).numbers for _ in range(lots)]
-    applications = [custody.applications.apply(city, "220100", n).id for n in numbers]
-    officer = custody.users.actor(OFFICER)
-    batch = custody.batches.create(officer, "smelting", "长春钢厂熔炉", "2026-04-15", applications)
-    custody.batches.approve(officer, batch.id, custody.users.actor(APPROVER))
-    return batch.id, numbers
 
 
 def test_from_an_application_to_a_closed_batch(store: Custody):
