@@ -52,6 +52,9 @@ class UnitTree:
     def __contains__(self, code: object) -> bool:
         return code in self._parents
 
+    def __len__(self) -> int:
+        return len(self._parents)
+
     def ancestors(self, code: str) -> list[str]:
         """``code`` itself, then its parent, up to the root."""
         chain: list[str] = []

@@ -174,7 +174,7 @@ class Applications:
         if status is not None:
             query = query.where(_applications.c.status == status.value)
         with self.store.reading() as conn:
-            if unit_code is not None and unit_code not in self.store.units(conn):
+            if unit_code is not None and unit_code not in self.store.units(conn, need=(unit_code,)):
                 raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
             ids = list(conn.execute(query).scalars())
             found = (_read(conn, application_id) for application_id in ids)
@@ -230,7 +230,7 @@ def _concerns(
     of its items, lies in the viewer's scope (and below ``unit_code``). A county sees the applications
     naming its items; a unit beside it sees none of them."""
     units = {found.unit_code, *(i.unit_code for i in found.items)}
-    tree = store.units(conn)
+    tree = store.units(conn, fresh=True)
     return any(
         store.sees(viewer, unit, conn) and (unit_code is None or tree.within(unit, unit_code))
         for unit in units

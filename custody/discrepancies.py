@@ -73,7 +73,7 @@ class Discrepancies:
         if status is not None:
             query = query.where(_discrepancies.c.status == status.value)
         with self.store.reading() as conn:
-            units = self.store.units(conn)
+            units = self.store.units(conn, fresh=True)
             return [
                 Discrepancy.from_row(row, row["username"])
                 for row in conn.execute(query).mappings()

@@ -135,7 +135,7 @@ class Queries:
 
     def scope(self, viewer: Actor, unit_code: str | None = None) -> set[str] | None:
         """Units a listing may show (None: all), narrowed to ``unit_code`` and below when given."""
-        tree = self.store.units()
+        tree = self.store.units(fresh=True)
         allowed = self.store.scope_of(viewer)
         if unit_code is None:
             return allowed

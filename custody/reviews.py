@@ -119,7 +119,7 @@ class Reviews:
         allowed = self.store.scope_of(viewer, conn)
         if unit_code is None:
             return allowed
-        tree = self.store.units(conn)
+        tree = self.store.units(conn, fresh=True)
         if unit_code not in tree:
             raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
         wanted = tree.below(unit_code)

@@ -215,7 +215,7 @@ class Stations:
     def list(self, viewer: Actor, cursor: str | None = None, limit: int = 50) -> Page[Station]:
         """Stations of ``viewer``'s unit and below, oldest first."""
         with self.store.reading() as conn:
-            scope = self.store.units(conn).below(viewer.unit_code)
+            scope = self.store.units(conn, fresh=True).below(viewer.unit_code)
             query = select(_stations).where(_stations.c.unit_code.in_(sorted(scope)))
             return fetch_page(conn, query, _stations.c.id, cursor, limit, station_of, newest_first=False)
 
@@ -313,7 +313,7 @@ class Stations:
         found = conn.execute(select(_locations.c.unit_code).where(_locations.c.code == location)).first()
         if found is None or not self.store.sees(admin, found[0], conn):
             raise NotFound(UNKNOWN_LOCATION, location_code=location)
-        if not self.store.units(conn).within(found[0], unit_code):
+        if not self.store.units(conn, need=(found[0], unit_code)).within(found[0], unit_code):
             raise StationChangeRefused(
                 LOCATION_OUTSIDE_UNIT,
                 location_code=location,

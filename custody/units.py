@@ -100,7 +100,7 @@ class Units:
         if not isinstance(code, str) or not _CODE.fullmatch(code):
             raise InvalidInput(CODE_SHAPE, "code")
         self.store.require_unit(admin, parent_code, "add units under")
-        if code in self.store.units():
+        if code in self.store.units(need=(code,)):
             raise AlreadyExists(UNIT_EXISTS, unit_code=code)
         row = {
             "code": code,

@@ -16,11 +16,11 @@ No module outside :mod:`custody.db` opens a connection or submits to the writer 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from custody.actors import PROVINCE_CODE, Actor, UnitTree
@@ -45,6 +45,7 @@ Also = Callable[[Connection, Any], object]
 
 _units = UnitRow.__table__
 _UNIT_PARENTS = select(_units.c.code, _units.c.parent_code)
+_UNIT_COUNT = select(func.count()).select_from(_units)
 
 UNKNOWN_UNIT = Message("unit.unknown", "unknown unit {unit_code}")
 # ``act``: what the unit was named for, as the caller says it ("add users to unit")
@@ -112,16 +113,31 @@ class Store:
 
     # ------------------------------------------------------------------------------ unit scope
 
-    def units(self, conn: Connection | None = None) -> UnitTree:
-        """The unit tree (cached; ``conn``: read it on this connection, e.g. inside a write)."""
-        if self._tree is None:
-            if conn is None:
-                with self.reading() as own:
-                    rows = own.execute(_UNIT_PARENTS).all()
-            else:
-                rows = conn.execute(_UNIT_PARENTS).all()
-            self._tree = UnitTree({code: parent for code, parent in rows})
-        return self._tree
+    def units(
+        self, conn: Connection | None = None, need: Iterable[str] = (), fresh: bool = False
+    ) -> UnitTree:
+        """The unit tree, cached (``conn``: read it on this connection, e.g. inside a write).
+
+        Units are only ever added, never moved or removed, so a cached tree is right about every unit
+        it holds; what it can lack is a unit another service process added since. ``need``: codes the
+        answer depends on (one the tree lacks reloads it first); ``fresh``: the answer depends on every
+        unit (a listing of a subtree), so the tree is reloaded when the database holds more units."""
+        tree = self._tree
+        if tree is not None and fresh:
+            counted = self._on(conn, lambda c: c.execute(_UNIT_COUNT).scalar_one())
+            if counted != len(tree):
+                tree = None
+        if tree is None or any(code not in tree for code in need):
+            rows = self._on(conn, lambda c: c.execute(_UNIT_PARENTS).all())
+            tree = UnitTree({code: parent for code, parent in rows})
+            self._tree = tree
+        return tree
+
+    def _on(self, conn: Connection | None, read: Callable[[Connection], T]) -> T:
+        if conn is not None:
+            return read(conn)
+        with self.reading() as own:
+            return read(own)
 
     def units_changed(self) -> None:
         """Forget the cached unit tree (after units were added)."""
@@ -130,19 +146,21 @@ class Store:
     def sees(self, viewer: Scoped | None, unit_code: str, conn: Connection | None = None) -> bool:
         """The one scope rule: a viewer sees its own unit and every unit below it (``None``: no
         viewer, the system itself, sees everything)."""
-        return viewer is None or self.units(conn).within(unit_code, viewer.unit_code)
+        if viewer is None:
+            return True
+        return self.units(conn, need=(unit_code, viewer.unit_code)).within(unit_code, viewer.unit_code)
 
     def scope_of(self, viewer: Scoped | None, conn: Connection | None = None) -> set[str] | None:
         """The unit codes ``viewer`` sees, or ``None`` for every unit (no viewer, or the province)."""
         if viewer is None or viewer.unit_code == PROVINCE_CODE:
             return None
-        return self.units(conn).below(viewer.unit_code)
+        return self.units(conn, fresh=True).below(viewer.unit_code)
 
     def require_unit(self, viewer: Actor, unit_code: str, act: str, conn: Connection | None = None) -> None:
         """The one refusal of a unit an act names: an unknown unit (:class:`UnknownUnit`), then one
         outside ``viewer``'s scope (:class:`NotPermitted`: "``viewer`` may not ``act`` ``unit_code``",
         e.g. ``act="add users to unit"``)."""
-        if unit_code not in self.units(conn):
+        if unit_code not in self.units(conn, need=(unit_code,)):
             raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit_code)
         if not self.sees(viewer, unit_code, conn):
             raise NotPermitted(OUTSIDE_SCOPE, username=viewer.username, act=act, unit_code=unit_code)

@@ -14,6 +14,7 @@ from custody.errors import (
     UsernameUnavailable,
 )
 from custody.model import Department, Role
+from custody.services import Custody
 
 
 def test_a_case_lists_only_the_items_its_viewer_may_see(custody, case, firearm):
@@ -132,3 +133,27 @@ def test_units_are_imported_by_a_province_administrator_and_held_to_the_text_pol
     assert bidi.value.field == "name_zh"
     assert "229972" not in custody.store.units()
     assert custody.units.import_units(custody.users.actor("admin"), [row]) == 1
+
+
+def test_a_unit_added_by_another_service_process_is_known_at_once(custody: Custody, database_url: str):
+    """Two service processes on one database (two stores, each with its own cached unit tree): a unit
+    added through one is used through the other at once, and listings of the other include it."""
+    from custody.model import UnitLevel
+
+    other = Custody.open(database_url, custody.clock)
+    try:
+        admin = custody.users.actor("admin")
+        other.users.actor("admin")  # the other process has read the unit tree
+        assert "220199" not in other.store.units()
+        custody.units.add(admin, "220199", "220100", "长春新区分局", "Changchun New Area", UnitLevel.COUNTY)
+        clerk = other.users.add(
+            "nq-clerk", "新区物证管理员", "220199", Department.EVIDENCE_ROOM, {Role.CLERK}
+        )
+        assert other.store.sees(other.users.actor("cc-clerk"), "220199")
+        case = other.cases.open(clerk, "长新公刑字〔2026〕1号", "非法持有枪支案")
+        city = other.users.actor("cc-clerk")
+        assert "220199" in (other.store.scope_of(city) or set())
+        assert case.case_no in [c.case_no for c in other.queries.cases(city).rows]
+        assert [c.case_no for c in other.queries.cases(city, unit_code="220199").rows] == [case.case_no]
+    finally:
+        other.close()
