@@ -57,6 +57,26 @@ def serve(app: FastAPI, host: str, port: int, log_level: str = "info") -> None:
     )
 
 
+def serve_workers(database_url: str, host: str, port: int, log_level: str, workers: int) -> None:
+    """Run ``workers`` service processes on one port under uvicorn's supervisor, each opening the
+    database at ``database_url`` itself (the app factory :data:`SERVICE_APP`), until stopped."""
+    import os
+
+    import uvicorn
+
+    os.environ["CUSTODY_DATABASE_URL"] = database_url  # what each process's factory reads
+    uvicorn.run(
+        SERVICE_APP,
+        factory=True,
+        host=host,
+        port=port,
+        log_level=log_level,
+        server_header=False,
+        workers=workers,
+        **uvicorn_proxy_options(Settings()),
+    )
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nothing listens on now."""
     with socket.socket() as probe:

@@ -30,9 +30,18 @@ DEMO_PASSWORD = "custody-demo"  # noqa: S105 - the README documents it; given on
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Service processes on this port (PostgreSQL only: an SQLite file has one writer).",
+)
 @reports_errors
-def serve(host: str, port: int, demo: bool, log_level: str) -> None:
-    """Start the HTTP API (one process: its group-commit writer is the database's only writer here).
+def serve(host: str, port: int, demo: bool, log_level: str, workers: int) -> None:
+    """Start the HTTP API: one process (its group-commit writer is an SQLite file's only writer), or on
+    PostgreSQL --workers N processes on one port, each with its own writer, the ledger's chain kept
+    whole by PostgreSQL's advisory lock.
 
     Without --demo the schema must be up to date (`custody db upgrade`) and no demo account may be
     active. --demo runs on the demo's own database (data/demo.sqlite unless CUSTODY_DATABASE_URL names
@@ -40,6 +49,7 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
     CUSTODY_TRUSTED_PROXIES. API documentation is served at /docs, the OpenAPI document at /openapi.json.
     """
     from api.launcher import serve as run_service
+    from api.launcher import serve_workers as run_workers
     from api.serving import service_app
     from custody.db.migrate import schema_is_current
     from custody.services import Custody
@@ -47,7 +57,15 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
 
     settings = Settings()
     url = settings.resolved_demo_database_url() if demo else settings.resolved_database_url()
+    if workers > 1 and demo:
+        fail("the demo runs as one process: serve --demo without --workers")
     custody = Custody.open(url)
+    if workers > 1 and custody.engine.dialect.name != "postgresql":
+        custody.close()
+        fail(
+            f"--workers {workers}: an SQLite database file has one writer, so it is served by one process; "
+            "serve several processes on PostgreSQL (CUSTODY_DATABASE_URL=postgresql+psycopg://…)"
+        )
     try:
         if demo:
             prepare_demo(custody)
@@ -58,7 +76,14 @@ def serve(host: str, port: int, demo: bool, log_level: str) -> None:
         custody.close()
         raise
     where = custody.store.url
-    click.echo(f"custody: serving {where} at http://{host}:{port}/ (API documentation at /docs)", err=True)
+    processes = "" if workers == 1 else f" with {workers} processes"
+    click.echo(
+        f"custody: serving {where}{processes} at http://{host}:{port}/ (API documentation at /docs)", err=True
+    )
+    if workers > 1:  # each process opens the database itself (api.serving:app), from the same settings
+        custody.close()
+        run_workers(url, host, port, log_level, workers)
+        return
     run_service(app, host, port, log_level)
 
 
