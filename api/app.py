@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from api import errors
@@ -50,8 +51,10 @@ from api.routes import (
     units,
     users,
 )
+from api.routes.scans import SightingFeed
 from custody.access_log import Access
 from custody.checkpoint_schedule import CheckpointSchedule
+from custody.db.notices import SIGHTINGS, Listener, listens
 
 # Matched in this order: scan intake, the busiest route by far, first.
 ROUTERS = (
@@ -99,13 +102,23 @@ def create_app(
     """The app over ``services`` (none: the route table and OpenAPI document only); ``docs``: serve
     ``/docs`` (Swagger UI, local assets) and ``/openapi.json``; ``schedules``: run while the app runs."""
 
+    listener: Listener | None = None
+    feed = SightingFeed()
+    if services is not None and listens(services.custody.engine):  # several processes: hear them all
+        feed = SightingFeed(heard=services.custody.scans.receipt)
+        listener = Listener(services.custody.engine, (SIGHTINGS,), lambda _channel, told: feed.notice(told))
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         for schedule in schedules:
             schedule.start()
+        if listener is not None:
+            await run_in_threadpool(listener.start)
         try:
             yield
         finally:
+            if listener is not None:
+                await run_in_threadpool(listener.stop)
             for schedule in schedules:
                 schedule.stop()
         if close_on_shutdown and services is not None:
@@ -122,6 +135,7 @@ def create_app(
         redirect_slashes=False,
     )
     app.state.services = services
+    app.state.sighting_feed = feed
     errors.install(app)
     app.add_middleware(AdmissionGate)  # inside the access log: a refusal at the gate is logged too
     app.add_middleware(PlainParameters)  # no NUL or other control character in a path or query

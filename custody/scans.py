@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 from custody import scan_storage as storage
 from custody.codes import UNKNOWN_CODE, Scanned, classify
 from custody.db.ledger_store import record_event
+from custody.db.notices import SIGHTINGS, notify
 from custody.db.prepared import Prepared, PreparedInsert
 from custody.db.tables import ItemRow, ScanReceiptRow
 from custody.db.unit_of_work import Store
@@ -55,6 +56,7 @@ from custody.lifecycle import normal_uid
 from custody.model import EventType, SealStatus
 from custody.numbers import canonical_number
 from custody.scan_storage import UNKNOWN_TAG
+from custody.scan_tamper import tamper_warnings
 from custody.station_keys import require_live
 from custody.storage_records import Seal
 from custody.text import IDEMPOTENCY_KEY_LENGTH
@@ -72,13 +74,6 @@ TAMPER_UNKNOWN = Message(
 )
 TAMPER_FLAG_NOT_BOOL = Message("scan.tamper_opened_before_not_bool", "tamper_opened_before is true or false")
 TAMPER_WITHOUT_TAG = Message("scan.tamper_without_tag", "only a tag read (uid) carries a tamper status")
-TAMPER_OPEN = Message(
-    "scan.tamper_open", "the tamper loop of tag {uid} is open: the seal it closes has been broken"
-)
-TAMPER_OPENED_BEFORE = Message(
-    "scan.tamper_opened_before",
-    "the tamper loop of tag {uid} reads closed, but the tag recorded it open before: the seal was broken",
-)
 
 TamperLoop = Literal["closed", "open", "not_measured", "unreadable"]
 TAMPER_LOOPS: tuple[str, ...] = get_args(TamperLoop)
@@ -157,21 +152,6 @@ class Scan:
 
 
 _SCAN_FIELDS = tuple(field.name for field in fields(Scan))
-
-
-def tamper_warnings(uid: str | None, tamper: str | None, opened_before: bool | None) -> list[dict[str, str]]:
-    """What an answer warns of a tag's tamper status: its loop open, or found open once before."""
-    if uid is None:
-        return []
-    if tamper == "open":
-        return [_warning(TAMPER_OPEN, uid=uid)]
-    if opened_before:
-        return [_warning(TAMPER_OPENED_BEFORE, uid=uid)]
-    return []
-
-
-def _warning(message: Message, **params: str) -> dict[str, str]:
-    return {"key": message.key, "text": message.render(params)}
 
 
 def _checked(scan: Scan) -> tuple[Scanned | None, str | None]:
@@ -276,7 +256,20 @@ class Scans:
                 return sighting.of_seal(storage.seal_by_number(conn, scanned.value), scanned.value, digest)
             return storage.location_answer(conn, store, source, scanned.value, source.name)
 
-        return change
+        def notifying(conn: Connection) -> dict[str, Any]:
+            answer = change(conn)
+            if not answer.get("replayed") and answer.get("seq") is not None:  # new sightings: tell the desks
+                heard = json.dumps({"station": source.name, "key": scan.idempotency_key}, ensure_ascii=False)
+                notify(conn, SIGHTINGS, heard)
+            return answer
+
+        return notifying
+
+    def receipt(self, station: str, key: str) -> dict[str, Any] | None:
+        """The answer kept for the station's scan of this idempotency key (None: no such scan)."""
+        with self.store.reading() as conn:
+            found = _RECEIPT.run(conn, {"station": station, "key": key}).fetchone()
+        return None if found is None else {**json.loads(found[1]), "replayed": False}
 
 
 class _Sighting:

@@ -77,6 +77,6 @@ def post_scan_batch(
             continue
         status = status_of(answer)
         if status == 201 and "audit_id" not in answer:
-            feed.publish(where.name, answer)
+            feed.recorded(where.name, answer)
         results.append(ScanResult(idempotency_key=scan.idempotency_key, status=status, answer=answer))
     return ScanBatchOut(results=results)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -155,17 +155,42 @@ ScanAnswer = SightingOut | SealSightingOut | LocationScanOut
 
 
 class SightingFeed:
-    """Accepted sightings, fanned out to the desks that listen (in this process)."""
+    """Accepted sightings, fanned out to the desks that listen to this process.
 
-    def __init__(self) -> None:
-        self._listeners: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+    On SQLite (one service process) the routes that record scans publish their answers here directly.
+    On PostgreSQL several processes may record them, so every process hears each new sighting from the
+    database (:mod:`custody.db.notices`: the scan's transaction notifies on commit) and reads its answer
+    back, for the desks listening here; the routes then publish nothing themselves."""
+
+    def __init__(self, heard: Callable[[str, str], dict[str, Any] | None] | None = None) -> None:
+        self._listeners: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]]] = (
+            defaultdict(set)
+        )
+        self._heard = heard  # (station, idempotency key) -> the scan's answer, for notices
 
     def listeners(self, station: str) -> int:
         return len(self._listeners.get(station, ()))
 
+    def recorded(self, station: str, sighting: dict[str, Any]) -> None:
+        """A route recorded new sightings: publish them, unless every process hears them as notices."""
+        if self._heard is None:
+            self.publish(station, sighting)
+
+    def notice(self, payload: str) -> None:
+        """A notice of new sightings (from the listener's thread): read the answer back and publish it,
+        when a desk listens to that station here."""
+        assert self._heard is not None
+        told = json.loads(payload)
+        station, key = str(told["station"]), str(told["key"])
+        if not self.listeners(station):
+            return
+        answer = self._heard(station, key)
+        if answer is not None:
+            self.publish(station, answer)
+
     def publish(self, station: str, sighting: dict[str, Any]) -> None:
-        for listener in self._listeners.get(station, ()):
-            listener.put_nowait(sighting)
+        for loop, listener in list(self._listeners.get(station, ())):
+            loop.call_soon_threadsafe(listener.put_nowait, sighting)
 
     async def listen(
         self, station: str, seconds: float | None, events: int | None
@@ -173,8 +198,9 @@ class SightingFeed:
         """Sightings as server-sent events until the client leaves (the response cancels this), or
         after ``seconds`` or ``events``. Idle streams get FastAPI's keep-alive comments."""
         listener: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._listeners[station].add(listener)
         loop = asyncio.get_running_loop()
+        entry = (loop, listener)
+        self._listeners[station].add(entry)
         deadline = None if seconds is None else loop.time() + seconds
         sent = 0
         try:
@@ -191,7 +217,7 @@ class SightingFeed:
                 data = json.dumps(sighting, ensure_ascii=False)
                 yield ServerSentEvent(event="sighting", id=str(sighting["seq"]), raw_data=data)
         finally:
-            self._listeners[station].discard(listener)
+            self._listeners[station].discard(entry)
 
 
 def feed_of(request: Request) -> SightingFeed:
@@ -294,7 +320,7 @@ async def post_scan(request: Request, caller: Scanner) -> JSONResponse:
     logged.committed()
     status = status_of(answer)
     if status == 201:
-        feed_of(request).publish(where.name, answer)
+        feed_of(request).recorded(where.name, answer)
     return JSONResponse(answer, status_code=status)
 
 
