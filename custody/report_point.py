@@ -7,6 +7,8 @@ latest checkpoint signed by the province's key (tree size, root hash, key name),
 ledger it was computed from is the one the province signed.
 
 :func:`point_in` reads it inside the report's own read transaction, so the figures and the point agree.
+A report read on a read replica (``Store.report_reading``) also says how far the replica was behind the
+primary then.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.engine import Connection
 from custody.db.checkpoint_tables import CheckpointRow
 from custody.db.ledger_store import read_head
 from custody.db.tables import EventRow
+from custody.db.unit_of_work import PRIMARY_HEAD
 from custody.errors import InvalidInput, Message
 
 NOT_IN_LEDGER = Message(
@@ -52,6 +55,12 @@ class ReportPoint:
     at_us: int | None
     head_seq: int
     checkpoint: SignedCheckpoint | None
+    primary_head_seq: int | None = None  # computed on a read replica: the primary's head then
+
+    @property
+    def replica_behind(self) -> int:
+        """Events the primary held that the replica the report was computed on did not (0: none)."""
+        return 0 if self.primary_head_seq is None else max(0, self.primary_head_seq - self.head_seq)
 
     @property
     def text(self) -> str:
@@ -81,9 +90,10 @@ def point_in(conn: Connection, as_of: int | None = None) -> ReportPoint:
         .first()
     )
     checkpoint = None if row is None else SignedCheckpoint(**dict(row))
+    primary = conn.info.get(PRIMARY_HEAD)  # read on a replica (Store.report_reading): the primary's head
     if seq == 0:  # an empty ledger: its head is the genesis hash
-        return ReportPoint(0, head.hash, None, 0, checkpoint)
+        return ReportPoint(0, head.hash, None, 0, checkpoint, primary)
     event_hash, at_us = conn.execute(
         select(_events.c.hash, _events.c.recorded_at_us).where(_events.c.seq == seq)
     ).one()
-    return ReportPoint(seq, str(event_hash), int(at_us), head.seq, checkpoint)
+    return ReportPoint(seq, str(event_hash), int(at_us), head.seq, checkpoint, primary)

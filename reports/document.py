@@ -172,6 +172,13 @@ def ledger_point_lines(point: ReportPoint) -> list[tuple[str, str]]:
     lines = [("账本位置 (ledger point)", f"seq {point.seq}  {point.hash}")]
     if point.head_seq != point.seq:
         lines.append(("账本当前 (ledger head)", f"seq {point.head_seq} (computed as of seq {point.seq})"))
+    if point.replica_behind:
+        lines.append(
+            (
+                "只读副本 (read replica)",
+                f"{point.replica_behind} events behind the primary (its head: seq {point.primary_head_seq})",
+            )
+        )
     signed = point.checkpoint
     if signed is None:
         lines.append(("签名检查点 (checkpoint)", "none signed yet"))

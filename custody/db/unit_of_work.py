@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 from custody.actors import PROVINCE_CODE, Actor, UnitTree
 from custody.clock import Clock, SystemClock
 from custody.db.engine import make_engine
-from custody.db.tables import UnitRow
+from custody.db.tables import EventRow, UnitRow
 from custody.db.writer import Writer
 from custody.errors import Message, NotPermitted, UnknownUnit
 
@@ -46,6 +46,8 @@ Also = Callable[[Connection, Any], object]
 _units = UnitRow.__table__
 _UNIT_PARENTS = select(_units.c.code, _units.c.parent_code)
 _UNIT_COUNT = select(func.count()).select_from(_units)
+_LEDGER_HEAD = select(func.max(EventRow.__table__.c.seq))
+PRIMARY_HEAD = "custody_primary_head"  # conn.info key: the primary's ledger head, on a replica's connection
 
 UNKNOWN_UNIT = Message("unit.unknown", "unknown unit {unit_code}")
 # ``act``: what the unit was named for, as the caller says it ("add users to unit")
@@ -72,6 +74,7 @@ class Store:
         self.clock: Clock = clock or SystemClock()
         self.writer = Writer(engine)
         self._tree: UnitTree | None = None
+        self.replica: Engine | None = None  # a read replica for reports and verification, if configured
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, **engine_options: Any) -> Store:
@@ -80,6 +83,13 @@ class Store:
     def close(self) -> None:
         self.writer.close()
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
+
+    def use_replica(self, url: str) -> None:
+        """Send reports, statistics and the chain's verification to the read replica at ``url``; acts,
+        and reads that must see their own writes, stay on this (the primary) database."""
+        self.replica = make_engine(url)
 
     @property
     def url(self) -> str:
@@ -95,6 +105,21 @@ class Store:
     def reading(self) -> Iterator[Connection]:
         """A connection for reads, returned to the pool on leaving the block."""
         with self.engine.connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def report_reading(self) -> Iterator[Connection]:
+        """A connection for a report's reads: on the read replica when there is one (the primary's
+        head is noted on it first, ``conn.info[PRIMARY_HEAD]``, so a report can say how far the replica
+        lags), else as :meth:`reading`."""
+        if self.replica is None:
+            with self.reading() as conn:
+                yield conn
+            return
+        with self.reading() as primary:
+            head = primary.execute(_LEDGER_HEAD).scalar_one()
+        with self.replica.connect() as conn:
+            conn.info[PRIMARY_HEAD] = int(head or 0)
             yield conn
 
     # ----------------------------------------------------------------------------------- writes
