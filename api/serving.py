@@ -75,6 +75,8 @@ def app() -> FastAPI:
     settings = Settings()
     custody = Custody.open(settings.resolved_database_url())
     try:
+        if settings.read_database_url:
+            custody.store.use_replica(settings.read_database_url)
         return service_app(custody, settings.demo)
     except BaseException:
         custody.close()

@@ -27,8 +27,11 @@ class Ledger:
         expect_history: Mapping[int, str] | None = None,
         progress: Progress | None = None,
     ) -> Verification:
-        """Recompute the whole chain (see :func:`custody.db.ledger_store.verify_ledger`)."""
-        return verify_ledger(self.store.engine, expect_head, expect_history, progress)
+        """Recompute the whole chain (see :func:`custody.db.ledger_store.verify_ledger`), on the read
+        replica when there is one (it verifies what the replica holds: the primary's chain up to its
+        head)."""
+        engine = self.store.replica or self.store.engine
+        return verify_ledger(engine, expect_head, expect_history, progress)
 
     @contextlib.contextmanager
     def export(self) -> Iterator[Iterator[dict[str, Any]]]:

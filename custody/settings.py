@@ -29,6 +29,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str = ""
+    # a streaming replica of the PostgreSQL primary: reports, statistics and the chain's verification
+    # read there; acts (and reads of what was just written) stay on the primary
+    read_database_url: str = ""
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
     # believed, comma-separated; none by default: a client's address is the TCP peer's.
     trusted_proxies: str = ""

@@ -69,9 +69,13 @@ def demo_services() -> Iterator[Custody]:
 @contextmanager
 def _services_on(url: str) -> Iterator[Custody]:
     from custody.services import Custody
+    from custody.settings import Settings
 
     custody = Custody.open(url)
+    replica = Settings().read_database_url
     try:
+        if replica:
+            custody.store.use_replica(replica)
         yield custody
     finally:
         custody.close()

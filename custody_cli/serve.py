@@ -60,6 +60,8 @@ def serve(host: str, port: int, demo: bool, log_level: str, workers: int) -> Non
     if workers > 1 and demo:
         fail("the demo runs as one process: serve --demo without --workers")
     custody = Custody.open(url)
+    if settings.read_database_url and not demo:
+        custody.store.use_replica(settings.read_database_url)
     if workers > 1 and custody.engine.dialect.name != "postgresql":
         custody.close()
         fail(
