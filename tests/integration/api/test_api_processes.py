@@ -6,68 +6,22 @@ the scans posted to either."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from service_processes import Process
 
-from api.launcher import free_port
 from custody.intake import FirearmIntake
 from custody.model import Department
 from custody.services import Custody
 
 pytestmark = pytest.mark.postgres
 
-CUSTODY = str(Path(sys.executable).with_name("custody"))
 PASSWORD = "two processes one database"
 CASE_NO = "长南公刑字〔2026〕P2号"
-
-
-class Process:
-    """`custody serve` on a port of its own, answering once started."""
-
-    def __init__(self, url: str) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [CUSTODY, "serve", "--port", str(self.port), "--log-level", "warning"],
-            env={**os.environ, "CUSTODY_DATABASE_URL": url},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the service ended at start"
-            try:
-                if httpx.get(self.base + "/health", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail("the service did not answer within 60 s")
-
-    def token(self, username: str, password: str = PASSWORD) -> httpx.Response:
-        return httpx.post(
-            self.base + "/api/v1/auth/login", json={"username": username, "password": password}, timeout=30
-        )
-
-    def bearer(self, username: str) -> dict[str, str]:
-        answer = self.token(username)
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['token']}"}
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
 
 
 @pytest.fixture
@@ -90,7 +44,7 @@ def province(postgres: Any, postgres_template: str) -> Iterator[tuple[Process, P
         _station, key = custody.stations.add(admin, "ng-p2", "220102", Department.EVIDENCE_ROOM, ("s-1",))
     finally:
         custody.close()
-    first, second = Process(url), Process(url)
+    first, second = Process(url, PASSWORD), Process(url, PASSWORD)
     try:
         first.wait()
         second.wait()
