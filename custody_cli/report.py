@@ -11,7 +11,10 @@ import click
 
 from custody_cli.lazy import LazyGroup
 
-REPORTS: dict[str, str] = {}
+REPORTS: dict[str, str] = {
+    "monthly": "custody_cli.report_stats:monthly",
+    "quarterly": "custody_cli.report_stats:quarterly",
+}
 
 
 @click.group(cls=LazyGroup, lazy_subcommands=REPORTS)
