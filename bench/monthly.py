@@ -177,7 +177,7 @@ def build(url: str, n: int) -> int:
         con.execute("BEGIN")
         for name, columns, rows in tables:
             marks = ", ".join("?" * len(columns))
-            con.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+            con.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows)
         con.execute("COMMIT")
         con.execute("ANALYZE")
         con.close()
@@ -246,14 +246,14 @@ WITH ie AS (
          CASE WHEN e.ty = 'test_fired' AND {_j(d, "e", "ammunition_lot")} IS NOT NULL
               THEN COALESCE({n("e", "rounds")}, 0) ELSE 0 END AS used
     FROM {EVENTS} e
-   WHERE e.item_id IS NOT NULL AND e.ty IN ('registered', 'transferred', 'sample_made', 'split_off', 'counted',
-         'consumed', 'lot_split', 'handover_accepted', 'handed_over', 'sealed', 'test_fired', 'destroyed',
-         'reported_lost')
+   WHERE e.item_id IS NOT NULL AND e.ty IN ('registered', 'transferred', 'sample_made', 'split_off',
+         'counted', 'consumed', 'lot_split', 'handover_accepted', 'handed_over', 'sealed', 'test_fired',
+         'destroyed', 'reported_lost')
   WINDOW w AS (PARTITION BY e.item_id ORDER BY e.seq ROWS UNBOUNDED PRECEDING)),
 iu AS (
   SELECT ie.*, i.kind,
-         CASE WHEN ue.event_type = 'transferred' THEN {_j(d, "ue", "to_unit")} ELSE {_j(d, "ue", "unit_code")} END
-           AS unit
+         CASE WHEN ue.event_type = 'transferred' THEN {_j(d, "ue", "to_unit")}
+              ELSE {_j(d, "ue", "unit_code")} END AS unit
     FROM ie JOIN custody_events ue ON ue.seq = ie.useq JOIN items i ON i.id = ie.item_id
    WHERE i.kind IN ('F', 'A')),
 flows AS (
@@ -266,20 +266,23 @@ store AS (
   SELECT unit, kind, rnd, ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY seq DESC) AS rn,
          MAX(CASE WHEN ty IN ('handover_accepted', 'handed_over', 'sealed') THEN 1 ELSE 0 END)
            OVER (PARTITION BY item_id) AS entered,
-         MAX(CASE WHEN ty IN ('destroyed', 'reported_lost') THEN 1 ELSE 0 END) OVER (PARTITION BY item_id) AS gone
+         MAX(CASE WHEN ty IN ('destroyed', 'reported_lost') THEN 1 ELSE 0 END)
+           OVER (PARTITION BY item_id) AS gone
     FROM iu WHERE t < :t1),
 {latest("fix_type", "item_id", ("changes", "firearm_type"))},
 {latest("fix_calibre", "item_id", ("changes", "calibre"))},
 {latest("fix_category", "case_id", ("changes", "category"))},
 {latest("fix_filed", "case_id", ("changes", "filed_date"))},
 {latest("fix_solved", "case_id", ("changes", "solved_date"))},
-solved AS (SELECT e.case_id AS key_id, {_j(d, "e", "solved_date")} AS v FROM {EVENTS} e WHERE e.ty = 'case_solved'),
+solved AS (SELECT e.case_id AS key_id, {_j(d, "e", "solved_date")} AS v FROM {EVENTS} e
+            WHERE e.ty = 'case_solved'),
 seized AS (
   SELECT {_j(d, "e", "unit_code")} AS unit, {_j(d, "e", "kind")} AS kind,
          COALESCE(ft.v, {_j(d, "e", "firearm_type")}, '') AS ftype,
          COALESCE(fc.v, {_j(d, "e", "calibre")}, '') AS calibre,
          COALESCE({n("e", "quantity_rounds")}, 0) AS qty
-    FROM {EVENTS} e LEFT JOIN fix_type ft ON ft.key_id = e.item_id LEFT JOIN fix_calibre fc ON fc.key_id = e.item_id
+    FROM {EVENTS} e LEFT JOIN fix_type ft ON ft.key_id = e.item_id
+         LEFT JOIN fix_calibre fc ON fc.key_id = e.item_id
    WHERE e.ty = 'registered' AND e.t >= :t0 AND e.t < :t1),
 cases AS (
   SELECT {_j(d, "e", "unit_code")} AS unit,
@@ -295,7 +298,8 @@ SELECT unit, measure, k, SUM(v) FROM (
   UNION ALL SELECT unit, 'firearms_seized_by_calibre', calibre, 1 FROM seized WHERE kind = 'F'
   UNION ALL SELECT unit, 'rounds_seized_by_calibre', calibre, qty FROM seized WHERE kind = 'A'
   UNION ALL SELECT unit, 'firearms_' || m, '', 1 FROM flows WHERE rn = 1 AND kind = 'F'
-  UNION ALL SELECT unit, 'rounds_sampled', '', used_all FROM flows WHERE rn = 1 AND kind = 'F' AND m = 'sampled'
+  UNION ALL SELECT unit, 'rounds_sampled', '', used_all FROM flows
+            WHERE rn = 1 AND kind = 'F' AND m = 'sampled'
   UNION ALL SELECT unit, 'rounds_' || m, '', rnd FROM flows WHERE rn = 1 AND kind = 'A'
   UNION ALL SELECT unit, 'firearms_in_store', '', 1 FROM store WHERE rn = 1 AND entered = 1 AND gone = 0
             AND kind = 'F'
@@ -402,7 +406,8 @@ def main(argv: list[str]) -> int:
             ("PostgreSQL ratio", f"{pg['ours'] / pg['statement']:.2f}"),
         ]
     print(
-        f"monthly: the figures of {MONTH} for every unit ({lite['units']} units with figures), best of {args.rounds}"
+        f"monthly: the figures of {MONTH} for every unit ({lite['units']} units with figures), "
+        f"best of {args.rounds}"
     )
     table(rows)
     extra: dict[str, Any] = {
