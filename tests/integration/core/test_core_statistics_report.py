@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pdfplumber
@@ -15,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from stats_world import CHANGCHUN_TOTAL, JILIN_STATS, MARCH, STATS, april, build
 
-from custody.clock import FixedClock
+from custody.clock import CHINA, FixedClock
 from custody.services import Custody
 from custody_cli.main import cli
 from reports.statistics import CATEGORY_TEXT, MEASURE_TEXT, TITLE_MONTH
@@ -150,3 +151,39 @@ def test_a_unit_outside_the_scope_is_refused_writing_nothing(
     assert result.exit_code != 0 and "220100" in result.output
     assert not out.exists() and not (tmp_path / "r.csv").exists()
     assert custody.ledger.head() == head
+
+
+def test_case_fields_on_the_command_line(
+    database_url: str, custody: Custody, tmp_path: Path, request: pytest.FixtureRequest
+):
+    password = str(request.getfixturevalue("passwords"))
+
+    def case(*args: str) -> dict[str, object]:
+        result = run(database_url, "ng-clerk", password, "case", *args)
+        assert result.exit_code == 0, result.output
+        found: dict[str, object] = json.loads(result.stdout.splitlines()[-1])
+        return found
+
+    opened = case("open", "C-1", "--category", "smuggling", "--filed", "2026-03-01")
+    assert (opened["category"], opened["filed_date"]) == ("smuggling", "2026-03-01")
+    today = datetime.now(CHINA).date().isoformat()  # the command line runs on the system clock
+    assert case("open", "C-2")["filed_date"] == today
+    head = custody.ledger.head()
+    refused = run(database_url, "ng-clerk", password, "case", "solved", "C-1", "--date", "2026-02-01")
+    assert refused.exit_code != 0 and "before it was filed" in refused.output
+    assert custody.ledger.head() == head
+    assert case("solved", "C-1", "--date", "2026-03-02")["solved_date"] == "2026-03-02"
+    fixed = case(
+        "correct", "C-1", "--category", "trade", "--solved", "2026-03-01", "--reason", "破案日期有误"
+    )
+    assert (fixed["category"], fixed["solved_date"], fixed["filed_date"]) == (
+        "trade",
+        "2026-03-01",
+        "2026-03-01",
+    )
+    shown = case("show", "C-1")
+    assert (shown["category"], shown["filed_date"], shown["solved_date"]) == (
+        "trade",
+        "2026-03-01",
+        "2026-03-01",
+    )
