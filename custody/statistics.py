@@ -211,12 +211,12 @@ def own_figures(conn: Connection, seq: int, period: Period) -> dict[str, Counter
 def _cases(conn: Connection, seq: int) -> Iterable[tuple[str, str, str | None, str]]:
     """Every case opened up to ``seq``: its unit, filed date, solved date and category ("": none)."""
     cases: dict[int, list[str | None]] = {}
-    query = (
-        select(_events.c.case_id, _events.c.event_type, _events.c.recorded_at_us, _events.c.payload)
-        .where(_events.c.event_type.in_(_CASE_ACTS), _events.c.seq <= seq)
-        .order_by(_events.c.seq)
-    )
-    for case_id, event_type, at_us, text in conn.execute(query):
+    query = select(
+        _events.c.seq, _events.c.case_id, _events.c.event_type, _events.c.recorded_at_us, _events.c.payload
+    ).where(
+        _events.c.event_type.in_(_CASE_ACTS), _events.c.seq <= seq
+    )  # read by the index of event types, then put in ledger order here
+    for _seq, case_id, event_type, at_us, text in sorted(conn.execute(query).tuples()):
         payload = json.loads(text)
         if event_type == EventType.CASE_OPENED.value:
             filed = payload.get("filed_date") or china_date(at_us).isoformat()
