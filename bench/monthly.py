@@ -150,8 +150,9 @@ def _chained(events: list[list[Any]]) -> Iterator[list[Any]]:
         yield row
 
 
-def build(url: str, n: int) -> int:
-    """Migrate the database at ``url`` and load it; return the number of events."""
+def build(path: Path, n: int) -> int:
+    """Migrate a SQLite database at ``path`` and load it; return the number of events. The ledger's
+    indexes are dropped while it is loaded and made again after."""
     from custody.db.engine import make_engine
     from custody.db.migrate import upgrade
     from custody.units import read_units
@@ -162,37 +163,67 @@ def build(url: str, n: int) -> int:
     unit_rows = [
         [u["code"], u["parent"] or None, u["name_zh"], u["name_en"], u["level"], u["note"]] for u in units
     ]
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA synchronous = OFF")
+    indexes = con.execute(
+        "SELECT name, sql FROM sqlite_master "
+        "WHERE type = 'index' AND tbl_name = 'custody_events' AND sql IS NOT NULL"
+    ).fetchall()
+    con.execute("BEGIN")
+    for name, _sql in indexes:
+        con.execute(f"DROP INDEX {name}")
+    for name, columns, rows in _tables(unit_rows, cases, items, _chained(events)):
+        marks = ", ".join("?" * len(columns))
+        con.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows)
+    for _name, sql in indexes:
+        con.execute(sql)
+    con.execute("COMMIT")
+    con.execute("ANALYZE")
+    con.close()
+    return len(events)
+
+
+def _tables(units: Any, cases: Any, items: Any, events: Any) -> list[tuple[str, tuple[str, ...], Any]]:
+    return [
+        ("units", ("code", "parent_code", "name_zh", "name_en", "level", "note"), units),
+        ("cases", CASE_COLUMNS, cases),
+        ("items", ITEM_COLUMNS, items),
+        ("custody_events", ALL_COLUMNS, events),
+    ]
+
+
+def copy_to_postgres(path: Path, url: str) -> None:
+    """Migrate the PostgreSQL database at ``url`` and COPY the loaded SQLite database's rows into it (the
+    ledger's indexes dropped meanwhile and made again after)."""
+    import psycopg
+
+    from custody.db.engine import make_engine
+    from custody.db.migrate import upgrade
+
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    tables = [
-        ("units", ("code", "parent_code", "name_zh", "name_en", "level", "note"), unit_rows),
-        ("cases", CASE_COLUMNS, cases),
-        ("items", ITEM_COLUMNS, items),
-        ("custody_events", ALL_COLUMNS, _chained(events)),
-    ]
-    if url.startswith("sqlite"):
-        con = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        con.execute("PRAGMA synchronous = OFF")
-        con.execute("BEGIN")
-        for name, columns, rows in tables:
-            marks = ", ".join("?" * len(columns))
-            con.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows)
-        con.execute("COMMIT")
+    lite = sqlite3.connect(path)
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as con, con.cursor() as cur:
+        indexes = cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'custody_events' "
+            "AND indexname <> 'custody_events_pkey'"
+        ).fetchall()
+        for index, _sql in indexes:
+            cur.execute(f"DROP INDEX {index}")
+        for name, columns, _rows in _tables(None, None, None, None):
+            names = ", ".join(columns)
+            with cur.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
+                for row in lite.execute(f"SELECT {names} FROM {name}"):
+                    copy.write_row(row)
+        for _name, sql in indexes:
+            cur.execute(sql)
+        con.commit()
         con.execute("ANALYZE")
-        con.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as con:
-            with con.cursor() as cur:
-                for name, columns, rows in tables:
-                    with cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-            con.commit()
-            con.execute("ANALYZE")
-    return len(events)
+    lite.close()
 
 
 # ------------------------------------------------------------------------------------ the baseline
@@ -349,20 +380,16 @@ def _side(mode: str, url: str, rounds: int) -> tuple[float, dict[str, Any]]:
     return min(r["elapsed"] for r in runs), runs[0]["figures"]
 
 
-def _measure(url: str, n: int, rounds: int) -> dict[str, Any]:
-    started = time.perf_counter()
-    events = build(url, n)
-    built = time.perf_counter() - started
+def _measure(url: str, rounds: int) -> dict[str, Any]:
     statement, expected = _side("statement", url, rounds)
     ours, found = _side("ours", url, rounds)
     if found != expected:
         differing = sorted(u for u in set(found) | set(expected) if found.get(u) != expected.get(u))
         raise SystemExit(f"our figures differ from the statement's for units {differing[:10]}")
-    units = len(found)
-    return {"events": events, "setup_s": built, "ours": ours, "statement": statement, "units": units}
+    return {"ours": ours, "statement": statement, "units": len(found)}
 
 
-def _postgres(n: int, rounds: int) -> dict[str, Any]:
+def _postgres(path: Path, rounds: int) -> dict[str, Any]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -371,7 +398,11 @@ def _postgres(n: int, rounds: int) -> dict[str, Any]:
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}"))
     try:
-        return _measure(make_url(PG_URL).set(database=name).render_as_string(hide_password=False), n, rounds)
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        started = time.perf_counter()
+        copy_to_postgres(path, url)
+        built = time.perf_counter() - started
+        return {**_measure(url, rounds), "setup_s": built}
     finally:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -389,8 +420,12 @@ def main(argv: list[str]) -> int:
         child(args.child[0], args.child[1])
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        lite = _measure(f"sqlite:///{Path(tmp) / 'ledger.sqlite'}", args.n, args.rounds)
-    pg = None if args.no_postgres else _postgres(args.n, args.rounds)
+        path = Path(tmp) / "ledger.sqlite"
+        started = time.perf_counter()
+        events = build(path, args.n)
+        built = time.perf_counter() - started
+        lite = {**_measure(f"sqlite:///{path}", args.rounds), "setup_s": built, "events": events}
+        pg = None if args.no_postgres else _postgres(path, args.rounds)
     ratio = lite["ours"] / lite["statement"]
     rows = [
         ("SQLite set-up", f"{lite['setup_s']:.1f} s for {lite['events']:,} events"),

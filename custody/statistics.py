@@ -211,12 +211,14 @@ def own_figures(conn: Connection, seq: int, period: Period) -> dict[str, Counter
 def _cases(conn: Connection, seq: int) -> Iterable[tuple[str, str, str | None, str]]:
     """Every case opened up to ``seq``: its unit, filed date, solved date and category ("": none)."""
     cases: dict[int, list[str | None]] = {}
+    # read by the index of event types (a bound on seq would have SQLite read the whole ledger instead),
+    # then in ledger order up to the point
     query = select(
         _events.c.seq, _events.c.case_id, _events.c.event_type, _events.c.recorded_at_us, _events.c.payload
-    ).where(
-        _events.c.event_type.in_(_CASE_ACTS), _events.c.seq <= seq
-    )  # read by the index of event types, then put in ledger order here
-    for _seq, case_id, event_type, at_us, text in sorted(conn.execute(query).tuples()):
+    ).where(_events.c.event_type.in_(_CASE_ACTS))
+    for at_seq, case_id, event_type, at_us, text in sorted(tuple(row) for row in conn.execute(query)):
+        if at_seq > seq:
+            break
         payload = json.loads(text)
         if event_type == EventType.CASE_OPENED.value:
             filed = payload.get("filed_date") or china_date(at_us).isoformat()

@@ -146,7 +146,9 @@ class EventRow(Base):
     __table_args__ = (
         Index("ix_custody_events_item", "item_id", "seq"),
         Index("ix_custody_events_case", "case_id", "seq"),
-        Index("ix_custody_events_type", "event_type", "recorded_at_us"),  # migration 0013: statistics
+        # migration 0013, for the statistics: the acts of a period by type; an item's acts by type
+        Index("ix_custody_events_type", "event_type", "recorded_at_us"),
+        Index("ix_custody_events_item_type", "item_id", "seq", "event_type"),
         {"sqlite_strict": True},
     )
 

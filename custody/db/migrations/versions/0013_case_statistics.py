@@ -9,7 +9,8 @@ Create Date: 2026-12-04
   the statistics count it as filed on the day it was opened (China Standard Time) and under no category
   (未分类). ``solved_date`` is set by the ``case_solved`` act and changed by ``case_corrected`` only;
 * ``ix_custody_events_type``: the ledger's events by type and time, so that the acts of a period are read
-  without scanning the ledger.
+  without scanning the ledger; ``ix_custody_events_item_type``: an item's events with their types, so that
+  its owning unit and rounds at a point are found without reading the events that do not change them.
 
 The ledger's columns do not change.
 """
@@ -31,9 +32,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("filed_date", sa.String(length=10), nullable=True))
         batch.add_column(sa.Column("solved_date", sa.String(length=10), nullable=True))
     op.create_index("ix_custody_events_type", "custody_events", ["event_type", "recorded_at_us"])
+    op.create_index("ix_custody_events_item_type", "custody_events", ["item_id", "seq", "event_type"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_custody_events_item_type", table_name="custody_events")
     op.drop_index("ix_custody_events_type", table_name="custody_events")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("solved_date")
