@@ -1,7 +1,8 @@
 """A month of gun cases built by hand, for the tests of the monthly statistics: March 2026 in two cities
-(Changchun 220100 with Nanguan 220102 and Kuancheng 220103; Jilin 220200 with Changyi 220202 and Longtan
-220203), with events of February before it and of April after it. The figures each unit must show are
-worked out by hand in :data:`MARCH` (own figures) and :data:`MARCH_TOTALS`."""
+(Changchun 220100 with Nanguan 220102 and Kuancheng 220103; Jilin 220200 with Changyi 220202, Longtan
+220203 and Chuanying 220204), with events of February before it and of April after it. The figures each
+unit must show are worked out by hand in :data:`MARCH` (own figures), :data:`CHANGCHUN_TOTAL` and
+:data:`JILIN_TOTAL` (the cities with their counties)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def build(custody: Custody, clock: FixedClock) -> tuple[int, dict[str, str]]:
     users.add(JILIN_STATS, "吉林市统计", "220200", Department.OFFICE, {Role.STATISTICS})
     users.add("cy-clerk", "昌邑物证管理员", "220202", Department.EVIDENCE_ROOM, {Role.CLERK})
     users.add("lt-clerk", "龙潭物证管理员", "220203", Department.EVIDENCE_ROOM, {Role.CLERK})
+    users.add("cyq-clerk", "船营物证管理员", "220204", Department.EVIDENCE_ROOM, {Role.CLERK})
     ng = users.actor("ng-clerk")
     cases: dict[str, str] = {}
 
@@ -99,6 +101,12 @@ def build(custody: Custody, clock: FixedClock) -> tuple[int, dict[str, str]]:
     custody.items.register_firearm(cy, smuggled, _gun("手枪", "7.62mm"))
     custody.items.register_firearm(cy, smuggled, _gun("手枪", "7.62mm"))
     custody.items.register_ammunition(cy, smuggled, AmmunitionIntake("7.62mm", 20, "S"))
+    # Chuanying: twelve cases filed on the 20th, thefts and possessions in turn, two 9mm pistols each
+    cyq = users.actor("cyq-clerk")
+    for index in range(12):
+        number = _case(custody, "cyq-clerk", "theft" if index % 2 == 0 else "possession")
+        for _ in range(2):
+            custody.items.register_firearm(cyq, number, _gun("手枪", "9mm"))
     # Longtan: a case opened as "other", corrected to possession, solved on the 25th
     lt = users.actor("lt-clerk")
     clock.set(datetime(2026, 3, 21, 2, 0, tzinfo=UTC))
@@ -158,6 +166,12 @@ MARCH: dict[str, dict[tuple[str, str], int]] = {
         ("firearms_seized_by_calibre", "7.62mm"): 2,
         ("rounds_seized_by_calibre", "7.62mm"): 20,
     },
+    "220204": {
+        ("cases_filed", "theft"): 6,
+        ("cases_filed", "possession"): 6,
+        ("firearms_seized_by_type", "手枪"): 24,
+        ("firearms_seized_by_calibre", "9mm"): 24,
+    },
     "220203": {
         ("cases_filed", "possession"): 1,
         ("cases_solved", "possession"): 1,
@@ -189,13 +203,15 @@ CHANGCHUN_TOTAL = {
 JILIN_TOTAL = {
     ("cases_filed", "manufacture"): 1,
     ("cases_filed", "smuggling"): 1,
-    ("cases_filed", "possession"): 1,
+    ("cases_filed", "possession"): 1 + 6,
+    ("cases_filed", "theft"): 6,
     ("cases_solved", "possession"): 1,
     ("firearms_seized_by_type", "自制枪"): 1,
-    ("firearms_seized_by_type", "手枪"): 2,
+    ("firearms_seized_by_type", "手枪"): 2 + 24,
     ("firearms_seized_by_type", "气枪"): 1,
     ("firearms_seized_by_calibre", "7.62mm"): 3,
     ("firearms_seized_by_calibre", "4.5mm"): 1,
+    ("firearms_seized_by_calibre", "9mm"): 24,
     ("rounds_seized_by_calibre", "9mm"): 100,
     ("rounds_seized_by_calibre", "7.62mm"): 20,
 }
