@@ -41,6 +41,7 @@ from api.routes import (
     ledger,
     locations,
     meta,
+    report_stats,
     report_tracing,
     samples,
     scan_batches,
@@ -79,6 +80,7 @@ ROUTERS = (
     ledger.router,
     checkpoints.router,
     access_log.router,
+    report_stats.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
 

@@ -36,6 +36,7 @@ from custody import text
 from custody.clock import from_us
 from custody.lifecycle import MAX_SEQ
 from custody.model import (
+    CaseCategory,
     CaseStatus,
     CheckoutPurpose,
     Department,
@@ -254,6 +255,29 @@ class CaseIn(RequestBody):
     case_no: CaseNumber
     title: Annotated[str, StoredText("title")] = ""
     unit_code: UnitCode | None = Field(default=None, description="Owning unit (default: the caller's)")
+    category: CaseCategory | None = Field(default=None, description="What the gun case is about")
+    filed_date: IsoDate | None = Field(
+        default=None, description="Filed (立案) on (default: the day of opening, China Standard Time)"
+    )
+
+
+class SolvedIn(RequestBody):
+    solved_date: IsoDate = Field(description="Solved (破案) on; not in the future")
+
+
+class CaseCorrectionIn(RequestBody):
+    """The fields to correct (at least one), and why: a new record; the earlier one stays."""
+
+    category: CaseCategory | None = None
+    filed_date: IsoDate | None = None
+    solved_date: IsoDate | None = None
+    reason: Annotated[str, StoredText("reason", required=True)]
+
+    def changes(self) -> dict[str, str]:
+        given = {"category": self.category, "filed_date": self.filed_date, "solved_date": self.solved_date}
+        return {
+            k: str(v.isoformat() if isinstance(v, date) else v) for k, v in given.items() if v is not None
+        }
 
 
 class JudgmentIn(RequestBody):
@@ -270,6 +294,9 @@ class CaseOut(BaseModel):
     status: CaseStatus
     judgment_no: str | None
     judgment_date: str | None
+    category: CaseCategory | None = None
+    filed_date: str | None = None
+    solved_date: str | None = None
     opened_at: datetime
     version: int
 

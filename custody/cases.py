@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from custody import lifecycle
 from custody.actors import Actor, require_role
+from custody.clock import china_date
 from custody.db.ledger_store import record_event
 from custody.db.prepared import Prepared
 from custody.db.tables import CaseRow, ItemRow
@@ -46,9 +47,13 @@ class Cases:
         title: str = "",
         unit_code: str | None = None,
         also: Also | None = None,
+        category: str | None = None,
+        filed_date: str | None = None,
     ) -> Case:
         """Open a case for ``unit_code`` (default: the actor's unit), a unit in the actor's scope
-        (``also``: the entry point's own record of it, in the same transaction)."""
+        (``also``: the entry point's own record of it, in the same transaction), of a
+        :class:`~custody.model.CaseCategory`, filed (立案) on ``filed_date`` (ISO; default: the day of
+        opening in China Standard Time, never later)."""
         row = lifecycle.case_transition_for(EventType.CASE_OPENED)
         require_role(actor, row.roles, "open a case")
         number = clean_text(case_no, "case_no", required=True) or ""
@@ -63,8 +68,16 @@ class Cases:
             ).first():
                 raise AlreadyExists(CASE_EXISTS, case_no=number, unit_code=owner)
             now = self.store.now_us()
-            payload = {"case_no": number, "unit_code": owner, "title": text}
+            today = china_date(now)
+            payload = {
+                "case_no": number,
+                "unit_code": owner,
+                "title": text,
+                "category": category,
+                "filed_date": filed_date or today.isoformat(),
+            }
             case = lifecycle.opened_case(0, now, payload)
+            recorded = row.record(lifecycle.CaseAttempt(row.event, case, actor, payload, today))
             values = {
                 "case_no": case.case_no,
                 "unit_code": case.unit_code,
@@ -72,9 +85,10 @@ class Cases:
                 "status": case.status.value,
                 "opened_at_us": now,
                 "version": case.version,
+                "category": recorded["category"],
+                "filed_date": recorded["filed_date"],
             }
             case_id = conn.execute(insert(_cases).values(**values)).inserted_primary_key[0]  # type: ignore[index]
-            recorded = row.record(lifecycle.CaseAttempt(row.event, case, actor, payload))
             record_event(
                 conn,
                 row.event,
@@ -97,6 +111,22 @@ class Cases:
         payload = lifecycle.judgment({"judgment_no": judgment_no, "judgment_date": judgment_date})
         return self.act(actor, case_no, EventType.CASE_JUDGED, payload, unit_code)
 
+    def solved(self, actor: Actor, case_no: str, solved_date: str, unit_code: str | None = None) -> Case:
+        """Record that the case was solved (破案) on ``solved_date`` (ISO, not in the future)."""
+        return self.act(actor, case_no, EventType.CASE_SOLVED, {"solved_date": solved_date}, unit_code)
+
+    def correct(
+        self,
+        actor: Actor,
+        case_no: str,
+        changes: dict[str, Any],
+        reason: str,
+        unit_code: str | None = None,
+    ) -> Case:
+        """Correct the case's category, filed or solved date: a new record beside the earlier one."""
+        payload = {"changes": changes, "reason": reason}
+        return self.act(actor, case_no, EventType.CASE_CORRECTED, payload, unit_code)
+
     def act(
         self,
         actor: Actor,
@@ -111,12 +141,12 @@ class Cases:
 
         def change(conn: Connection) -> Case:
             case = self.find(conn, actor, case_no, unit_code)
-            attempt = lifecycle.CaseAttempt(event, case, actor, payload)
+            now = self.store.now_us()
+            attempt = lifecycle.CaseAttempt(event, case, actor, payload, china_date(now))
             row.check(attempt)
             recorded = row.record(attempt)
             changes = row.apply(case, recorded)
             conn.execute(update(_cases).where(_cases.c.id == case.id).values(**changes))
-            now = self.store.now_us()
             record_event(
                 conn,
                 event,

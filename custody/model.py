@@ -34,6 +34,18 @@ class UnitLevel(StrEnum):
     COUNTY = "county"
 
 
+class CaseCategory(StrEnum):
+    """What a gun case (涉枪案件) is about, as the monthly statistics count it."""
+
+    POSSESSION = "possession"  # 非法持有、私藏枪支弹药
+    MANUFACTURE = "manufacture"  # 私制: 非法制造枪支弹药
+    TRADE = "trade"  # 非法买卖、运输、邮寄枪支弹药
+    SMUGGLING = "smuggling"  # 走私武器弹药
+    THEFT = "theft"  # 盗窃、抢夺、抢劫枪支弹药 (盗抢)
+    GUN_CRIME = "gun_crime"  # 持枪犯罪: a firearm used in another crime (涉枪)
+    OTHER = "other"  # 其他涉枪案件
+
+
 class CaseStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"  # 案件办结
@@ -61,6 +73,8 @@ class EventType(StrEnum):
     CASE_OPENED = "case_opened"
     CASE_CLOSED = "case_closed"
     CASE_JUDGED = "case_judged"
+    CASE_SOLVED = "case_solved"  # 破案, with its date
+    CASE_CORRECTED = "case_corrected"  # a correction of a case's category, filed or solved date
     # acts on items
     REGISTERED = "registered"  # intake (登记)
     TRANSFERRED = "transferred"  # to another unit

@@ -235,6 +235,9 @@ class Case:
     version: int
     judgment_no: str | None = None
     judgment_date: str | None = None  # ISO date
+    category: str | None = None  # a CaseCategory value; None: opened before categories were kept
+    filed_date: str | None = None  # 立案日期, ISO; None: opened before filed dates were kept
+    solved_date: str | None = None  # 破案日期, ISO; None: not solved
     items: tuple[Item, ...] = ()
 
     @classmethod
@@ -249,6 +252,9 @@ class Case:
             row["version"],
             row["judgment_no"],
             row["judgment_date"],
+            row.get("category"),
+            row.get("filed_date"),
+            row.get("solved_date"),
         )
 
     def changed(self, changes: Mapping[str, Any]) -> Case:

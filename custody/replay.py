@@ -54,7 +54,7 @@ ITEM_FIELDS = (
     *lifecycle.SEAL_FIELDS,
     *lifecycle.REVIEW_FIELDS,
 )
-CASE_FIELDS = ("status", "version", "judgment_no", "judgment_date")
+CASE_FIELDS = ("status", "version", "judgment_no", "judgment_date", "category", "filed_date", "solved_date")
 HANDOVER_FIELDS = ("status", "custodian_id", "refusal_reason", "items")
 _HANDOVER_STATUS = {
     EventType.HANDOVER_OFFERED: HandoverStatus.OFFERED,

@@ -13,6 +13,8 @@ from custody_cli.lazy import LazyGroup
 
 REPORTS: dict[str, str] = {
     "tracing": "custody_cli.report_tracing:tracing",
+    "monthly": "custody_cli.report_stats:monthly",
+    "quarterly": "custody_cli.report_stats:quarterly",
 }
 
 

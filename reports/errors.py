@@ -24,3 +24,10 @@ class UnprintableText(ReportError):
     """A value holds a character the document font has no glyph for: it would print as an empty box."""
 
     code = "unprintable-text"
+
+
+class UnbalancedStatistics(ReportError):
+    """Statistics whose totals do not add up: a unit's total is not its own figures plus its children's
+    totals."""
+
+    code = "unbalanced-statistics"

@@ -14,6 +14,7 @@ from api.deps import API_PREFIX, CaseKeeper, ReaderOrStation, ServicesDep
 from api.errors import responses
 from api.idempotency import IdempotencyKeyHeader, create_once
 from api.schemas import (
+    CaseCorrectionIn,
     CaseDetail,
     CaseIn,
     CaseOut,
@@ -21,6 +22,7 @@ from api.schemas import (
     CaseUnit,
     JudgmentIn,
     SearchText,
+    SolvedIn,
 )
 from custody.model import CaseStatus
 from custody.queries import MAX_PAGE
@@ -66,7 +68,13 @@ def open_case(
         idempotency_key,
         body,
         lambda also: services.custody.cases.open(
-            caller.actor, body.case_no, body.title, body.unit_code, also=also
+            caller.actor,
+            body.case_no,
+            body.title,
+            body.unit_code,
+            also=also,
+            category=None if body.category is None else body.category.value,
+            filed_date=None if body.filed_date is None else body.filed_date.isoformat(),
         ),
         CaseOut.model_validate,
     )
@@ -99,3 +107,28 @@ def judge_case(
         caller.actor, case_no, body.judgment_no, body.judgment_date.isoformat(), unit_code
     )
     return CaseOut.model_validate(judged)
+
+
+@router.post("/{case_no:path}/solved", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422))
+def solve_case(
+    case_no: str, body: SolvedIn, caller: CaseKeeper, services: ServicesDep, unit_code: CaseUnit = None
+) -> CaseOut:
+    """Record that the case was solved (破案) on a date; once only (a wrong date is corrected)."""
+    solved = services.custody.cases.solved(caller.actor, case_no, body.solved_date.isoformat(), unit_code)
+    return CaseOut.model_validate(solved)
+
+
+@router.post(
+    "/{case_no:path}/correction", response_model=CaseOut, responses=responses(401, 403, 404, 409, 422)
+)
+def correct_case(
+    case_no: str,
+    body: CaseCorrectionIn,
+    caller: CaseKeeper,
+    services: ServicesDep,
+    unit_code: CaseUnit = None,
+) -> CaseOut:
+    """Correct the case's category, filed or solved date, with a reason: a new record in the ledger
+    beside the earlier one."""
+    corrected = services.custody.cases.correct(caller.actor, case_no, body.changes(), body.reason, unit_code)
+    return CaseOut.model_validate(corrected)

@@ -64,6 +64,10 @@ class CaseRow(Base):
     judgment_date: Mapped[str | None] = mapped_column(String(10))  # ISO date
     opened_at_us: Mapped[int] = mapped_column(BigInt)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # migration 0013: what the monthly statistics count (None for cases opened before)
+    category: Mapped[str | None] = mapped_column(String(16))  # a CaseCategory value
+    filed_date: Mapped[str | None] = mapped_column(String(10))  # 立案日期, ISO date
+    solved_date: Mapped[str | None] = mapped_column(String(10))  # 破案日期, ISO date
 
 
 class ItemRow(Base):
@@ -142,6 +146,9 @@ class EventRow(Base):
     __table_args__ = (
         Index("ix_custody_events_item", "item_id", "seq"),
         Index("ix_custody_events_case", "case_id", "seq"),
+        # migration 0013, for the statistics: the acts of a period by type; an item's acts by type
+        Index("ix_custody_events_type", "event_type", "recorded_at_us"),
+        Index("ix_custody_events_item_type", "item_id", "seq", "event_type"),
         {"sqlite_strict": True},
     )
 

@@ -155,8 +155,10 @@ class CaseAttempt:
     case: Case
     actor: Actor
     payload: dict[str, Any]
+    today: date | None = None  # the day of the act in China Standard Time (None: not asked)
 
 
+CaseGuard = Callable[[CaseAttempt], None]
 CaseEffect = Callable[[Case, Mapping[str, Any]], Changes]
 CaseRecord = Callable[[CaseAttempt], Payload]
 
@@ -176,10 +178,11 @@ class CaseTransition:
 
     event: EventType
     sources: frozenset[CaseStatus]
-    target: CaseStatus
+    target: CaseStatus | None  # None: the act leaves the status as it is
     roles: frozenset[Role]
     effect: CaseEffect = _no_case_effect
     record: CaseRecord = _case_as_given
+    guards: tuple[CaseGuard, ...] = ()
 
     def check(self, attempt: CaseAttempt) -> None:
         case = attempt.case
@@ -187,10 +190,16 @@ class CaseTransition:
             raise IllegalTransition(
                 CASE_NOT_FROM_STATUS, case_no=case.case_no, status=case.status.value, event=self.event.value
             )
+        for guard in self.guards:
+            guard(attempt)
 
     def apply(self, case: Case, payload: Mapping[str, Any]) -> Changes:
-        """The columns this act changes: its effect's, the status and the next version."""
-        return {**self.effect(case, payload), "status": self.target.value, "version": case.version + 1}
+        """The columns this act changes: its effect's, the status (unless the act keeps it) and the
+        next version."""
+        changes = {**self.effect(case, payload), "version": case.version + 1}
+        if self.target is not None:
+            changes["status"] = self.target.value
+        return changes
 
 
 TRANSITIONS: dict[EventType, Transition] = {}  # acts on items

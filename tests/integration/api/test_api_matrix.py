@@ -1285,6 +1285,44 @@ MATRIX |= {
 }
 
 
+def solved_call(w: World, scope: str, fresh: bool) -> Call:
+    """A case solved today (a fresh case when the call succeeds)."""
+    today = china_date(w.custody.clock.now_us()).isoformat()
+    return on_case("/solved", {"solved_date": today})(w, scope, fresh)
+
+
+MATRIX |= {
+    ("POST", "/api/v1/cases/{case_no}/solved"): Entry(
+        {Role.CLERK, Role.INVESTIGATOR},
+        False,
+        solved_call,
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/cases/{case_no}/correction"): Entry(
+        {Role.CLERK, Role.INVESTIGATOR},
+        False,
+        on_case("/correction", {"category": "smuggling", "reason": "案件性质认定有误"}),
+        200,
+        out=404,
+    ),
+    ("GET", "/api/v1/reports/monthly"): Entry(
+        {Role.STATISTICS, Role.DESTRUCTION_OFFICER, Role.AUDITOR},
+        False,
+        lambda _w, s, _f: Call("GET", f"/api/v1/reports/monthly?month=2026-03&unit={s}"),
+        200,
+        out=404,
+    ),
+    ("GET", "/api/v1/reports/quarterly"): Entry(
+        {Role.STATISTICS, Role.DESTRUCTION_OFFICER, Role.AUDITOR},
+        False,
+        lambda _w, s, _f: Call("GET", f"/api/v1/reports/quarterly?quarter=2026-Q1&unit={s}&format=csv"),
+        200,
+        out=404,
+    ),
+}
+
+
 # Routes outside /api/v1: documentation and health, public and never logged.
 PUBLIC_DOCUMENTS = {
     ("GET", "/openapi.json"),

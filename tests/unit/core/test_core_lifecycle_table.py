@@ -57,7 +57,13 @@ def test_case_acts_are_rows_of_the_table_too():
     from custody.lifecycle import CASE_TRANSITIONS, case_transition_for
     from custody.model import CaseStatus
 
-    assert set(CASE_TRANSITIONS) == {EventType.CASE_OPENED, EventType.CASE_CLOSED, EventType.CASE_JUDGED}
+    assert set(CASE_TRANSITIONS) == {
+        EventType.CASE_OPENED,
+        EventType.CASE_CLOSED,
+        EventType.CASE_JUDGED,
+        EventType.CASE_SOLVED,
+        EventType.CASE_CORRECTED,
+    }
     assert not CASE_TRANSITIONS.keys() & TRANSITIONS.keys()
     for event, t in CASE_TRANSITIONS.items():
         assert t.event is event and t.roles == {Role.CLERK, Role.INVESTIGATOR}
