@@ -171,8 +171,8 @@ class Statistics:
         it, as of ledger ``seq`` ``as_of`` (default: the head)."""
         require_role(viewer, READERS, "read the statistics")
         unit = unit_code or viewer.unit_code
-        with self.store.reading() as conn:
-            if unit not in self.store.units(conn) or not self.store.sees(viewer, unit, conn):
+        with self.store.report_reading() as conn:
+            if unit not in self.store.units(conn, need=(unit,)) or not self.store.sees(viewer, unit, conn):
                 raise UnknownUnit(UNKNOWN_UNIT, unit_code=unit)
             point = point_in(conn, as_of)
             own = own_figures(conn, point.seq, period)
