@@ -40,6 +40,7 @@ from api.routes import (
     ledger,
     locations,
     meta,
+    report_custody,
     samples,
     scan_batches,
     scans,
@@ -74,6 +75,7 @@ ROUTERS = (
     ledger.router,
     checkpoints.router,
     access_log.router,
+    report_custody.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
 
