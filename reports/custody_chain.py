@@ -52,7 +52,7 @@ from reports.document import (
     printable,
     render_numbered,
 )
-from reports.errors import ReportError
+from reports.errors import EncodingMismatch
 
 TITLE = "证据保管链报告"
 TITLE_EN = "Chain of custody"
@@ -83,12 +83,6 @@ CSV_HEADER = (
     "hash",
     "encoding",
 )
-
-
-class EncodingMismatch(ReportError):
-    """An event's printed encoding would not hash to its hash: the document would contradict itself."""
-
-    code = "encoding-mismatch"
 
 
 def render_custody_chain(chain: CustodyChain, *, font: LabelFont | None = None) -> bytes:

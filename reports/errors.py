@@ -24,3 +24,10 @@ class UnprintableText(ReportError):
     """A value holds a character the document font has no glyph for: it would print as an empty box."""
 
     code = "unprintable-text"
+
+
+class EncodingMismatch(ReportError):
+    """An event's canonical encoding, as the chain of custody would print it, does not hash to the
+    event's hash: the document would contradict itself."""
+
+    code = "encoding-mismatch"
