@@ -384,12 +384,12 @@ def _how_to_verify(chain: CustodyChain) -> list[str]:
         "four letters None; joined with the unit separator U+001F; encoded as UTF-8. The payload is JSON "
         "with sorted keys, no spaces between tokens, non-ASCII text as itself. hash = lowercase hex "
         "SHA-256 of those bytes; prev_hash of seq 1 is 64 zeros; each prev_hash is the hash of the event "
-        "before it in the ledger (seq − 1, of any item).",
+        "before it in the ledger (seq - 1, of any item).",
         "2. 整链核验 The whole chain: `custody ledger verify` (optionally --expect-head "
         f"{chain.point.text}) recomputes every hash from seq 1 and names the first bad seq.",
         f"3. 检查点 Against the province's signed checkpoint: `{prove}` gives the inclusion proof "
         "(RFC 9162 §2.1.3; leaf = SHA-256(0x00 ‖ encoding), node = SHA-256(0x01 ‖ left ‖ right), leaf "
-        "index = seq − 1).",
+        "index = seq - 1).",
         "4. 离线核验 Offline: `custody ledger export` then `custody-verify-export EXPORT.jsonl --key "
         "VERIFIER_KEY --checkpoint FILE` (python -m custody.verify_export) checks every event and rebuilds "
         "each checkpoint's tree, with nothing of this system but that one module.",
@@ -483,6 +483,8 @@ def _texts(chain: CustodyChain) -> list[tuple[str, str]]:
         (item.description, "description"),
         *((v, "item") for v in (item.firearm_type, item.make_model, item.serial_number) if v),
         *((v, "item") for v in (item.calibre, item.headstamp_lot) if v),
+        (_WRAP_RULE.format(continued=CONTINUED), "how lines are wrapped"),
+        *((text, "how to verify") for text in _how_to_verify(chain)),
     ]
     for e in chain.events:
         what = f"ledger event {e.seq}"
