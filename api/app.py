@@ -41,6 +41,7 @@ from api.routes import (
     ledger,
     locations,
     meta,
+    report_custody,
     report_stats,
     report_tracing,
     samples,
@@ -81,6 +82,7 @@ ROUTERS = (
     checkpoints.router,
     access_log.router,
     report_stats.router,
+    report_custody.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
 

@@ -26,6 +26,7 @@ from custody.batches import Batches
 from custody.cases import Cases
 from custody.checkpoints import Checkpoints
 from custody.clock import Clock
+from custody.custody_report import CustodyReports
 from custody.db.engine import make_engine
 from custody.db.unit_of_work import Store
 from custody.discrepancies import Discrepancies
@@ -61,6 +62,7 @@ class Custody:
         self.handovers = Handovers(self.store, self.items, self.cases)
         self.ledger = Ledger(self.store)
         self.checkpoints = Checkpoints(self.store)
+        self.custody_reports = CustodyReports(self.store, self.items, self.checkpoints)  # for court
         self.queries = Queries(self.store)
         self.passwords = Passwords(self.store)
         self.sessions = Sessions(self.store, self.passwords)

@@ -15,6 +15,7 @@ REPORTS: dict[str, str] = {
     "tracing": "custody_cli.report_tracing:tracing",
     "monthly": "custody_cli.report_stats:monthly",
     "quarterly": "custody_cli.report_stats:quarterly",
+    "custody": "custody_cli.report_custody:custody_command",
 }
 
 

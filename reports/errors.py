@@ -31,3 +31,10 @@ class UnbalancedStatistics(ReportError):
     totals."""
 
     code = "unbalanced-statistics"
+
+
+class EncodingMismatch(ReportError):
+    """An event's canonical encoding, as the chain of custody would print it, does not hash to the
+    event's hash: the document would contradict itself."""
+
+    code = "encoding-mismatch"

@@ -1323,6 +1323,19 @@ MATRIX |= {
 }
 
 
+# The chain-of-custody report of one item (its events as CSV: the PDF is the same figures).
+CUSTODY_REPORT_READERS = {Role.CLERK, Role.INVESTIGATOR, Role.CUSTODIAN, Role.AUDITOR}
+MATRIX |= {
+    ("GET", "/api/v1/reports/custody/{evidence_no}"): Entry(
+        CUSTODY_REPORT_READERS,
+        False,
+        lambda w, s, _f: Call("GET", f"/api/v1/reports/custody/{w.item[s]}?format=csv"),
+        200,
+        out=404,
+    ),
+}
+
+
 # Routes outside /api/v1: documentation and health, public and never logged.
 PUBLIC_DOCUMENTS = {
     ("GET", "/openapi.json"),
