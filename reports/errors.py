@@ -24,3 +24,10 @@ class UnprintableText(ReportError):
     """A value holds a character the document font has no glyph for: it would print as an empty box."""
 
     code = "unprintable-text"
+
+
+class UnbalancedBatch(ReportError):
+    """A destruction batch report whose figures do not add up: its rows to its totals, or its totals to
+    its item list (approved = destroyed + withdrawn + still approved, in items and in rounds)."""
+
+    code = "unbalanced-batch"
