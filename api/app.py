@@ -40,6 +40,7 @@ from api.routes import (
     ledger,
     locations,
     meta,
+    report_batch,
     samples,
     scan_batches,
     scans,
@@ -74,6 +75,7 @@ ROUTERS = (
     ledger.router,
     checkpoints.router,
     access_log.router,
+    report_batch.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
 

@@ -11,7 +11,9 @@ import click
 
 from custody_cli.lazy import LazyGroup
 
-REPORTS: dict[str, str] = {}
+REPORTS: dict[str, str] = {
+    "batch": "custody_cli.report_batch:batch_command",
+}
 
 
 @click.group(cls=LazyGroup, lazy_subcommands=REPORTS)

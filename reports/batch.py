@@ -400,11 +400,12 @@ def _witnesses(report: BatchReport, s: _Styles, setup: PageSetup) -> Any:
 
 
 class _Thumb(Flowable):  # type: ignore[misc]
-    """A photo scaled into a fixed box (drawn only on the drawing pass)."""
+    """A photo scaled into a fixed box (drawn only on the drawing pass); one its bytes do not show (not
+    an image the reader decodes) is a framed box saying so: its SHA-256 is printed all the same."""
 
-    def __init__(self, content: bytes, draw: bool) -> None:
+    def __init__(self, content: bytes, font: LabelFont, draw: bool) -> None:
         super().__init__()
-        self.content, self.drawing = content, draw
+        self.content, self.font, self.drawing = content, font, draw
         self.width, self.height = THUMB_WIDTH, THUMB_HEIGHT
 
     def wrap(self, _w: float, _h: float) -> tuple[float, float]:
@@ -413,14 +414,16 @@ class _Thumb(Flowable):  # type: ignore[misc]
     def draw(self) -> None:
         if not self.drawing:
             return
-        if not self.content:
+        try:
+            image = ImageReader(io.BytesIO(self.content))
+            w, h = image.getSize()
+            scale = min(self.width / w, self.height / h)
+            dw, dh = w * scale, h * scale
+            self.canv.drawImage(image, (self.width - dw) / 2, (self.height - dh) / 2, dw, dh)
+        except (OSError, ValueError, SyntaxError, ZeroDivisionError):
             self.canv.rect(0, 0, self.width, self.height)
-            return
-        image = ImageReader(io.BytesIO(self.content))
-        w, h = image.getSize()
-        scale = min(self.width / w, self.height / h)
-        dw, dh = w * scale, h * scale
-        self.canv.drawImage(image, (self.width - dw) / 2, (self.height - dh) / 2, dw, dh)
+            self.canv.setFont(self.font.name, 8)
+            self.canv.drawCentredString(self.width / 2, self.height / 2, "无法显示 cannot be shown")
 
 
 def _photos(report: BatchReport, s: _Styles, setup: PageSetup, draw: bool) -> Iterator[Any]:
@@ -429,7 +432,7 @@ def _photos(report: BatchReport, s: _Styles, setup: PageSetup, draw: bool) -> It
         return
     cells = [
         [
-            _Thumb(p.content, draw),
+            _Thumb(p.content, s.font, draw),
             paragraph(f"{p.evidence_no}  {STAGE_TEXT.get(p.stage, p.stage)} {p.stage}", s.caption),
             paragraph(f"{p.media_type}  {p.size} bytes  seq {p.seq}", s.caption),
             paragraph(p.sha256, s.sha),
