@@ -19,6 +19,7 @@ from reportlab.platypus import Flowable
 from labels.fonts import LabelFont
 
 _PAD = 2.0  # points left of a cell's text
+RULE_EVERY = 5  # a light rule under every fifth row, to guide the eye across
 
 
 def _lines(font: LabelFont, text: str, size: float, width: float) -> list[str]:
@@ -111,29 +112,35 @@ class RowList(Flowable):  # type: ignore[misc]
         if not self.drawing:
             return
         layout, canvas = self.layout, self.canv
-        canvas.setFont(layout.font.name, layout.size)
         width = sum(layout.widths)
         top = self.height
         canvas.setFillGray(0.9)
         canvas.rect(0, top - layout.header_height, width, layout.header_height, stroke=0, fill=1)
         canvas.setFillGray(0)
-        top = self._row(canvas, layout.header, top, layout.header_height)
-        canvas.setLineWidth(0.4)
-        canvas.line(0, top, width, top)
-        canvas.setLineWidth(0.2)
-        canvas.setStrokeGray(0.6)
+        # one text object for every cell of the part: a cell is a move and a string in it
+        text = canvas.beginText()
+        text.setFont(layout.font.name, layout.size)
+        top = self._row(text, layout.header, top, layout.header_height)
+        rules = [top]
         for index in range(self.start, self.stop):
-            top = self._row(canvas, layout.cells[index], top, layout.heights[index])
-            canvas.line(0, top, width, top)
+            top = self._row(text, layout.cells[index], top, layout.heights[index])
+            if (index + 1) % RULE_EVERY == 0 or index + 1 == self.stop:
+                rules.append(top)
+        canvas.drawText(text)
+        canvas.setLineWidth(0.3)
+        canvas.setStrokeGray(0.6)
+        canvas.lines([(0, y, width, y) for y in rules])
 
-    def _row(self, canvas: Any, cells: list[list[str]], top: float, height: float) -> float:
+    def _row(self, text: Any, cells: list[list[str]], top: float, height: float) -> float:
         layout = self.layout
-        x = 0.0
+        x = _PAD
         baseline = top - layout.size - 0.5
         for lines, width in zip(cells, layout.widths, strict=True):
             y = baseline
             for line in lines:
-                canvas.drawString(x + _PAD, y, line)
+                if line:
+                    text.setTextOrigin(x, y)
+                    text.textOut(line)
                 y -= layout.leading
             x += width
         return top - height
