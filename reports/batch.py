@@ -24,7 +24,6 @@ only counts pages lays it and the photos out without drawing them.
 from __future__ import annotations
 
 import io
-from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -40,6 +39,7 @@ from custody.batch_report import BatchReport, ReportItem, Tally
 from custody.clock import CHINA
 from custody.model import ItemState
 from custody.numbers import ItemKind
+from labels.errors import MissingGlyph
 from labels.evidence import KIND_TEXT
 from labels.fonts import LabelFont
 from reports.audit import shown_code
@@ -517,20 +517,13 @@ def _check_text(face: LabelFont, report: BatchReport) -> None:
     for w in report.witnesses:
         texts.setdefault(w.name, "witness's name")
         texts.setdefault(w.unit_name, "witness's unit")
-    seen: Counter[str] = Counter()
     for item in report.items:
-        for text in (
-            item.firearm_type or "",
-            item.calibre or "",
-            item.serial_number or "",
-            item.reason or "",
-        ):
-            if text not in seen:
-                seen[text] += 1
-                texts.setdefault(text, f"item {item.evidence_no}")
+        for value in (item.firearm_type, item.calibre, item.serial_number, item.reason):
+            if value and value not in texts:
+                texts[value] = f"item {item.evidence_no}"
     try:
         face.check("".join(texts), what="the report's text")
-    except Exception:  # noqa: BLE001 - one value at a time, to name the one refused
+    except MissingGlyph:  # one value at a time, to name the one refused
         for text, what in texts.items():
             printable(face, text, what)
         raise UnprintableText("the report holds a character the document font cannot draw") from None

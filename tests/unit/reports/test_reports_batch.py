@@ -24,7 +24,7 @@ from custody.model import ItemState
 from custody.numbers import ItemKind
 from custody.report_point import ReportPoint
 from reports.batch import batch_csv, render_batch
-from reports.errors import ReportError, UnbalancedBatch
+from reports.errors import ReportError, UnbalancedBatch, UnprintableText
 
 AT = "2026-04-15T01:30:00+00:00"
 PNG = bytes.fromhex(  # a 1×1 red PNG
@@ -136,3 +136,11 @@ def test_the_csv_holds_the_tally_rows_and_the_totals(report: BatchReport):
     assert rows[-1][3] == "total"
     for column in range(8, len(rows[0])):
         assert sum(int(r[column]) for r in rows[1:-1]) == int(rows[-1][column])
+
+
+def test_a_serial_number_the_font_cannot_draw_is_refused_by_name(report: BatchReport):
+    items = [
+        replace(i, serial_number="54-\U0001f600") if i.kind is ItemKind.FIREARM else i for i in report.items
+    ]
+    with pytest.raises(UnprintableText, match="F220102202600000011"):
+        render_batch(replace(report, items=tuple(items)))
