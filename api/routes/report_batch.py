@@ -13,17 +13,23 @@ from api.deps import API_PREFIX, Admits, Caller, ServicesDep
 from api.downloads import DOWNLOAD, Format, download
 from api.errors import responses
 from custody.batch_report import READERS
+from custody.errors import Message, TransitionRefused
 from reports.batch import batch_csv, render_batch
+from reports.errors import ReportError
 
 router = APIRouter(prefix=API_PREFIX, tags=["reports"])
 
 Reader = Annotated[Caller, Depends(Admits(*sorted(READERS)))]
 
+REPORT_REFUSED = Message(
+    "report.batch_refused", "the report of destruction batch {batch_id} is not made: {reason}"
+)
+
 
 @router.get(
     "/reports/batches/{batch_id}",
     response_class=Response,
-    responses={**DOWNLOAD, **responses(401, 403, 404, 422)},
+    responses={**DOWNLOAD, **responses(401, 403, 404, 409, 422)},
 )
 def batch_report(
     batch_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="The batch's number")],
@@ -38,10 +44,13 @@ def batch_report(
     """The report of a destruction batch: per-unit tallies, items, findings, witnesses, photos and
     signature blocks, as of the batch's closing point (the head while it is open) or ``as_of``."""
     report = services.custody.batch_reports.report(caller.actor, batch_id, as_of)
-    return download(
-        f"batch-{batch_id}-report",
-        format,
-        report.point,
-        pdf=lambda: render_batch(report),
-        csv=lambda: batch_csv(report),
-    )
+    try:
+        return download(
+            f"batch-{batch_id}-report",
+            format,
+            report.point,
+            pdf=lambda: render_batch(report),
+            csv=lambda: batch_csv(report),
+        )
+    except ReportError as refused:  # figures that disagree, a text the font cannot draw: no document
+        raise TransitionRefused(REPORT_REFUSED, batch_id=batch_id, reason=str(refused)) from refused

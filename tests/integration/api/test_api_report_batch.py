@@ -8,11 +8,14 @@ from __future__ import annotations
 import io
 
 import pdfplumber
+import pytest
 from api_harness import Harness, problem
 from batch_report_world import FAR_CUSTODIAN, STATISTICS, add_readers, closed_batch
 from destruction_world import OFFICER
 
+import reports.batch
 from reports.batch import batch_csv
+from reports.errors import UnbalancedBatch
 
 
 def test_the_batch_report_is_downloaded_within_the_callers_units(api: Harness):
@@ -51,3 +54,21 @@ def test_the_batch_report_is_downloaded_within_the_callers_units(api: Harness):
     problem(api.client.get(f"{path}?as_of=100000", headers=api.login(OFFICER)), 422, "invalid-input")
     problem(api.client.get(f"{path}?format=docx", headers=api.login(OFFICER)), 422, "invalid-input")
     assert api.head_seq() == head, "a refusal wrote to the ledger"
+
+
+def test_a_report_the_renderer_refuses_is_a_conflict_not_a_document(
+    api: Harness, monkeypatch: pytest.MonkeyPatch
+):
+    add_readers(api.custody)
+    batch = closed_batch(api.custody, api.clock)
+    api.give_passwords(OFFICER)
+
+    def unbalanced(_report: object) -> None:
+        raise UnbalancedBatch("totals: destroyed 2, but the rows add up to 1")
+
+    monkeypatch.setattr(reports.batch, "check_totals", unbalanced)
+    head = api.head_seq()
+    answer = api.client.get(f"/api/v1/reports/batches/{batch.batch_id}", headers=api.login(OFFICER))
+    body = problem(answer, 409, "transition-refused")
+    assert body["key"] == "report.batch_refused" and "rows add up to 1" in body["detail"]
+    assert api.head_seq() == head
