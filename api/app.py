@@ -41,6 +41,7 @@ from api.routes import (
     ledger,
     locations,
     meta,
+    report_batch,
     report_custody,
     report_stats,
     report_tracing,
@@ -83,6 +84,7 @@ ROUTERS = (
     access_log.router,
     report_stats.router,
     report_custody.router,
+    report_batch.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
 

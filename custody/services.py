@@ -21,6 +21,7 @@ from custody.applications import Applications
 from custody.audit_intake import AuditIntake
 from custody.audits import Audits
 from custody.batch_photos import BatchPhotos
+from custody.batch_report import BatchReports
 from custody.batch_site import BatchSite
 from custody.batches import Batches
 from custody.cases import Cases
@@ -85,6 +86,7 @@ class Custody:
         self.batch_site = BatchSite(self.store, self.items, self.batches)
         self.batch_photos = BatchPhotos(self.store, self.items, self.batches)
         self.tracing_letters = TracingLetters(self.store, self.items)  # source-and-flow tracing (协查函)
+        self.batch_reports = BatchReports(self.store)  # the destruction batch report's figures
 
     def _station_reads(
         self, conn: Connection, station: str, scan: Scan, uid: str | None, place: str | None

@@ -16,6 +16,7 @@ REPORTS: dict[str, str] = {
     "monthly": "custody_cli.report_stats:monthly",
     "quarterly": "custody_cli.report_stats:quarterly",
     "custody": "custody_cli.report_custody:custody_command",
+    "batch": "custody_cli.report_batch:batch_command",
 }
 
 

@@ -38,3 +38,10 @@ class EncodingMismatch(ReportError):
     event's hash: the document would contradict itself."""
 
     code = "encoding-mismatch"
+
+
+class UnbalancedBatch(ReportError):
+    """A destruction batch report whose figures do not add up: its rows to its totals, or its totals to
+    its item list (approved = destroyed + withdrawn + still approved, in items and in rounds)."""
+
+    code = "unbalanced-batch"

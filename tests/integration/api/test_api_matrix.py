@@ -1336,6 +1336,23 @@ MATRIX |= {
 }
 
 
+# ------------------------------------------------------------------------------ the batch report
+
+BATCH_REPORT_READERS = {Role.DESTRUCTION_OFFICER, Role.AUDITOR, Role.STATISTICS, Role.CUSTODIAN}
+
+
+def batch_report_call(w: World, scope: str, _fresh: bool) -> Call:
+    """The report of the scope's shared batch (its site open, a photo kept): a read, never a write."""
+    return Call("GET", f"/api/v1/reports/batches/{_shared_site(w, scope)['batch']}")
+
+
+MATRIX |= {
+    ("GET", "/api/v1/reports/batches/{batch_id}"): Entry(
+        BATCH_REPORT_READERS, False, batch_report_call, 200, out=404
+    ),
+}
+
+
 # Routes outside /api/v1: documentation and health, public and never logged.
 PUBLIC_DOCUMENTS = {
     ("GET", "/openapi.json"),
