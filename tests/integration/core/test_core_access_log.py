@@ -125,7 +125,7 @@ def url_at_0002(request: pytest.FixtureRequest, tmp_path: Path):
     server.drop(name)
 
 
-def test_the_upgrade_chains_the_entries_already_written_and_keeps_cases_and_their_items(url_at_0002, firearm):
+def test_the_upgrade_chains_the_entries_already_written_and_keeps_cases_and_their_items(url_at_0002):
     from custody.model import Department, Role
     from custody.units import read_units
 
@@ -133,10 +133,21 @@ def test_the_upgrade_chains_the_entries_already_written_and_keeps_cases_and_thei
     try:
         custody.units.import_units(None, read_units())
         clerk = custody.users.add("ng-clerk", "南关", "220102", Department.EVIDENCE_ROOM, {Role.CLERK})
-        custody.cases.open(clerk, "C-1")
-        custody.items.register_firearm(clerk, "C-1", firearm())
         engine = create_engine(url_at_0002)
-        with engine.begin() as conn:
+        with engine.begin() as conn:  # a case and its item as the schema of 0002 holds them
+            conn.execute(
+                text(
+                    "INSERT INTO cases (case_no, unit_code, title, status, opened_at_us, version) "
+                    "VALUES ('C-1', '220102', '', 'open', 1, 1)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO items (evidence_no, kind, case_id, unit_code, state, version, "
+                    "registered_at_us, description, serial_number) SELECT 'F220102202600000174', 'F', id, "
+                    "'220102', 'registered', 1, 1, '', '5401123' FROM cases WHERE case_no = 'C-1'"
+                )
+            )
             for seq in (1, 2, 5):  # a gap: a write rolled back before the chain existed
                 conn.execute(
                     text(

@@ -111,7 +111,7 @@ def test_the_slip_of_an_accepted_handover_reads_back_with_every_number_both_name
     [written] = lines(
         run(database_url, "ng-custodian", passwords, "handover", "slip", str(offered.id), "--out", str(out))
     )
-    assert written == {"id": offered.id, "out": str(out), "items": 2}
+    assert written == {"id": offered.id, "out": str(out), "csv": None, "items": 2}
     with pdfplumber.open(io.BytesIO(out.read_bytes())) as document:
         text = "\n".join(page.extract_text() for page in document.pages)
     for expected in (
