@@ -130,7 +130,7 @@ class SiteReads:
         number = canonical_number(evidence_no)
 
         def change(conn: Connection) -> SiteRead:
-            batch = self._open(conn, actor, batch_id)
+            batch, _site = self._open(conn, actor, batch_id)
             item = _approved_item(batch, number)
             if item.kind is not ItemKind.AMMUNITION:
                 raise InvalidInput(NOT_A_LOT, "evidence_no", evidence_no=number)
@@ -203,12 +203,12 @@ class SiteReads:
 
     # ------------------------------------------------------------------------------------- inside
 
-    def _open(self, conn: Connection, actor: Actor, batch_id: int) -> Batch:
+    def _open(self, conn: Connection, actor: Actor, batch_id: int) -> tuple[Batch, Site]:
         batch = visible_batch(conn, self.store, actor, batch_id)
         site = read_site(conn, batch_id)
         if site.status is not BatchStatus.SITE:
             raise TransitionRefused(SITE_NOT_OPEN, batch_id=batch_id, status=site.status.value)
-        return batch
+        return batch, site
 
     def _take(
         self,
@@ -221,7 +221,7 @@ class SiteReads:
         station: str,
         device: str,
     ) -> SiteRead:
-        batch = self._open(conn, actor, batch_id)
+        batch, site = self._open(conn, actor, batch_id)
         shown = (code or uid or "").strip()[:64]
         if not shown:
             raise InvalidInput(NO_CODE, "code")
@@ -253,21 +253,19 @@ class SiteReads:
                 read = _differ(SiteRead("rounds_differ", shown, number, kind), number, counted, item.rounds)
                 return log.kept(read, item.item_id)
             payload["rounds"] = counted
-        return self._destroy(conn, log, actor, batch_id, item, shown, payload, station, device)
+        return self._destroy(log, actor, site, item, shown, payload, station, device)
 
     def _destroy(
         self,
-        conn: Connection,
         log: _Log,
         actor: Actor,
-        batch_id: int,
+        site: Site,
         item: BatchItem,
         shown: str,
         payload: dict[str, Any],
         station: str,
         device: str,
     ) -> SiteRead:
-        site: Site = read_site(conn, batch_id)
         payload.update(
             method=site.method,
             place=site.place,
@@ -281,7 +279,7 @@ class SiteReads:
             destroy = self.items.list_change(
                 actor, EventType.DESTROYED, targets, payload, station=station, device=device
             )
-            destroy(conn)
+            destroy(log.conn)
         except ListRefused as refused:  # checked before anything is written: the read is still kept
             first = refused.refusals[0]
             read = SiteRead("refused", shown, number, kind, counted, item.rounds, first.key, first.text)
