@@ -40,7 +40,14 @@ from custody.db.unit_of_work import UNKNOWN_UNIT, Store
 from custody.errors import InvalidInput, Message, UnknownUnit
 from custody.model import EventType, Role
 from custody.report_point import ReportPoint, point_in
-from custody.statistics_sql import ROUNDS_SEIZED, SEIZED_BY_CALIBRE, SEIZED_BY_TYPE, read_item_figures
+from custody.statistics_sql import (
+    ROUNDS_SEIZED,
+    SEIZED_BY_CALIBRE,
+    SEIZED_BY_TYPE,
+    Dialect,
+    case_events,
+    read_item_figures,
+)
 
 READERS = frozenset({Role.STATISTICS, Role.DESTRUCTION_OFFICER, Role.AUDITOR})
 CASES_FILED = "cases_filed"
@@ -211,22 +218,17 @@ def own_figures(conn: Connection, seq: int, period: Period) -> dict[str, Counter
 def _cases(conn: Connection, seq: int) -> Iterable[tuple[str, str, str | None, str]]:
     """Every case opened up to ``seq``: its unit, filed date, solved date and category ("": none)."""
     cases: dict[int, list[str | None]] = {}
-    # read by the index of event types (a bound on seq would have SQLite read the whole ledger instead),
-    # then in ledger order up to the point
-    query = select(
-        _events.c.seq, _events.c.case_id, _events.c.event_type, _events.c.recorded_at_us, _events.c.payload
-    ).where(_events.c.event_type.in_(_CASE_ACTS))
-    for at_seq, case_id, event_type, at_us, text in sorted(tuple(row) for row in conn.execute(query)):
+    opened, solved_act = EventType.CASE_OPENED.value, EventType.CASE_SOLVED.value
+    rows = conn.execute(case_events(Dialect(conn.dialect.name))).all()
+    for at_seq, case_id, event_type, at_us, unit, filed, category, solved, corrected in rows:
         if at_seq > seq:
             break
-        payload = json.loads(text)
-        if event_type == EventType.CASE_OPENED.value:
-            filed = payload.get("filed_date") or china_date(at_us).isoformat()
-            cases[case_id] = [payload["unit_code"], filed, None, payload.get("category") or ""]
-        elif case_id in cases and event_type == EventType.CASE_SOLVED.value:
-            cases[case_id][2] = payload["solved_date"]
+        if event_type == opened:
+            cases[case_id] = [unit, filed or china_date(at_us).isoformat(), None, category or ""]
+        elif case_id in cases and event_type == solved_act:
+            cases[case_id][2] = solved
         elif case_id in cases:
-            changes = payload["changes"]
+            changes = json.loads(corrected)["changes"]
             case = cases[case_id]
             for index, name in ((1, "filed_date"), (2, "solved_date"), (3, "category")):
                 if name in changes:

@@ -40,6 +40,11 @@ _UNIT_ACTS = "('registered', 'transferred', 'sample_made', 'split_off')"
 _ROUND_ACTS = "('registered', 'split_off', 'counted', 'consumed', 'lot_split')"
 _FLOW_ACTS = "('handover_accepted', 'handed_over', 'sealed', 'test_fired', 'destroyed')"
 _STORE_ACTS = "('handover_accepted', 'handed_over', 'sealed', 'destroyed', 'reported_lost')"
+# every act the figures at the end of a period read: owning unit, rounds, in store or gone
+_ITEM_ACTS = (
+    "('registered', 'transferred', 'sample_made', 'split_off', 'counted', 'consumed', 'lot_split', "
+    "'handover_accepted', 'handed_over', 'sealed', 'destroyed', 'reported_lost')"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,18 @@ class Dialect:
         if self.name == "postgresql":
             return f"(CAST({alias}.payload AS jsonb) #>> '{{{','.join(path)}}}')"
         return f"json_extract({alias}.payload, '$.{'.'.join(path)}')"
+
+    @property
+    def by_type(self) -> str:
+        """Read the ledger by its index of event types and times: SQLite would otherwise walk the index
+        of items for its grouping, reading every event of the ledger in item order."""
+        return "" if self.name == "postgresql" else " INDEXED BY ix_custody_events_type"
+
+    def padded(self, column: str) -> str:
+        """A ``seq`` as text of 20 digits, zero-padded."""
+        if self.name == "postgresql":
+            return f"LPAD(CAST({column} AS TEXT), 20, '0')"
+        return f"printf('%020d', {column})"
 
     def number(self, alias: str, *path: str) -> str:
         return f"CAST({self.field(alias, *path)} AS BIGINT)"
@@ -68,14 +85,21 @@ def unit_at(d: Dialect, alias: str, bound: str) -> str:
     )
 
 
+def _round_change(d: Dialect, alias: str) -> str:
+    """The change an event of ``alias`` makes to its lot's rounds (0 for an event that makes none)."""
+    return (
+        f"CASE {alias}.event_type WHEN 'registered' THEN COALESCE({d.number(alias, 'quantity_rounds')}, 0) "
+        f"WHEN 'split_off' THEN {d.number(alias, 'quantity_rounds')} "
+        f"WHEN 'counted' THEN {d.number(alias, 'quantity')} - COALESCE({d.number(alias, 'previous')}, 0) "
+        f"WHEN 'consumed' THEN -{d.number(alias, 'rounds')} "
+        f"WHEN 'lot_split' THEN -{d.number(alias, 'rounds')} ELSE 0 END"
+    )
+
+
 def rounds_at(d: Dialect, alias: str, bound: str) -> str:
     """The rounds of ``alias``'s lot after its events satisfying ``bound`` (on ``r``)."""
     return (
-        "(SELECT COALESCE(SUM(CASE r.event_type "
-        f"WHEN 'registered' THEN {d.number('r', 'quantity_rounds')} "
-        f"WHEN 'split_off' THEN {d.number('r', 'quantity_rounds')} "
-        f"WHEN 'counted' THEN {d.number('r', 'quantity')} - COALESCE({d.number('r', 'previous')}, 0) "
-        f"ELSE -{d.number('r', 'rounds')} END), 0) FROM custody_events r "
+        f"(SELECT COALESCE(SUM({_round_change(d, 'r')}), 0) FROM custody_events r "
         f"WHERE r.item_id = {alias}.item_id AND {bound} AND r.event_type IN {_ROUND_ACTS})"
     )
 
@@ -118,25 +142,54 @@ SELECT {unit_at(d, "f", "u.seq <= f.seq")},
           FROM custody_events e WHERE e.event_type IN {_FLOW_ACTS} AND {in_period}
          GROUP BY e.item_id, e.event_type) f
   JOIN items i ON i.id = f.item_id WHERE i.kind IN ('F', 'A')"""
-    at_end = "seq <= :s AND recorded_at_us < :t1"
+    # the owning unit at the end: the unit of the latest unit act, carried through the grouping behind
+    # its seq (zero-padded, so that the greatest string is the latest act)
+    owner = (
+        f"CASE WHEN e.event_type IN {_UNIT_ACTS} THEN {d.padded('e.seq')} || COALESCE(CASE e.event_type "
+        f"WHEN 'transferred' THEN {d.field('e', 'to_unit')} ELSE {d.field('e', 'unit_code')} END, '') END"
+    )
     store = f"""
-SELECT {unit_at(d, "st", "u." + at_end.replace(" AND ", " AND u."))}, 'in_store', '', i.kind, 1,
-       CASE WHEN i.kind = 'A' THEN {rounds_at(d, "st", "r." + at_end.replace(" AND ", " AND r."))} ELSE 0 END
-  FROM (SELECT e.item_id FROM custody_events e
-         WHERE e.event_type IN {_STORE_ACTS} AND e.{at_end.replace(" AND ", " AND e.")}
-         GROUP BY e.item_id
-        HAVING MAX(CASE WHEN e.event_type IN ('destroyed', 'reported_lost') THEN 1 ELSE 0 END) = 0) st
-  JOIN items i ON i.id = st.item_id WHERE i.kind IN ('F', 'A')"""
+SELECT SUBSTR(st.owner, 21), 'in_store', '', i.kind, 1, CASE WHEN i.kind = 'A' THEN st.rounds ELSE 0 END
+  FROM (SELECT e.item_id, MAX({owner}) AS owner, SUM({_round_change(d, "e")}) AS rounds,
+               MAX(CASE WHEN e.event_type IN {_STORE_ACTS} THEN 1 ELSE 0 END) AS entered,
+               MAX(CASE WHEN e.event_type IN ('destroyed', 'reported_lost') THEN 1 ELSE 0 END) AS gone
+          FROM custody_events e{d.by_type}
+         WHERE e.event_type IN {_ITEM_ACTS} AND e.seq <= :s AND e.recorded_at_us < :t1
+         GROUP BY e.item_id) st
+  JOIN items i ON i.id = st.item_id
+ WHERE st.entered = 1 AND st.gone = 0 AND i.kind IN ('F', 'A')"""
     return text(
         f"SELECT unit, measure, k, kind, SUM(n) AS items, SUM(rounds) AS rounds FROM ({seized}\n"
         f"UNION ALL {flows}\nUNION ALL {store}) AS figures GROUP BY unit, measure, k, kind"
     )
 
 
+def case_events(d: Dialect) -> TextClause:
+    """Every case event in ledger order (whatever its ``seq``: the index of event types is read, not
+    the ledger): its ``seq``, case, type, time, and the fields the figures need (unit, filed date and
+    category of an opening, date of a solving; a correction's payload whole)."""
+    opened = "e.event_type = 'case_opened'"
+    return text(
+        "SELECT e.seq, e.case_id, e.event_type, e.recorded_at_us, "
+        f"CASE WHEN {opened} THEN {d.field('e', 'unit_code')} END, "
+        f"CASE WHEN {opened} THEN {d.field('e', 'filed_date')} END, "
+        f"CASE WHEN {opened} THEN {d.field('e', 'category')} END, "
+        f"CASE WHEN e.event_type = 'case_solved' THEN {d.field('e', 'solved_date')} END, "
+        "CASE WHEN e.event_type = 'case_corrected' THEN e.payload END "
+        f"FROM custody_events e{d.by_type} "
+        "WHERE e.event_type IN ('case_opened', 'case_solved', 'case_corrected') ORDER BY e.seq"
+    )
+
+
 def read_item_figures(
     conn: Connection, seq: int, start_us: int, end_us: int
 ) -> list[tuple[str, str, str, str, int, int]]:
-    """The rows of :func:`item_figures` for one period, as of ``seq``."""
+    """The rows of :func:`item_figures` for one period, as of ``seq``.
+
+    On PostgreSQL the statement is run without JIT compilation, for the rest of the reading
+    transaction: compiling its many expressions costs longer than the whole statement takes without."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
     statement = item_figures(Dialect(conn.dialect.name))
     rows = conn.execute(statement, {"s": seq, "t0": start_us, "t1": end_us})
     return [(str(u), str(m), str(k), str(kind), int(n), int(r or 0)) for u, m, k, kind, n, r in rows]
