@@ -145,6 +145,12 @@ PROBLEMS: dict[str, ProblemType] = _types(
     ),
     ProblemType("ledger-error", 500, "Ledger error", "The custody ledger could not be read or written."),
     ProblemType(
+        "import-refused",
+        409,
+        "County store not moved",
+        "A county's store cannot be moved into this database as it stands; nothing of it was written.",
+    ),
+    ProblemType(
         "unauthenticated",
         401,
         "Authentication required",

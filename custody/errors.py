@@ -324,6 +324,12 @@ class LedgerError(CustodyError):
     code = "ledger-error"
 
 
+class ImportRefused(CustodyError):
+    """A county's store cannot be moved into this database (nothing of it was written)."""
+
+    code = "import-refused"
+
+
 class ChainBroken(LedgerError):
     """The ledger does not verify: no checkpoint is made over it."""
 

@@ -116,6 +116,7 @@ class EventType(StrEnum):
     WITHDRAWN_FROM_BATCH = "withdrawn_from_batch"  # an approved item not destroyed: back to sealed
     PHOTOGRAPHED = "photographed"  # a photo of it at the site, before or after destruction (its SHA-256)
     TRACING_LETTER = "tracing_letter"  # a source-and-flow tracing letter about it sent (来源流向协查函)
+    STORE_IMPORTED = "store_imported"  # a county's store moved in: its old head and count (no item)
 
 
 class CheckoutPurpose(StrEnum):

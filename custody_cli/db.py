@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from custody_cli.context import reports_errors, services
+from custody_cli.context import emit, reports_errors, services
 
 
 @click.group()
@@ -21,3 +23,40 @@ def upgrade_command() -> None:
     with services() as custody:
         upgrade(custody.engine)
         click.echo(f"schema up to date ({custody.store.url})")
+
+
+@db.command("import-county")
+@click.argument("county", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--keep",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to keep the county's ledger export in (its original evidence).",
+)
+@reports_errors
+def import_county_command(county: Path, keep: Path) -> None:
+    """Move a county's SQLite store into this database: its chain verified, exported into KEEP, every
+    row copied with new ids, every event re-chained, and an import event naming the county's old head."""
+    from custody.db.unit_of_work import Store
+    from custody.store_import import import_county
+
+    source = Store.open(f"sqlite:///{county.resolve()}")
+    try:
+        with services() as custody:
+            moved = import_county(source, custody.store, keep)
+    finally:
+        source.close()
+    emit(
+        {
+            "ok": True,
+            "county_head": str(moved.county_head),
+            "county_events": moved.county_events,
+            "first_seq": moved.first_seq,
+            "last_seq": moved.last_seq,
+            "import_seq": moved.import_seq,
+            "head": str(moved.head),
+            "rows": dict(moved.rows),
+            "export": str(moved.export),
+            "export_sha256": moved.export_sha256,
+        }
+    )

@@ -1,0 +1,212 @@
+"""Moving a county's SQLite store into an empty provincial database (PostgreSQL, and SQLite as well):
+every event kept in the county's order and re-chained, the chain verifying and the replay agreeing with
+the copied records, every item's state, custodian, place and seal equal, the county's old head and
+count in the import event, the county's export kept and verifying against its old head. Refused with
+nothing written: a store moved twice (its usernames taken), a county chain that does not verify, a
+county store on an older schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+from store_import_world import county_store
+
+from custody.clock import FixedClock
+from custody.db.migrate import upgrade
+from custody.db.unit_of_work import Store
+from custody.errors import ImportRefused
+from custody.services import Custody
+from custody.store_import import import_county
+from custody.verify_export import verify_export
+from custody_cli.main import cli
+
+START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def county_file(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The county's store, built once (every test copies it)."""
+    path = tmp_path_factory.mktemp("county") / "county.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    clock = FixedClock(START)
+    custody = Custody.open(f"sqlite:///{path}", clock)
+    county_store(custody, clock)
+    custody.close()
+    return path
+
+
+@pytest.fixture
+def county(county_file: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "county.sqlite"
+    shutil.copyfile(county_file, path)
+    return path
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def province_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """An empty provincial database: the schema, nothing else."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'province.sqlite'}"
+    else:
+        server = request.getfixturevalue("postgres")
+        name = server.create()
+        url = server.database_url(name)
+    store = Store.open(url)
+    upgrade(store.engine)
+    store.close()
+    yield url
+    if request.param == "postgresql":
+        server.drop(name)
+
+
+def _records(custody: Custody) -> dict[str, tuple[Any, ...]]:
+    """Every item as its record stands, ids replaced by what they name."""
+    with custody.store.reading() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT i.evidence_no, i.kind, i.state, i.unit_code, i.version, i.location_code, i.seal_no, "
+                "i.serial_number, i.quantity_rounds, u.username, c.case_no, s.evidence_no "
+                "FROM items i JOIN cases c ON c.id = i.case_id "
+                "LEFT JOIN users u ON u.id = i.custodian_user_id "
+                "LEFT JOIN items s ON s.id = i.sample_of_item_id"
+            )
+        ).all()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _events(custody: Custody) -> list[tuple[Any, ...]]:
+    """Every event as what it says: time, type, item, case, actor, witness, unit, payload without ids."""
+    with custody.store.reading() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT e.recorded_at_us, e.event_type, i.evidence_no, c.case_no, a.username, w.username, "
+                "e.unit_code, e.station, e.item_version FROM custody_events e "
+                "LEFT JOIN items i ON i.id = e.item_id LEFT JOIN cases c ON c.id = e.case_id "
+                "LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users w ON w.id = e.witness_id "
+                "WHERE e.event_type <> 'store_imported' ORDER BY e.seq"
+            )
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def _count(custody: Custody, table: str) -> int:
+    with custody.store.reading() as conn:
+        return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+
+def test_a_county_store_moves_in_whole_and_re_chained(county: Path, province_url: str, tmp_path: Path):
+    before = Custody.open(f"sqlite:///{county}")
+    county_head = before.ledger.head()
+    records, events = _records(before), _events(before)
+    tables = {t: _count(before, t) for t in ("users", "cases", "handovers", "seals", "audits", "audit_reads")}
+    tables |= {t: _count(before, t) for t in ("destruction_batches", "destruction_photos", "discrepancies")}
+    assert county_head.seq > 200 and len(records) > 40
+    source = Store.open(f"sqlite:///{county}")
+    province = Custody.open(province_url)
+    moved = import_county(source, province.store, tmp_path / "kept")
+    source.close()
+
+    assert (moved.county_head, moved.county_events) == (county_head, county_head.seq)
+    assert (moved.first_seq, moved.last_seq, moved.import_seq) == (1, county_head.seq, county_head.seq + 1)
+    verified = province.ledger.verify()
+    assert verified.ok and verified.events == county_head.seq + 1, verified
+    count, differences = province.ledger.replay()
+    assert count == county_head.seq + 1 and not differences, differences[:5]
+    assert _records(province) == records
+    assert _events(province) == events
+    for table, rows in tables.items():
+        assert _count(province, table) == rows, table
+    # the points the batch and the audit closed at are the re-chained events'
+    with province.store.reading() as conn:
+        for table in ("destruction_batches", "audits"):
+            for seq, digest in conn.execute(text(f"SELECT closed_seq, closed_hash FROM {table}")):
+                stored = conn.execute(text("SELECT hash FROM custody_events WHERE seq = :s"), {"s": seq})
+                assert stored.scalar_one() == digest, table
+        payload = conn.execute(
+            text("SELECT payload FROM custody_events WHERE event_type = 'store_imported'")
+        ).scalar_one()
+    note = json.loads(payload)
+    assert note["county_head"] == {"seq": county_head.seq, "hash": county_head.hash}
+    assert (note["county_events"], note["first_seq"], note["last_seq"]) == (
+        county_head.seq,
+        1,
+        county_head.seq,
+    )
+    assert note["export_sha256"] == moved.export_sha256
+    # the county's export, kept: its original evidence, verifying against its old head
+    lines = moved.export.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == county_head.seq
+    report = verify_export(lines, [])
+    assert report.ok and report.events == county_head.seq, report.as_dict()
+    assert json.loads(lines[-1])["hash"] == county_head.hash
+    # the county's users log in to the province with their own passwords
+    assert province.users.actor("ng-auditor").unit_code == "220102"
+    province.close()
+    before.close()
+
+
+def test_a_store_moved_twice_is_refused_and_nothing_is_written(
+    county: Path, province_url: str, tmp_path: Path
+):
+    source = Store.open(f"sqlite:///{county}")
+    province = Custody.open(province_url)
+    import_county(source, province.store, tmp_path / "kept")
+    head, users = province.ledger.head(), _count(province, "users")
+    with pytest.raises(ImportRefused) as again:
+        import_county(source, province.store, tmp_path / "kept2")
+    assert again.value.key == "import.taken" and "ng-auditor" in str(again.value)
+    assert (province.ledger.head(), _count(province, "users")) == (head, users)
+    source.close()
+    province.close()
+
+
+def test_a_county_chain_that_does_not_verify_is_refused(county: Path, province_url: str, tmp_path: Path):
+    raw = sqlite3.connect(county)
+    for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        raw.execute(f"DROP TRIGGER {name}")
+    first = "(SELECT MIN(seq) FROM custody_events WHERE payload LIKE '%手枪%')"
+    raw.execute(f"UPDATE custody_events SET payload = replace(payload, '手枪', '步枪') WHERE seq = {first}")
+    raw.commit()
+    raw.close()
+    source = Store.open(f"sqlite:///{county}")
+    province = Custody.open(province_url)
+    with pytest.raises(ImportRefused) as refused:
+        import_county(source, province.store, tmp_path / "kept")
+    assert refused.value.key == "import.not_verified"
+    assert province.ledger.head().seq == 0 and _count(province, "items") == 0
+    assert not (tmp_path / "kept").exists()
+    source.close()
+    province.close()
+
+
+def test_the_command_moves_a_county_and_prints_what_it_did(county: Path, province_url: str, tmp_path: Path):
+    runner = CliRunner()
+    env = {"CUSTODY_DATABASE_URL": province_url, "CUSTODY_USER": ""}
+    done = runner.invoke(cli, ["db", "import-county", str(county), "--keep", str(tmp_path / "kept")], env=env)
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout)
+    assert answer["ok"] and answer["import_seq"] == answer["last_seq"] + 1
+    assert Path(answer["export"]).is_file()
+    again = runner.invoke(cli, ["db", "import-county", str(county), "--keep", str(tmp_path / "k2")], env=env)
+    assert again.exit_code != 0
+    assert "already holds usernames" in again.output
+
+
+def test_a_county_store_on_an_older_schema_is_refused(province_url: str, tmp_path: Path):
+    old = Store.open(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    upgrade(old.engine, "0012")
+    province = Custody.open(province_url)
+    with pytest.raises(ImportRefused) as refused:
+        import_county(old, province.store, tmp_path / "kept")
+    assert refused.value.key == "import.old_schema" and "county" in str(refused.value)
+    assert province.ledger.head().seq == 0
+    old.close()
+    province.close()
