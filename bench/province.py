@@ -140,12 +140,24 @@ def count(url: str, query: Any) -> int:
         engine.dispose()
 
 
-def arm(url: str, workers: int, script: Path, seconds: int, connections: int) -> dict[str, float]:
+def scan_script(directory: Path, codes: list[str], key: str) -> Path:
+    """A wrk script posting scans of ``codes`` whose idempotency keys no earlier run used (a key used
+    before would be answered from its first answer, and no sighting made)."""
+    run = uuid.uuid4().hex[:12]
+    script = directory / f"scan-{run}.lua"
+    script.write_text(WRK_SCRIPT % {"codes": ", ".join(f'"{c}"' for c in codes), "key": key, "run": run})
+    return script
+
+
+def arm(
+    url: str, workers: int, codes: list[str], key: str, seconds: int, connections: int
+) -> dict[str, float]:
     env = {**os.environ, "CUSTODY_DATABASE_URL": url}
     flags = ["--loop", "uvloop", "--http", "httptools", "--workers", str(workers), "--no-access-log"]
     service = ServiceProcess(SERVICE_APP, env=env, log_level="warning", args=flags, stdout=subprocess.DEVNULL)
-    with service.start(timeout=120):
-        run_wrk(service.port, script, 1, connections)  # warm every worker
+    with service.start(timeout=120), tempfile.TemporaryDirectory() as tmp:
+        run_wrk(service.port, scan_script(Path(tmp), codes, key), 1, connections)  # warm every worker
+        script = scan_script(Path(tmp), codes, key)
         before_commits, before_sightings = count(url, _COMMITS), count(url, _SIGHTINGS)
         figures = run_wrk(service.port, script, seconds, connections)
         figures["commits_per_s"] = (count(url, _COMMITS) - before_commits) / seconds
@@ -172,17 +184,11 @@ def main(argv: list[str]) -> int:
     url = server.set(database=name).render_as_string(hide_password=False)
     try:
         codes, key = build(url, args.items)
-        with tempfile.TemporaryDirectory() as tmp:
-            script = Path(tmp) / "scan.lua"
-            script.write_text(
-                WRK_SCRIPT
-                % {"codes": ", ".join(f'"{c}"' for c in codes), "key": key, "run": uuid.uuid4().hex[:8]}
-            )
-            one: list[dict[str, float]] = []
-            two: list[dict[str, float]] = []
-            for _pair in range(args.pairs):
-                one.append(arm(url, 1, script, args.seconds, args.connections))
-                two.append(arm(url, 2, script, args.seconds, args.connections))
+        one: list[dict[str, float]] = []
+        two: list[dict[str, float]] = []
+        for _pair in range(args.pairs):
+            one.append(arm(url, 1, codes, key, args.seconds, args.connections))
+            two.append(arm(url, 2, codes, key, args.seconds, args.connections))
         with create_engine(url).connect() as conn:
             settings: dict[str, str] = {str(k): str(v) for k, v in conn.execute(_SETTINGS).all()}
     finally:
