@@ -7,8 +7,9 @@ chain held by PostgreSQL's advisory lock), on identical PostgreSQL settings (``f
 ``synchronous_commit`` as the server has them). ``wrk`` posts scans at 16 connections, every request with
 a fresh idempotency key. The arms alternate (1, 2, 1, 2, …) for ``--pairs`` pairs; each arm's figure is
 its median. ratio = two workers ÷ one (goal ≥ 0.9 on a 2-core machine: a second process must not cost
-throughput). Sightings/s, p99 and the database's transactions/s are reported per arm (PostgreSQL counts
-reads' transactions with the writes', so the writers' batch size is not told apart here).
+throughput). Sightings/s, p99, the database's transactions/s (reads' included) and its durable WAL
+flushes/s (``pg_stat_wal.wal_sync``, the server's) are reported per arm: scans a flush is the mean batch
+the disk sees, the writers' group commit and PostgreSQL's own together.
 """
 
 from __future__ import annotations
@@ -128,6 +129,9 @@ _EVENT_COLUMNS = (
 _SIGHTINGS = text("SELECT COUNT(*) FROM custody_events WHERE event_type = 'sighted'")
 # transactions committed in the database so far, reads included (PostgreSQL counts no writes apart)
 _COMMITS = text("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+# durable flushes of the write-ahead log (one per commit that waited for the disk, or fewer when
+# PostgreSQL's own group commit shares one): scans per flush is the batch the disk sees
+_FLUSHES = text("SELECT wal_sync FROM pg_stat_wal")
 _SETTINGS = text("SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit')")
 
 
@@ -158,11 +162,16 @@ def arm(
     with service.start(timeout=120), tempfile.TemporaryDirectory() as tmp:
         run_wrk(service.port, scan_script(Path(tmp), codes, key), 1, connections)  # warm every worker
         script = scan_script(Path(tmp), codes, key)
-        before_commits, before_sightings = count(url, _COMMITS), count(url, _SIGHTINGS)
+        before = {name: count(url, query) for name, query in _COUNTED.items()}
         figures = run_wrk(service.port, script, seconds, connections)
-        figures["commits_per_s"] = (count(url, _COMMITS) - before_commits) / seconds
-        figures["sightings_per_s"] = (count(url, _SIGHTINGS) - before_sightings) / seconds
+        after = {name: count(url, query) for name, query in _COUNTED.items()}
+        for name in _COUNTED:
+            figures[f"{name}_per_s"] = (after[name] - before[name]) / seconds
+        figures["sightings_per_flush"] = figures["sightings_per_s"] / max(figures["flushes_per_s"], 1e-9)
     return figures
+
+
+_COUNTED = {"commits": _COMMITS, "sightings": _SIGHTINGS, "flushes": _FLUSHES}
 
 
 def median(runs: list[dict[str, float]], key: str) -> float:
@@ -208,6 +217,8 @@ def main(argv: list[str]) -> int:
                 label,
                 f"{median(runs, 'rps'):,.0f} req/s  p99 {median(runs, 'p99_ms'):.2f} ms  "
                 f"{median(runs, 'sightings_per_s'):,.0f} sightings/s  "
+                f"{median(runs, 'flushes_per_s'):,.0f} WAL flushes/s, "
+                f"{median(runs, 'sightings_per_flush'):.1f} scans a flush  "
                 f"{median(runs, 'commits_per_s'):,.0f} transactions/s (reads included)",
             )
         )
@@ -216,7 +227,14 @@ def main(argv: list[str]) -> int:
     extra: dict[str, Any] = {
         f"{label}_{key}": round(median(runs, key), 2)
         for label, runs in (("one", one), ("two", two))
-        for key in ("p99_ms", "sightings_per_s", "commits_per_s", "non_2xx")
+        for key in (
+            "p99_ms",
+            "sightings_per_s",
+            "commits_per_s",
+            "flushes_per_s",
+            "sightings_per_flush",
+            "non_2xx",
+        )
     }
     result(
         "province",

@@ -234,6 +234,9 @@ def paused_collector() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # the findings outlive the block: straight to the oldest generation, not collected young
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

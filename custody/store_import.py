@@ -35,7 +35,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from custody.access_chain import chained
 from custody.db.ledger_store import append_event, raw_rows, read_head, record_event, verify_ledger
@@ -49,6 +49,7 @@ from custody.model import EventType
 OLD_SCHEMA = Message(
     "import.old_schema", "the {which} store is not at the newest schema: run custody db upgrade on it"
 )
+NOT_A_STORE = Message("import.not_a_store", "the county file is not a custody store: {reason}")
 NOT_VERIFIED = Message("import.not_verified", "the county store does not verify at seq {seq}: {reason}")
 TAKEN = Message("import.taken", "the province already holds {what}: {names}")
 CONFLICT = Message(
@@ -72,6 +73,9 @@ POINTS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "discrepancies": (("resolved_seq", None),),
     "store_marks": (("marked_seq", None),),
 }
+# numbering per unit and year: a row the province holds already keeps the greater of the two (a number
+# both issued is refused before, as a taken evidence or seal number)
+SEQUENCES = frozenset({"number_sequences", "seal_sequences"})
 # every id an event payload can hold, and the table it names
 PAYLOAD_IDS: dict[str, str] = {
     "item_id": "items",
@@ -118,9 +122,14 @@ class CountyMoved:
 
 def import_county(county: Store, province: Store, keep: Path) -> CountyMoved:
     """Move the county's store into the province's (see the module's documentation)."""
-    for which, store in (("county", county), ("provincial", province)):
-        if not schema_is_current(store.engine):
-            raise ImportRefused(OLD_SCHEMA, which=which)
+    try:
+        county_current = schema_is_current(county.engine)
+    except DatabaseError as error:  # not SQLite at all, or unreadable
+        raise ImportRefused(NOT_A_STORE, reason=str(error.orig)[:200]) from None
+    if not county_current:
+        raise ImportRefused(OLD_SCHEMA, which="county")
+    if not schema_is_current(province.engine):
+        raise ImportRefused(OLD_SCHEMA, which="provincial")
     verified = verify_ledger(county.engine)
     if not verified.ok:
         raise ImportRefused(NOT_VERIFIED, seq=verified.first_bad_seq or 0, reason=verified.reason or "")
@@ -277,12 +286,25 @@ class _Move:
             for seq_column, _hash in POINTS.get(table.name, ()):
                 if values.get(seq_column) is not None:
                     values[seq_column] = self.base + values[seq_column]
+            if table.name in SEQUENCES and self._merged(conn, table, values):
+                continue
             if new_id:
                 old = values.pop("id")
                 own[old] = conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
             else:
                 conn.execute(insert(table).values(**values))
         return len(rows)
+
+    @staticmethod
+    def _merged(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+        """Whether the province numbers the row's unit and year already (then up to the greater)."""
+        key = (table.c.unit_code == values["unit_code"]) & (table.c.year == values["year"])
+        held = conn.execute(select(table.c.last_sequence).where(key)).scalar()
+        if held is None:
+            return False
+        if held < values["last_sequence"]:
+            conn.execute(update(table).where(key).values(last_sequence=values["last_sequence"]))
+        return True
 
     def _event(self, event: dict[str, Any]) -> dict[str, Any]:
         fields = {k: event[k] for k in ALL_COLUMNS if k not in ("seq", "prev_hash", "hash")}

@@ -128,6 +128,12 @@ def test_killed_again_and_again_during_intake_nothing_acknowledged_is_lost(
             for client in clients:
                 client.join(60)
             items, events = check(bureau.url, acked)
+            if (kill + 1) % 100 == 0 and kill + 1 < KILLS:  # a long campaign tells how far it is
+                print(
+                    f"crash campaign ({backend}): {kill + 1} kills in {time.monotonic() - started:.0f} s, "
+                    f"{len(acked)} acknowledged, {items} items, {events} events, all verified",
+                    flush=True,
+                )
     finally:
         if service.process is not None and service.process.poll() is None:
             service.process.kill()

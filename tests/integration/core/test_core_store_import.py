@@ -25,6 +25,7 @@ from custody.db.unit_of_work import Store
 from custody.errors import ImportRefused
 from custody.services import Custody
 from custody.store_import import import_county
+from custody.units import read_units
 from custody.verify_export import verify_export
 from custody_cli.main import cli
 
@@ -209,4 +210,47 @@ def test_a_county_store_on_an_older_schema_is_refused(province_url: str, tmp_pat
     assert refused.value.key == "import.old_schema" and "county" in str(refused.value)
     assert province.ledger.head().seq == 0
     old.close()
+    province.close()
+
+
+def test_a_file_that_is_no_store_is_refused(province_url: str, tmp_path: Path):
+    stray = tmp_path / "notes.sqlite"
+    stray.write_text("not a database\n")
+    source = Store.open(f"sqlite:///{stray}")
+    province = Custody.open(province_url)
+    with pytest.raises(ImportRefused) as refused:
+        import_county(source, province.store, tmp_path / "kept")
+    assert refused.value.key == "import.not_a_store"
+    assert province.ledger.head().seq == 0
+    source.close()
+    province.close()
+
+
+def test_a_numbering_the_province_began_without_numbers_takes_the_county_s(
+    county: Path, province_url: str, tmp_path: Path
+):
+    before = Custody.open(f"sqlite:///{county}")
+    with before.store.reading() as conn:
+        kept = dict(
+            conn.execute(text("SELECT unit_code || '/' || year, last_sequence FROM number_sequences")).all()
+        )
+    before.close()
+    assert kept
+    province = Custody.open(province_url)
+    province.units.import_units(None, read_units())  # a province that began with its units
+    unit_year = next(iter(kept))
+    unit, year = unit_year.split("/")
+    with province.store.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO number_sequences (unit_code, year, last_sequence) VALUES (:u, :y, 0)"),
+            {"u": unit, "y": int(year)},
+        )
+    source = Store.open(f"sqlite:///{county}")
+    import_county(source, province.store, tmp_path / "kept")
+    source.close()
+    with province.store.reading() as conn:
+        moved = dict(
+            conn.execute(text("SELECT unit_code || '/' || year, last_sequence FROM number_sequences")).all()
+        )
+    assert moved == kept
     province.close()
