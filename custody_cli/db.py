@@ -28,13 +28,16 @@ def upgrade_command() -> None:
 @db.command("import-county")
 @click.argument("county", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
+    "--unit", "unit_code", required=True, help="The county's unit, e.g. 220102 (its own and those below)."
+)
+@click.option(
     "--keep",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory to keep the county's ledger export in (its original evidence).",
 )
 @reports_errors
-def import_county_command(county: Path, keep: Path) -> None:
+def import_county_command(county: Path, unit_code: str, keep: Path) -> None:
     """Move a county's SQLite store into this database: its chain verified, exported into KEEP, every
     row copied with new ids, every event re-chained, and an import event naming the county's old head."""
     from custody.db.unit_of_work import Store
@@ -43,7 +46,7 @@ def import_county_command(county: Path, keep: Path) -> None:
     source = Store.open(f"sqlite:///{county.resolve()}")
     try:
         with services() as custody:
-            moved = import_county(source, custody.store, keep)
+            moved = import_county(source, custody.store, unit_code, keep)
     finally:
         source.close()
     emit(
@@ -56,6 +59,7 @@ def import_county_command(county: Path, keep: Path) -> None:
             "import_seq": moved.import_seq,
             "head": str(moved.head),
             "rows": dict(moved.rows),
+            "locked_users": list(moved.locked_users),
             "export": str(moved.export),
             "export_sha256": moved.export_sha256,
         }

@@ -1,7 +1,8 @@
 """A county store worth moving: the closed destruction batch of :mod:`batch_report_world` (cases,
 firearms, lots, samples, handovers, seals opened and made again, applications, a batch approved,
 witnessed, read at its site, photographed and closed) and a closed audit of the Nanguan store that
-found a lot missing (its discrepancy open), with a few hundred events in all."""
+found a lot missing (its discrepancy open), and a firearm whose serial number was corrected (the
+correction naming the registration's seq), with a few hundred events in all."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from seal_world import accepted_items
 
 from custody.audit_records import ReadIn
 from custody.clock import FixedClock
+from custody.intake import FirearmIntake
 from custody.model import AuditMode
 from custody.services import Custody
 
@@ -24,4 +26,13 @@ def county_store(custody: Custody, clock: FixedClock) -> int:
     custody.audit_reads.read(me, audit.id, [ReadIn(code=i.evidence_no) for i in items[1:]])
     custody.audits.submit(me, audit.id)
     custody.audits.close(me, audit.id)
+    clerk = custody.users.actor("ng-clerk")
+    case = custody.cases.open(clerk, "NG-CORRECTED-1")
+    gun = custody.items.register_firearm(
+        clerk, case.case_no, FirearmIntake("手枪", "54式", "54-1", "7.62mm", True)
+    )
+    registered = custody.ledger.head().seq
+    custody.items.correct(
+        clerk, gun.evidence_no, 1, {"serial_number": "54-2"}, "笔误", corrects_seq=registered
+    )
     return batch.batch_id

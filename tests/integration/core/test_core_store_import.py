@@ -23,6 +23,7 @@ from custody.clock import FixedClock
 from custody.db.migrate import upgrade
 from custody.db.unit_of_work import Store
 from custody.errors import ImportRefused
+from custody.model import Department, Role
 from custody.services import Custody
 from custody.store_import import import_county
 from custody.units import read_units
@@ -30,6 +31,7 @@ from custody.verify_export import verify_export
 from custody_cli.main import cli
 
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+COUNTY = "220100"  # Changchun: the city and its counties
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,9 @@ def county_file(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path)
     clock = FixedClock(START)
     custody = Custody.open(f"sqlite:///{path}", clock)
     county_store(custody, clock)
+    admin = custody.users.actor("admin")
+    for username in ("ng-auditor", "admin"):  # of the county, and of the province above it
+        custody.users.set_password(admin, username, "county password of the store")
     custody.close()
     return path
 
@@ -103,7 +108,19 @@ def _count(custody: Custody, table: str) -> int:
         return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
 
 
-def test_a_county_store_moves_in_whole_and_re_chained(county: Path, province_url: str, tmp_path: Path):
+def _begun(province: Custody) -> None:
+    """A province that holds records already: a case of Jilin city opened there."""
+    province.units.import_units(None, read_units())
+    clerk = province.users.add(
+        "jl-province-clerk", "吉林市民警", "220200", Department.EVIDENCE_ROOM, {Role.CLERK}
+    )
+    province.cases.open(clerk, "JL-PROVINCE-1")
+
+
+@pytest.mark.parametrize("begun", [False, True], ids=["empty", "begun"])
+def test_a_county_store_moves_in_whole_and_re_chained(
+    county: Path, province_url: str, tmp_path: Path, begun: bool
+):
     before = Custody.open(f"sqlite:///{county}")
     county_head = before.ledger.head()
     records, events = _records(before), _events(before)
@@ -112,19 +129,35 @@ def test_a_county_store_moves_in_whole_and_re_chained(county: Path, province_url
     assert county_head.seq > 200 and len(records) > 40
     source = Store.open(f"sqlite:///{county}")
     province = Custody.open(province_url)
-    moved = import_county(source, province.store, tmp_path / "kept")
+    if begun:
+        _begun(province)
+    base = province.ledger.head().seq
+    held_before = {table: _count(province, table) for table in tables}
+    moved = import_county(source, province.store, COUNTY, tmp_path / "kept")
     source.close()
 
     assert (moved.county_head, moved.county_events) == (county_head, county_head.seq)
-    assert (moved.first_seq, moved.last_seq, moved.import_seq) == (1, county_head.seq, county_head.seq + 1)
+    last = base + county_head.seq
+    assert (moved.first_seq, moved.last_seq, moved.import_seq) == (base + 1, last, last + 1)
     verified = province.ledger.verify()
-    assert verified.ok and verified.events == county_head.seq + 1, verified
+    assert verified.ok and verified.events == last + 1, verified
     count, differences = province.ledger.replay()
-    assert count == county_head.seq + 1 and not differences, differences[:5]
+    assert count == last + 1 and not differences, differences[:5]
     assert _records(province) == records
-    assert _events(province) == events
+    assert _events(province)[base:] == events
+    # the correction names the registration it corrects, where that now stands
+    with province.store.reading() as conn:
+        corrected = conn.execute(
+            text("SELECT payload FROM custody_events WHERE event_type = 'corrected' ORDER BY seq DESC")
+        ).first()
+        assert corrected is not None
+        named = json.loads(corrected[0])["corrects_seq"]
+        registered = conn.execute(
+            text("SELECT event_type, payload FROM custody_events WHERE seq = :s"), {"s": named}
+        ).one()
+    assert registered[0] == "registered" and json.loads(registered[1])["serial_number"] == "54-1"
     for table, rows in tables.items():
-        assert _count(province, table) == rows, table
+        assert _count(province, table) - held_before[table] == rows, table
     # the points the batch and the audit closed at are the re-chained events'
     with province.store.reading() as conn:
         for table in ("destruction_batches", "audits"):
@@ -136,11 +169,8 @@ def test_a_county_store_moves_in_whole_and_re_chained(county: Path, province_url
         ).scalar_one()
     note = json.loads(payload)
     assert note["county_head"] == {"seq": county_head.seq, "hash": county_head.hash}
-    assert (note["county_events"], note["first_seq"], note["last_seq"]) == (
-        county_head.seq,
-        1,
-        county_head.seq,
-    )
+    assert (note["county_events"], note["first_seq"], note["last_seq"]) == (county_head.seq, base + 1, last)
+    assert note["county_unit"] == COUNTY
     assert note["export_sha256"] == moved.export_sha256
     # the county's export, kept: its original evidence, verifying against its old head
     lines = moved.export.read_text(encoding="utf-8").splitlines()
@@ -148,8 +178,19 @@ def test_a_county_store_moves_in_whole_and_re_chained(county: Path, province_url
     report = verify_export(lines, [])
     assert report.ok and report.events == county_head.seq, report.as_dict()
     assert json.loads(lines[-1])["hash"] == county_head.hash
-    # the county's users log in to the province with their own passwords
+    # the county's users come with their passwords; those of units outside it come without any
     assert province.users.actor("ng-auditor").unit_code == "220102"
+    assert "admin" in moved.locked_users and "jl-clerk" in moved.locked_users
+    assert "ng-auditor" not in moved.locked_users
+    with province.store.reading() as conn:
+        held = set(
+            conn.execute(
+                text("SELECT u.username FROM users u JOIN user_credentials c ON c.user_id = u.id")
+            ).scalars()
+        )
+    assert "ng-auditor" in held and "admin" not in held and not held & set(moved.locked_users)
+    # the access log's export is kept beside the ledger's
+    assert moved.export.with_name(moved.export.name.replace(".jsonl", ".access.jsonl")).is_file()
     province.close()
     before.close()
 
@@ -159,11 +200,12 @@ def test_a_store_moved_twice_is_refused_and_nothing_is_written(
 ):
     source = Store.open(f"sqlite:///{county}")
     province = Custody.open(province_url)
-    import_county(source, province.store, tmp_path / "kept")
+    import_county(source, province.store, COUNTY, tmp_path / "kept")
     head, users = province.ledger.head(), _count(province, "users")
     with pytest.raises(ImportRefused) as again:
-        import_county(source, province.store, tmp_path / "kept2")
+        import_county(source, province.store, COUNTY, tmp_path / "kept2")
     assert again.value.key == "import.taken" and "ng-auditor" in str(again.value)
+    assert not list((tmp_path / "kept2").glob("*"))  # no export of a move not made
     assert (province.ledger.head(), _count(province, "users")) == (head, users)
     source.close()
     province.close()
@@ -180,7 +222,7 @@ def test_a_county_chain_that_does_not_verify_is_refused(county: Path, province_u
     source = Store.open(f"sqlite:///{county}")
     province = Custody.open(province_url)
     with pytest.raises(ImportRefused) as refused:
-        import_county(source, province.store, tmp_path / "kept")
+        import_county(source, province.store, COUNTY, tmp_path / "kept")
     assert refused.value.key == "import.not_verified"
     assert province.ledger.head().seq == 0 and _count(province, "items") == 0
     assert not (tmp_path / "kept").exists()
@@ -191,12 +233,16 @@ def test_a_county_chain_that_does_not_verify_is_refused(county: Path, province_u
 def test_the_command_moves_a_county_and_prints_what_it_did(county: Path, province_url: str, tmp_path: Path):
     runner = CliRunner()
     env = {"CUSTODY_DATABASE_URL": province_url, "CUSTODY_USER": ""}
-    done = runner.invoke(cli, ["db", "import-county", str(county), "--keep", str(tmp_path / "kept")], env=env)
+    done = runner.invoke(
+        cli, ["db", "import-county", str(county), "--unit", COUNTY, "--keep", str(tmp_path / "kept")], env=env
+    )
     assert done.exit_code == 0, done.output
     answer = json.loads(done.stdout)
     assert answer["ok"] and answer["import_seq"] == answer["last_seq"] + 1
     assert Path(answer["export"]).is_file()
-    again = runner.invoke(cli, ["db", "import-county", str(county), "--keep", str(tmp_path / "k2")], env=env)
+    again = runner.invoke(
+        cli, ["db", "import-county", str(county), "--unit", COUNTY, "--keep", str(tmp_path / "k2")], env=env
+    )
     assert again.exit_code != 0
     assert "already holds usernames" in again.output
 
@@ -206,7 +252,7 @@ def test_a_county_store_on_an_older_schema_is_refused(province_url: str, tmp_pat
     upgrade(old.engine, "0012")
     province = Custody.open(province_url)
     with pytest.raises(ImportRefused) as refused:
-        import_county(old, province.store, tmp_path / "kept")
+        import_county(old, province.store, COUNTY, tmp_path / "kept")
     assert refused.value.key == "import.old_schema" and "county" in str(refused.value)
     assert province.ledger.head().seq == 0
     old.close()
@@ -219,7 +265,7 @@ def test_a_file_that_is_no_store_is_refused(province_url: str, tmp_path: Path):
     source = Store.open(f"sqlite:///{stray}")
     province = Custody.open(province_url)
     with pytest.raises(ImportRefused) as refused:
-        import_county(source, province.store, tmp_path / "kept")
+        import_county(source, province.store, COUNTY, tmp_path / "kept")
     assert refused.value.key == "import.not_a_store"
     assert province.ledger.head().seq == 0
     source.close()
@@ -246,11 +292,57 @@ def test_a_numbering_the_province_began_without_numbers_takes_the_county_s(
             {"u": unit, "y": int(year)},
         )
     source = Store.open(f"sqlite:///{county}")
-    import_county(source, province.store, tmp_path / "kept")
+    import_county(source, province.store, COUNTY, tmp_path / "kept")
     source.close()
     with province.store.reading() as conn:
         moved = dict(
             conn.execute(text("SELECT unit_code || '/' || year, last_sequence FROM number_sequences")).all()
         )
     assert moved == kept
+    province.close()
+
+
+def _spoil(county: Path, *statements: str) -> None:
+    raw = sqlite3.connect(county)
+    for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        raw.execute(f"DROP TRIGGER {name}")
+    for statement in statements:
+        raw.execute(statement)
+    raw.commit()
+    raw.close()
+
+
+ACCESS_ENTRY = (
+    "INSERT INTO access_log (seq, at_us, caller, unit_code, device, client, method, route, path, query, "
+    "status, note, prev_hash, hash_version, hash) VALUES (1, 0, 'anonymous', NULL, '', '', 'GET', '/', '/', "
+    "'', 200, '', 'not the genesis', 1, 'not a hash')"
+)
+
+
+@pytest.mark.parametrize(
+    ("unit", "spoilt", "key"),
+    [
+        ("220102", (), "import.outside"),  # the city's own items are not Nanguan's
+        ("999999", (), "import.no_unit"),
+        (
+            COUNTY,
+            ("UPDATE items SET serial_number = 'X' WHERE id = (SELECT MIN(id) FROM items)",),
+            "import.differs",
+        ),
+        (COUNTY, (ACCESS_ENTRY,), "import.not_verified"),
+    ],
+    ids=["outside", "no-unit", "records-differ", "access-log"],
+)
+def test_a_county_store_that_is_not_whole_is_refused(
+    county: Path, province_url: str, tmp_path: Path, unit: str, spoilt: tuple[str, ...], key: str
+):
+    _spoil(county, *spoilt)
+    source = Store.open(f"sqlite:///{county}")
+    province = Custody.open(province_url)
+    with pytest.raises(ImportRefused) as refused:
+        import_county(source, province.store, unit, tmp_path / "kept")
+    assert refused.value.key == key, str(refused.value)
+    assert province.ledger.head().seq == 0 and _count(province, "users") == 0
+    assert not list(tmp_path.glob("kept/*"))
+    source.close()
     province.close()
