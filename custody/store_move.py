@@ -207,6 +207,8 @@ class Move:
                     values[seq_column] = self.base + values[seq_column]
             if each.name in SEQUENCES and self._merged(conn, each, values):
                 continue
+            if each.name == "destruction_photos" and self._held_photo(conn, values["sha256"]):
+                continue
             if new_id:
                 old = values.pop("id")
                 own[old] = conn.execute(insert(each).values(**values).returning(each.c.id)).scalar_one()
@@ -230,6 +232,12 @@ class Move:
         if held < values["last_sequence"]:
             conn.execute(update(each).where(key).values(last_sequence=values["last_sequence"]))
         return True
+
+    @staticmethod
+    def _held_photo(conn: Connection, sha256: str) -> bool:
+        """A photo is kept by its content's SHA-256: one the province holds already is the same photo."""
+        photos = table("destruction_photos")
+        return conn.execute(select(photos.c.sha256).where(photos.c.sha256 == sha256)).first() is not None
 
     def _event(self, event: dict[str, Any]) -> dict[str, Any]:
         fields = {k: event[k] for k in ALL_COLUMNS if k not in ("seq", "prev_hash", "hash")}

@@ -346,3 +346,28 @@ def test_a_county_store_that_is_not_whole_is_refused(
     assert not list(tmp_path.glob("kept/*"))
     source.close()
     province.close()
+
+
+def test_a_photo_the_province_holds_already_is_kept_once(county: Path, province_url: str, tmp_path: Path):
+    raw = sqlite3.connect(county)
+    sha256, media_type, size, content = raw.execute(
+        "SELECT sha256, media_type, size, content FROM destruction_photos ORDER BY sha256"
+    ).fetchone()
+    photos = raw.execute("SELECT COUNT(*) FROM destruction_photos").fetchone()[0]
+    raw.close()
+    province = Custody.open(province_url)
+    _begun(province)
+    with province.store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO destruction_photos (sha256, media_type, size, content, stored_at_us, "
+                "stored_by_id) VALUES (:h, :m, :s, :c, 0, (SELECT MIN(id) FROM users))"
+            ),
+            {"h": sha256, "m": media_type, "s": size, "c": content},
+        )
+    source = Store.open(f"sqlite:///{county}")
+    import_county(source, province.store, COUNTY, tmp_path / "kept")
+    source.close()
+    assert photos >= 2 and _count(province, "destruction_photos") == photos
+    assert province.ledger.verify().ok
+    province.close()
