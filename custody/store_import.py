@@ -94,11 +94,14 @@ class CountyMoved:
     export_sha256: str
 
 
-def import_county(county: Store, province: Store, unit_code: str, keep: Path) -> CountyMoved:
+def import_county(
+    county: Store, province: Store, unit_code: str, keep: Path, expect_head: Head | None = None
+) -> CountyMoved:
     """Move the county's store, whose unit is ``unit_code``, into the province's (see the module's
-    documentation)."""
+    documentation); ``expect_head``: a head of the county's recorded earlier (on a report, a slip), which
+    its ledger must still hold (a ledger cut off at its end verifies by itself)."""
     _check_schemas(county, province)
-    verified = verify_ledger(county.engine)
+    verified = verify_ledger(county.engine, expect_head)
     if not verified.ok:
         raise ImportRefused(
             NOT_VERIFIED, chain="ledger", seq=verified.first_bad_seq or 0, reason=verified.reason or ""

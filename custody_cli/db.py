@@ -36,17 +36,29 @@ def upgrade_command() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory to keep the county's ledger export in (its original evidence).",
 )
+@click.option(
+    "--expect-head",
+    default=None,
+    metavar="SEQ:HASH",
+    help="A head of the county's recorded earlier (on a report): its ledger must still hold it.",
+)
 @reports_errors
-def import_county_command(county: Path, unit_code: str, keep: Path) -> None:
+def import_county_command(county: Path, unit_code: str, keep: Path, expect_head: str | None) -> None:
     """Move a county's SQLite store into this database: its chain verified, exported into KEEP, every
     row copied with new ids, every event re-chained, and an import event naming the county's old head."""
     from custody.db.unit_of_work import Store
+    from custody.ledger import Head
     from custody.store_import import import_county
+
+    try:
+        expected = Head.parse(expect_head) if expect_head else None
+    except ValueError as bad:
+        raise click.BadParameter(str(bad), param_hint="--expect-head") from None
 
     source = Store.open(f"sqlite:///{county.resolve()}")
     try:
         with services() as custody:
-            moved = import_county(source, custody.store, unit_code, keep)
+            moved = import_county(source, custody.store, unit_code, keep, expected)
     finally:
         source.close()
     emit(

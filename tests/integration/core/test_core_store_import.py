@@ -371,3 +371,22 @@ def test_a_photo_the_province_holds_already_is_kept_once(county: Path, province_
     assert photos >= 2 and _count(province, "destruction_photos") == photos
     assert province.ledger.verify().ok
     province.close()
+
+
+def test_a_county_cut_off_at_its_end_is_refused_against_a_head_recorded_earlier(
+    county: Path, province_url: str, tmp_path: Path
+):
+    before = Custody.open(f"sqlite:///{county}")
+    recorded = str(before.ledger.head())
+    before.close()
+    _spoil(county, "DELETE FROM custody_events WHERE seq = (SELECT MAX(seq) FROM custody_events)")
+    runner = CliRunner()
+    env = {"CUSTODY_DATABASE_URL": province_url, "CUSTODY_USER": ""}
+    args = ["db", "import-county", str(county), "--unit", COUNTY, "--keep", str(tmp_path / "kept")]
+    bad = runner.invoke(cli, [*args, "--expect-head", "not-a-head"], env=env)
+    assert bad.exit_code == 2 and "--expect-head" in bad.output
+    cut = runner.invoke(cli, [*args, "--expect-head", recorded], env=env)
+    assert cut.exit_code != 0 and "does not verify" in cut.output, cut.output
+    province = Custody.open(province_url)
+    assert province.ledger.head().seq == 0
+    province.close()
