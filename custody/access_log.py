@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote_plus
 
 from sqlalchemy import Table, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from custody.access_chain import ALL_COLUMNS, chained, verify_entries
 from custody.actors import Actor
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 _log = cast(Table, AccessLogRow.__table__)
 _INSERT = PreparedInsert(_log)
 _HEAD = Prepared(select(_log.c.seq, _log.c.hash).order_by(_log.c.seq.desc()).limit(1))
-_SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM access_log ORDER BY seq"  # noqa: S608 - constants
+SELECT_ALL = f"SELECT {', '.join(ALL_COLUMNS)} FROM access_log ORDER BY seq"  # noqa: S608 - constants
 _users = cast(Table, UserRow.__table__)
 _stations = cast(Table, StationRow.__table__)
 
@@ -73,6 +73,18 @@ _SECRET_NAME = re.compile(
 _OUR_PREFIXES = "|".join(re.escape(prefix) for prefix in (SESSION_PREFIX, STATION_KEY_PREFIX))
 _SECRET_VALUE = re.compile(rf"\b(?:{_OUR_PREFIXES})", re.IGNORECASE)
 _TOKEN_IN_PATH = re.compile(rf"\b(?:{_OUR_PREFIXES})[^/]*", re.IGNORECASE)
+
+
+def log_head(conn: Connection) -> Head:
+    """The newest entry's seq and hash (the genesis hash before the first)."""
+    found = _HEAD.run(conn, {}).fetchone()
+    return Head(0, GENESIS_HASH) if found is None else Head(found[0], found[1])
+
+
+def verify_log(engine: Engine, expect_head: Head | None = None) -> Verification:
+    """Recompute the access log's whole chain from the rows exactly as the driver returns them."""
+    with raw_rows(engine, SELECT_ALL) as rows:
+        return verify_entries(rows, expect_head, unreadable_errors(engine))
 
 
 def redact_path(path: str) -> str:
@@ -132,9 +144,7 @@ class AccessLog:
         )
 
         def act(conn: Connection) -> int:
-            found = _HEAD.run(conn, {}).fetchone()
-            head = Head(0, GENESIS_HASH) if found is None else Head(found[0], found[1])
-            entry = chained(head, values)
+            entry = chained(log_head(conn), values)
             _INSERT.run(conn, entry)
             return int(entry["seq"])
 
@@ -143,14 +153,11 @@ class AccessLog:
     def head(self) -> Head:
         """The newest entry's seq and hash."""
         with self.store.reading() as conn:
-            found = _HEAD.run(conn, {}).fetchone()
-        return Head(0, GENESIS_HASH) if found is None else Head(found[0], found[1])
+            return log_head(conn)
 
     def verify(self, expect_head: Head | None = None) -> Verification:
         """Recompute the access log's whole chain from the rows exactly as the driver returns them."""
-        engine = self.store.engine
-        with raw_rows(engine, _SELECT_ALL) as rows:
-            return verify_entries(rows, expect_head, unreadable_errors(engine))
+        return verify_log(self.store.engine, expect_head)
 
     def entries(
         self,

@@ -37,13 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Table, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from custody.access_chain import ALL_COLUMNS as ACCESS_COLUMNS
-from custody.access_chain import verify_entries
-from custody.db.ledger_store import raw_rows, unreadable_errors, verify_ledger
+from custody.access_log import SELECT_ALL as ACCESS_ALL
+from custody.access_log import verify_log
+from custody.db.ledger_store import raw_rows, verify_ledger
 from custody.db.migrate import schema_is_current
 from custody.db.unit_of_work import Store
 from custody.errors import ImportRefused, Message
@@ -73,7 +74,6 @@ CONFLICT = Message(
 _SCOPED: tuple[str, ...] = ("cases", "items", "seals", "locations", "stations", "handovers")
 _SCOPED += ("destruction_applications", "audits", "discrepancies", "store_marks", "number_sequences")
 _SCOPED += ("seal_sequences",)
-_ACCESS_ALL = f"SELECT {', '.join(ACCESS_COLUMNS)} FROM access_log ORDER BY seq"  # noqa: S608 - constants
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +108,7 @@ def import_county(
         )
     if verified.head.seq == 0:
         raise ImportRefused(EMPTY)
-    with raw_rows(county.engine, _ACCESS_ALL) as rows:
-        logged = verify_entries(rows, None, unreadable_errors(county.engine))
+    logged = verify_log(county.engine)
     if not logged.ok:
         raise ImportRefused(
             NOT_VERIFIED, chain="access log", seq=logged.first_bad_seq or 0, reason=logged.reason or ""
@@ -121,18 +120,22 @@ def import_county(
             DIFFERS, count=len(differences), first=json.dumps(first, ensure_ascii=False, default=str)
         )
     with county.reading() as conn:
-        units = _units_of(conn, unit_code)
-        tables = {t.name: _rows(conn, t.name, t.primary_key.columns) for t in copied_tables()}
-        events = _rows(conn, "custody_events", [table("custody_events").c.seq])
-        access = _rows(conn, "access_log", [table("access_log").c.seq])
+        tree = county.units(conn, fresh=True)
+        if unit_code not in tree:
+            raise ImportRefused(NO_UNIT, unit_code=unit_code)
+        units = tree.below(unit_code)
+        tables = {t.name: _rows(conn, t, t.primary_key.columns) for t in copied_tables()}
+        access = _rows(conn, table("access_log"), [table("access_log").c.seq])
+        kept = _rows(conn, table("ledger_checkpoints"), [table("ledger_checkpoints").c.id])
     _check_scope(tables, unit_code, units)
-    if len(events) != verified.head.seq or events[-1]["hash"] != verified.head.hash:
-        raise ImportRefused(CHANGED)
     keep.mkdir(parents=True, exist_ok=True)
     name = f"county-{unit_code}-ledger-{verified.head.seq}-{verified.head.hash[:16]}"
     part = keep / f"{name}.jsonl.part"
-    digest = _write_lines(part, county, ALL_COLUMNS, None, verified.head)
-    kept = _rows(county, "ledger_checkpoints", [table("ledger_checkpoints").c.id])
+    # the ledger read once, as stored: written to the export and copied from the same rows
+    events, digest = _write_lines(part, county, ALL_COLUMNS, None)
+    if len(events) != verified.head.seq or events[-1]["hash"] != verified.head.hash:
+        part.unlink(missing_ok=True)
+        raise ImportRefused(CHANGED)
     move = Move(
         County(
             tables,
@@ -157,7 +160,7 @@ def import_county(
         raise
     export = part.with_name(f"{name}.jsonl")
     part.rename(export)
-    _write_lines(export.with_name(f"{name}.access.jsonl"), county, ACCESS_COLUMNS, _ACCESS_ALL, None)
+    _write_lines(export.with_name(f"{name}.access.jsonl"), county, ACCESS_COLUMNS, ACCESS_ALL)
     if kept:
         export.with_name(f"{name}.checkpoints").write_text(
             "\n".join(r["note"] for r in kept), encoding="utf-8"
@@ -190,29 +193,8 @@ def _check_schemas(county: Store, province: Store) -> None:
         raise ImportRefused(OLD_SCHEMA, which="provincial")
 
 
-def _rows(source: Connection | Store, name: str, order: Iterable[Any]) -> list[dict[str, Any]]:
-    if isinstance(source, Store):
-        with source.reading() as conn:
-            return _rows(conn, name, order)
-    each = table(name)
-    return [dict(r) for r in source.execute(select(each).order_by(*order)).mappings()]
-
-
-def _units_of(conn: Connection, unit_code: str) -> set[str]:
-    """``unit_code`` and every unit below it, in the county's unit tree."""
-    units = table("units")
-    parents: dict[str, str | None] = {
-        code: parent for code, parent in conn.execute(select(units.c.code, units.c.parent_code))
-    }
-    if unit_code not in parents:
-        raise ImportRefused(NO_UNIT, unit_code=unit_code)
-    below = {unit_code}
-    grew = True
-    while grew:
-        more = {code for code, parent in parents.items() if parent in below} - below
-        below |= more
-        grew = bool(more)
-    return below
+def _rows(conn: Connection, each: Table, order: Iterable[Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(each).order_by(*order)).mappings()]
 
 
 def _check_scope(tables: dict[str, list[dict[str, Any]]], unit_code: str, units: set[str]) -> None:
@@ -224,24 +206,19 @@ def _check_scope(tables: dict[str, list[dict[str, Any]]], unit_code: str, units:
 
 
 def _write_lines(
-    path: Path, county: Store, columns: Sequence[str], statement: str | None, head: Head | None
-) -> str:
-    """Every row of the county's ledger (``statement`` None) or access log, as one JSON line each, as
-    stored; the file's SHA-256. The ledger's must end at ``head``: the store did not change meanwhile."""
+    path: Path, county: Store, columns: Sequence[str], statement: str | None
+) -> tuple[list[dict[str, Any]], str]:
+    """Every row of the county's ledger (``statement`` None) or access log, as stored, written as one
+    JSON line each; the rows and the file's SHA-256."""
     digest = hashlib.sha256()
-    last: dict[str, Any] = {}
-    count = 0
+    rows: list[dict[str, Any]] = []
     with (
-        raw_rows(county.engine, *([statement] if statement else [])) as rows,
+        raw_rows(county.engine, *([statement] if statement else [])) as stored,
         path.open("w", encoding="utf-8") as out,
     ):
-        for row in rows:
-            last = dict(zip(columns, row, strict=True))
-            line = json.dumps(last, ensure_ascii=False, default=str) + "\n"
+        for row in stored:
+            rows.append(dict(zip(columns, row, strict=True)))
+            line = json.dumps(rows[-1], ensure_ascii=False, default=str) + "\n"
             out.write(line)
             digest.update(line.encode())
-            count += 1
-    if head is not None and (count != head.seq or last.get("hash") != head.hash):
-        path.unlink(missing_ok=True)
-        raise ImportRefused(CHANGED)
-    return digest.hexdigest()
+    return rows, digest.hexdigest()
