@@ -28,10 +28,11 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Connection
 
 from custody.access_chain import chained
+from custody.access_log import log_head
 from custody.db.ledger_store import append_event, read_head, record_event
 from custody.db.tables import AccessLogRow, Base, UnitRow
 from custody.errors import ImportRefused, Message
-from custody.ledger import ALL_COLUMNS, GENESIS_HASH, Head, canonical_payload
+from custody.ledger import ALL_COLUMNS, Head, canonical_payload
 from custody.model import EventType
 
 TAKEN = Message("import.taken", "the province already holds {what}: {names}")
@@ -295,10 +296,7 @@ class Move:
                     conn.execute(update(each).where(key).values({hash_column: hashes[seq]}))
 
     def _access(self, conn: Connection) -> int:
-        found = conn.execute(
-            select(_access.c.seq, _access.c.hash).order_by(_access.c.seq.desc()).limit(1)
-        ).first()
-        head = Head(0, GENESIS_HASH) if found is None else Head(found[0], found[1])
+        head = log_head(conn)
         for entry in self.county.access:
             values = {k: v for k, v in entry.items() if k not in ("seq", "prev_hash", "hash_version", "hash")}
             for column, target in (("user_id", "users"), ("station_id", "stations")):
