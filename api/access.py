@@ -124,12 +124,20 @@ def access_of(scope: Scope, status: int) -> Access:
 
 
 class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp, record: Callable[[Scope], Callable[[Access], object] | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        record: Callable[[Scope], Callable[[Access], object] | None],
+        pages: Callable[[str], bool] = lambda _path: False,
+    ) -> None:
+        """``pages``: whether a path outside the API is a page, logged like an API request."""
         self.app = app
         self._recorder_for = record
+        self._is_page = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope.get("path", "").startswith(API_PREFIX):
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith(API_PREFIX) and not self._is_page(path):
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {})

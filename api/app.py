@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
+import web
 from api import errors
 from api.access import AccessLogMiddleware
 from api.deps import API_PREFIX, Admits, Services, admission_of
@@ -146,11 +147,12 @@ def create_app(
     app.add_middleware(AdmissionGate)  # inside the access log: a refusal at the gate is logged too
     app.add_middleware(PlainParameters)  # no NUL or other control character in a path or query
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # 413 before the body is read past 1 MiB
-    app.add_middleware(AccessLogMiddleware, record=_recorder(app))
-    app.add_middleware(ResponseHeaders)
+    app.add_middleware(AccessLogMiddleware, record=_recorder(app), pages=web.is_page)
+    app.add_middleware(ResponseHeaders, pages=web.is_page, assets=(web.STATIC_URL + "/",))
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(meta.router)
+    web.mount(app)
     if docs:
         serve_docs(app)
     _check_admissions(app)

@@ -8,11 +8,15 @@
 Every answer says ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` and
 ``Referrer-Policy: no-referrer``; every answer but the documentation's static assets says
 ``Cache-Control: no-store`` (case, item and user data stays out of browser and proxy caches); every
-answer but the documentation's says ``Content-Security-Policy: default-src 'none'; frame-ancestors
-'none'`` (JSON is never a page that runs anything).
+answer but the documentation's and the desks' says ``Content-Security-Policy: default-src 'none';
+frame-ancestors 'none'`` (JSON is never a page that runs anything). The desks' pages (:mod:`web`) say
+:data:`PAGE_CSP`: their own scripts, styles and images only, no inline script or style, forms posted to
+this service only; their static files may be cached.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -50,24 +54,41 @@ _NO_STORE = ((b"cache-control", b"no-store"),)
 _CSP = ((b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),)
 _HEADERS = _COMMON + _NO_STORE + _CSP  # every answer but the documentation's
 _DOCUMENTATION_HEADERS = _COMMON + _NO_STORE  # the Swagger UI page runs its own script
-_ASSET_HEADERS = _COMMON  # the Swagger UI's static files may be cached
+_ASSET_HEADERS = _COMMON  # the Swagger UI's and the desks' static files may be cached
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+_PAGE_HEADERS = (*_COMMON, *_NO_STORE, (b"content-security-policy", PAGE_CSP.encode()))
 
 
 class ResponseHeaders:
     """The headers above, on every answer."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, pages: Callable[[str], bool] = lambda _p: False, assets: tuple[str, ...] = ()
+    ) -> None:
+        """``pages``: whether a path is one of the desks' pages; ``assets``: the prefixes of their
+        static files."""
         self.app = app
+        self._is_page = pages
+        self._assets = (ASSETS_URL + "/", *assets)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        cacheable = path.startswith(ASSETS_URL + "/")
-        documentation = path == DOCS_URL or cacheable
-
-        extra = _ASSET_HEADERS if cacheable else _DOCUMENTATION_HEADERS if documentation else _HEADERS
+        extra: tuple[tuple[bytes, bytes], ...]
+        if path.startswith(self._assets):
+            extra = _ASSET_HEADERS
+        elif path == DOCS_URL:
+            extra = _DOCUMENTATION_HEADERS
+        elif self._is_page(path):
+            extra = _PAGE_HEADERS
+        else:
+            extra = _HEADERS
         names = {name for name, _value in extra}
 
         async def with_headers(message: Message) -> None:

@@ -1,0 +1,50 @@
+"""What a scan opens: an item (its particulars, source and flow, sample, seal, place and its custody
+events with their chain hashes, and a check of that chain), a seal, a location."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from api.deps import READERS, Caller, ServicesDep
+from custody.clock import from_us
+from web.render import PageRoute, page
+from web.session import PageAdmits
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PageReader = Annotated[Caller, Depends(PageAdmits(*READERS))]
+
+
+@router.get("/item/{evidence_no}")
+def item_page(request: Request, evidence_no: str, caller: PageReader, services: ServicesDep) -> Response:
+    item = services.custody.items.item(caller.actor, evidence_no)
+    sample_of = services.custody.samples.firearm_of(item)
+    return page(request, "item.html", item=item, sample_of=sample_of, events=reversed(item.history))
+
+
+@router.get("/item/{evidence_no}/verify")
+def verify_item(request: Request, evidence_no: str, caller: PageReader, services: ServicesDep) -> Response:
+    """Every event of the item hashed again against its stored hash, and the last one's inclusion proof
+    in the latest signed checkpoint, checked against its root (the chain-of-custody report's checks)."""
+    chain = services.custody.custody_reports.chain(caller.actor, evidence_no)
+    fragment = request.headers.get("hx-request") == "true"
+    return page(
+        request,
+        "verify_fragment.html" if fragment else "verify.html",
+        chain=chain,
+        evidence_no=chain.item.evidence_no,
+    )
+
+
+@router.get("/seal/{seal_no}")
+def seal_page(request: Request, seal_no: str, caller: PageReader, services: ServicesDep) -> Response:
+    view = services.custody.seals.show(caller.actor, seal_no)
+    return page(request, "seal.html", view=view, sealed_at=from_us(view.seal.sealed_at_us))
+
+
+@router.get("/location/{code}")
+def location_page(request: Request, code: str, caller: PageReader, services: ServicesDep) -> Response:
+    location = services.custody.locations.get(caller.actor, code)
+    return page(request, "location.html", location=location)

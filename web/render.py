@@ -1,0 +1,112 @@
+"""Pages from Jinja2 templates, in the reader's language, and refusals as pages.
+
+Every page route is a :class:`PageRoute`: a refusal of the core becomes the page it was asked from (or
+an error page) with the core's reason in the reader's language and the refusal's HTTP status; a request
+without a live session is sent to the login page (a GET) or refused with 401 (a form). Templates are
+autoescaped; they get ``_`` (the page's words), ``label`` (states, roles, events, kinds), the caller,
+the language and the form's CSRF token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from api.deps import Caller
+from api.errors import problem_type_of
+from custody.errors import CustodyError, InvalidInput, NotAuthenticated
+from web.i18n import Translator, translator
+from web.session import LANGUAGE_COOKIE, SESSION_COOKIE, login_csrf, session_csrf, set_cookie
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def words(request: Request) -> Translator:
+    return translator(request.cookies.get(LANGUAGE_COOKIE))
+
+
+def page(
+    request: Request,
+    template: str,
+    status: int = 200,
+    *,
+    error: str | None = None,
+    field: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """``template`` rendered for this request: ``error`` is a refusal to show, next to ``field``."""
+    speak = words(request)
+    caller: Caller | None = getattr(request.state, "caller", None)
+    token = request.cookies.get(SESSION_COOKIE)
+    fresh_login_token = ""
+    if caller is not None and token:
+        csrf = session_csrf(token)
+    else:
+        csrf, new = login_csrf(request)
+        fresh_login_token = csrf if new else ""
+    body = environment.get_template(template).render(
+        _=speak.gettext,
+        label=speak.label,
+        lang=speak.language,
+        caller=caller,
+        csrf=csrf,
+        error=error,
+        field=field,
+        path=request.url.path,
+        here=quote(request.url.path),
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status)
+    if fresh_login_token:
+        set_cookie(response, request, "custody_login_csrf", fresh_login_token)
+    return response
+
+
+def refused(request: Request, error: CustodyError, template: str = "error.html", **context: Any) -> Response:
+    """The page answering a refusal of the core."""
+    status = problem_type_of(error).status
+    request.state.access_note = error.audit_note()
+    if isinstance(error, NotAuthenticated):
+        if request.method == "GET":
+            return RedirectResponse("/?next=" + quote(request.url.path), status_code=303)
+        template = "login.html"
+        context = {"next": "/"}
+    field = error.field if isinstance(error, InvalidInput) else None
+    return page(request, template, status, error=words(request).refusal(error), field=field, **context)
+
+
+class PageRoute(APIRoute):
+    """A page: refusals and malformed forms answer as pages, not as problem documents."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except CustodyError as error:
+                return refused(request, error)
+            except RequestValidationError as invalid:
+                first: Mapping[str, Any] = next(iter(invalid.errors()), {})
+                location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+                speak = words(request)
+                detail = f"{'.'.join(location)}: {speak.gettext('this value is not accepted')}"
+                return page(request, "error.html", 422, error=detail, field=".".join(location) or None)
+
+        return answer
