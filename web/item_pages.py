@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from api.deps import READERS, Caller, ServicesDep
+from api.deps import Caller, ReaderOrStation, ServicesDep
+from api.routes.locations import LocationReader
+from api.routes.report_custody import CustodyReader
+from api.routes.seals import SealReader
 from custody.clock import from_us
 from web.render import PageRoute, page
-from web.session import PageAdmits
+from web.session import like
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-PageReader = Annotated[Caller, Depends(PageAdmits(*READERS))]
+PageReader = Annotated[Caller, like(ReaderOrStation)]  # no station: a station has no cookie
+PageChainReader = Annotated[Caller, like(CustodyReader)]
+PageSealReader = Annotated[Caller, like(SealReader)]
+PageLocationReader = Annotated[Caller, like(LocationReader)]
 
 
 @router.get("/item/{evidence_no}")
@@ -25,7 +31,9 @@ def item_page(request: Request, evidence_no: str, caller: PageReader, services: 
 
 
 @router.get("/item/{evidence_no}/verify")
-def verify_item(request: Request, evidence_no: str, caller: PageReader, services: ServicesDep) -> Response:
+def verify_item(
+    request: Request, evidence_no: str, caller: PageChainReader, services: ServicesDep
+) -> Response:
     """Every event of the item hashed again against its stored hash, and the last one's inclusion proof
     in the latest signed checkpoint, checked against its root (the chain-of-custody report's checks)."""
     chain = services.custody.custody_reports.chain(caller.actor, evidence_no)
@@ -39,12 +47,12 @@ def verify_item(request: Request, evidence_no: str, caller: PageReader, services
 
 
 @router.get("/seal/{seal_no}")
-def seal_page(request: Request, seal_no: str, caller: PageReader, services: ServicesDep) -> Response:
+def seal_page(request: Request, seal_no: str, caller: PageSealReader, services: ServicesDep) -> Response:
     view = services.custody.seals.show(caller.actor, seal_no)
     return page(request, "seal.html", view=view, sealed_at=from_us(view.seal.sealed_at_us))
 
 
 @router.get("/location/{code}")
-def location_page(request: Request, code: str, caller: PageReader, services: ServicesDep) -> Response:
+def location_page(request: Request, code: str, caller: PageLocationReader, services: ServicesDep) -> Response:
     location = services.custody.locations.get(caller.actor, code)
     return page(request, "location.html", location=location)

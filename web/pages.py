@@ -117,9 +117,10 @@ async def home(request: Request, services: ServicesDep, next: str | None = None)
     return page(request, "login.html", next=local_path(next))
 
 
-@router.post("/login", dependencies=[FormChecked])
+@router.post("/login")
 def login(
     request: Request,
+    _form: FormChecked,
     services: ServicesDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
@@ -139,8 +140,8 @@ def login(
     return answer
 
 
-@router.post("/logout", dependencies=[FormChecked])
-def logout(caller: AnyPageUser, services: ServicesDep) -> Response:
+@router.post("/logout")
+def logout(caller: AnyPageUser, _form: FormChecked, services: ServicesDep) -> Response:
     assert caller.session_id is not None
     services.sessions.logout(caller.session_id)
     answer = RedirectResponse("/", status_code=303)

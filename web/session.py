@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import Admits, Caller, Services, get_services
+from api.deps import Admits, Caller, Services, admission_of, get_services
 from custody.actors import require_role
 from custody.errors import Message, NotAuthenticated, NotPermitted
 from custody.model import Role
@@ -100,10 +100,16 @@ class PageAdmits(Admits):
         return "Page; " + super().describe()
 
 
-def page_user(*roles: Role) -> object:
-    return Depends(PageAdmits(*roles))
+def like(api_caller: Any) -> Any:
+    """The admission of the page twin of an API route's caller (``Annotated[Caller,
+    Depends(Admits(...))]``): the same roles, by the session cookie. A page and the API route it stands
+    beside admit alike. Use as ``Annotated[Caller, like(SealReader)]``."""
+    admits = admission_of(getattr(meta, "dependency", None) for meta in api_caller.__metadata__)
+    if admits is None:
+        raise TypeError(f"{api_caller} admits no one")
+    return Depends(PageAdmits(*sorted(admits.roles)))
 
 
 ANY_PAGE_USER = PageAdmits(*Role)
 AnyPageUser = Annotated[Caller, Depends(ANY_PAGE_USER)]
-FormChecked = Depends(check_form)
+FormChecked = Annotated[None, Depends(check_form)]  # after the caller, before the form's fields
