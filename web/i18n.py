@@ -6,7 +6,7 @@ Two catalogs per language, in ``web/locale/<lang>/LC_MESSAGES``:
   same ``{placeholders}`` as the English text the code declares (:class:`custody.errors.Message`), and
   the labels of item states, roles, event types and item kinds (``state.sealed``, ``role.clerk``…).
   English takes a refusal's text from the code itself, and only the labels from its catalog.
-- ``pages.po``: the pages' own words, by their English text (Chinese only).
+- ``pages.po`` and ``pages-<desk>.po``: the pages' own words, by their English text (Chinese only).
 
 A refusal is shown by its key and parameters, never by matching its English text. A parameter that names
 a state, role, event or kind is shown by its label. The catalogs are read once, as PO files.
@@ -42,13 +42,15 @@ _LABELLED = {
 
 @cache
 def catalog(language: str, domain: str) -> Mapping[str, str]:
-    """The translations of one catalog (msgid → msgstr; none for a catalog that does not exist)."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as po:
-        read = read_po(po)
-    return {str(m.id): str(m.string) for m in read if m.id and m.string}
+    """The translations of one catalog (msgid → msgstr): ``<domain>.po`` and every ``<domain>-*.po``
+    beside it (one file per desk); none for a language without them."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    found: dict[str, str] = {}
+    for path in sorted([*folder.glob(f"{domain}.po"), *folder.glob(f"{domain}-*.po")]):
+        with path.open("rb") as po:
+            read = read_po(po, abort_invalid=True)
+        found.update({str(m.id): str(m.string) for m in read if m.id and m.string})
+    return found
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from api.deps import Caller, ReaderOrStation, ServicesDep
 from api.routes.locations import LocationReader
 from api.routes.report_custody import CustodyReader
 from api.routes.seals import SealReader
-from custody.clock import from_us
 from web.render import PageRoute, page
 from web.session import like
 
@@ -49,7 +48,7 @@ def verify_item(
 @router.get("/seal/{seal_no}")
 def seal_page(request: Request, seal_no: str, caller: PageSealReader, services: ServicesDep) -> Response:
     view = services.custody.seals.show(caller.actor, seal_no)
-    return page(request, "seal.html", view=view, sealed_at=from_us(view.seal.sealed_at_us))
+    return page(request, "seal.html", view=view)
 
 
 @router.get("/location/{code}")

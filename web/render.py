@@ -10,6 +10,7 @@ the language and the form's CSRF token.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +23,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.deps import Caller
 from api.errors import problem_type_of
+from custody.clock import CHINA, from_us
 from custody.errors import CustodyError, InvalidInput, NotAuthenticated
+from web.desks import desks_for
 from web.i18n import Translator, translator
 from web.session import LANGUAGE_COOKIE, SESSION_COOKIE, login_csrf, session_csrf, set_cookie
 
@@ -35,6 +38,21 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def china_time(moment: str | int | datetime | None) -> str:
+    """A moment (ISO 8601 text, µs since the epoch, or a datetime) in China Standard Time, to the
+    minute's second: ``2026-03-02 09:30:00``."""
+    if moment is None or moment == "":
+        return "—"
+    if isinstance(moment, int):
+        moment = from_us(moment)
+    elif isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+environment.filters["cst"] = china_time
 
 
 def words(request: Request) -> Translator:
@@ -65,6 +83,7 @@ def page(
         label=speak.label,
         lang=speak.language,
         caller=caller,
+        desks=desks_for(request, caller),
         csrf=csrf,
         error=error,
         field=field,
