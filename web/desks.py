@@ -24,7 +24,7 @@ def desks_for(request: Request, caller: Caller | None) -> list[tuple[str, str]]:
     if caller is None:
         return []
     held = set(caller.actor.roles)
-    routes = {r.path: r for r in request.app.routes if isinstance(r, APIRoute) and "GET" in r.methods}
+    routes = {r.path: r for r in request.app.routes if isinstance(r, APIRoute) and "GET" in (r.methods or ())}
     shown = []
     for path, title in DESKS:
         route = routes.get(path)

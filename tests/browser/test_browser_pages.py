@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from api_harness import unique
-from conftest import Live, axe_violations, log_in, watched
+from desk_browser import Live, axe_violations, log_in, watched
 from playwright.sync_api import Browser, Page
 
 from custody.intake import FirearmIntake, SourceAndFlow
