@@ -14,11 +14,31 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web import item_pages, pages
+from web import (
+    audit_desk,
+    destruction,
+    intake,
+    item_pages,
+    pages,
+    reports_page,
+    scans_page,
+    store,
+    tag_pages,
+)
 
 STATIC_URL = "/static"
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = (pages.router, item_pages.router)
+PAGE_ROUTERS = (
+    pages.router,
+    item_pages.router,
+    scans_page.router,
+    intake.router,
+    tag_pages.router,
+    store.router,
+    audit_desk.router,
+    destruction.router,
+    reports_page.router,
+)
 PUBLIC_PAGES = pages.PUBLIC_PAGES
 # the first segment of every page's path ("" for "/"): what the access log records as a page
 _SEGMENTS = frozenset(

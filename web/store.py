@@ -1,0 +1,9 @@
+"""The handover and sealing desk."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.render import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
