@@ -3,10 +3,13 @@ authorisation matrix decides, not the menu)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.deps import Caller, admission_of
+from custody.model import Role
 
 # (path, title): the menu, in the order of the work
 DESKS = (
@@ -19,16 +22,32 @@ DESKS = (
 )
 
 
+FEED = "/scans/feed"  # the desk's station's sightings (web.scans_page)
+
+
+def admits(request: Request, caller: Caller | None, path: str) -> bool:
+    """Whether the page at ``path`` (a GET) admits ``caller``, by its route's declared admission."""
+    if caller is None:
+        return False
+    roles = _page_admissions(request.app).get(path)
+    return roles is not None and bool(set(caller.actor.roles) & roles)
+
+
+def _page_admissions(app: Any) -> dict[str, frozenset[Role]]:
+    """The roles each GET route of ``app`` admits, by path (read once per app)."""
+    known: dict[str, frozenset[Role]] | None = getattr(app.state, "page_admissions", None)
+    if known is None:
+        known = {}
+        for context in iter_route_contexts(app.routes):
+            route = context.original_route
+            if isinstance(route, APIRoute) and "GET" in (context.methods or ()):
+                admission = admission_of(d.call for d in route.dependant.dependencies)
+                if admission is not None and context.path_format is not None:
+                    known[context.path_format] = admission.roles
+        app.state.page_admissions = known
+    return known
+
+
 def desks_for(request: Request, caller: Caller | None) -> list[tuple[str, str]]:
     """The desks whose page admits ``caller`` (none without one)."""
-    if caller is None:
-        return []
-    held = set(caller.actor.roles)
-    routes = {r.path: r for r in request.app.routes if isinstance(r, APIRoute) and "GET" in (r.methods or ())}
-    shown = []
-    for path, title in DESKS:
-        route = routes.get(path)
-        admits = None if route is None else admission_of(d.call for d in route.dependant.dependencies)
-        if admits is not None and held & {r.value for r in admits.roles}:
-            shown.append((path, title))
-    return shown
+    return [(path, title) for path, title in DESKS if admits(request, caller, path)]

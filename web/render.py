@@ -25,9 +25,16 @@ from api.deps import Caller
 from api.errors import problem_type_of
 from custody.clock import CHINA, from_us
 from custody.errors import CustodyError, InvalidInput, NotAuthenticated
-from web.desks import desks_for
+from web.desks import FEED, admits, desks_for
 from web.i18n import Translator, translator
-from web.session import LANGUAGE_COOKIE, SESSION_COOKIE, login_csrf, session_csrf, set_cookie
+from web.session import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    STATION_COOKIE,
+    login_csrf,
+    session_csrf,
+    set_cookie,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -53,6 +60,7 @@ def china_time(moment: str | int | datetime | None) -> str:
 
 
 environment.filters["cst"] = china_time
+environment.filters["pair"] = lambda value: (value, value)
 
 
 def words(request: Request) -> Translator:
@@ -84,6 +92,7 @@ def page(
         lang=speak.language,
         caller=caller,
         desks=desks_for(request, caller),
+        desk_station=request.cookies.get(STATION_COOKIE, "") if admits(request, caller, FEED) else "",
         csrf=csrf,
         error=error,
         field=field,

@@ -29,6 +29,7 @@ from custody.model import Role
 SESSION_COOKIE = "custody_session"
 LOGIN_CSRF_COOKIE = "custody_login_csrf"
 LANGUAGE_COOKIE = "custody_lang"
+STATION_COOKIE = "custody_station"  # the desk's station, whose scans the pages follow
 CSRF_FIELD = "csrf"
 
 NO_SESSION = Message("page.no_session", "log in first")

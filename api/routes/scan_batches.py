@@ -17,14 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import API_PREFIX, AdmitsStations, Caller, ServicesDep
 from api.errors import refusal_body, responses
-from api.routes.scans import ScanIn, feed_of, scan_source, status_of
+from api.routes.scans import SCANNING_ROLES, ScanIn, feed_of, scan_source, status_of
 from custody.errors import CustodyError
-from custody.model import Role
 from custody.scan_batches import MAX_BATCH, record_batch
 from custody.scans import Scan
 
 router = APIRouter(prefix=API_PREFIX, tags=["scans"])
-BatchScanner = Annotated[Caller, Depends(AdmitsStations(Role.CLERK))]
+BatchScanner = Annotated[Caller, Depends(AdmitsStations(*SCANNING_ROLES))]
 
 
 class BatchScanIn(ScanIn):

@@ -40,8 +40,13 @@ OWN_SIGHTINGS_ONLY = Message("scan.own_sightings_only", "a station listens to it
 
 
 # Stations post what their devices read; a clerk may post a scan made at the desk (keyboard-wedge scanner).
-Scanner = Annotated[Caller, Depends(AdmitsScanners(Role.CLERK))]
-FeedReader = Annotated[Caller, Depends(AdmitsStations(Role.CLERK, Role.CUSTODIAN, Role.AUDITOR))]
+# the desks that scan items: intake (clerks) and the store (custodians); audits and destruction sites
+# record their reads through their own routes
+SCANNING_ROLES = (Role.CLERK, Role.CUSTODIAN)
+# every desk follows its station's scans: intake, store, audit, destruction site, an investigator's lookup
+LISTENING_ROLES = (Role.CLERK, Role.INVESTIGATOR, Role.CUSTODIAN, Role.AUDITOR, Role.DESTRUCTION_OFFICER)
+Scanner = Annotated[Caller, Depends(AdmitsScanners(*SCANNING_ROLES))]
+FeedReader = Annotated[Caller, Depends(AdmitsStations(*LISTENING_ROLES))]
 
 
 class ScanIn(BaseModel):

@@ -29,5 +29,7 @@ class PageEntry:
     twin: tuple[str, str] | None = None  # the API route it stands beside: same roles, same answers
     # a POST: its form fields beside the session's CSRF token (world, scope) → fields
     form: Callable[[World, str], dict[str, Any]] | None = None
+    # cookies of the desk beside the session's (world, scope) → cookies
+    cookies: Callable[[World, str], dict[str, str]] | None = None
     # a role whose call in scope the act's own rule refuses, with that answer
     answers: dict[Role, int] = field(default_factory=dict)

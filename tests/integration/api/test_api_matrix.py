@@ -455,7 +455,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         out=403,
     ),
     ("POST", "/api/v1/scans"): Entry(
-        {Role.CLERK},
+        {Role.CLERK, Role.CUSTODIAN},
         True,
         lambda w, s, _f: Call(
             "POST",
@@ -466,7 +466,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         out=404,
     ),
     ("POST", "/api/v1/scans/batch"): Entry(
-        {Role.CLERK},
+        {Role.CLERK, Role.CUSTODIAN},
         True,
         lambda w, s, _f: Call(
             "POST",
@@ -477,7 +477,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         listing=each_scan_answered(404),
     ),
     ("GET", "/api/v1/stations/{name}/sightings"): Entry(
-        {Role.CLERK, Role.CUSTODIAN, Role.AUDITOR},
+        {Role.CLERK, Role.INVESTIGATOR, Role.CUSTODIAN, Role.AUDITOR, Role.DESTRUCTION_OFFICER},
         True,
         lambda w, s, _f: Call("GET", f"/api/v1/stations/{w.station_name[s]}/sightings?seconds=0.01"),
         200,

@@ -37,6 +37,7 @@ from web.session import session_csrf
 
 __all__ = ["world"]  # the module-scoped fixture, shared with the API matrix's definition
 
+LISTENING = {Role.CLERK, Role.INVESTIGATOR, Role.CUSTODIAN, Role.AUDITOR, Role.DESTRUCTION_OFFICER}
 LOCATION_READERS = {Role.CLERK, Role.CUSTODIAN, Role.AUDITOR, Role.DESTRUCTION_OFFICER, Role.ADMIN}
 
 
@@ -73,6 +74,15 @@ PAGE_MATRIX: dict[tuple[str, str], PageEntry] = {
         twin=("GET", "/api/v1/seals/{seal_no}"),
     ),
     ("GET", "/location/{code}"): PageEntry(LOCATION_READERS, _location),
+    ("GET", "/scans"): PageEntry(LISTENING, lambda _w, _s: "/scans", out=None),
+    ("POST", "/scans/station"): PageEntry(
+        LISTENING, lambda _w, _s: "/scans/station", ok=303, form=lambda w, s: {"station": w.station_name[s]}
+    ),
+    ("GET", "/scans/feed"): PageEntry(
+        LISTENING,
+        lambda _w, _s: "/scans/feed?seconds=0.01",
+        cookies=lambda w, s: {"custody_station": w.station_name[s]},
+    ),
 }
 
 
@@ -145,6 +155,8 @@ def test_page_matrix(world: World, key: tuple[str, str], caller: str):
         client.cookies.clear()
         if token:
             client.cookies.set("custody_session", token)
+        for name, value in (entry.cookies(world, scope) if entry.cookies else {}).items():
+            client.cookies.set(name, value)
         if key[0] == "POST":  # the session's CSRF token (the login form's is a cookie of its own: none)
             data = {"csrf": session_csrf(token) if token and key != ("POST", "/login") else "none"}
             if entry.form is not None:

@@ -225,3 +225,24 @@ def test_page_requests_are_in_the_access_log(api, item):
     rows = entries["entries"] if isinstance(entries, dict) else entries
     assert any(e["path"] == f"/item/{item}" and e["status"] == 200 for e in rows)
     assert any(e["path"] == "/login" and e["method"] == "POST" for e in rows)
+
+
+def test_the_menu_offers_the_desks_whose_page_admits_the_user(api):
+    clerk = logged_in(api, "ng-clerk").get("/").text
+    assert 'href="/scans"' in clerk
+    admin = logged_in(api, "admin").get("/").text
+    assert 'href="/scans"' not in admin  # an administrator follows no station's scans
+
+
+def test_the_desks_station_is_chosen_in_scope_only(api):
+    mine, theirs = unique("desk-"), unique("jl-desk-")
+    api.station(mine, "220102", "scanner-1")
+    api.station(theirs, "220200", "scanner-1")
+    client = logged_in(api, "ng-clerk")
+    csrf = csrf_of(client.get("/scans").text)
+    refused = client.post("/scans/station", data={"station": theirs, "csrf": csrf})
+    assert refused.status_code == 404 and "custody_station" not in client.cookies
+    chosen = client.post("/scans/station", data={"station": mine, "csrf": csrf})
+    assert chosen.status_code == 303 and client.cookies["custody_station"] == mine
+    page = client.get("/")
+    assert 'data-sightings="/scans/feed"' in page.text and f'data-station="{mine}"' in page.text
