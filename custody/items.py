@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from custody import lifecycle
@@ -27,7 +27,7 @@ from custody.intake import clean_text
 from custody.list_acts import ListActs, record_act
 from custody.model import EventType, ItemState
 from custody.numbers import EvidenceNumber
-from custody.records import Event, Item
+from custody.records import Event, Item, Timeline, TimelineRow
 from custody.registration import Registration
 
 UNKNOWN_ITEM = Message("item.unknown", "unknown item {evidence_no}")
@@ -46,7 +46,17 @@ _items = cast(Table, ItemRow.__table__)
 _cases = cast(Table, CaseRow.__table__)
 _users = cast(Table, UserRow.__table__)
 _events = cast(Table, EventRow.__table__)
+_TIMELINE = text(
+    "SELECT e.seq, e.recorded_at_us, e.event_type, a.username, w.username, e.station, e.device, e.hash "
+    "FROM custody_events e LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users w ON w.id = e.witness_id "
+    "WHERE e.item_id = :item_id ORDER BY e.seq DESC"
+)
 _ITEM_BY_NUMBER = select(_items).where(_items.c.evidence_no == bindparam("evidence_no"))
+_ITEM_AND_CASE_BY_NUMBER = (
+    select(_items, _cases.c.case_no)
+    .join(_cases, _cases.c.id == _items.c.case_id)
+    .where(_items.c.evidence_no == bindparam("evidence_no"))
+)
 
 
 class Items(Registration, ListActs):
@@ -159,9 +169,11 @@ class Items(Registration, ListActs):
 
     # ----------------------------------------------------------------------------------------- reads
 
-    def load(self, conn: Connection, viewer: Actor | None, number: str) -> Item:
-        """The item of this (canonical) number in the viewer's scope; outside it, answered as missing."""
-        row = conn.execute(_ITEM_BY_NUMBER, {"evidence_no": number}).mappings().first()
+    def load(self, conn: Connection, viewer: Actor | None, number: str, with_case: bool = False) -> Item:
+        """The item of this (canonical) number in the viewer's scope; outside it, answered as missing
+        (``with_case``: with its case number, in the same statement)."""
+        query = _ITEM_AND_CASE_BY_NUMBER if with_case else _ITEM_BY_NUMBER
+        row = conn.execute(query, {"evidence_no": number}).mappings().first()
         if row is None or not self.store.sees(viewer, row["unit_code"], conn):
             raise UnknownItem(UNKNOWN_ITEM, evidence_no=number)
         return Item.from_row(row)
@@ -175,6 +187,18 @@ class Items(Registration, ListActs):
                 raise UnknownItem(UNKNOWN_ITEM, evidence_no=number)  # counted blind by this auditor now
             case_no = conn.execute(select(_cases.c.case_no).where(_cases.c.id == item.case_id)).scalar_one()
             return replace(item, case_no=case_no, history=history_of(conn, item.id))
+
+    def timeline(self, viewer: Actor | None, evidence_no: str) -> Timeline:
+        """The item and its events as a desk lists them, newest first: one statement for the events,
+        the users named in it (what :meth:`item` gives, without the payloads)."""
+        number = str(EvidenceNumber.parse(evidence_no))
+        with self.store.reading() as conn:
+            item = self.load(conn, viewer, number, with_case=True)
+            if item_hidden(blind_scopes(conn, viewer), item.unit_code, item.location_code, item.state.value):
+                raise UnknownItem(UNKNOWN_ITEM, evidence_no=number)
+            rows = conn.execute(_TIMELINE, {"item_id": item.id}).all()
+        made = tuple.__new__  # a row is already the record's tuple: no per-row constructor call
+        return Timeline(item, tuple([made(TimelineRow, row) for row in rows]))
 
     def overdue(self, viewer: Actor | None = None, today: date | None = None) -> list[Item]:
         """Checked-out items whose due date has passed (China Standard Time), oldest first."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from custody.actors import Actor
 from custody.clock import from_us
@@ -219,6 +219,27 @@ class Item:
 
 
 ITEM_COLUMNS = tuple(f.name for f in fields(Item) if f.name not in {"case_no", "history"})
+
+
+class TimelineRow(NamedTuple):
+    """One custody event as a desk lists it: the acting and witnessing users by name, its hash."""
+
+    seq: int
+    recorded_at_us: int
+    event_type: str
+    actor: str | None  # None: what a station's device recorded
+    witness: str | None
+    station: str
+    device: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """An item (with its case number) and its custody events, newest first."""
+
+    item: Item
+    rows: tuple[TimelineRow, ...]
 
 
 @dataclass(frozen=True, slots=True)

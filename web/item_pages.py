@@ -11,7 +11,7 @@ from api.deps import Caller, ReaderOrStation, ServicesDep
 from api.routes.locations import LocationReader
 from api.routes.report_custody import CustodyReader
 from api.routes.seals import SealReader
-from web.render import PageRoute, page
+from web.render import PageRoute, page, timeline_rows, words
 from web.session import like
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -24,9 +24,10 @@ PageLocationReader = Annotated[Caller, like(LocationReader)]
 
 @router.get("/item/{evidence_no}")
 def item_page(request: Request, evidence_no: str, caller: PageReader, services: ServicesDep) -> Response:
-    item = services.custody.items.item(caller.actor, evidence_no)
-    sample_of = services.custody.samples.firearm_of(item)
-    return page(request, "item.html", item=item, sample_of=sample_of, events=reversed(item.history))
+    timeline = services.custody.items.timeline(caller.actor, evidence_no)
+    sample_of = services.custody.samples.firearm_of(timeline.item)
+    rows = timeline_rows(timeline.rows, words(request).label)
+    return page(request, "item.html", item=timeline.item, sample_of=sample_of, rows=rows)
 
 
 @router.get("/item/{evidence_no}/verify")
