@@ -39,6 +39,7 @@ from api.routes import (
     destruction_sites,
     handovers,
     items,
+    labels,
     ledger,
     locations,
     meta,
@@ -51,6 +52,7 @@ from api.routes import (
     scans,
     seals,
     stations,
+    tag_jobs,
     transitions,
     units,
     users,
@@ -74,6 +76,7 @@ ROUTERS = (
     locations.router,
     seals.router,
     samples.router,
+    labels.router,
     handovers.router,
     audits.router,
     destruction.router,
@@ -86,6 +89,7 @@ ROUTERS = (
     report_stats.router,
     report_custody.router,
     report_batch.router,
+    tag_jobs.router,
 )
 PUBLIC = frozenset({("POST", f"{API_PREFIX}/auth/login")})
 

@@ -24,13 +24,15 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
 }
 
 
+def attachment(name: str, fmt: str) -> dict[str, str]:
+    """The header that has a browser save the document as ``name.fmt`` rather than show it."""
+    return {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+
+
 def download(
     name: str, fmt: Format, point: ReportPoint, pdf: Callable[[], bytes], csv: Callable[[], bytes]
 ) -> Response:
     """The report as ``name.pdf`` or ``name.csv`` (only the one asked for is rendered)."""
     content, media_type = (pdf(), PDF) if fmt == "pdf" else (csv(), CSV)
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
-        "X-Ledger-Point": point.text,
-    }
+    headers = {**attachment(name, fmt), "X-Ledger-Point": point.text}
     return Response(content, media_type=media_type, headers=headers)

@@ -143,12 +143,33 @@ PROBLEMS: dict[str, ProblemType] = _types(
         "Idempotency key reused",
         "The idempotency key was used before for a different request.",
     ),
+    ProblemType(
+        "label-refused",
+        409,
+        "Label refused",
+        "The item's label cannot be made as asked (a character its font lacks, text that does not fit "
+        "the layout), or no label printer is configured: download the label instead. Nothing was printed.",
+    ),
+    ProblemType(
+        "printer-failed",
+        502,
+        "Printer failed",
+        "The label printer or print server did not take the job; nothing was printed. Check the printer "
+        "and send the job again.",
+    ),
     ProblemType("ledger-error", 500, "Ledger error", "The custody ledger could not be read or written."),
     ProblemType(
         "import-refused",
         409,
         "County store not moved",
         "A county's store cannot be moved into this database as it stands; nothing of it was written.",
+    ),
+    ProblemType(
+        "tag-job-refused",
+        409,
+        "Tag-write job refused",
+        "The tag-write job cannot be requested, taken, reported or cancelled as asked (a revoked station, "
+        "a seal without a tag, a job taken, finished, cancelled or expired already); nothing was written.",
     ),
     ProblemType(
         "unauthenticated",

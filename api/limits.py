@@ -1,7 +1,7 @@
 """Limits on what a request may carry: its body's size, and what its path and query may hold.
 
-The body: 1 MiB (a photo of a destruction site: 10 MB), checked on the announced length first, then
-counted as bytes arrive.
+The body: 1 MiB (a photo of a destruction site: 10 MB, and the form's envelope around it when the site
+desk uploads it), checked on the announced length first, then counted as bytes arrive.
 
 A body announced larger (``Content-Length``) answers 413 ``content-too-large`` before a byte of it is
 read; a body sent without a length (chunked) is counted as it arrives and refused as soon as it passes
@@ -30,8 +30,13 @@ from custody.errors import InvalidInput
 from custody.text import require_plain
 
 MAX_BODY_BYTES = 1024 * 1024
-# the routes that take a larger body, and their limit: a photo of a destruction site (at most 10 MB)
-LARGER_BODIES = ((re.compile(r"^/api/v1/destruction-batches/[0-9]+/photos$"), MAX_PHOTO_BYTES),)
+MULTIPART_ALLOWANCE = 64 * 1024  # a form's fields and part headers around the file it uploads
+# the routes that take a larger body, and their limit: a photo of a destruction site (at most 10 MB), as
+# the request body or uploaded by the site desk's form
+LARGER_BODIES = (
+    (re.compile(r"^/api/v1/destruction-batches/[0-9]+/photos$"), MAX_PHOTO_BYTES),
+    (re.compile(r"^/batch/[0-9]+/photos$"), MAX_PHOTO_BYTES + MULTIPART_ALLOWANCE),
+)
 
 
 def _too_large(limit: int) -> str:

@@ -184,7 +184,7 @@ def scan_to_screen(directory: Path, scans: int) -> list[float]:
                         page.click("form[action='/scans/station'] button")
                     for number in numbers:
                         page.goto(service.url + "/")
-                        page.wait_for_function("window.__deskListening === true")
+                        page.locator("body[data-listening]").wait_for(state="attached")
                         started = time.perf_counter()
                         scanner.scan(number)
                         page.wait_for_url(f"{service.url}/item/{number}", wait_until="domcontentloaded")

@@ -374,3 +374,27 @@ class UnknownBatch(NotFound):
 
 class UnknownPhoto(NotFound):
     """No photo of this SHA-256 kept for the batch (answered as ``not-found``)."""
+
+
+class LabelRefused(CustodyError):
+    """An item's label cannot be made (a character its font lacks, text that does not fit the layout)
+    or printed (no label printer is configured): nothing was printed."""
+
+    code = "label-refused"
+
+
+class PrinterFailed(LabelRefused):
+    """The label printer (or the print server) did not take the job: nothing was printed; the job may
+    be sent again."""
+
+    code = "printer-failed"
+
+
+class UnknownTagJob(NotFound):
+    """No tag-write job of this id in the caller's scope, or of the station's own (``not-found``)."""
+
+
+class TagJobRefused(CustodyError):
+    """A tag-write job that cannot be requested, taken, reported or cancelled as asked (written: nothing)."""
+
+    code = "tag-job-refused"

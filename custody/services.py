@@ -45,6 +45,7 @@ from custody.sessions import Sessions
 from custody.site_reads import SiteReads
 from custody.station_keys import StationKeys
 from custody.stations import Stations
+from custody.tag_jobs import TagJobs
 from custody.tracing import TracingLetters
 from custody.units import Units
 from custody.users import Users
@@ -87,6 +88,7 @@ class Custody:
         self.batch_photos = BatchPhotos(self.store, self.items, self.batches)
         self.tracing_letters = TracingLetters(self.store, self.items)  # source-and-flow tracing (协查函)
         self.batch_reports = BatchReports(self.store)  # the destruction batch report's figures
+        self.tag_jobs = TagJobs(self.store, self.items)  # tags written at a station's reader for a desk
 
     def _station_reads(
         self, conn: Connection, station: str, scan: Scan, uid: str | None, place: str | None

@@ -6,6 +6,7 @@ import ipaddress
 import os
 import stat
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,13 @@ class Settings(BaseSettings):
     # the database or a backup. Unset: checkpoints are read and checked, not made.
     checkpoint_key: Path | None = None
     checkpoint_minutes: float = Field(default=60, gt=0)  # how often the service signs one
+    # The printer the service sends item labels to (labels.printer_for: cups://QUEUE,
+    # cups://HOST:PORT/QUEUE, lp:QUEUE, tcp://HOST:9100, file:///path). Unset: labels are downloaded
+    # (PDF or ZPL) and printed at the desk; a request to print is refused saying so.
+    label_printer: str = ""
+    label_format: Literal["zpl", "pdf"] = "zpl"  # what the printer takes
+    label_layout: Literal["60x40", "100x50", "a4-3x8"] = "60x40"  # its labels (ZPL: thermal only)
+    label_dpi: Literal[203, 300, 600] = 203  # a thermal printer's resolution (ZPL)
 
     def resolved_database_url(self) -> str:
         """``CUSTODY_DATABASE_URL``, or an SQLite file in the data directory, which is made (or narrowed

@@ -45,7 +45,14 @@ DANGLING = Message("import.dangling", "the county's {table}.{column} names a row
 # for a station's retried scans), or the county's own (its checkpoints sign the county's tree; they are
 # kept beside the export)
 LEFT_BEHIND = frozenset(
-    {"idempotency_keys", "login_attempts", "user_sessions", "scan_receipts", "ledger_checkpoints"}
+    {
+        "idempotency_keys",
+        "login_attempts",
+        "user_sessions",
+        "scan_receipts",
+        "ledger_checkpoints",
+        "tag_jobs",  # a desk's tag-write jobs: operational state, finished or expired by the move
+    }
 )
 CHAINED = frozenset({"custody_events", "access_log"})  # appended, not copied: re-chained
 # a column holding a ledger point: its seq (moved with the county's events) and, if any, its hash

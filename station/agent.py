@@ -25,6 +25,7 @@ import httpx
 from station.answers import ADVICE, HoldReason, Judgement, Verdict, judge
 from station.config import ConfigError, StationConfig, load_config
 from station.outbox import Outbox, Pending
+from station.tag_jobs import Presence, TagJobRunner
 
 if TYPE_CHECKING:
     from devices.rfid import TamperStatus
@@ -93,6 +94,11 @@ class Delivery:
         self._held_devices: dict[str, Judgement] = {}
         self._resume_requested = False  # a plain flag: set from a signal handler, read by the loop
         self._batches = True  # False once the service answered that it takes no batches (an older one)
+
+    @property
+    def key(self) -> str:
+        """The station key in use (a reload may have reread it)."""
+        return self._key
 
     @property
     def held(self) -> Judgement | None:
@@ -300,6 +306,8 @@ class StationAgent:
         self.outbox = Outbox(config.outbox.path)
         reread = None if config_path is None else (lambda: load_config(config_path).service.key)
         self.delivery = Delivery(config, self.outbox, emit, client, reread=reread)
+        self.presence = Presence()  # the tags on the reader, and those tag-write jobs have used
+        self.tag_jobs: TagJobRunner | None = None
         self._stoppers: list[Callable[[], None]] = []
         self._closed = False
 
@@ -337,14 +345,24 @@ class StationAgent:
     def on_tag_event(self, event: Any) -> None:
         """A tag read whole is posted with its UID and text; a tag that left after its UID was read
         whole (and before its text was) is posted as a UID-only read, which the service looks up by
-        the tag's binding. No half-read text is ever posted."""
-        from devices.rfid import DeviceError, TagArrived
+        the tag's binding. No half-read text is ever posted, and no read of a tag a tag-write job
+        waits for or has used (:mod:`station.tag_jobs`)."""
+        from devices.rfid import DeviceError, TagArrived, TagRemoved
 
         if isinstance(event, TagArrived):
+            if self.presence.arrived(event.uid, event.reader):
+                self.emit({"event": "tag_for_job", "reader": event.reader, "uid": event.reading.uid_hex})
+                return
             self.queue_tag_read(event.reader, event.uid, event.text, event.reading.tamper)
         else:
             self.emit({"source": "reader", **event.to_json()})
-            if isinstance(event, DeviceError) and event.uid is not None:
+            if isinstance(event, TagRemoved):
+                self.presence.removed(event.uid)
+            if (
+                isinstance(event, DeviceError)
+                and event.uid is not None
+                and not self.presence.is_jobs(event.uid)
+            ):
                 self.queue_tag_read(event.reader or "", event.uid, None)
 
     def queue_tag_read(
@@ -387,6 +405,11 @@ class StationAgent:
 
             monitor = TagMonitor(self.on_tag_event, reader=self.config.reader.name).start()
             self._stoppers.append(monitor.stop)
+        if self.config.tag_jobs is not None:
+            delivery = self.delivery
+            runner = TagJobRunner(self.config, self.presence, self.emit, lambda: delivery.key, print_warning)
+            self.tag_jobs = runner.start()
+            self._stoppers.append(runner.stop)
 
     # -- running
 

@@ -19,6 +19,10 @@ device = "scanner-1"
 [reader]                       # optional: an RFID/NFC reader over PC/SC
 name = "Virtual PCD"           # part of the reader's name; default: every reader
 device = "reader-1"
+
+[tag_jobs]                     # optional (needs [reader]): write tags for the desks' pages
+station = "ng-desk"            # this station's name at the service
+poll = 25                      # seconds one request for jobs waits at the service for a job
 """
 
 from __future__ import annotations
@@ -58,11 +62,17 @@ class ReaderConfig(_Section):
     device: str = "reader-1"
 
 
+class TagJobsConfig(_Section):
+    station: str = Field(min_length=1, max_length=64)
+    poll: float = Field(default=25.0, gt=0, le=60)
+
+
 class StationConfig(_Section):
     service: ServiceConfig
     outbox: OutboxConfig = OutboxConfig()
     scanner: ScannerConfig | None = None
     reader: ReaderConfig | None = None
+    tag_jobs: TagJobsConfig | None = None
 
 
 class ConfigError(Exception):
@@ -86,4 +96,6 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path}: service.key is missing (or set CUSTODY_STATION_KEY)")
     if config.scanner is None and config.reader is None:
         raise ConfigError(f"{path}: configure a [scanner], a [reader] or both")
+    if config.tag_jobs is not None and config.reader is None:
+        raise ConfigError(f"{path}: [tag_jobs] writes tags on the [reader]: configure one")
     return config

@@ -17,10 +17,12 @@ from fastapi.staticfiles import StaticFiles
 from web import (
     audit_desk,
     destruction,
+    destruction_site,
     intake,
     item_pages,
     pages,
     reports_page,
+    samples_page,
     scans_page,
     store,
     tag_pages,
@@ -33,10 +35,12 @@ PAGE_ROUTERS = (
     item_pages.router,
     scans_page.router,
     intake.router,
+    samples_page.router,
     tag_pages.router,
     store.router,
     audit_desk.router,
     destruction.router,
+    destruction_site.router,
     reports_page.router,
 )
 PUBLIC_PAGES = pages.PUBLIC_PAGES

@@ -3,10 +3,9 @@ authorisation matrix decides, not the menu)."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
 
-from fastapi import Request
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 
 from api.deps import Caller, admission_of
 from custody.model import Role
@@ -25,29 +24,32 @@ DESKS = (
 FEED = "/scans/feed"  # the desk's station's sightings (web.scans_page)
 
 
-def admits(request: Request, caller: Caller | None, path: str) -> bool:
-    """Whether the page at ``path`` (a GET) admits ``caller``, by its route's declared admission."""
+def admits(caller: Caller | None, path: str, method: str = "GET") -> bool:
+    """Whether the page route ``method path`` (its path as declared: ``/batch/{batch_id}/approve``)
+    admits ``caller``, by its declared admission: the menu shows a desk, and a page a form, to those
+    whom its route admits (the authorisation matrix decides, not the page)."""
     if caller is None:
         return False
-    roles = _page_admissions(request.app).get(path)
+    roles = _page_admissions().get((method, path))
     return roles is not None and bool(set(caller.actor.roles) & roles)
 
 
-def _page_admissions(app: Any) -> dict[str, frozenset[Role]]:
-    """The roles each GET route of ``app`` admits, by path (read once per app)."""
-    known: dict[str, frozenset[Role]] | None = getattr(app.state, "page_admissions", None)
-    if known is None:
-        known = {}
-        for context in iter_route_contexts(app.routes):
-            route = context.original_route
-            if isinstance(route, APIRoute) and "GET" in (context.methods or ()):
+@cache
+def _page_admissions() -> dict[tuple[str, str], frozenset[Role]]:
+    """The roles each page route admits, by method and declared path."""
+    from web import PAGE_ROUTERS  # every page, once they are all defined
+
+    known: dict[tuple[str, str], frozenset[Role]] = {}
+    for router in PAGE_ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
                 admission = admission_of(d.call for d in route.dependant.dependencies)
-                if admission is not None and context.path_format is not None:
-                    known[context.path_format] = admission.roles
-        app.state.page_admissions = known
+                if admission is not None:
+                    for method in route.methods or ():
+                        known[(method, route.path)] = admission.roles
     return known
 
 
-def desks_for(request: Request, caller: Caller | None) -> list[tuple[str, str]]:
+def desks_for(caller: Caller | None) -> list[tuple[str, str]]:
     """The desks whose page admits ``caller`` (none without one)."""
-    return [(path, title) for path, title in DESKS if admits(request, caller, path)]
+    return [(path, title) for path, title in DESKS if admits(caller, path)]

@@ -4,7 +4,8 @@ Two catalogs per language, in ``web/locale/<lang>/LC_MESSAGES``:
 
 - ``core.po``: the core's refusals by their stable message key (``evidence_no.check_digits``), with the
   same ``{placeholders}`` as the English text the code declares (:class:`custody.errors.Message`), and
-  the labels of item states, roles, event types and item kinds (``state.sealed``, ``role.clerk``…).
+  the labels of item states, roles, event types and item kinds (``state.sealed``, ``role.clerk``…) and
+  of the second persons of two-person acts (``part.witness``).
   English takes a refusal's text from the code itself, and only the labels from its catalog.
 - ``pages.po`` and ``pages-<desk>.po``: the pages' own words, by their English text (Chinese only).
 
@@ -14,7 +15,7 @@ a state, role, event or kind is shown by its label. The catalogs are read once, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,7 @@ _LABELLED = {
     "event_type": "event",
     "act": "event",
     "kind": "kind",
+    "part": "part",  # the second person of a two-person act: witness, receiver, …
 }
 
 
@@ -89,7 +91,12 @@ class Translator:
         return fallback or key
 
     def refusal(self, error: CustodyError) -> str:
-        return self.message(error.key, error.params, str(error))
+        params = error.params
+        refusals: Sequence[ItemRefusal] | None = getattr(error, "refusals", None)
+        if refusals and "reasons" in params:  # a list act: each item's reason in this language too
+            reasons = "; ".join(f"{r.evidence_no}: {self.item_refusal(r)}" for r in refusals)
+            params = {**params, "reasons": reasons}
+        return self.message(error.key, params, str(error))
 
     def item_refusal(self, refusal: ItemRefusal) -> str:
         return self.message(refusal.key, refusal.params, refusal.text)

@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 from api.deps import Caller
 from api.errors import problem_type_of
 from custody.clock import CHINA
-from custody.errors import CustodyError, InvalidInput, NotAuthenticated
+from custody.errors import CustodyError, InvalidInput, ListRefused, NotAuthenticated
 from custody.records import TimelineRow
 from web.desks import FEED, admits, desks_for
 from web.i18n import Translator, translator
@@ -130,8 +130,9 @@ def page(
         label=speak.label,
         lang=speak.language,
         caller=caller,
-        desks=desks_for(request, caller),
-        desk_station=request.cookies.get(STATION_COOKIE, "") if admits(request, caller, FEED) else "",
+        desks=desks_for(caller),
+        admitted=lambda route, method="GET": admits(caller, route, method),  # its route admits the user
+        desk_station=request.cookies.get(STATION_COOKIE, "") if admits(caller, FEED) else "",
         csrf=csrf,
         error=error,
         field=field,
@@ -146,7 +147,8 @@ def page(
 
 
 def refused(request: Request, error: CustodyError, template: str = "error.html", **context: Any) -> Response:
-    """The page answering a refusal of the core."""
+    """The page answering a refusal of the core: the reason in the reader's language, the field it blames
+    (``field``) and, for a list act, each refused item's reason by its number (``item_refusals``)."""
     status = problem_type_of(error).status
     request.state.access_note = error.audit_note()
     if isinstance(error, NotAuthenticated):
@@ -155,7 +157,10 @@ def refused(request: Request, error: CustodyError, template: str = "error.html",
         template = "login.html"
         context = {"next": "/"}
     field = error.field if isinstance(error, InvalidInput) else None
-    return page(request, template, status, error=words(request).refusal(error), field=field, **context)
+    speak = words(request)
+    if isinstance(error, ListRefused):  # each refused item of a list act, with its own reason
+        context.setdefault("item_refusals", {r.evidence_no: speak.item_refusal(r) for r in error.refusals})
+    return page(request, template, status, error=speak.refusal(error), field=field, **context)
 
 
 class PageRoute(APIRoute):

@@ -21,9 +21,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import Admits, Caller, Services, admission_of, get_services
-from custody.actors import require_role
-from custody.errors import Message, NotAuthenticated, NotPermitted
+from api.deps import Admits, Caller, Services, admission_of, client_address, get_services
+from custody.actors import Actor, require_role
+from custody.errors import Message, NotAuthenticated, NotPermitted, SecondPersonNotConfirmed
 from custody.model import Role
 
 SESSION_COOKIE = "custody_session"
@@ -99,6 +99,37 @@ class PageAdmits(Admits):
 
     def describe(self) -> str:
         return "Page; " + super().describe()
+
+
+def second_person(
+    request: Request,
+    services: Services,
+    caller: Caller,
+    username: str,
+    password: str,
+    part: str,
+    *,
+    field: str | None = None,
+    may_be_caller: bool = False,
+) -> Actor:
+    """The second person of the caller's two-person act (``part``: witness, receiver, second person,
+    confirmer), proven by the user name and password they typed into the same form (never a second
+    cookie session): counted, throttled and locked as a login; a wrong password and a person outside the
+    caller's scope are refused alike. As with the API's second-person token, the caller is not their own
+    second person (``may_be_caller``: the receiver of a handover deciding it at their own desk). A
+    refusal blames ``field`` (the form's password field)."""
+    passwords = services.identity.passwords
+    try:
+        person = passwords.confirm_second_person(
+            caller.actor, username, password, part, client_address(request)
+        )
+        if person.id == caller.actor.id and not may_be_caller:
+            raise SecondPersonNotConfirmed(part)
+    except SecondPersonNotConfirmed as refused:
+        if field is not None:
+            refused.field = field
+        raise
+    return person
 
 
 def like(api_caller: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.deps import API_PREFIX, Admits, Caller, Clerk, Reader, ServicesDep
+from api.downloads import attachment
 from api.errors import responses
 from api.schemas import (
     CaseUnit,
@@ -121,6 +122,7 @@ def slip(
     from reports.slip import render_slip, slip_csv
 
     data = services.custody.handovers.slip(caller.actor, handover_id)
+    headers = attachment(f"handover-{data.handover_id}-slip", fmt)
     if fmt == "csv":
-        return Response(slip_csv(data), media_type="text/csv; charset=utf-8")
-    return Response(render_slip(data), media_type=PDF)
+        return Response(slip_csv(data), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(render_slip(data), media_type=PDF, headers=headers)

@@ -69,7 +69,7 @@ def watched(browser: Browser) -> Watched:
 def log_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
     """Log in at ``/`` by keyboard alone: the user-name field has the focus."""
     page.goto(base + "/")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
+    page.locator("#username:focus").wait_for()
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)

@@ -36,14 +36,14 @@ def test_login_home_and_item_by_keyboard_clean_and_accessible(live: Live, chromi
     seen = watched(chromium)
     page = seen.page
     page.goto(live.url + "/")
-    page.wait_for_function("document.activeElement.id === 'username'")  # autofocus: no click needed
+    page.locator("#username:focus").wait_for()  # autofocus: no click needed
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "login.png", full_page=True)
     log_in(page, live.url, "ng-clerk")
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "home.png", full_page=True)
     # the scan box has the focus: a typed number and Enter open the item
-    page.wait_for_function("document.activeElement.id === 'scan-code'")
+    page.locator("#scan-code:focus").wait_for()
     page.keyboard.type(number.lower())
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live.url}/item/{number}")

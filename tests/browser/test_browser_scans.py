@@ -37,7 +37,7 @@ def _choose_station(page: Page, base: str, name: str) -> None:
 
 def _listening(page: Page) -> None:
     """Wait until the page's event stream is open (the feed has a listener)."""
-    page.wait_for_function("window.__deskListening === true")
+    page.locator("body[data-listening]").wait_for(state="attached")
 
 
 def test_a_scan_at_the_desks_station_opens_the_item(live: Live, chromium: Browser, artefacts: Path):

@@ -53,7 +53,7 @@
     var source = new EventSource(body.getAttribute("data-sightings"));
     var list = document.getElementById("sightings-list");
     var notice = document.getElementById("scan-notice");
-    source.addEventListener("ready", function () { window.__deskListening = true; });
+    source.addEventListener("ready", function () { document.body.setAttribute("data-listening", ""); });
     source.addEventListener("sighting", function (message) {
       var sighting;
       try { sighting = JSON.parse(message.data); } catch (e) { return; }

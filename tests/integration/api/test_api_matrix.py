@@ -1374,12 +1374,97 @@ def _fresh_station(w: World, scope: str, *more_devices: str) -> str:
 
 # ------------------------------------------------------------------------------ tag-write jobs
 
-MATRIX |= {}
+TAG_WRITERS = {Role.CLERK, Role.CUSTODIAN}  # who binds an item's tag, or seals with one
+
+
+def _tag_job(w: World, scope: str, taken: bool = False) -> int:
+    """A new job at the scope's station for a new item of the scope (taken by the station)."""
+    jobs, name = w.custody.tag_jobs, w.station_name[scope]
+    job = jobs.request(w.clerk[scope], name, evidence_no=w.new_item(scope))
+    if taken:
+        jobs.take(w.custody.stations.get(w.custody.users.actor("admin"), name), name, job.id, "scanner-1")
+    return job.id
+
+
+def _shared_tag_job(w: World, scope: str) -> int:
+    """Once per scope: a taken job that refused calls leave as it is."""
+    shared: dict[str, int] = w.__dict__.setdefault("tag_jobs", {})
+    if scope not in shared:
+        shared[scope] = _tag_job(w, scope, taken=True)
+    return shared[scope]
+
+
+def _on_station_job(suffix: str, body: Any = None, taken: bool = False) -> Build:
+    def build(w: World, scope: str, fresh: bool) -> Call:
+        job = _tag_job(w, scope, taken) if fresh else _shared_tag_job(w, scope)
+        return Call("POST", f"/api/v1/stations/{w.station_name[scope]}/tag-jobs/{job}/{suffix}", body)
+
+    return build
+
+
+MATRIX |= {
+    ("POST", "/api/v1/tag-jobs"): Entry(
+        TAG_WRITERS,
+        False,
+        lambda w, s, _f: Call(
+            "POST", "/api/v1/tag-jobs", {"station": w.station_name[s], "evidence_no": w.item[s]}
+        ),
+        201,
+        out=404,
+    ),
+    ("GET", "/api/v1/tag-jobs/{job_id}"): Entry(
+        TAG_WRITERS,
+        False,
+        lambda w, s, _f: Call("GET", f"/api/v1/tag-jobs/{_shared_tag_job(w, s)}"),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/tag-jobs/{job_id}/cancel"): Entry(
+        TAG_WRITERS,
+        False,
+        lambda w, s, f: Call(
+            "POST", f"/api/v1/tag-jobs/{_tag_job(w, s) if f else _shared_tag_job(w, s)}/cancel"
+        ),
+        200,
+        out=404,
+    ),
+    ("GET", "/api/v1/stations/{name}/tag-jobs"): Entry(
+        set(),
+        True,
+        lambda w, s, _f: Call("GET", f"/api/v1/stations/{w.station_name[s]}/tag-jobs"),
+        200,
+        out=404,
+    ),
+    ("POST", "/api/v1/stations/{name}/tag-jobs/{job_id}/take"): Entry(
+        set(), True, _on_station_job("take"), 200, out=404
+    ),
+    ("POST", "/api/v1/stations/{name}/tag-jobs/{job_id}/result"): Entry(
+        set(),
+        True,
+        _on_station_job("result", {"done": False, "error_kind": "no_tag"}, taken=True),
+        200,
+        out=404,
+    ),
+}
 
 
 # ------------------------------------------------------------------------------------- labels
 
-MATRIX |= {}
+LABELLERS = {Role.CLERK, Role.INVESTIGATOR, Role.CUSTODIAN}
+MATRIX |= {
+    ("GET", "/api/v1/items/{evidence_no}/label"): Entry(
+        LABELLERS, False, lambda w, s, _f: Call("GET", f"/api/v1/items/{w.item[s]}/label"), 200, out=404
+    ),
+    # the matrix's world configures no label printer: in scope, printing is refused (409), nothing written
+    ("POST", "/api/v1/items/{evidence_no}/label/print"): Entry(
+        LABELLERS,
+        False,
+        lambda w, s, _f: Call("POST", f"/api/v1/items/{w.item[s]}/label/print"),
+        202,
+        out=404,
+        answers={role: 409 for role in LABELLERS},
+    ),
+}
 
 
 # ------------------------------------------------------------------------------------------ tests
