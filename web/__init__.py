@@ -19,6 +19,7 @@ from web import (
     destruction,
     destruction_site,
     intake,
+    item_acts,
     item_pages,
     pages,
     reports_page,
@@ -33,6 +34,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     pages.router,
     item_pages.router,
+    item_acts.router,
     scans_page.router,
     intake.router,
     samples_page.router,

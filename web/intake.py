@@ -231,8 +231,35 @@ def intake_ammunition(
 
 
 @router.get("/intake/case")
-def intake_case(request: Request, caller: PageCaseKeeper, services: ServicesDep) -> Response:
-    return page(request, "intake.html", **_desk(request, services, caller, "case", {}))
+def intake_case(
+    request: Request,
+    caller: PageCaseKeeper,
+    services: ServicesDep,
+    closed: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Open a case, or close one (``closed``: the case just closed)."""
+    return page(request, "intake.html", **_desk(request, services, caller, "case", {}, closed=closed))
+
+
+@router.post("/intake/case/close")
+def close_case(
+    request: Request,
+    caller: PageCaseKeeper,
+    _form: FormChecked,
+    services: ServicesDep,
+    close_case_no: Text = "",
+    close_unit_code: Text = "",
+) -> Response:
+    """Record that the case is closed (案件办结; the API's ``POST /api/v1/cases/{case_no}/close``): its
+    items may then be handed over to sealed storage."""
+    values = {"close_case_no": close_case_no, "close_unit_code": close_unit_code}
+    try:
+        case = services.custody.cases.close(caller.actor, close_case_no, close_unit_code.strip() or None)
+    except CustodyError as error:
+        context = _desk(request, services, caller, "case", values)
+        blame = "close_unit_code" if isinstance(error, UnknownUnit) else "close_case_no"
+        return refused_form(request, error, "intake.html", blame=blame, **context)
+    return RedirectResponse("/intake/case?" + urlencode({"closed": case.case_no}), status_code=303)
 
 
 @router.post("/intake/case")

@@ -3,11 +3,11 @@ events with their chain hashes, and a check of that chain), a seal, a location."
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import Caller, ReaderOrStation, ServicesDep
+from api.deps import Caller, ReaderOrStation, Services, ServicesDep
 from api.routes.locations import LocationReader
 from api.routes.report_custody import CustodyReader
 from api.routes.seals import SealReader
@@ -22,12 +22,17 @@ PageSealReader = Annotated[Caller, like(SealReader)]
 PageLocationReader = Annotated[Caller, like(LocationReader)]
 
 
-@router.get("/item/{evidence_no}")
-def item_page(request: Request, evidence_no: str, caller: PageReader, services: ServicesDep) -> Response:
+def item_context(request: Request, caller: Caller, services: Services, evidence_no: str) -> dict[str, Any]:
+    """What the item page shows: the item, the firearm it is a sample of, its timeline's rows."""
     timeline = services.custody.items.timeline(caller.actor, evidence_no)
     sample_of = services.custody.samples.firearm_of(timeline.item)
     rows = timeline_rows(timeline.rows, words(request).label)
-    return page(request, "item.html", item=timeline.item, sample_of=sample_of, rows=rows)
+    return {"item": timeline.item, "sample_of": sample_of, "rows": rows}
+
+
+@router.get("/item/{evidence_no}")
+def item_page(request: Request, evidence_no: str, caller: PageReader, services: ServicesDep) -> Response:
+    return page(request, "item.html", **item_context(request, caller, services, evidence_no))
 
 
 @router.get("/item/{evidence_no}/verify")

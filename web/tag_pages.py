@@ -24,8 +24,9 @@ from fastapi.responses import RedirectResponse
 from api.deps import Admits, Caller, ServicesDep, admission_of
 from api.routes.tag_jobs import JobId, TagWriter
 from custody.errors import CustodyError, NotAuthenticated, NotFound, UnknownSeal
-from custody.tag_job_records import TagJob, TagJobKind
+from custody.tag_job_records import TagJob, TagJobKind, TagJobStatus
 from custody.tag_jobs import ROLES
+from web.item_pages import item_context
 from web.render import PageRoute, environment, page, refused, words
 from web.session import STATION_COOKIE, FormChecked, PageAdmits, like
 
@@ -139,6 +140,18 @@ def ask_for_tag(
     return _form(request, caller, services, kind, job, evidence_no=evidence_no)
 
 
+def _item_now(
+    request: Request, caller: Caller, services: ServicesDep, job: TagJob, shown_on: str
+) -> dict[str, Any]:
+    """An item's tag written and bound, asked from the item's page: the item as it now stands, so that
+    its tag, its acts' version and its timeline are swapped in beside the job (out of band)."""
+    if job.kind is not TagJobKind.ITEM_TAG or job.status is not TagJobStatus.DONE or not job.evidence_no:
+        return {}
+    if shown_on != f"/item/{job.evidence_no}":
+        return {}
+    return {"item_now": item_context(request, caller, services, job.evidence_no)}
+
+
 @router.get(JOB_PAGE)
 def tag_job(
     request: Request,
@@ -154,14 +167,15 @@ def tag_job(
     if _fragment(request):
         if seen == job.status.value:
             return Response(status_code=204)
-        on_seal_form = urlsplit(request.headers.get("hx-current-url", "")).path == SEAL_FORM
+        shown_on = urlsplit(request.headers.get("hx-current-url", "")).path
         return page(
             request,
             "tag_job.html",
             job=job,
             reason=_reason(request, job),
             fragment=True,
-            on_seal_form=on_seal_form,
+            on_seal_form=shown_on == SEAL_FORM,
+            **_item_now(request, caller, services, job, shown_on),
         )
     return page(
         request,

@@ -1,7 +1,6 @@
 """The parts of the desks' end-to-end walk: the bureau with the people of the walk and the two stations,
 a browser context per person (each logs in with their own password), screenshots of each desk, the
-station agents' configuration, and the acts no desk offers, done at the command line as the person who
-acts and listed.
+station agents' configuration.
 
 The browser helpers are the desks' own (tests/browser/desk_browser.py): watched pages record console
 errors and Content-Security-Policy violations, axe-core judges each desk.
@@ -30,7 +29,6 @@ from desk_browser import Watched, axe_violations, watched  # noqa: E402
 from e2e_stack import (  # noqa: E402
     STATION,
     Bureau,
-    CommandDesk,
     StationProcess,
     prepare_bureau,
     station_config,
@@ -219,17 +217,3 @@ class Desks:
         while self.people:
             _username, seen = self.people.popitem()
             seen.page.context.close()
-
-
-@dataclass
-class Counter:
-    """Acts the walk needs that no desk offers: done at the command line (``custody --as USER``) by the
-    person who acts, each second person's password typed on the next line, and listed."""
-
-    desk: CommandDesk
-    done: list[str] = field(default_factory=list)
-
-    def act(self, user: str, *args: str, second_persons: int = 0) -> None:
-        ran = self.desk.run(user, *args, second_persons=second_persons)
-        assert ran.returncode == 0, f"{user}: {' '.join(args)}: {ran.stderr}"
-        self.done.append(f"{user}: custody {' '.join(args)}")

@@ -20,8 +20,10 @@ of each desk is kept (``artefacts/desks/walk-NN-<desk>.png``) and judged by axe-
 CSP violation or a console error; the ledger verifies and replays; both items end destroyed, their
 samples kept.
 
-The acts no desk offers (closing a case, opening a seal, checking an item out to the lab and back) are
-done at the command line as the person who acts, and printed.
+The clerk closes the case at the intake desk before the handover; the custodian opens the seal on the
+seal's page before a witness typing their own password, checks the firearm out to the lab from its page
+before the test-fire and records its return there after it; a finished tag job brings the item page's
+tag field and timeline up to date without a reload.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ from desk_walk import (
     READER,
     ROOM,
     SHELF,
-    Counter,
     Desks,
     WalkBureau,
     answered,
@@ -88,7 +89,6 @@ class Walk:
 
     bureau: WalkBureau
     desks: Desks
-    counter: Counter
     desk_station: StationProcess
     desk_scanner: ScannerSimulator
     furnace: StationProcess
@@ -121,10 +121,8 @@ def _choose_station(page: Page, base: str, name: str) -> None:
 
 
 def _listening(page: Page) -> None:
-    """The page's event stream is open: a scan from now on reaches it. (A predicate that is not yet
-    true is polled by evaluating it again: as a function, not a string, which the pages' CSP refuses
-    to evaluate.)"""
-    page.wait_for_function("() => window.__deskListening === true")
+    """The page's event stream is open (its first event marks the page): a scan from now on reaches it."""
+    page.locator("body[data-listening]").wait_for(state="attached")
 
 
 def _tag_job(w: Walk, page: Page, part: str, kind: str, tag: VirtualTag | None = None) -> dict[str, Any]:
@@ -227,8 +225,8 @@ def scans_and_tag(w: Walk, tag: VirtualTag) -> None:
     w.desks.shot("ng-clerk", "item-tag")
     tag.take_off_reader()
     w.desk_station.until(lambda r: r.get("event") == "removed")
-    page.reload()
-    assert uid in page.locator("dl.fields").first.inner_text()  # bound: the item's record says so
+    expect(page.locator("#item-tag")).to_have_text(uid)  # bound: the page follows without a reload
+    expect(page.locator("#timeline-table tbody tr").first).to_contain_text("绑定标签")
     assert w.bureau.read(lambda c: c.items.item(None, w.gun).tag_uid) == uid
 
     # the tag read at the reader is a scan like any other: it opens the item
@@ -248,7 +246,11 @@ def scans_and_tag(w: Walk, tag: VirtualTag) -> None:
 def handover(w: Walk) -> None:
     """The clerk offers the closed case's items; the custodian accepts at the clerk's desk with their own
     password."""
-    w.counter.act("ng-clerk", "case", "close", CASE)
+    page = w.desks.go("ng-clerk", "/intake/case")
+    page.locator("#close_case_no").fill(CASE)
+    _submit(page, "form[action='/intake/case/close']")
+    assert "/intake/case?closed=" in page.url, page.locator("main").inner_text()
+    expect(page.locator("main .done")).to_contain_text(CASE)
     page = w.desks.go("ng-clerk", "/store")
     expect(page.locator("#case_no")).to_be_focused()
     page.keyboard.type(CASE)
@@ -376,17 +378,27 @@ def audit(w: Walk) -> None:
 
 
 def samples(w: Walk) -> None:
-    """The seal opened and the firearm checked out to the lab (no desk yet); the investigator records
-    its test-fire at the samples page; it comes back and both are sealed again."""
-    w.counter.act(
-        "ng-custodian",
-        *("seal", "open", w.seal_no, "--reason", "送检制作弹头弹壳样本", "--witness", "ng-witness"),
-        second_persons=1,
-    )
-    due = w.bureau.today_plus(60)
-    w.counter.act(
-        "ng-custodian", "item", "checkout", w.gun, "--purpose", "lab", "--to", "刑科所", "--due", due
-    )
+    """The custodian opens the seal on its page before a witness typing their own password and checks
+    the firearm out to the lab from its page; the investigator records its test-fire at the samples
+    page; the custodian records its return on the item's page, and both are sealed again."""
+    page = w.desks.go("ng-custodian", f"/seal/{w.seal_no}")
+    page.locator("#reason").fill("送检制作弹头弹壳样本")
+    page.locator("#witness").fill("ng-witness")
+    page.locator("#witness_password").fill(PASSWORD)
+    w.desks.shot("ng-custodian", "seal-open")
+    _submit(page, f"form[action='/seal/{w.seal_no}/open']")
+    assert page.url == f"{w.desks.base}/seal/{w.seal_no}", page.locator("main").inner_text()
+    assert set(w.bureau.states([w.gun, w.lot]).values()) == {ItemState.HANDED_OVER}
+
+    page = w.desks.go("ng-custodian", f"/item/{w.gun}")
+    page.select_option("#purpose", "lab")
+    page.locator("#to").fill("刑科所")
+    page.locator("#due_date").fill(w.bureau.today_plus(60))
+    w.desks.shot("ng-custodian", "item-checkout")
+    _submit(page, f"form[action='/item/{w.gun}/checkout']")
+    assert page.url == f"{w.desks.base}/item/{w.gun}", page.locator("main").inner_text()
+    assert "刑科所" in page.locator("dl.fields").first.inner_text()
+    assert w.bureau.states([w.gun])[w.gun] is ItemState.CHECKED_OUT
     page = w.desks.go("ng-investigator", f"/item/{w.gun}/samples")
     _focused(page, "lab")
     page.keyboard.type("刑科所")
@@ -399,7 +411,12 @@ def samples(w: Walk) -> None:
     assert [m[0] for m in made] == ["B", "C"], page.url
     w.samples = tuple(made)
     w.desks.shot("ng-investigator", "samples")
-    w.counter.act("ng-custodian", "item", "return", w.gun)
+
+    page = w.desks.go("ng-custodian", f"/item/{w.gun}")
+    page.locator("#note").fill("检验完毕，送回")
+    _submit(page, f"form[action='/item/{w.gun}/return']")
+    assert page.url == f"{w.desks.base}/item/{w.gun}", page.locator("main").inner_text()
+    assert w.bureau.states([w.gun])[w.gun] is ItemState.HANDED_OVER
 
 
 # ------------------------------------------------------------------------------------- destruction
@@ -506,7 +523,7 @@ def test_two_items_walk_every_desk_from_intake_to_destroyed(
     walk: WalkBureau, tmp_path: Path, chromium: Browser, stations: Any
 ) -> None:
     service = Service(walk.bureau).start()
-    counter = Counter(CommandDesk(walk.bureau, tmp_path, PASSWORD))
+    command_line = CommandDesk(walk.bureau, tmp_path, PASSWORD)
     desks = Desks(chromium, service.url, artefacts_folder())
     try:
         with (
@@ -526,7 +543,7 @@ def test_two_items_walk_every_desk_from_intake_to_destroyed(
             )
             furnace = stations(furnace_config)
             assert furnace_scanner.wait_for_reader()
-            w = Walk(walk, desks, counter, desk_station, desk_scanner, furnace, furnace_scanner)
+            w = Walk(walk, desks, desk_station, desk_scanner, furnace, furnace_scanner)
 
             intake(w)
             scans_and_tag(w, tag)
@@ -545,8 +562,7 @@ def test_two_items_walk_every_desk_from_intake_to_destroyed(
         service.close()
 
     print("\nscreenshots:", *(p.name for p in desks.shots))
-    print("acts no desk offers, done at the command line:", *counter.done, sep="\n  ")
-    counter.desk.ledger_is_sound()  # `custody ledger verify` and `custody ledger replay`
+    command_line.ledger_is_sound()  # `custody ledger verify` and `custody ledger replay`
     states = walk.states([w.gun, w.lot, *w.samples])
     assert {states[w.gun], states[w.lot]} == {ItemState.DESTROYED}
     assert all(states[n] is not ItemState.DESTROYED for n in w.samples)  # samples are kept for good
