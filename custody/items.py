@@ -196,7 +196,9 @@ class Items(Registration, ListActs):
             item = self.load(conn, viewer, number, with_case=True)
             if item_hidden(blind_scopes(conn, viewer), item.unit_code, item.location_code, item.state.value):
                 raise UnknownItem(UNKNOWN_ITEM, evidence_no=number)
-            rows = conn.execute(_TIMELINE, {"item_id": item.id}).all()
+            read = conn.execute(_TIMELINE, {"item_id": item.id})
+            rows = read.cursor.fetchall()  # the driver's own tuples: thousands of events, no Row objects
+            read.close()
         made = tuple.__new__  # a row is already the record's tuple: no per-row constructor call
         return Timeline(item, tuple([made(TimelineRow, row) for row in rows]))
 

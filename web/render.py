@@ -70,7 +70,7 @@ def timeline_rows(rows: Iterable[TimelineRow], label: Callable[[str, str], str])
     user, station and device names, hashes) is escaped, each distinct act, people and place once; times
     are made here."""
     middles: dict[tuple[str, str | None, str | None, str, str], str] = {}
-    days: dict[int, str] = {}
+    minutes: dict[int, str] = {}  # China Standard Time to the minute, by minute since the epoch
 
     def text(value: str | None) -> str:
         return str(escape(value)) if value else "—"
@@ -85,15 +85,14 @@ def timeline_rows(rows: Iterable[TimelineRow], label: Callable[[str, str], str])
                 f"<td>{escape(label('event', kind))}</td><td>{text(actor)}</td><td>{text(witness)}</td>"
                 f"<td>{where}</td>"
             )
-        day, second = divmod(at_us // 1_000_000 + CHINA_OFFSET_S, 86400)
-        date = days.get(day)
-        if date is None:
-            date = days[day] = time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
-        hour, rest = divmod(second, 3600)
-        hashed = escape(digest)
+        minute, second = divmod(at_us // 1_000_000 + CHINA_OFFSET_S, 60)
+        when = minutes.get(minute)
+        if when is None:
+            when = minutes[minute] = time.strftime("%Y-%m-%d %H:%M", time.gmtime(minute * 60))
+        hashed = digest if digest.isalnum() else str(escape(digest))  # a hex digest needs no escaping
         parts.append(
-            f"<tr><td>{seq}</td><td>{date} {hour:02d}:{rest // 60:02d}:{rest % 60:02d}</td>{middle}"
-            f'<td><code class="hash" title="{hashed}">{str(hashed)[:16]}…</code></td></tr>'
+            f"<tr><td>{seq}</td><td>{when}:{second:02d}</td>{middle}"
+            f'<td><code class="hash" title="{hashed}">{hashed[:16]}…</code></td></tr>'
         )
     return Markup("\n".join(parts))  # noqa: S704 - every value above is escaped or made here
 
