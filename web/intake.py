@@ -359,22 +359,17 @@ def register_firearm(
     intake = FirearmIntake(
         firearm_type, make_model, serial_number, calibre, fires, _source(values), description
     )
-    try:
-        target = once(
-            request,
-            services,
-            caller,
-            once_token,
-            values,
-            lambda also: services.custody.items.register_firearm(
-                caller.actor, case_no, intake, case_unit=case_unit.strip() or None, also=also
-            ),
-            lambda item: item_link(item) + "?registered=true",
-        )
-    except CustodyError as error:
-        context = _desk(request, services, caller, "firearm", values, token=once_token)
-        return refused_form(request, error, "intake.html", **context)
-    return RedirectResponse(target, status_code=303)
+    return _registered(
+        request,
+        services,
+        caller,
+        "firearm",
+        values,
+        once_token,
+        lambda also: services.custody.items.register_firearm(
+            caller.actor, case_no, intake, case_unit=case_unit.strip() or None, also=also
+        ),
+    )
 
 
 @router.post("/intake/ammunition")
@@ -412,6 +407,30 @@ def register_ammunition(
     }
     rounds: Any = whole(quantity_rounds)
     intake = AmmunitionIntake(calibre, rounds, headstamp_lot, _source(values), description)
+    return _registered(
+        request,
+        services,
+        caller,
+        "ammunition",
+        values,
+        once_token,
+        lambda also: services.custody.items.register_ammunition(
+            caller.actor, case_no, intake, case_unit=case_unit.strip() or None, also=also
+        ),
+    )
+
+
+def _registered(
+    request: Request,
+    services: Services,
+    caller: Caller,
+    kind: str,
+    values: Mapping[str, str],
+    once_token: str,
+    register: Callable[[Also | None], Item],
+) -> Response:
+    """Register the item once per form (``once``) and lead to its label page; a refusal shows the
+    ``kind`` form again with what was typed."""
     try:
         target = once(
             request,
@@ -419,13 +438,11 @@ def register_ammunition(
             caller,
             once_token,
             values,
-            lambda also: services.custody.items.register_ammunition(
-                caller.actor, case_no, intake, case_unit=case_unit.strip() or None, also=also
-            ),
+            register,
             lambda item: item_link(item) + "?registered=true",
         )
     except CustodyError as error:
-        context = _desk(request, services, caller, "ammunition", values, token=once_token)
+        context = _desk(request, services, caller, kind, values, token=once_token)
         return refused_form(request, error, "intake.html", **context)
     return RedirectResponse(target, status_code=303)
 
