@@ -238,6 +238,34 @@ class AdmitsScanners(AdmitsStations):
         )
 
 
+class StationsOnly(AdmitsStations):
+    """Admit stations alone, by their key; a user, authenticated, is refused (403) with ``refusal``
+    (what the route is for, and where a user posts instead). ``remembers``: a key seen before is recalled
+    without a database read, for routes whose own transaction checks it again (as scan intake's does)."""
+
+    def __init__(self, refusal: Message, who: str, remembers: bool = False) -> None:
+        self.roles = frozenset()
+        self.refusal, self.who, self.remembers_stations = refusal, who, remembers
+
+    async def admit(
+        self,
+        request: Request,
+        services: Services,
+        bearer: HTTPAuthorizationCredentials | None,
+        station_key: str | None,
+        device: str | None,
+    ) -> Caller:
+        try:
+            return await super().admit(request, services, bearer, station_key, device)
+        except NotPermitted:
+            if station_key is None:  # a user, authenticated: the role check is what refused
+                raise NotPermitted(self.refusal) from None
+            raise
+
+    def describe(self) -> str:
+        return f"Admits: {self.who}."
+
+
 def admission_of(dependencies: Iterable[object]) -> Admits | None:
     """The :class:`Admits` among a route's dependency callables, if any (the authorisation matrix and
     the OpenAPI document read it)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
 
 from api.access import EntryWithAct
 from api.audit_schemas import (
@@ -33,7 +32,7 @@ from api.audit_schemas import (
     reads_response,
     submitted_out,
 )
-from api.deps import API_PREFIX, Admits, AdmitsStations, Caller, SecondPersonDep, Services, ServicesDep
+from api.deps import API_PREFIX, Admits, Caller, SecondPersonDep, ServicesDep, StationsOnly
 from api.errors import responses
 from api.routes.scans import scan_source
 from api.schemas import UnitCode
@@ -50,40 +49,16 @@ NEEDS_CONFIRMER = Message(
 )
 
 
-class AdmitsStationsOnly(AdmitsStations):
-    """Admit stations only (their reads go to the audit they are bound to); users are refused (403). A
-    key seen before is recalled without a database read: the reads' own transaction checks that it is
-    still live and the device still bound (as scan intake does)."""
-
-    remembers_stations = True
-
-    def __init__(self) -> None:
-        self.roles = frozenset()
-
-    async def admit(
-        self,
-        request: Request,
-        services: Services,
-        bearer: HTTPAuthorizationCredentials | None,
-        station_key: str | None,
-        device: str | None,
-    ) -> Caller:
-        try:
-            return await super().admit(request, services, bearer, station_key, device)
-        except NotPermitted:
-            if station_key is None:
-                raise NotPermitted(STATIONS_ONLY) from None
-            raise
-
-    def describe(self) -> str:
-        return "Admits: stations bound to an open audit, by their key."
-
-
 router = APIRouter(prefix=API_PREFIX, tags=["audits"])
 
 Auditor = Annotated[Caller, Depends(Admits(Role.AUDITOR))]
 AuditReader = Annotated[Caller, Depends(Admits(Role.AUDITOR, Role.ADMIN))]
-AuditStation = Annotated[Caller, Depends(AdmitsStationsOnly())]
+# a key seen before is recalled without a database read: the reads' own transaction checks that it is
+# still live and the device still bound (as scan intake does)
+AuditStation = Annotated[
+    Caller,
+    Depends(StationsOnly(STATIONS_ONLY, "stations bound to an open audit, by their key", remembers=True)),
+]
 DiscrepancyReader = Annotated[
     Caller, Depends(Admits(Role.CLERK, Role.CUSTODIAN, Role.AUDITOR, Role.DESTRUCTION_OFFICER, Role.ADMIN))
 ]

@@ -17,14 +17,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, StrictBool
 
-from api.deps import API_PREFIX, Admits, AdmitsStations, Caller, Services, ServicesDep
+from api.deps import API_PREFIX, Admits, Caller, ServicesDep, StationsOnly
 from api.errors import responses
 from api.schemas import RequestBody
 from custody.clock import from_us
-from custody.errors import Message, NotPermitted, Param
+from custody.errors import Message, Param
 from custody.records import Station
 from custody.tag_job_records import DEFAULT_WAIT_S, MAX_WAIT_S, MIN_WAIT_S, TagJob, TagJobKind, TagResult
 from custody.tag_jobs import TAG_JOB_ROLES
@@ -39,33 +38,10 @@ router = APIRouter(prefix=API_PREFIX, tags=["tag-write jobs"])
 ACTS = responses(401, 403, 404, 409, 422)
 
 
-class StationsOnly(AdmitsStations):
-    """Admit a station alone, for its own tag-write jobs; a user's session is refused (403)."""
-
-    def __init__(self) -> None:
-        self.roles = frozenset()
-
-    async def admit(
-        self,
-        request: Request,
-        services: Services,
-        bearer: HTTPAuthorizationCredentials | None,
-        station_key: str | None,
-        device: str | None,
-    ) -> Caller:
-        try:
-            return await super().admit(request, services, bearer, station_key, device)
-        except NotPermitted:
-            if station_key is None:  # a user, authenticated: the role check is what refused
-                raise NotPermitted(STATIONS_ONLY) from None
-            raise
-
-    def describe(self) -> str:
-        return "Admits: stations only (their own tag-write jobs)."
-
-
 TagWriter = Annotated[Caller, Depends(Admits(*sorted(TAG_JOB_ROLES)))]
-StationItself = Annotated[Caller, Depends(StationsOnly())]
+StationItself = Annotated[
+    Caller, Depends(StationsOnly(STATIONS_ONLY, "stations only (their own tag-write jobs)"))
+]
 JobId = Annotated[int, Path(ge=1, le=2**53, description="The tag-write job's number")]
 StationName = Annotated[str, Path(min_length=1, max_length=64, description="The station's own name")]
 
