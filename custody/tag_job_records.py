@@ -20,12 +20,18 @@ import enum
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import BigInteger, ColumnElement, Table, and_, literal, or_
+from sqlalchemy import cast as cast_to
 
 from custody import text as policy
 from custody.codes import SealNumber
+from custody.db.tag_job_tables import TagJobRow
 from custody.errors import MESSAGES, CustodyError, InvalidInput, ListRefused, Message, Param
 from custody.numbers import canonical_number
+
+_jobs = cast(Table, TagJobRow.__table__)
 
 TAKE_WITHIN_S = 90  # a pending job the station has not taken by then expires
 REPORT_GRACE_S = 30  # a taken job expires this long after its wait for a tag ran out
@@ -226,6 +232,21 @@ def expires_at(status: str, requested_at_us: int, taken_at_us: int | None, wait_
     if status == TagJobStatus.TAKEN and taken_at_us is not None:
         return taken_at_us + (wait_s + REPORT_GRACE_S) * 1_000_000
     return None
+
+
+def live_jobs(now_us: int) -> ColumnElement[bool]:
+    """:func:`expires_at` in SQL: pending or taken, and not expired as of ``now_us``. An expired job keeps
+    its stored status, so a listing of open jobs filters by this, not by the status alone."""
+    pending = and_(
+        _jobs.c.status == TagJobStatus.PENDING.value,
+        _jobs.c.requested_at_us > literal(now_us - TAKE_WITHIN_S * 1_000_000, BigInteger),
+    )
+    taken = and_(
+        _jobs.c.status == TagJobStatus.TAKEN.value,
+        _jobs.c.taken_at_us + cast_to(_jobs.c.wait_s + REPORT_GRACE_S, BigInteger) * 1_000_000
+        > literal(now_us, BigInteger),
+    )
+    return or_(pending, taken)
 
 
 def job_of(row: Mapping[Any, Any], now_us: int) -> TagJob:

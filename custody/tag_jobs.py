@@ -57,6 +57,7 @@ from custody.tag_job_records import (
     TagResult,
     job_kind_of,
     job_of,
+    live_jobs,
     named_number,
     station_failure,
 )
@@ -78,6 +79,7 @@ ROLES: dict[TagJobKind, frozenset[Role]] = {
 TAG_JOB_ROLES = frozenset().union(*ROLES.values())  # whoever may ask for a job of some kind
 OPEN_JOBS_LISTED = 20
 _OPEN = (TagJobStatus.PENDING.value, TagJobStatus.TAKEN.value)
+
 
 _jobs = cast(Table, TagJobRow.__table__)
 _stations = cast(Table, StationRow.__table__)
@@ -157,7 +159,7 @@ class TagJobs:
                 _jobs.c.station_id == station_row["id"],
                 _jobs.c.requested_by_id == actor.id,
                 _jobs.c.kind == job_kind.value,
-                _jobs.c.status.in_(_OPEN),
+                live_jobs(now),
                 _jobs.c.item_id.is_not_distinct_from(values["item_id"]),
                 _jobs.c.seal_id.is_not_distinct_from(values["seal_id"]),
             )
@@ -213,10 +215,10 @@ class TagJobs:
         station the request names; another station's jobs are unknown to it)."""
         _own(station, name)
         now = self.store.now_us()
-        query = _JOBS.where(_jobs.c.station_id == station.id, _jobs.c.status.in_(_OPEN))
+        query = _JOBS.where(_jobs.c.station_id == station.id, live_jobs(now))
         with self.store.reading() as conn:
-            rows = conn.execute(query.order_by(_jobs.c.id).limit(OPEN_JOBS_LISTED * 4)).mappings().all()
-        return [job for job in (job_of(row, now) for row in rows) if job.open][:OPEN_JOBS_LISTED]
+            rows = conn.execute(query.order_by(_jobs.c.id).limit(OPEN_JOBS_LISTED)).mappings().all()
+        return [job_of(row, now) for row in rows]
 
     def take(self, station: Station, name: str, job_id: int, device: str = "") -> TagJob:
         """The station takes a pending job of its own (from its reader ``device``)."""

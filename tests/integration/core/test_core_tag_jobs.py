@@ -23,6 +23,7 @@ from custody.model import Department, EventType
 from custody.records import Item, Station
 from custody.services import Custody
 from custody.tag_job_records import TAKE_WITHIN_S, TagJobKind, TagJobStatus, TagResult
+from custody.tag_jobs import OPEN_JOBS_LISTED
 
 UID, OTHER_UID = "04A1B2C3D4E5F6", "04FFEEDDCCBBAA"
 
@@ -275,3 +276,16 @@ def test_a_blank_seal_tag_is_read_for_a_seal_and_the_seal_number_written_on_it(
     custody.seals.open(custodian, seal.seal_no, "复查", custody.users.actor("ng-auditor"))
     with pytest.raises(TagJobRefused):  # a void seal's tag is not written
         jobs.request(custodian, "ng-desk", kind="seal_tag_write", seal_no=seal.seal_no)
+
+
+def test_expired_jobs_never_crowd_a_new_one_out_of_the_stations_feed(
+    custody: Custody, clock: FixedClock, desk: Station, gun: Item
+):
+    clerk, jobs = custody.users.actor("ng-clerk"), custody.tag_jobs
+    stale = []
+    for _ in range(OPEN_JOBS_LISTED + 5):  # each expires before the next is asked for
+        stale.append(jobs.request(clerk, "ng-desk", evidence_no=gun.evidence_no).id)
+        clock.advance(TAKE_WITHIN_S + 1)
+    assert len(set(stale)) == OPEN_JOBS_LISTED + 5  # an expired job is not the one asked for again
+    fresh = jobs.request(clerk, "ng-desk", evidence_no=gun.evidence_no)
+    assert [job.id for job in jobs.open_jobs(desk, "ng-desk")] == [fresh.id]
