@@ -126,7 +126,7 @@ def open_audit(
     blind: Annotated[bool, Form()] = False,
     seed: Name = "",
     station: Name = "",
-    period_days: Annotated[int, Form()] = 365,
+    period_days: Annotated[int, Form(ge=1, le=3650)] = 365,  # as the API's AuditOpenIn
 ) -> Response:
     """Open an audit and draw its first round (``POST /api/v1/audits``)."""
     try:

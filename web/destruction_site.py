@@ -166,7 +166,7 @@ def read_at_site(
     _form: FormChecked,
     services: ServicesDep,
     code: Annotated[str, Form(max_length=64)] = "",
-    rounds: Annotated[int | None, Form()] = None,
+    rounds: Annotated[int | None, Form(ge=0, le=10_000_000)] = None,
 ) -> Response:
     """One code read at the open site: an approved item of the batch is destroyed, anything else is a
     finding. From htmx, the read's outcome answers in place and the progress refreshes."""
@@ -199,7 +199,7 @@ def count_lot(
     _form: FormChecked,
     services: ServicesDep,
     evidence_no: EvidenceNo,
-    rounds: Annotated[int, Form()],
+    rounds: Annotated[int, Form(ge=0, le=10_000_000)],
 ) -> Response:
     """The rounds of an approved lot counted at the open site (different from its record: a finding)."""
     try:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
@@ -104,7 +104,9 @@ def _waiting(services: Any, caller: Caller) -> list[Waiting]:
 
 
 @router.get("/")
-async def home(request: Request, services: ServicesDep, next: str | None = None) -> Response:
+async def home(
+    request: Request, services: ServicesDep, next: Annotated[str | None, Query(max_length=512)] = None
+) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         try:
@@ -150,7 +152,11 @@ def logout(caller: AnyPageUser, _form: FormChecked, services: ServicesDep) -> Re
 
 
 @router.get("/lang/{language}")
-def switch_language(request: Request, language: str, next: str | None = None) -> Response:
+def switch_language(
+    request: Request,
+    language: Annotated[str, Path(max_length=8)],
+    next: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
     answer = RedirectResponse(local_path(next), status_code=303)
     if language in LANGUAGES:
         set_cookie(answer, request, LANGUAGE_COOKIE, language, max_age=365 * 86400)

@@ -211,7 +211,7 @@ def seal_form(
     request: Request,
     caller: PageSealKeeper,
     services: ServicesDep,
-    evidence_no: str = "",
+    evidence_no: Annotated[str, Query(max_length=64)] = "",
     tag_uid: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     """The seal form: the accepted items the custodian holds (``evidence_no``: one ticked already), the
