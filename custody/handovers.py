@@ -174,11 +174,15 @@ class Handovers:
         status: HandoverStatus | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        custodian_id: int | None = None,
     ) -> Page[Handover]:
-        """Handovers of the viewer's unit and the units below, newest first (``status``: only those)."""
+        """Handovers of the viewer's unit and the units below, newest first (``status``: only those;
+        ``custodian_id``: only those offered to that custodian)."""
         query = select(_handovers)
         if status is not None:
             query = query.where(_handovers.c.status == HandoverStatus(status).value)
+        if custodian_id is not None:
+            query = query.where(_handovers.c.custodian_id == custodian_id)
         scope = self.store.scope_of(viewer)
         if scope is not None:
             query = query.where(_handovers.c.unit_code.in_(sorted(scope)))

@@ -66,8 +66,9 @@ def _waiting(services: Any, caller: Caller) -> list[Waiting]:
             "Handovers to accept",
             lambda: [
                 (f"#{h.id} · {h.case_no} · {len(h.items)}", f"/handover/{h.id}")
-                for h in services.custody.handovers.list(actor, HandoverStatus.OFFERED).rows
-                if h.custodian == actor.username
+                for h in services.custody.handovers.list(
+                    actor, HandoverStatus.OFFERED, custodian_id=actor.id
+                ).rows
             ],
         ),
         (

@@ -62,7 +62,7 @@ def _desk(request: Request, caller: Caller, services: Any) -> dict[str, Any]:
     seal) the accepted items they hold, not sealed yet."""
     actor = caller.actor
     handovers = services.custody.handovers
-    waiting = [h for h in handovers.list(actor, HandoverStatus.OFFERED).rows if h.custodian == actor.username]
+    waiting = handovers.list(actor, HandoverStatus.OFFERED, custodian_id=actor.id).rows
     can_seal = may(request, caller, "POST", "/store/seal")
     return {
         "can_offer": may(request, caller, "POST", "/store/offer"),

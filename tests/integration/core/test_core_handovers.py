@@ -67,6 +67,10 @@ def test_offer_then_accept_hands_every_item_over_to_the_named_custodian(custody,
         "ng-custodian",
     )
     assert {i.evidence_no for i in offered.items} == {gun.evidence_no, lot.evidence_no}
+    to_them = custody.users.actor("ng-custodian").id
+    others = custody.users.actor("cc-custodian").id
+    assert [h.id for h in custody.handovers.list(None, custodian_id=to_them).rows] == [offered.id]
+    assert custody.handovers.list(None, custodian_id=others).rows == []
     for number in numbers(offered):
         shown = custody.items.item(None, number)
         assert (shown.state, shown.custodian_user_id) == ("offered", None)
