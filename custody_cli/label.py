@@ -25,29 +25,13 @@ def label() -> None:
 def item_label(
     item: Item, unit_name: str, case_no: str | None = None, firearm_no: str | None = None
 ) -> Label:
-    """The label values of one item (of case ``case_no`` when given, else the item's own); a ballistic
-    sample's label names the firearm it was made of (``firearm_no``)."""
-    from custody.clock import china_date
-    from labels import ItemLabel, SampleLabel
+    """The label values of one item (of case ``case_no`` when given, else the item's own): the service's
+    own (:func:`api.routes.labels.label_of`); a ballistic sample's names its firearm (``firearm_no``)."""
+    from dataclasses import replace
 
-    case_number = case_no or item.case_no or ""
-    made_on = china_date(item.registered_at_us)
-    if item.kind in ("B", "C") and firearm_no is not None:
-        return SampleLabel(item.evidence_no, firearm_no, case_number, unit_name, made_on)
-    if item.kind == "F":
-        details = (
-            f"{item.firearm_type} {item.make_model}",
-            f"编号 {item.serial_number}  {item.calibre}",
-        )
-    else:
-        details = (f"{item.calibre}  {item.quantity_rounds}发", item.headstamp_lot or "")
-    return ItemLabel(
-        evidence_number=item.evidence_no,
-        case_number=case_number,
-        unit_name=unit_name,
-        intake_date=made_on,
-        details=tuple(d for d in details if d),
-    )
+    from api.routes.labels import label_of
+
+    return label_of(replace(item, case_no=case_no) if case_no else item, unit_name, firearm_no)
 
 
 def _deliver(data: bytes, out: Path | None, printer: str | None) -> None:
