@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from custody.actors import PROVINCE_CODE, Actor, require_province, require_role
 from custody.clock import from_us
+from custody.db.batch_tables import DestructionBatchApplicationRow
 from custody.db.destruction_tables import DestructionApplicationItemRow, DestructionApplicationRow
 from custody.db.tables import ItemRow, UnitRow, UserRow
 from custody.db.unit_of_work import UNKNOWN_UNIT, Store
@@ -63,6 +64,7 @@ REFUSE_ROLES = frozenset({Role.DESTRUCTION_OFFICER})
 READ_ROLES = frozenset({Role.CUSTODIAN, Role.AUDITOR, Role.DESTRUCTION_OFFICER, Role.ADMIN})
 
 _applications = cast(Table, DestructionApplicationRow.__table__)
+_batch_applications = cast(Table, DestructionBatchApplicationRow.__table__)
 _application_items = cast(Table, DestructionApplicationItemRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _units = cast(Table, UnitRow.__table__)
@@ -92,6 +94,7 @@ class Application:
     decided_at: str | None
     decision_reason: str | None
     items: tuple[ApplicationItem, ...]
+    batch_id: int | None = None  # the provincial batch that took it (batched)
 
 
 class Applications:
@@ -246,9 +249,11 @@ def _read(conn: Connection, application_id: int) -> Application | None:
                 _applications,
                 applicant.c.username.label("applicant"),
                 decider.c.username.label("decided_by"),
+                _batch_applications.c.batch_id,
             )
             .join(applicant, applicant.c.id == _applications.c.applicant_id)
             .outerjoin(decider, decider.c.id == _applications.c.decided_by_id)
+            .outerjoin(_batch_applications, _batch_applications.c.application_id == _applications.c.id)
             .where(_applications.c.id == application_id)
         )
         .mappings()
@@ -277,4 +282,5 @@ def _read(conn: Connection, application_id: int) -> Application | None:
             ApplicationItem(i.evidence_no, ItemKind(i.kind), ItemState(i.state), i.unit_code, i.seal_no)
             for i in items
         ),
+        batch_id=row["batch_id"],
     )

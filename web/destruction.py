@@ -25,7 +25,7 @@ from custody.applications import Application
 from custody.batches import Batch, Method
 from custody.clock import china_date
 from custody.errors import CustodyError
-from custody.model import ApplicationStatus, EventType
+from custody.model import ApplicationStatus
 from custody.reviews import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS
 from web.desks import admits
 from web.render import PageRoute, page, refused
@@ -101,27 +101,10 @@ def shared(caller: Caller, acted: str = "", **form: Any) -> dict[str, Any]:
     return {"names": NAMES, "methods": METHODS, "may": may, "acted": acted, "form": form}
 
 
-def batch_of(services: Services, actor: Actor, application: Application) -> int | None:
-    """The batch that took a batched application: its items' ``batched`` events name it."""
-    if application.status is not ApplicationStatus.BATCHED or not application.items:
-        return None
-    try:
-        item = services.custody.items.item(actor, application.items[0].evidence_no)
-    except CustodyError:
-        return None
-    for event in reversed(item.history):
-        if (
-            event.event_type == EventType.BATCHED.value
-            and event.payload.get("application_id") == application.id
-        ):
-            return int(event.payload["batch_id"])
-    return None
-
-
 def batches_of(services: Services, actor: Actor, applications: Iterable[Application]) -> list[Batch]:
     """The batches that took the newest batched applications, newest first."""
     batched = [a for a in applications if a.status is ApplicationStatus.BATCHED][:NEWEST_BATCHED]
-    ids = {found for a in batched if (found := batch_of(services, actor, a)) is not None}
+    ids = {a.batch_id for a in batched if a.batch_id is not None}
     batches = []
     for batch_id in sorted(ids, reverse=True):
         try:
@@ -185,7 +168,7 @@ def apply_for_destruction(
 
 def _application(services: Services, caller: Caller, application_id: int) -> dict[str, Any]:
     found = services.custody.applications.get(caller.actor, application_id)
-    return {"application": found, "batch_id": batch_of(services, caller.actor, found)}
+    return {"application": found, "batch_id": found.batch_id}
 
 
 @router.get("/application/{application_id}")

@@ -408,7 +408,7 @@ def main_of(html: str, *numbers: int) -> str:
     session's CSRF token)."""
     main = html[html.index("<main") : html.index("</main>")]
     for number in numbers:
-        main = re.sub(rf"(?<![0-9]){number}(?![0-9])", "N", main)
+        main = re.sub(rf"(?<![0-9A-Za-z]){number}(?![0-9A-Za-z])", "N", main)  # not the 1 of <h1>
     return main
 
 
