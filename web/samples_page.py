@@ -16,14 +16,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.deps import Caller, ReaderOrStation, Services, ServicesDep, admission_of
-from api.routes.labels import LabelReader
+from api.deps import Caller, ReaderOrStation, Services, ServicesDep
 from api.routes.samples import Examiner, LotHolder
 from custody.errors import CustodyError, InvalidInput
 from custody.model import EventType
 from custody.numbers import ItemKind
 from custody.records import Item
 from custody.samples import TestFire
+from web.desks import admits
 from web.intake import Text, Token, new_token, once, refused_form, whole
 from web.render import PageRoute, page
 from web.session import FormChecked, like
@@ -65,12 +65,6 @@ class Split:
     other: str  # the lot split off, or the lot this one was split from
     note: str
     recorded_at: str
-
-
-def roles_of(annotation: Any) -> frozenset[Any]:
-    """The roles an API route's caller annotation admits (what its page twin admits)."""
-    admits = admission_of(getattr(meta, "dependency", None) for meta in annotation.__metadata__)
-    return frozenset() if admits is None else admits.roles
 
 
 def _fired(item: Item) -> list[Fired]:
@@ -116,15 +110,16 @@ def samples_context(
 ) -> dict[str, Any]:
     """What the samples page shows of the item, and the forms the user's roles may send."""
     item = services.custody.items.item(caller.actor, evidence_no)
-    roles = set(caller.actor.roles)
     return {
         "item": item,
         "sample_of": services.custody.samples.firearm_of(item),
         "fired": _fired(item) if item.kind is ItemKind.FIREARM else [],
         "splits": _splits(item) if item.kind is ItemKind.AMMUNITION else [],
-        "may_fire": item.kind is ItemKind.FIREARM and bool(roles & roles_of(Examiner)),
-        "may_split": item.kind is ItemKind.AMMUNITION and bool(roles & roles_of(LotHolder)),
-        "may_label": bool(roles & roles_of(LabelReader)),
+        "may_fire": item.kind is ItemKind.FIREARM
+        and admits(caller, "/item/{evidence_no}/samples/test-fire", "POST"),
+        "may_split": item.kind is ItemKind.AMMUNITION
+        and admits(caller, "/item/{evidence_no}/samples/split", "POST"),
+        "may_label": admits(caller, "/item/{evidence_no}/label"),
         "values": values or {},
         "token": extra.pop("token", "") or new_token(),
         "fired_now": (),

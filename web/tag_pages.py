@@ -21,11 +21,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.deps import Admits, Caller, ServicesDep, admission_of
+from api.deps import Caller, ServicesDep
 from api.routes.tag_jobs import JobId, TagWriter
 from custody.errors import CustodyError, NotAuthenticated, NotFound, UnknownSeal
 from custody.tag_job_records import TagJob, TagJobKind, TagJobStatus
 from custody.tag_jobs import ROLES
+from web.desks import admits
 from web.item_pages import item_context
 from web.render import PageRoute, environment, page, refused, words
 from web.session import STATION_COOKIE, FormChecked, PageAdmits, like
@@ -47,16 +48,12 @@ FORMS = {
     TagJobKind.SEAL_TAG_READ: "tag_job_seal_read.html",
     TagJobKind.SEAL_TAG_WRITE: "seal_tag_form.html",
 }
-_ADMITS: Admits | None = admission_of(
-    getattr(meta, "dependency", None) for meta in getattr(TagWriter, "__metadata__", ())
-)
-WRITERS = frozenset() if _ADMITS is None else _ADMITS.roles
 
 
 def may_write_tags(caller: Caller | None) -> bool:
     """Whether the tag pages admit ``caller``: the item page shows them the form (as the menu shows the
     desks whose page admits the user; the core decides what may be written)."""
-    return caller is not None and caller.actor.has_any(WRITERS)
+    return admits(caller, "/item/{evidence_no}/tag-jobs", "POST")
 
 
 environment.globals["may_write_tags"] = may_write_tags
